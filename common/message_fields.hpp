@@ -1,0 +1,16 @@
+#pragma once
+// Shared by the messages_*.cpp decoders only.
+#include "common/json.hpp"
+#include "common/messages.hpp"
+
+#define FC_TRY(var, expr) \
+    auto var = (expr);    \
+    if (!var) return var.error()
+
+namespace fleetcast::detail {
+// Checks the "type" field of a message object.
+Status expect_type(const cJSON* obj, const char* type);
+// Returns the "type" field of a message object.
+Expected<std::string> message_type(const cJSON* obj);
+Expected<DeviceSeenReport> device_seen_from_json(const cJSON* obj);
+}  // namespace fleetcast::detail

@@ -1,0 +1,209 @@
+#pragma once
+// Every JSON message of the protocol (see topics.md), as structs with encode()
+// and decode_*() functions. Decoders validate everything (types, ids, ranges,
+// sizes) and return an Error instead of a half-filled struct.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "common/json.hpp"
+
+namespace fleetcast {
+
+inline constexpr std::uint32_t kDefaultChunkSize = 64 * 1024;
+inline constexpr std::uint32_t kMaxChunkSize = 1024 * 1024;
+inline constexpr std::uint64_t kMaxImageSize = 4ULL * 1024 * 1024 * 1024;
+inline constexpr std::size_t kMaxDevicesPerSchedule = 100000;
+inline constexpr std::size_t kMaxRanges = 4096;
+
+using Versions = std::map<std::string, std::string>;  // component -> version
+
+// ---- firmware --------------------------------------------------------------
+struct FirmwareManifest {
+    std::string fw_id;      // first 16 hex digits of the image's SHA-256
+    std::string model;      // device model type the image is for
+    std::string component;  // main, controller, df...
+    std::string version;
+    std::uint64_t size = 0;
+    std::string sha256;  // 64 lowercase hex digits of the whole image
+    std::uint32_t chunk_size = kDefaultChunkSize;
+    std::uint32_t chunk_count = 0;
+    bool allow_downgrade = false;
+};
+std::uint32_t chunk_count_for(std::uint64_t size, std::uint32_t chunk_size);
+void to_json(cJSON* obj, const FirmwareManifest& m);
+Expected<FirmwareManifest> manifest_from_json(const cJSON* obj);
+std::string encode(const FirmwareManifest& m);  // {"type":"manifest",...}
+Expected<FirmwareManifest> decode_manifest(std::string_view text);
+
+// ---- chunk ranges (inclusive) -----------------------------------------------
+struct ChunkRange {
+    std::uint32_t first = 0;
+    std::uint32_t last = 0;
+    bool operator==(const ChunkRange&) const = default;
+};
+// Validates that ranges are in bounds for chunk_count.
+Expected<std::vector<ChunkRange>> ranges_from_json(const cJSON* obj, const char* key, std::uint32_t chunk_count);
+void put_ranges(cJSON* obj, const char* key, const std::vector<ChunkRange>& ranges);
+
+// ---- manager -> gateway schedule (retained) --------------------------------
+enum class TransferMode { Pull, Push };
+std::string_view to_string(TransferMode m);
+
+struct ScheduleTarget {
+    std::string device;
+    std::string model;
+    std::vector<std::string> fw_ids;  // images this device needs, one per component
+};
+
+struct Schedule {
+    std::string campaign;
+    TransferMode mode = TransferMode::Pull;
+    TimePoint update_at{};
+    std::optional<TimePoint> transmit_at;
+    std::optional<TimePoint> expires_at;
+    std::vector<FirmwareManifest> firmware;
+    std::vector<ScheduleTarget> devices;
+};
+std::string encode(const Schedule& s);  // {"type":"schedule",...}
+Expected<Schedule> decode_schedule(std::string_view text);
+
+// ---- gateway -> manager chunk request ---------------------------------------
+struct FetchRequest {
+    std::string fw_id;
+    std::vector<ChunkRange> ranges;
+};
+std::string encode(const FetchRequest& r);  // {"type":"fetch",...}
+// Ranges are bounded by chunk_count when known; pass UINT32_MAX to check later.
+Expected<FetchRequest> decode_fetch(std::string_view text);
+
+// ---- retained process state (manager, gateway) ------------------------------
+struct ProcessState {
+    std::string role;  // "manager" | "gateway"
+    std::string id;
+    bool online = false;
+    TimePoint at{};
+    std::map<std::string, std::uint64_t> counters;  // bad_input, ...
+};
+std::string encode(const ProcessState& s);  // {"type":"process_state",...}
+Expected<ProcessState> decode_process_state(std::string_view text);
+
+// ---- device state (retained, device -> gateway) -----------------------------
+enum class DeviceStatus { Idle, Busy, Updating, Error, Offline };
+std::string_view to_string(DeviceStatus s);
+Expected<DeviceStatus> device_status_from_string(std::string_view s);
+
+struct DeviceState {
+    std::string device;
+    std::string gateway;
+    std::string model;
+    DeviceStatus status = DeviceStatus::Idle;
+    Versions firmware;
+    TimePoint at{};
+};
+std::string encode(const DeviceState& s);  // {"type":"device_state",...}
+Expected<DeviceState> decode_device_state(std::string_view text);
+// LWT payload: status offline, no versions known.
+std::string encode_device_offline(std::string_view device, std::string_view gateway, std::string_view model);
+
+// ---- gateway -> device commands --------------------------------------------
+struct OfferCmd {
+    std::string campaign;
+    std::vector<FirmwareManifest> firmware;
+};
+struct FanoutDoneCmd {
+    std::string campaign;
+    std::string fw_id;
+    std::uint32_t chunk_count = 0;
+};
+using DeviceCommand = std::variant<OfferCmd, FanoutDoneCmd>;
+std::string encode(const OfferCmd& c);       // {"type":"offer",...}
+std::string encode(const FanoutDoneCmd& c);  // {"type":"fanout_done",...}
+Expected<DeviceCommand> decode_device_command(std::string_view text);
+
+// ---- device -> gateway events ------------------------------------------------
+struct ReadyEvent {  // subscribed to the fan-out topics of these images
+    std::string campaign;
+    std::vector<std::string> fw_ids;
+};
+struct NeedEvent {  // missing chunks, to be sent on the device's own chunk topic
+    std::string campaign;
+    std::string fw_id;
+    std::vector<ChunkRange> ranges;
+};
+struct ProgressEvent {
+    std::string campaign;
+    std::string phase;  // receiving | verifying | installing | restarting
+    std::uint32_t percent = 0;
+};
+struct PowerOnEvent {
+    std::string campaign;  // empty when not booting from an update
+    Versions firmware;
+    std::uint64_t boot_count = 0;
+};
+struct ErrorEvent {
+    std::string campaign;
+    std::string fw_id;  // may be empty
+    std::string code;   // checksum, no_space, write_failure, rejected, bad_manifest
+    std::string detail;
+};
+using DeviceEvent = std::variant<ReadyEvent, NeedEvent, ProgressEvent, PowerOnEvent, ErrorEvent>;
+std::string encode(const ReadyEvent& e);     // {"type":"ready",...}
+std::string encode(const NeedEvent& e);      // {"type":"need",...}
+std::string encode(const ProgressEvent& e);  // {"type":"progress",...}
+std::string encode(const PowerOnEvent& e);   // {"type":"power_on",...}
+std::string encode(const ErrorEvent& e);     // {"type":"error",...}
+Expected<DeviceEvent> decode_device_event(std::string_view text);
+
+// ---- gateway -> manager reports ---------------------------------------------
+struct DeviceSeenReport {  // the gateway forwards each device state it sees
+    DeviceState state;
+};
+enum class JobState { Waiting, Fetching, Transferring, Installing, Restarting, Completed, Failed };
+std::string_view to_string(JobState s);
+Expected<JobState> job_state_from_string(std::string_view s);
+struct JobReport {
+    std::string campaign;
+    std::string device;
+    JobState state = JobState::Waiting;
+    std::uint32_t progress = 0;  // percent
+    std::string detail;          // error or comment
+    std::optional<TimePoint> started_at;
+    std::optional<TimePoint> ended_at;
+    Versions firmware;  // versions reported at power-on (Completed/Failed)
+};
+struct CacheReport {
+    std::string fw_id;
+    std::string state;  // fetching | cached | corrupt
+    std::uint64_t bytes = 0;
+};
+using GatewayReport = std::variant<DeviceSeenReport, JobReport, CacheReport>;
+std::string encode(const DeviceSeenReport& r);  // {"type":"device_seen",...}
+std::string encode(const JobReport& r);         // {"type":"job",...}
+std::string encode(const CacheReport& r);       // {"type":"cache",...}
+Expected<GatewayReport> decode_gateway_report(std::string_view text);
+
+// ---- operator <-> manager request/response ---------------------------------
+struct OperatorRequest {
+    std::string req_id;
+    std::string op;  // firmware_add, firmware_list, device_list, campaign_create, results...
+    Json args;       // object, validated by the manager per op
+};
+struct OperatorResponse {
+    std::string req_id;
+    bool ok = false;
+    std::string error;  // when !ok
+    Json data;          // object, when ok
+};
+std::string encode(const OperatorRequest& r);   // {"type":"request",...}
+Expected<OperatorRequest> decode_operator_request(std::string_view text);
+std::string encode(const OperatorResponse& r);  // {"type":"response",...}
+Expected<OperatorResponse> decode_operator_response(std::string_view text);
+
+}  // namespace fleetcast

@@ -1,0 +1,215 @@
+// Manifests, chunk ranges, schedules and fetch requests.
+#include <cstring>
+
+#include "common/ids.hpp"
+#include "common/message_fields.hpp"
+#include "common/messages.hpp"
+
+namespace fleetcast {
+
+namespace detail {
+Expected<std::string> message_type(const cJSON* obj) { return json::get_string(obj, "type", 64); }
+
+Status expect_type(const cJSON* obj, const char* type) {
+    auto t = message_type(obj);
+    if (!t) return t.error();
+    if (*t != type) return make_error("wrong_type", std::string("expected message type '") + type + "', got '" + *t + "'");
+    return ok_status();
+}
+}  // namespace detail
+
+using detail::expect_type;
+
+namespace {
+bool is_hex64(const std::string& s) {
+    if (s.size() != 64) return false;
+    for (char c : s)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return true;
+}
+}  // namespace
+
+std::uint32_t chunk_count_for(std::uint64_t size, std::uint32_t chunk_size) {
+    if (chunk_size == 0) return 0;
+    return static_cast<std::uint32_t>((size + chunk_size - 1) / chunk_size);
+}
+
+void to_json(cJSON* o, const FirmwareManifest& m) {
+    json::put(o, "fw_id", m.fw_id);
+    json::put(o, "model", m.model);
+    json::put(o, "component", m.component);
+    json::put(o, "version", m.version);
+    json::put(o, "size", m.size);
+    json::put(o, "sha256", m.sha256);
+    json::put(o, "chunk_size", static_cast<std::uint64_t>(m.chunk_size));
+    json::put(o, "chunk_count", static_cast<std::uint64_t>(m.chunk_count));
+    json::put(o, "allow_downgrade", m.allow_downgrade);
+}
+
+Expected<FirmwareManifest> manifest_from_json(const cJSON* o) {
+    FirmwareManifest m;
+    FC_TRY(fw, json::get_id(o, "fw_id", "firmware"));
+    FC_TRY(model, json::get_id(o, "model", "model"));
+    FC_TRY(comp, json::get_id(o, "component", "component"));
+    FC_TRY(ver, json::get_version(o, "version"));
+    FC_TRY(size, json::get_uint(o, "size", kMaxImageSize));
+    FC_TRY(sha, json::get_string(o, "sha256", 64));
+    FC_TRY(cs, json::get_uint(o, "chunk_size", kMaxChunkSize));
+    FC_TRY(cc, json::get_uint(o, "chunk_count", UINT32_MAX));
+    m.fw_id = *fw;
+    m.model = *model;
+    m.component = *comp;
+    m.version = *ver;
+    m.size = *size;
+    m.sha256 = *sha;
+    m.chunk_size = static_cast<std::uint32_t>(*cs);
+    m.chunk_count = static_cast<std::uint32_t>(*cc);
+    if (!is_hex64(m.sha256)) return make_error("bad_manifest", "sha256 is not 64 lowercase hex digits");
+    if (m.chunk_size < 1024) return make_error("bad_manifest", "chunk_size below 1024");
+    if (m.size == 0) return make_error("bad_manifest", "image size is 0");
+    if (m.chunk_count != chunk_count_for(m.size, m.chunk_size))
+        return make_error("bad_manifest", "chunk_count does not match size / chunk_size");
+    if (cJSON_GetObjectItemCaseSensitive(o, "allow_downgrade")) {
+        FC_TRY(ad, json::get_bool(o, "allow_downgrade"));
+        m.allow_downgrade = *ad;
+    }
+    return m;
+}
+
+std::string encode(const FirmwareManifest& m) {
+    auto j = Json::object();
+    json::put(j.get(), "type", "manifest");
+    to_json(j.get(), m);
+    return j.dump();
+}
+
+Expected<FirmwareManifest> decode_manifest(std::string_view text) {
+    FC_TRY(j, Json::parse(text));
+    auto st = expect_type(j->get(), "manifest");
+    if (!st) return st.error();
+    return manifest_from_json(j->get());
+}
+
+Expected<std::vector<ChunkRange>> ranges_from_json(const cJSON* obj, const char* key, std::uint32_t chunk_count) {
+    FC_TRY(arr, json::get_array(obj, key, kMaxRanges));
+    std::vector<ChunkRange> out;
+    const cJSON* item = nullptr;
+    cJSON_ArrayForEach(item, *arr) {
+        if (!cJSON_IsArray(item) || cJSON_GetArraySize(item) != 2)
+            return make_error("wrong_type", std::string("an item of '") + key + "' is not a [first,last] pair");
+        const cJSON* a = cJSON_GetArrayItem(item, 0);
+        const cJSON* b = cJSON_GetArrayItem(item, 1);
+        if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b) || a->valuedouble < 0 || b->valuedouble < a->valuedouble ||
+            b->valuedouble >= static_cast<double>(chunk_count) || a->valuedouble != static_cast<double>(static_cast<std::uint32_t>(a->valuedouble)) ||
+            b->valuedouble != static_cast<double>(static_cast<std::uint32_t>(b->valuedouble)))
+            return make_error("out_of_range", std::string("a range of '") + key + "' is out of bounds");
+        out.push_back({static_cast<std::uint32_t>(a->valuedouble), static_cast<std::uint32_t>(b->valuedouble)});
+    }
+    return out;
+}
+
+void put_ranges(cJSON* obj, const char* key, const std::vector<ChunkRange>& ranges) {
+    cJSON* arr = cJSON_AddArrayToObject(obj, key);
+    for (const auto& r : ranges) {
+        cJSON* pair = cJSON_CreateArray();
+        cJSON_AddItemToArray(pair, cJSON_CreateNumber(r.first));
+        cJSON_AddItemToArray(pair, cJSON_CreateNumber(r.last));
+        cJSON_AddItemToArray(arr, pair);
+    }
+}
+
+std::string_view to_string(TransferMode m) { return m == TransferMode::Pull ? "pull" : "push"; }
+
+std::string encode(const Schedule& s) {
+    auto j = Json::object();
+    cJSON* o = j.get();
+    json::put(o, "type", "schedule");
+    json::put(o, "campaign", s.campaign);
+    json::put(o, "mode", to_string(s.mode));
+    json::put(o, "update_at", s.update_at);
+    json::put(o, "transmit_at", s.transmit_at);
+    json::put(o, "expires_at", s.expires_at);
+    cJSON* fw = cJSON_AddArrayToObject(o, "firmware");
+    for (const auto& m : s.firmware) {
+        cJSON* item = cJSON_CreateObject();
+        to_json(item, m);
+        cJSON_AddItemToArray(fw, item);
+    }
+    cJSON* devs = cJSON_AddArrayToObject(o, "devices");
+    for (const auto& d : s.devices) {
+        cJSON* item = cJSON_CreateObject();
+        json::put(item, "device", d.device);
+        json::put(item, "model", d.model);
+        json::put(item, "fw_ids", d.fw_ids);
+        cJSON_AddItemToArray(devs, item);
+    }
+    return j.dump();
+}
+
+Expected<Schedule> decode_schedule(std::string_view text) {
+    FC_TRY(j, Json::parse(text, 64 * 1024 * 1024));
+    const cJSON* o = j->get();
+    auto st = expect_type(o, "schedule");
+    if (!st) return st.error();
+    Schedule s;
+    FC_TRY(c, json::get_id(o, "campaign", "campaign"));
+    s.campaign = *c;
+    FC_TRY(mode, json::get_string(o, "mode", 8));
+    if (*mode == "pull") s.mode = TransferMode::Pull;
+    else if (*mode == "push") s.mode = TransferMode::Push;
+    else return make_error("bad_value", "mode must be pull or push");
+    FC_TRY(ua, json::get_time(o, "update_at"));
+    s.update_at = *ua;
+    FC_TRY(ta, json::get_optional_time(o, "transmit_at"));
+    s.transmit_at = *ta;
+    FC_TRY(ea, json::get_optional_time(o, "expires_at"));
+    s.expires_at = *ea;
+    FC_TRY(fw, json::get_array(o, "firmware", 1024));
+    const cJSON* item = nullptr;
+    cJSON_ArrayForEach(item, *fw) {
+        if (!cJSON_IsObject(item)) return make_error("wrong_type", "a firmware item is not an object");
+        auto m = manifest_from_json(item);
+        if (!m) return m.error().with_context("firmware item");
+        s.firmware.push_back(std::move(*m));
+    }
+    FC_TRY(devs, json::get_array(o, "devices", kMaxDevicesPerSchedule));
+    cJSON_ArrayForEach(item, *devs) {
+        if (!cJSON_IsObject(item)) return make_error("wrong_type", "a device item is not an object");
+        ScheduleTarget t;
+        FC_TRY(d, json::get_id(item, "device", "device"));
+        FC_TRY(m, json::get_id(item, "model", "model"));
+        FC_TRY(ids, json::get_id_list(item, "fw_ids", "firmware", 64));
+        t.device = *d;
+        t.model = *m;
+        t.fw_ids = *ids;
+        for (const auto& id : t.fw_ids) {
+            bool known = false;
+            for (const auto& m2 : s.firmware) known = known || m2.fw_id == id;
+            if (!known) return make_error("bad_schedule", "device " + t.device + " names unknown firmware " + id);
+        }
+        s.devices.push_back(std::move(t));
+    }
+    return s;
+}
+
+std::string encode(const FetchRequest& r) {
+    auto j = Json::object();
+    json::put(j.get(), "type", "fetch");
+    json::put(j.get(), "fw_id", r.fw_id);
+    put_ranges(j.get(), "ranges", r.ranges);
+    return j.dump();
+}
+
+Expected<FetchRequest> decode_fetch(std::string_view text) {
+    FC_TRY(j, Json::parse(text, 256 * 1024));
+    auto st = expect_type(j->get(), "fetch");
+    if (!st) return st.error();
+    FetchRequest r;
+    FC_TRY(fw, json::get_id(j->get(), "fw_id", "firmware"));
+    FC_TRY(ranges, ranges_from_json(j->get(), "ranges", UINT32_MAX));
+    r.fw_id = *fw;
+    r.ranges = *ranges;
+    return r;
+}
+
+}  // namespace fleetcast

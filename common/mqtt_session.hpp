@@ -1,0 +1,72 @@
+#pragma once
+// The MQTT session of one program (or one simulated device) over Paho's
+// async_client: automatic reconnect, QoS 1, persistent session, a last will
+// on the retained state topic, subscriptions renewed on reconnect. Paho's
+// callbacks only enqueue MqttEvents onto the program's queue.
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "common/blocking_queue.hpp"
+#include "common/transport.hpp"
+
+namespace mqtt {
+class async_client;
+class callback;
+}  // namespace mqtt
+
+namespace fleetcast {
+
+struct MqttOptions {
+    std::string uri = "tcp://127.0.0.1:1883";
+    std::string client_id;
+    bool clean_session = false;
+    int keep_alive_s = 20;
+    int max_inflight = 256;
+    std::optional<std::string> will_topic;  // retained, QoS 1
+    std::string will_payload;
+    std::string username;
+    std::string password;
+    std::string ca_file;    // TLS when set (ssl:// uri)
+    std::string cert_file;  // client certificate
+    std::string key_file;
+};
+
+class MqttSession final : public Transport {
+public:
+    MqttSession(MqttOptions options, BlockingQueue<MqttEvent>& sink, int tag = 0);
+    ~MqttSession() override;
+
+    // Starts connecting and returns; Connected arrives as an event.
+    Status start();
+    // Waits until connected (or the timeout passes).
+    Status wait_connected(std::chrono::milliseconds timeout);
+    // Clean disconnect (no will). Publishes `final_state` retained on will topic first when given.
+    void stop(const std::optional<std::string>& final_state = std::nullopt);
+
+    Status publish(const std::string& topic, std::string payload, bool retained = false) override;
+    Status subscribe(const std::string& filter) override;
+    Status unsubscribe(const std::string& filter) override;
+    std::size_t in_flight() const override { return in_flight_.load(); }
+    bool connected() const override { return connected_.load(); }
+    const std::string& client_id() const { return options_.client_id; }
+
+private:
+    class Callback;
+    void on_connected();
+    MqttOptions options_;
+    BlockingQueue<MqttEvent>& sink_;
+    int tag_;
+    std::unique_ptr<Callback> callback_;
+    std::unique_ptr<mqtt::async_client> client_;
+    std::mutex subs_mu_;
+    std::set<std::string> subscriptions_;
+    std::atomic<std::size_t> in_flight_{0};
+    std::atomic<bool> connected_{false};
+};
+
+}  // namespace fleetcast

@@ -1,0 +1,178 @@
+#include "common/partial_image.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+#include "common/atomic_file.hpp"
+#include "common/sha256.hpp"
+
+namespace fleetcast {
+
+namespace {
+Error io_error(const std::string& what, const std::filesystem::path& p) {
+    return make_error("io", what + " " + p.string() + ": " + std::strerror(errno));
+}
+}  // namespace
+
+std::uint32_t chunk_length(std::uint64_t size, std::uint32_t chunk_size, std::uint32_t index) {
+    std::uint64_t start = static_cast<std::uint64_t>(index) * chunk_size;
+    if (start >= size) return 0;
+    return static_cast<std::uint32_t>(std::min<std::uint64_t>(chunk_size, size - start));
+}
+
+std::vector<ChunkRange> to_ranges(const std::vector<std::uint32_t>& idx) {
+    std::vector<ChunkRange> out;
+    for (auto i : idx) {
+        if (!out.empty() && out.back().last + 1 == i) out.back().last = i;
+        else out.push_back({i, i});
+    }
+    return out;
+}
+
+PartialImage::~PartialImage() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+std::filesystem::path PartialImage::bitmap_path() const {
+    auto p = path_;
+    p += ".have";
+    return p;
+}
+
+Expected<std::unique_ptr<PartialImage>> PartialImage::open(const std::filesystem::path& data_path, std::uint64_t size,
+                                                           std::uint32_t chunk_size, const std::string& identity) {
+    if (size == 0 || chunk_size == 0) return make_error("bad_value", "image size and chunk size must be positive");
+    std::unique_ptr<PartialImage> img(new PartialImage());
+    img->path_ = data_path;
+    img->size_ = size;
+    img->chunk_size_ = chunk_size;
+    img->identity_ = identity;
+    img->have_.assign(chunk_count_for(size, chunk_size), false);
+
+    bool resumed = false;
+    auto bitmap = read_file(img->bitmap_path(), 16 * 1024 * 1024);
+    if (bitmap) {
+        std::istringstream in(*bitmap);
+        std::string id, bits;
+        std::uint64_t s = 0;
+        std::uint32_t cs = 0;
+        in >> id >> s >> cs >> bits;
+        if (id == identity && s == size && cs == chunk_size && bits.size() == img->have_.size() &&
+            std::filesystem::exists(data_path)) {
+            for (std::size_t i = 0; i < bits.size(); ++i) {
+                img->have_[i] = bits[i] == '1';
+                if (img->have_[i]) ++img->received_;
+            }
+            resumed = true;
+        }
+    }
+    int flags = O_RDWR | O_CREAT | O_CLOEXEC | (resumed ? 0 : O_TRUNC);
+    img->fd_ = ::open(data_path.c_str(), flags, 0644);
+    if (img->fd_ < 0) return io_error("open", data_path);
+    if (::ftruncate(img->fd_, static_cast<off_t>(size)) != 0) return io_error("ftruncate", data_path);
+    if (!resumed) {
+        auto st = img->checkpoint();
+        if (!st) return st.error();
+    }
+    return img;
+}
+
+Status PartialImage::write_chunk(std::uint32_t index, std::string_view payload) {
+    if (index >= have_.size()) return make_error("bad_chunk", "chunk index " + std::to_string(index) + " out of range");
+    if (payload.size() != chunk_length(size_, chunk_size_, index))
+        return make_error("bad_chunk", "chunk " + std::to_string(index) + " has " + std::to_string(payload.size()) +
+                                           " bytes, expected " + std::to_string(chunk_length(size_, chunk_size_, index)));
+    if (have_[index]) return ok_status();
+    off_t off = static_cast<off_t>(static_cast<std::uint64_t>(index) * chunk_size_);
+    std::size_t done = 0;
+    while (done < payload.size()) {
+        ssize_t n = ::pwrite(fd_, payload.data() + done, payload.size() - done, off + static_cast<off_t>(done));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return make_error(errno == ENOSPC ? "no_space" : "write_failure",
+                              "pwrite " + path_.string() + ": " + std::strerror(errno));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    have_[index] = true;
+    ++received_;
+    if (++since_checkpoint_ >= checkpoint_every || complete()) return checkpoint();
+    return ok_status();
+}
+
+Status PartialImage::checkpoint() {
+    if (fd_ >= 0 && ::fdatasync(fd_) != 0) return io_error("fdatasync", path_);
+    std::string bits;
+    bits.reserve(have_.size());
+    for (bool b : have_) bits += b ? '1' : '0';
+    std::ostringstream out;
+    out << identity_ << ' ' << size_ << ' ' << chunk_size_ << ' ' << (bits.empty() ? "-" : bits) << '\n';
+    since_checkpoint_ = 0;
+    return write_file_atomic(bitmap_path(), out.str());
+}
+
+std::vector<ChunkRange> PartialImage::missing(std::uint32_t max_chunks) const {
+    std::vector<std::uint32_t> idx;
+    for (std::uint32_t i = 0; i < have_.size() && idx.size() < max_chunks; ++i)
+        if (!have_[i]) idx.push_back(i);
+    return to_ranges(idx);
+}
+
+Status PartialImage::verify(const std::string& expected_hex) const {
+    auto d = sha256_file(path_);
+    if (!d) return d.error();
+    if (to_hex(*d) != expected_hex)
+        return make_error("checksum", "image " + path_.string() + " SHA-256 " + to_hex(*d) + " != expected " + expected_hex);
+    return ok_status();
+}
+
+Status PartialImage::finish() {
+    if (fd_ >= 0) {
+        if (::fsync(fd_) != 0) return io_error("fsync", path_);
+        ::close(fd_);
+        fd_ = -1;
+    }
+    std::error_code ec;
+    std::filesystem::remove(bitmap_path(), ec);
+    return fsync_dir(path_.parent_path());
+}
+
+Status PartialImage::discard() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+    std::error_code ec;
+    std::filesystem::remove(bitmap_path(), ec);
+    std::filesystem::remove(path_, ec);
+    return ok_status();
+}
+
+Expected<std::string> read_image_chunk(const std::filesystem::path& path, std::uint64_t size, std::uint32_t chunk_size,
+                                       std::uint32_t index) {
+    auto len = chunk_length(size, chunk_size, index);
+    if (len == 0) return make_error("bad_chunk", "chunk " + std::to_string(index) + " is past the end of the image");
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return io_error("open", path);
+    std::string buf(len, '\0');
+    std::size_t done = 0;
+    off_t off = static_cast<off_t>(static_cast<std::uint64_t>(index) * chunk_size);
+    while (done < len) {
+        ssize_t n = ::pread(fd, buf.data() + done, len - done, off + static_cast<off_t>(done));
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR) continue;
+            auto e = io_error("pread", path);
+            ::close(fd);
+            return e;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    return buf;
+}
+
+}  // namespace fleetcast

@@ -1,0 +1,77 @@
+#pragma once
+// An image file being filled chunk by chunk, in any order, with a durable
+// record of which chunks are on disk. Used by the gateway's cache and by a
+// device's inactive slot. Chunks go straight to disk (pwrite at their offset);
+// memory use does not depend on the image size.
+//
+// Durability: checkpoint() fdatasyncs the data file, then atomically rewrites
+// the "<data>.have" bitmap. The bitmap therefore never claims a chunk that is
+// not on disk; after a crash at most the chunks since the last checkpoint are
+// fetched again.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/messages.hpp"
+
+namespace fleetcast {
+
+class PartialImage {
+public:
+    ~PartialImage();
+    PartialImage(const PartialImage&) = delete;
+    PartialImage& operator=(const PartialImage&) = delete;
+
+    // Opens or creates. An existing bitmap for the same size/chunk size and
+    // identity (e.g. the image SHA-256) is resumed; anything else starts over.
+    static Expected<std::unique_ptr<PartialImage>> open(const std::filesystem::path& data_path, std::uint64_t size,
+                                                        std::uint32_t chunk_size, const std::string& identity);
+
+    // Writes one verified chunk. Idempotent. Checkpoints every
+    // checkpoint_every chunks by itself.
+    Status write_chunk(std::uint32_t index, std::string_view payload);
+    Status checkpoint();
+
+    bool has(std::uint32_t index) const { return index < have_.size() && have_[index]; }
+    std::uint32_t received() const { return received_; }
+    std::uint32_t chunk_count() const { return static_cast<std::uint32_t>(have_.size()); }
+    bool complete() const { return received_ == have_.size(); }
+    std::uint64_t size() const { return size_; }
+    std::uint32_t chunk_size() const { return chunk_size_; }
+    // Missing chunks as ranges, at most max_chunks chunks in total.
+    std::vector<ChunkRange> missing(std::uint32_t max_chunks = UINT32_MAX) const;
+    // Checks the whole file's SHA-256 against expected_hex (streamed).
+    Status verify(const std::string& expected_hex) const;
+    // Closes, and removes the bitmap: the data file stays as a finished image.
+    Status finish();
+    // Removes data and bitmap.
+    Status discard();
+    const std::filesystem::path& path() const { return path_; }
+
+    std::uint32_t checkpoint_every = 32;
+
+private:
+    PartialImage() = default;
+    std::filesystem::path bitmap_path() const;
+    std::filesystem::path path_;
+    int fd_ = -1;
+    std::uint64_t size_ = 0;
+    std::uint32_t chunk_size_ = 0;
+    std::string identity_;
+    std::vector<bool> have_;
+    std::uint32_t received_ = 0;
+    std::uint32_t since_checkpoint_ = 0;
+};
+
+// Reads chunk `index` of a finished image file (pread).
+Expected<std::string> read_image_chunk(const std::filesystem::path& path, std::uint64_t size,
+                                       std::uint32_t chunk_size, std::uint32_t index);
+// Expected payload length of chunk `index`.
+std::uint32_t chunk_length(std::uint64_t size, std::uint32_t chunk_size, std::uint32_t index);
+// Turns a sorted list of chunk indexes into ranges.
+std::vector<ChunkRange> to_ranges(const std::vector<std::uint32_t>& sorted_indexes);
+
+}  // namespace fleetcast

@@ -1,0 +1,63 @@
+#pragma once
+// Minimal RAII wrapper over SQLite (WAL mode, synchronous=FULL): durable
+// state for the manager and the gateway. Errors are values.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/error.hpp"
+
+namespace fleetcast {
+
+class Statement {
+public:
+    Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt, &sqlite3_finalize) {}
+    Statement& bind(int index, std::string_view text);
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind_null(int index);
+    Statement& bind(int index, const std::optional<std::string>& text);
+    // true when a row is available, false when done.
+    Expected<bool> step();
+    Status run();  // step until done
+    std::string text(int col) const;
+    std::int64_t int64(int col) const;
+    bool is_null(int col) const;
+    void reset();
+
+private:
+    sqlite3* db_;
+    std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt_;
+};
+
+class Database {
+public:
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+    static Expected<std::unique_ptr<Database>> open(const std::filesystem::path& path);
+    Status exec(const std::string& sql);
+    Expected<Statement> prepare(const std::string& sql);
+    // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back when fn fails.
+    template <typename Fn>
+    Status transaction(Fn&& fn) {
+        auto st = exec("BEGIN IMMEDIATE");
+        if (!st) return st;
+        Status r = fn();
+        if (!r) {
+            exec("ROLLBACK");
+            return r;
+        }
+        return exec("COMMIT");
+    }
+
+private:
+    Database() = default;
+    sqlite3* db_ = nullptr;
+};
+
+}  // namespace fleetcast

@@ -1,0 +1,148 @@
+#include "common/topics.hpp"
+
+#include <cassert>
+#include <stdexcept>
+#include <vector>
+
+#include "common/ids.hpp"
+
+namespace fleetcast::topics {
+
+namespace {
+
+// Builders assert on invalid ids: callers validate ids when they enter the
+// program (options, messages), so a bad id here is a programming error.
+std::string join(std::initializer_list<std::string_view> parts) {
+    std::string out(kRoot);
+    for (auto p : parts) {
+        out += '/';
+        out += p;
+    }
+    return out;
+}
+
+std::string_view checked(std::string_view id, std::string_view what) {
+    auto st = validate_id(id, what);
+    if (!st) throw std::invalid_argument(st.error().message);
+    return id;
+}
+
+std::vector<std::string_view> split(std::string_view s) {
+    std::vector<std::string_view> out;
+    std::size_t start = 0;
+    while (true) {
+        auto pos = s.find('/', start);
+        if (pos == std::string_view::npos) {
+            out.push_back(s.substr(start));
+            return out;
+        }
+        out.push_back(s.substr(start, pos - start));
+        start = pos + 1;
+    }
+}
+
+}  // namespace
+
+std::string manager_state() { return join({"mgr", "state"}); }
+std::string manager_request(std::string_view c) { return join({"mgr", "req", checked(c, "client")}); }
+std::string manager_request_filter() { return join({"mgr", "req", "+"}); }
+std::string manager_response(std::string_view c) { return join({"mgr", "resp", checked(c, "client")}); }
+std::string fw_manifest(std::string_view fw) { return join({"fw", checked(fw, "firmware"), "manifest"}); }
+std::string gw_state(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "state"}); }
+std::string gw_state_filter() { return join({"gw", "+", "state"}); }
+std::string gw_schedule(std::string_view gw, std::string_view c) {
+    return join({"gw", checked(gw, "gateway"), "schedule", checked(c, "campaign")});
+}
+std::string gw_schedule_filter(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "schedule", "+"}); }
+std::string gw_fetch(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "fetch"}); }
+std::string gw_fetch_filter() { return join({"gw", "+", "fetch"}); }
+std::string gw_chunk(std::string_view gw, std::string_view fw) {
+    return join({"gw", checked(gw, "gateway"), "fw", checked(fw, "firmware"), "chunk"});
+}
+std::string gw_chunk_filter(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "fw", "+", "chunk"}); }
+std::string gw_report(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "report"}); }
+std::string gw_report_filter() { return join({"gw", "+", "report"}); }
+std::string gw_cmd(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "cmd"}); }
+std::string site_model_chunk(std::string_view gw, std::string_view model, std::string_view fw) {
+    return join({"site", checked(gw, "gateway"), "model", checked(model, "model"), "fw", checked(fw, "firmware"),
+                 "chunk"});
+}
+std::string dev_cmd(std::string_view gw, std::string_view d) {
+    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "cmd"});
+}
+std::string dev_chunk(std::string_view gw, std::string_view d, std::string_view fw) {
+    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "fw", checked(fw, "firmware"), "chunk"});
+}
+std::string dev_event(std::string_view gw, std::string_view d) {
+    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "event"});
+}
+std::string dev_event_filter(std::string_view gw) { return join({"site", checked(gw, "gateway"), "dev", "+", "event"}); }
+std::string dev_state(std::string_view gw, std::string_view d) {
+    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "state"});
+}
+std::string dev_state_filter(std::string_view gw) { return join({"site", checked(gw, "gateway"), "dev", "+", "state"}); }
+
+Expected<Parsed> parse_topic(std::string_view topic) {
+    auto bad = [&](const std::string& why) {
+        return make_error("bad_topic", "topic '" + std::string(topic.substr(0, 200)) + "': " + why);
+    };
+    if (topic.size() > 512) return bad("too long");
+    if (topic.substr(0, kRoot.size()) != kRoot || topic.size() <= kRoot.size() || topic[kRoot.size()] != '/')
+        return bad("not under " + std::string(kRoot));
+    auto p = split(topic.substr(kRoot.size() + 1));
+    Parsed out;
+    auto id = [&](std::string_view v, std::string_view what, std::string& dst) -> Status {
+        auto st = validate_id(v, what);
+        if (!st) return st;
+        dst = std::string(v);
+        return ok_status();
+    };
+    Status st = ok_status();
+    const auto n = p.size();
+    if (p[0] == "mgr") {
+        if (n == 2 && p[1] == "state") out.kind = Kind::ManagerState;
+        else if (n == 3 && p[1] == "req") { out.kind = Kind::ManagerRequest; st = id(p[2], "client", out.client); }
+        else if (n == 3 && p[1] == "resp") { out.kind = Kind::ManagerResponse; st = id(p[2], "client", out.client); }
+        else return bad("unknown manager topic");
+    } else if (p[0] == "fw") {
+        if (n == 3 && p[2] == "manifest") { out.kind = Kind::FwManifest; st = id(p[1], "firmware", out.fw_id); }
+        else return bad("unknown firmware topic");
+    } else if (p[0] == "gw" && n >= 3) {
+        st = id(p[1], "gateway", out.gateway);
+        if (!st) return st.error();
+        if (n == 3 && p[2] == "state") out.kind = Kind::GwState;
+        else if (n == 3 && p[2] == "fetch") out.kind = Kind::GwFetch;
+        else if (n == 3 && p[2] == "report") out.kind = Kind::GwReport;
+        else if (n == 3 && p[2] == "cmd") out.kind = Kind::GwCmd;
+        else if (n == 4 && p[2] == "schedule") { out.kind = Kind::GwSchedule; st = id(p[3], "campaign", out.campaign); }
+        else if (n == 5 && p[2] == "fw" && p[4] == "chunk") { out.kind = Kind::GwChunk; st = id(p[3], "firmware", out.fw_id); }
+        else return bad("unknown gateway topic");
+    } else if (p[0] == "site" && n >= 5) {
+        st = id(p[1], "gateway", out.gateway);
+        if (!st) return st.error();
+        if (n == 5 && p[2] == "dev") {
+            st = id(p[3], "device", out.device);
+            if (!st) return st.error();
+            if (p[4] == "cmd") out.kind = Kind::DevCmd;
+            else if (p[4] == "event") out.kind = Kind::DevEvent;
+            else if (p[4] == "state") out.kind = Kind::DevState;
+            else return bad("unknown device topic");
+        } else if (n == 7 && p[2] == "dev" && p[4] == "fw" && p[6] == "chunk") {
+            out.kind = Kind::DevChunk;
+            st = id(p[3], "device", out.device);
+            if (st) st = id(p[5], "firmware", out.fw_id);
+        } else if (n == 7 && p[2] == "model" && p[4] == "fw" && p[6] == "chunk") {
+            out.kind = Kind::SiteModelChunk;
+            st = id(p[3], "model", out.model);
+            if (st) st = id(p[5], "firmware", out.fw_id);
+        } else {
+            return bad("unknown site topic");
+        }
+    } else {
+        return bad("unknown topic");
+    }
+    if (!st) return st.error();
+    return out;
+}
+
+}  // namespace fleetcast::topics
