@@ -73,6 +73,9 @@ std::string dev_cmd(std::string_view gw, std::string_view d) {
 std::string dev_chunk(std::string_view gw, std::string_view d, std::string_view fw) {
     return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "fw", checked(fw, "firmware"), "chunk"});
 }
+std::string dev_chunk_filter(std::string_view gw, std::string_view d) {
+    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "fw", "+", "chunk"});
+}
 std::string dev_event(std::string_view gw, std::string_view d) {
     return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "event"});
 }

@@ -34,6 +34,7 @@ std::string gw_cmd(std::string_view gw);                   // manager -> gateway
 std::string site_model_chunk(std::string_view gw, std::string_view model, std::string_view fw_id);
 std::string dev_cmd(std::string_view gw, std::string_view dev);    // gateway -> device JSON
 std::string dev_chunk(std::string_view gw, std::string_view dev, std::string_view fw_id);  // gateway -> device repair chunks
+std::string dev_chunk_filter(std::string_view gw, std::string_view dev);  // .../site/{gw}/dev/{dev}/fw/+/chunk
 std::string dev_event(std::string_view gw, std::string_view dev);  // device -> gateway JSON
 std::string dev_event_filter(std::string_view gw);                 // .../site/{gw}/dev/+/event
 std::string dev_state(std::string_view gw, std::string_view dev); // retained, LWT

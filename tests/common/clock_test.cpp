@@ -1,0 +1,46 @@
+#include <gtest/gtest.h>
+
+#include "common/clock.hpp"
+
+using namespace fleetcast;
+
+TEST(Clock, FormatsAndParsesUtcWithMillis) {
+    auto t = parse_time("2026-11-25T21:30:05.250Z");
+    ASSERT_TRUE(t);
+    EXPECT_EQ(format_time(*t), "2026-11-25T21:30:05.250Z");
+}
+
+TEST(Clock, OffsetsAreConvertedToUtc) {
+    auto t = parse_time("2026-11-25T22:30:00+01:00");
+    ASSERT_TRUE(t);
+    EXPECT_EQ(format_time(*t), "2026-11-25T21:30:00.000Z");
+}
+
+TEST(Clock, GarbageTimesAreRejected) {
+    for (auto bad : {"", "2026-13-01T00:00Z", "yesterday", "2026-11-25T21:30:00Zjunk", "2026-11-25 21:30"})
+        EXPECT_FALSE(parse_time(bad)) << bad;
+}
+
+TEST(Clock, DurationsParse) {
+    EXPECT_EQ(parse_duration("20m")->count(), 20 * 60 * 1000);
+    EXPECT_EQ(parse_duration("1500ms")->count(), 1500);
+    EXPECT_EQ(parse_duration("2h")->count(), 2 * 3600 * 1000);
+    EXPECT_FALSE(parse_duration("m20"));
+    EXPECT_FALSE(parse_duration("5y"));
+}
+
+TEST(Clock, ManualClockMovesOnlyWhenTold) {
+    ManualClock c(*parse_time("2026-11-25T00:00:00Z"));
+    auto a = c.now();
+    c.advance(std::chrono::minutes(20));
+    EXPECT_EQ(c.now() - a, std::chrono::minutes(20));
+}
+
+TEST(Clock, ScaledClockRunsFaster) {
+    ScaledClock c(3600.0);
+    auto a = c.now();
+    auto real_start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - real_start < std::chrono::milliseconds(20)) {
+    }
+    EXPECT_GE(c.now() - a, std::chrono::seconds(60));
+}

@@ -1,0 +1,134 @@
+#include <gtest/gtest.h>
+
+#include "common/messages.hpp"
+
+using namespace fleetcast;
+
+namespace {
+FirmwareManifest sample_manifest() {
+    FirmwareManifest m;
+    m.fw_id = "0123456789abcdef";
+    m.model = "A123";
+    m.component = "main";
+    m.version = "2.0";
+    m.size = 200000;
+    m.sha256 = std::string(64, 'a');
+    m.chunk_size = 65536;
+    m.chunk_count = chunk_count_for(m.size, m.chunk_size);
+    return m;
+}
+TimePoint t0() { return *parse_time("2026-11-25T21:30:00.000Z"); }
+}  // namespace
+
+TEST(Messages, ManifestRoundTrips) {
+    auto m = sample_manifest();
+    auto d = decode_manifest(encode(m));
+    ASSERT_TRUE(d) << d.error().str();
+    EXPECT_EQ(d->fw_id, m.fw_id);
+    EXPECT_EQ(d->chunk_count, 4u);
+    EXPECT_EQ(d->size, m.size);
+}
+
+TEST(Messages, ManifestWithInconsistentChunkCountIsRejected) {
+    auto m = sample_manifest();
+    m.chunk_count = 3;
+    auto d = decode_manifest(encode(m));
+    ASSERT_FALSE(d);
+    EXPECT_EQ(d.error().code, "bad_manifest");
+}
+
+TEST(Messages, ScheduleRoundTripsWithOptionalTimes) {
+    Schedule s;
+    s.campaign = "c-1";
+    s.mode = TransferMode::Push;
+    s.update_at = t0();
+    s.expires_at = t0() + std::chrono::hours(2);
+    s.firmware.push_back(sample_manifest());
+    s.devices.push_back({"A123-000001", "A123", {"0123456789abcdef"}});
+    auto d = decode_schedule(encode(s));
+    ASSERT_TRUE(d) << d.error().str();
+    EXPECT_EQ(d->mode, TransferMode::Push);
+    EXPECT_EQ(d->update_at, t0());
+    EXPECT_FALSE(d->transmit_at.has_value());
+    ASSERT_TRUE(d->expires_at.has_value());
+    EXPECT_EQ(*d->expires_at, t0() + std::chrono::hours(2));
+    ASSERT_EQ(d->devices.size(), 1u);
+    EXPECT_EQ(d->devices[0].fw_ids[0], "0123456789abcdef");
+}
+
+TEST(Messages, ScheduleNamingUnknownFirmwareIsRejected) {
+    Schedule s;
+    s.campaign = "c-1";
+    s.update_at = t0();
+    s.firmware.push_back(sample_manifest());
+    s.devices.push_back({"A123-000001", "A123", {"ffffffffffffffff"}});
+    EXPECT_FALSE(decode_schedule(encode(s)));
+}
+
+TEST(Messages, MalformedJsonWrongTypesAndWildcardIdsAreErrors) {
+    EXPECT_EQ(decode_fetch("{not json").error().code, "bad_json");
+    EXPECT_EQ(decode_fetch("[1,2]").error().code, "bad_json");
+    EXPECT_EQ(decode_fetch(R"({"type":"fetch","fw_id":5,"ranges":[]})").error().code, "wrong_type");
+    EXPECT_EQ(decode_fetch(R"({"type":"fetch","fw_id":"a+b","ranges":[]})").error().code, "bad_id");
+    EXPECT_EQ(decode_fetch(R"({"type":"fetch","fw_id":"ab","ranges":[[3,1]]})").error().code, "out_of_range");
+    EXPECT_EQ(decode_fetch(R"({"type":"fetch","fw_id":"ab","ranges":[[-1,1]]})").error().code, "out_of_range");
+    EXPECT_EQ(decode_fetch(R"({"type":"fetch","fw_id":"ab","ranges":[[1.5,2]]})").error().code, "out_of_range");
+    EXPECT_EQ(decode_device_event(R"({"type":"bogus","campaign":"c"})").error().code, "unknown_type");
+    EXPECT_EQ(decode_device_event(R"({"type":"progress","campaign":"c","phase":"x","percent":101})").error().code,
+              "out_of_range");
+    EXPECT_EQ(decode_manifest(std::string(kMaxJsonBytes + 1, ' ')).error().code, "too_large");
+}
+
+TEST(Messages, DeviceEventsRoundTrip) {
+    auto need = decode_device_event(encode(NeedEvent{"c-1", "ab12", {{0, 3}, {7, 7}}}));
+    ASSERT_TRUE(need);
+    auto& n = std::get<NeedEvent>(*need);
+    EXPECT_EQ(n.ranges.size(), 2u);
+    EXPECT_EQ(n.ranges[1], (ChunkRange{7, 7}));
+
+    auto po = decode_device_event(encode(PowerOnEvent{"", {{"main", "2.0"}, {"df", "D"}}, 3}));
+    ASSERT_TRUE(po);
+    auto& p = std::get<PowerOnEvent>(*po);
+    EXPECT_TRUE(p.campaign.empty());
+    EXPECT_EQ(p.firmware.at("df"), "D");
+    EXPECT_EQ(p.boot_count, 3u);
+}
+
+TEST(Messages, DeviceStateAndOfflineWillDecode) {
+    DeviceState s{"A123-000001", "gw1", "A123", DeviceStatus::Busy, {{"main", "1.0"}}, t0()};
+    auto d = decode_device_state(encode(s));
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->status, DeviceStatus::Busy);
+    auto off = decode_device_state(encode_device_offline("A123-000001", "gw1", "A123"));
+    ASSERT_TRUE(off) << off.error().str();
+    EXPECT_EQ(off->status, DeviceStatus::Offline);
+}
+
+TEST(Messages, GatewayReportsRoundTrip) {
+    JobReport j;
+    j.campaign = "c-1";
+    j.device = "A123-000001";
+    j.state = JobState::Completed;
+    j.progress = 100;
+    j.started_at = t0();
+    j.ended_at = t0() + std::chrono::seconds(9);
+    j.firmware = {{"main", "2.0"}};
+    auto r = decode_gateway_report(encode(j));
+    ASSERT_TRUE(r) << r.error().str();
+    auto& jr = std::get<JobReport>(*r);
+    EXPECT_EQ(jr.state, JobState::Completed);
+    EXPECT_EQ(*jr.ended_at, t0() + std::chrono::seconds(9));
+}
+
+TEST(Messages, OperatorRequestCarriesArgsObject) {
+    OperatorRequest req;
+    req.req_id = "r-1";
+    req.op = "campaign_create";
+    req.args = Json::object();
+    json::put(req.args.get(), "all", true);
+    auto d = decode_operator_request(encode(req));
+    ASSERT_TRUE(d) << d.error().str();
+    EXPECT_EQ(d->op, "campaign_create");
+    EXPECT_TRUE(*json::get_bool(d->args.get(), "all"));
+    EXPECT_FALSE(decode_operator_request(R"({"type":"request","req_id":"r","op":"x","args":[]})"));
+}

@@ -1,0 +1,30 @@
+#pragma once
+// A real mosquitto for one test: config from broker-config/ plus a listener on
+// a free loopback port, started in a temp dir, polled until it accepts
+// connections, stopped in the destructor; its log is printed on failure.
+#include <filesystem>
+#include <string>
+
+#include "tests/support/child_process.hpp"
+
+namespace fleetcast::testing {
+
+int free_loopback_port();
+bool port_accepts(int port);
+
+class Broker {
+public:
+    // config_name: a file in broker-config/ (e.g. "dev.conf").
+    explicit Broker(const std::filesystem::path& work_dir, const std::string& config_name = "dev.conf");
+    ~Broker();
+    int port() const { return port_; }
+    std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+    std::string log_tail() const { return process_.log_tail(); }
+    void stop() { process_.stop(); }
+
+private:
+    int port_ = 0;
+    ChildProcess process_;
+};
+
+}  // namespace fleetcast::testing

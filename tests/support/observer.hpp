@@ -1,0 +1,50 @@
+#pragma once
+// A plain MQTT client for tests: watches topics on the real broker (counting
+// what crossed each link) and publishes raw payloads (bad input).
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "common/blocking_queue.hpp"
+#include "common/mqtt_session.hpp"
+
+namespace fleetcast::testing {
+
+class Observer {
+public:
+    Observer(const std::string& uri, const std::string& client_id);
+    ~Observer();
+    void subscribe(const std::string& filter);
+    void publish(const std::string& topic, const std::string& payload, bool retained = false);
+
+    // Stats per topic: messages and payload bytes; last payload.
+    struct TopicStats {
+        std::uint64_t messages = 0;
+        std::uint64_t bytes = 0;
+        std::string last_payload;
+    };
+    std::map<std::string, TopicStats> stats() const;
+    std::optional<std::string> last_payload(const std::string& topic) const;
+    // Waits until pred(stats) holds; false on timeout.
+    bool wait_for(const std::function<bool(const std::map<std::string, TopicStats>&)>& pred,
+                  std::chrono::milliseconds timeout) const;
+
+private:
+    BlockingQueue<MqttEvent> queue_{4096};
+    std::unique_ptr<MqttSession> session_;
+    std::thread thread_;
+    std::atomic<bool> stop_{false};
+    mutable std::mutex mu_;
+    std::map<std::string, TopicStats> stats_;
+};
+
+// Polls pred every 50 ms until it holds or the deadline passes.
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
+
+}  // namespace fleetcast::testing
