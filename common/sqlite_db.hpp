@@ -18,6 +18,8 @@ class Statement {
 public:
     Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt, &sqlite3_finalize) {}
     Statement& bind(int index, std::string_view text);
+    Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
+    Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
     Statement& bind(int index, std::int64_t value);
     Statement& bind_null(int index);
     Statement& bind(int index, const std::optional<std::string>& text);

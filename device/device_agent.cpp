@@ -1,0 +1,149 @@
+#include "device/device_agent.hpp"
+
+#include <type_traits>
+#include <variant>
+
+#include "common/log.hpp"
+
+namespace fleetcast::device {
+
+DeviceAgent::DeviceAgent(DeviceConfig config, Transport& transport, Clock& clock, Counters& counters)
+    : config_(std::move(config)),
+      transport_(transport),
+      clock_(clock),
+      counters_(counters),
+      store_(config_.state_dir) {}
+
+DeviceAgent::~DeviceAgent() = default;
+
+std::string DeviceAgent::offline_payload() const {
+    return encode_device_offline(config_.id, config_.gateway, config_.model);
+}
+
+Status DeviceAgent::start() {
+    auto loaded = store_.load_or_create(config_.model, config_.initial_firmware);
+    if (!loaded) {
+        log_error("device", "state_load_failed").kv("device", config_.id).kv("error", loaded.error().str());
+        return loaded.error();
+    }
+    state_ = std::move(*loaded);
+    ++state_.boot_count;
+    // The campaign is reported once, in this power_on; a gateway that misses it
+    // re-offers and gets it again from the already-installed path.
+    std::string finished_campaign = std::exchange(state_.pending_campaign, std::string());
+    auto st = store_.save(state_);
+    if (!st) {
+        log_error("device", "state_save_failed").kv("device", config_.id).kv("error", st.error().str());
+        return st.error();
+    }
+    started_ = true;
+    transport_.subscribe(topics::dev_cmd(config_.gateway, config_.id));
+    transport_.subscribe(topics::dev_chunk_filter(config_.gateway, config_.id));
+    publish_state();
+    emit(PowerOnEvent{finished_campaign, state_.versions(), state_.boot_count});
+    auto line = log_info("device", "power_on");
+    line.kv("device", config_.id).kv("boot_count", state_.boot_count);
+    if (!finished_campaign.empty()) line.kv("campaign", finished_campaign);
+    for (const auto& [component, c] : state_.components) line.kv(component, c.version);
+    if (state_.update) {
+        log_info("device", "update_resumed").kv("device", config_.id).kv("campaign", state_.update->campaign);
+        enter_receiving();
+    }
+    return ok_status();
+}
+
+void DeviceAgent::handle(const MqttEvent& event) {
+    if (!started_ || restart_requested_) return;
+    switch (event.kind) {
+        case MqttEvent::Kind::Connected:
+            // The broker may have published our will while we were away.
+            publish_state();
+            break;
+        case MqttEvent::Kind::Message:
+            on_message(event);
+            break;
+        case MqttEvent::Kind::ConnectionLost:
+        case MqttEvent::Kind::Delivered:
+            break;
+    }
+}
+
+void DeviceAgent::on_message(const MqttEvent& event) {
+    auto topic = topics::parse_topic(event.topic);
+    if (!topic) return bad_input("bad_input", event.topic, topic.error().str());
+    const auto& t = *topic;
+    if (t.gateway != config_.gateway) return bad_input("bad_input", event.topic, "topic of another gateway");
+    switch (t.kind) {
+        case topics::Kind::DevCmd: {
+            if (t.device != config_.id) return bad_input("bad_input", event.topic, "command for another device");
+            auto cmd = decode_device_command(event.payload);
+            if (!cmd) return bad_input("bad_input", event.topic, cmd.error().str());
+            return on_command(*cmd);
+        }
+        case topics::Kind::DevChunk:
+            if (t.device != config_.id) return bad_input("bad_input", event.topic, "chunk for another device");
+            return on_chunk(event.topic, t.fw_id, event.payload);
+        case topics::Kind::SiteModelChunk:
+            if (t.model != config_.model) return bad_input("bad_input", event.topic, "chunk for another model");
+            return on_chunk(event.topic, t.fw_id, event.payload);
+        default:
+            return bad_input("bad_input", event.topic, "unexpected topic for a device");
+    }
+}
+
+void DeviceAgent::on_command(const DeviceCommand& cmd) {
+    std::visit(
+        [&](const auto& c) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(c)>, OfferCmd>)
+                on_offer(c);
+            else
+                on_fanout_done(c);
+        },
+        cmd);
+}
+
+void DeviceAgent::publish_state() {
+    DeviceState s;
+    s.device = config_.id;
+    s.gateway = config_.gateway;
+    s.model = config_.model;
+    s.status = state_.update ? DeviceStatus::Updating : DeviceStatus::Idle;
+    s.firmware = state_.versions();
+    s.at = clock_.now();
+    transport_.publish(topics::dev_state(config_.gateway, config_.id), encode(s), true);
+}
+
+template <typename Event>
+void DeviceAgent::emit(const Event& e) {
+    auto st = transport_.publish(topics::dev_event(config_.gateway, config_.id), encode(e));
+    if (!st) log_warn("device", "publish_failed").kv("device", config_.id).kv("error", st.error().str());
+}
+template void DeviceAgent::emit(const ReadyEvent&);
+template void DeviceAgent::emit(const NeedEvent&);
+template void DeviceAgent::emit(const ProgressEvent&);
+template void DeviceAgent::emit(const PowerOnEvent&);
+template void DeviceAgent::emit(const ErrorEvent&);
+
+void DeviceAgent::emit_error(const std::string& campaign, const std::string& fw_id, const std::string& code,
+                             const std::string& detail) {
+    log_warn("device", "update_error")
+        .kv("device", config_.id)
+        .kv("campaign", campaign)
+        .kv("fw", fw_id)
+        .kv("code", code)
+        .kv("detail", detail);
+    emit(ErrorEvent{campaign, fw_id, code, detail});
+}
+
+void DeviceAgent::bad_input(const std::string& counter, const std::string& topic, const std::string& error) {
+    counters_.add(counter);
+    log_warn("device", counter).kv("device", config_.id).kv("topic", topic).kv("error", error);
+}
+
+Slot DeviceAgent::inactive_slot(const std::string& component) const {
+    auto it = state_.components.find(component);
+    // A component new to this device has no active slot yet: it goes to b, a stays empty.
+    return it == state_.components.end() ? Slot::B : other(it->second.active);
+}
+
+}  // namespace fleetcast::device

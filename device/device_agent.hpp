@@ -1,0 +1,94 @@
+#pragma once
+// One device: its non-volatile state, the update it is receiving, and its side
+// of the protocol (topics.md). Driven from outside: start() at power-on,
+// handle() for every MQTT event of its session, tick() a few times a second.
+// When an update has been installed restart_requested() turns true; the owner
+// then restarts the device (re-exec, or a fresh DeviceAgent on the same dir).
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/clock.hpp"
+#include "common/counters.hpp"
+#include "common/messages.hpp"
+#include "common/topics.hpp"
+#include "common/transport.hpp"
+#include "device/device_state.hpp"
+#include "device/device_state_store.hpp"
+#include "device/image_download.hpp"
+
+namespace fleetcast::device {
+
+struct DeviceConfig {
+    std::string id;
+    std::string model;
+    std::string gateway;
+    std::filesystem::path state_dir;
+    Versions initial_firmware{{"main", "1.0"}};  // only for a new state dir
+    Millis no_progress_timeout{3000};
+    std::uint32_t max_need_chunks = 256;
+};
+
+class DeviceAgent {
+   public:
+    DeviceAgent(DeviceConfig config, Transport& transport, Clock& clock, Counters& counters);
+    ~DeviceAgent();
+    DeviceAgent(const DeviceAgent&) = delete;
+    DeviceAgent& operator=(const DeviceAgent&) = delete;
+
+    // Power-on: load state, count the boot, announce, resume an interrupted update.
+    Status start();
+    void handle(const MqttEvent& event);
+    // Re-asks for missing chunks when nothing arrived for the no-progress timeout.
+    void tick();
+
+    bool restart_requested() const { return restart_requested_; }
+    bool updating() const { return state_.update.has_value(); }
+    const DeviceNvState& state() const { return state_; }
+    const DeviceConfig& config() const { return config_; }
+    std::string offline_payload() const;
+
+   private:
+    // device_agent.cpp: session, dispatch, publishing
+    void on_message(const MqttEvent& event);
+    void on_command(const DeviceCommand& cmd);
+    void publish_state();
+    template <typename Event>
+    void emit(const Event& e);
+    void emit_error(const std::string& campaign, const std::string& fw_id, const std::string& code,
+                    const std::string& detail);
+    void bad_input(const std::string& counter, const std::string& topic, const std::string& error);
+    Slot inactive_slot(const std::string& component) const;
+
+    // device_agent_update.cpp: offer, transfer, install
+    void on_offer(const OfferCmd& offer);
+    bool offer_acceptable(const OfferCmd& offer, std::vector<FirmwareManifest>& todo);
+    void begin_update(const std::string& campaign, std::vector<FirmwareManifest> firmware);
+    bool open_downloads();
+    void enter_receiving();
+    void send_ready();
+    void abandon_update(const std::string& why);
+    void on_chunk(const std::string& topic, const std::string& fw_id, const std::string& payload);
+    void on_fanout_done(const FanoutDoneCmd& cmd);
+    void ask_missing(ImageDownload& d);
+    void report_progress();
+    bool all_complete() const;
+    void install();
+    void fanout_subscriptions(bool subscribe);
+
+    DeviceConfig config_;
+    Transport& transport_;
+    Clock& clock_;
+    Counters& counters_;
+    DeviceStateStore store_;
+    DeviceNvState state_;
+    std::map<std::string, std::unique_ptr<ImageDownload>> downloads_;  // fw_id -> image
+    TimePoint last_activity_{};
+    bool fanout_started_ = false;
+    std::uint32_t last_decile_ = 0;
+    bool started_ = false;
+    bool restart_requested_ = false;
+};
+
+}  // namespace fleetcast::device

@@ -1,0 +1,305 @@
+// The update itself: offer checks, receiving chunks into the inactive slots,
+// asking for what is missing, verifying, and the one atomic boot pointer flip.
+#include <set>
+
+#include "common/ids.hpp"
+#include "common/log.hpp"
+#include "device/device_agent.hpp"
+
+namespace fleetcast::device {
+
+namespace {
+std::vector<std::string> fw_ids_of(const std::vector<FirmwareManifest>& firmware) {
+    std::vector<std::string> ids;
+    for (const auto& m : firmware) ids.push_back(m.fw_id);
+    return ids;
+}
+}  // namespace
+
+bool DeviceAgent::offer_acceptable(const OfferCmd& offer, std::vector<FirmwareManifest>& todo) {
+    bool ok = true;
+    std::set<std::string> components;
+    for (const auto& m : offer.firmware) {
+        auto reject = [&](const std::string& code, const std::string& why) {
+            emit_error(offer.campaign, m.fw_id, code, why);
+            ok = false;
+        };
+        if (m.sha256.compare(0, m.fw_id.size(), m.fw_id) != 0 || m.fw_id.size() != 16) {
+            reject("bad_manifest", "fw_id is not the first 16 hex digits of sha256");
+            continue;
+        }
+        if (!components.insert(m.component).second) {
+            reject("bad_manifest", "component " + m.component + " offered twice");
+            continue;
+        }
+        if (m.model != config_.model) {
+            reject("rejected", "image is for model " + m.model + ", device is " + config_.model);
+            continue;
+        }
+        auto it = state_.components.find(m.component);
+        if (it != state_.components.end()) {
+            int cmp = compare_versions(m.version, it->second.version);
+            if (cmp == 0) continue;  // already runs it
+            if (cmp < 0 && !m.allow_downgrade) {
+                reject("rejected", "downgrade of " + m.component + " from " + it->second.version + " to " + m.version +
+                                       " not allowed");
+                continue;
+            }
+        }
+        todo.push_back(m);
+    }
+    return ok;
+}
+
+void DeviceAgent::on_offer(const OfferCmd& offer) {
+    std::vector<FirmwareManifest> todo;
+    if (!offer_acceptable(offer, todo)) return;  // all components flip together, or none
+    if (todo.empty()) {
+        // A duplicate offer after the restart (or nothing to do): say again what runs.
+        log_info("device", "offer_already_installed").kv("device", config_.id).kv("campaign", offer.campaign);
+        emit(PowerOnEvent{offer.campaign, state_.versions(), state_.boot_count});
+        return;
+    }
+    if (state_.update && state_.update->campaign == offer.campaign &&
+        fw_ids_of(state_.update->firmware) == fw_ids_of(todo)) {
+        log_info("device", "offer_duplicate").kv("device", config_.id).kv("campaign", offer.campaign);
+        publish_state();
+        send_ready();
+        return;
+    }
+    if (state_.update) abandon_update("replaced by campaign " + offer.campaign);
+    begin_update(offer.campaign, std::move(todo));
+}
+
+void DeviceAgent::begin_update(const std::string& campaign, std::vector<FirmwareManifest> firmware) {
+    // Persisted before anything is opened: a restart from here on resumes this update.
+    state_.update = UpdateInProgress{campaign, std::move(firmware)};
+    auto st = store_.save(state_);
+    if (!st) {
+        state_.update.reset();
+        emit_error(campaign, "", "write_failure", st.error().message);
+        return;
+    }
+    for (const auto& m : state_.update->firmware)
+        log_info("device", "update_accepted")
+            .kv("device", config_.id)
+            .kv("campaign", campaign)
+            .kv("fw", m.fw_id)
+            .kv("component", m.component)
+            .kv("version", m.version)
+            .kv("slot", to_string(inactive_slot(m.component)));
+    enter_receiving();
+}
+
+void DeviceAgent::enter_receiving() {
+    if (!open_downloads()) return;
+    fanout_subscriptions(true);
+    publish_state();
+    send_ready();
+    fanout_started_ = false;
+    last_activity_ = clock_.now();
+    std::uint64_t got = 0, total = 0;
+    for (const auto& [id, d] : downloads_) got += d->received(), total += d->chunk_count();
+    last_decile_ = total ? static_cast<std::uint32_t>(got * 10 / total) : 0;
+    if (all_complete()) install();
+}
+
+void DeviceAgent::send_ready() {
+    emit(ReadyEvent{state_.update->campaign, fw_ids_of(state_.update->firmware)});
+}
+
+bool DeviceAgent::open_downloads() {
+    downloads_.clear();
+    for (const auto& m : state_.update->firmware) {
+        auto d = ImageDownload::open(m, store_.slot_path(m.component, inactive_slot(m.component)));
+        if (!d) {
+            std::string code = d.error().code == "no_space" ? "no_space" : "write_failure";
+            emit_error(state_.update->campaign, m.fw_id, code, d.error().message);
+            abandon_update("cannot open slot: " + d.error().message);
+            return false;
+        }
+        if ((*d)->received() > 0)
+            log_info("device", "slot_resumed")
+                .kv("device", config_.id)
+                .kv("fw", m.fw_id)
+                .kv("have", (*d)->received())
+                .kv("of", (*d)->chunk_count());
+        downloads_[m.fw_id] = std::move(*d);
+    }
+    return true;
+}
+
+void DeviceAgent::abandon_update(const std::string& why) {
+    log_warn("device", "update_abandoned")
+        .kv("device", config_.id)
+        .kv("campaign", state_.update->campaign)
+        .kv("why", why);
+    fanout_subscriptions(false);
+    downloads_.clear();  // partial slot files stay; an offer of the same image resumes them
+    state_.update.reset();
+    auto st = store_.save(state_);
+    if (!st) log_error("device", "state_save_failed").kv("device", config_.id).kv("error", st.error().str());
+    publish_state();
+}
+
+void DeviceAgent::fanout_subscriptions(bool subscribe) {
+    for (const auto& m : state_.update->firmware) {
+        auto filter = topics::site_model_chunk(config_.gateway, config_.model, m.fw_id);
+        if (subscribe)
+            transport_.subscribe(filter);
+        else
+            transport_.unsubscribe(filter);
+    }
+}
+
+void DeviceAgent::on_chunk(const std::string& topic, const std::string& fw_id, const std::string& payload) {
+    auto it = downloads_.find(fw_id);
+    if (it == downloads_.end())
+        return bad_input("stale_chunk", topic, "chunk for an image this device is not receiving");
+    auto& d = *it->second;
+    auto written = d.accept(payload);
+    if (!written) {
+        const auto& e = written.error();
+        if (e.code == "no_space" || e.code == "write_failure" || e.code == "io") {
+            counters_.add("write_failure");
+            emit_error(state_.update->campaign, fw_id, e.code == "no_space" ? "no_space" : "write_failure", e.message);
+            return;
+        }
+        counters_.add("bad_chunk");
+        log_warn("device", "bad_chunk")
+            .kv("device", config_.id)
+            .kv("campaign", state_.update->campaign)
+            .kv("fw", fw_id)
+            .kv("error", e.str());
+        return;
+    }
+    if (!*written) {
+        counters_.add("duplicate_chunk");
+        return;
+    }
+    fanout_started_ = true;
+    last_activity_ = clock_.now();
+    report_progress();
+    if (d.complete()) {
+        log_info("device", "image_received")
+            .kv("device", config_.id)
+            .kv("campaign", state_.update->campaign)
+            .kv("fw", fw_id)
+            .kv("chunks", d.chunk_count());
+        if (all_complete()) install();
+    } else if (d.need_answered()) {
+        ask_missing(d);  // the last repair batch is in: ask for the next one now
+    }
+}
+
+void DeviceAgent::on_fanout_done(const FanoutDoneCmd& cmd) {
+    if (!state_.update || state_.update->campaign != cmd.campaign) {
+        counters_.add("stale_command");
+        log_info("device", "fanout_done_ignored")
+            .kv("device", config_.id)
+            .kv("campaign", cmd.campaign)
+            .kv("fw", cmd.fw_id);
+        return;
+    }
+    auto it = downloads_.find(cmd.fw_id);
+    if (it == downloads_.end())
+        return bad_input("bad_input", topics::dev_cmd(config_.gateway, config_.id),
+                         "fanout_done for unknown image " + cmd.fw_id);
+    fanout_started_ = true;
+    if (!it->second->complete()) ask_missing(*it->second);
+    last_activity_ = clock_.now();
+}
+
+void DeviceAgent::ask_missing(ImageDownload& d) {
+    auto ranges = d.next_need(config_.max_need_chunks);
+    if (ranges.empty()) return;
+    log_info("device", "need")
+        .kv("device", config_.id)
+        .kv("campaign", state_.update->campaign)
+        .kv("fw", d.manifest().fw_id)
+        .kv("ranges", ranges.size())
+        .kv("first", ranges.front().first);
+    emit(NeedEvent{state_.update->campaign, d.manifest().fw_id, std::move(ranges)});
+}
+
+void DeviceAgent::tick() {
+    if (!started_ || restart_requested_ || !state_.update || downloads_.empty()) return;
+    // Before the fan-out has started, give the gateway longer: asking every
+    // device for repairs while it is still collecting `ready`s defeats the multicast.
+    auto timeout = fanout_started_ ? config_.no_progress_timeout : 2 * config_.no_progress_timeout;
+    if (clock_.now() - last_activity_ < timeout) return;
+    for (auto& [id, d] : downloads_)
+        if (!d->complete()) ask_missing(*d);
+    last_activity_ = clock_.now();
+}
+
+void DeviceAgent::report_progress() {
+    std::uint64_t got = 0, total = 0;
+    for (const auto& [id, d] : downloads_) got += d->received(), total += d->chunk_count();
+    auto decile = static_cast<std::uint32_t>(got * 10 / total);
+    if (decile <= last_decile_) return;
+    last_decile_ = decile;
+    emit(ProgressEvent{state_.update->campaign, "receiving", decile * 10});
+}
+
+bool DeviceAgent::all_complete() const {
+    for (const auto& [id, d] : downloads_)
+        if (!d->complete()) return false;
+    return !downloads_.empty();
+}
+
+void DeviceAgent::install() {
+    const std::string campaign = state_.update->campaign;
+    emit(ProgressEvent{campaign, "verifying", 100});
+    bool all_good = true;
+    for (auto& [id, d] : downloads_) {
+        auto st = d->verify();
+        if (st) continue;
+        all_good = false;
+        counters_.add("image_checksum");
+        emit_error(campaign, id, st.error().code == "checksum" ? "checksum" : "write_failure",
+                   st.error().code == "checksum" ? "image SHA-256 mismatch" : st.error().message);
+        auto rst = d->restart();
+        if (!rst) return abandon_update("cannot reset slot: " + rst.error().message);
+        ask_missing(*d);
+    }
+    if (!all_good) {
+        last_activity_ = clock_.now();
+        last_decile_ = 0;
+        return;
+    }
+    emit(ProgressEvent{campaign, "installing", 100});
+    for (auto& [id, d] : downloads_) {
+        auto st = d->finish();
+        if (!st) {
+            emit_error(campaign, id, "write_failure", st.error().message);
+            return abandon_update("cannot finish slot: " + st.error().message);
+        }
+    }
+    // The boot pointer flip: one atomic write switches every component at once.
+    DeviceNvState next = state_;
+    for (const auto& m : state_.update->firmware)
+        next.components[m.component] = ComponentState{inactive_slot(m.component), m.version, m.sha256};
+    next.pending_campaign = campaign;
+    next.update.reset();
+    auto st = store_.save(next);
+    if (!st) {
+        emit_error(campaign, "", "write_failure", st.error().message);
+        return abandon_update("cannot write state: " + st.error().message);
+    }
+    fanout_subscriptions(false);
+    for (const auto& m : state_.update->firmware)
+        log_info("device", "boot_pointer_flipped")
+            .kv("device", config_.id)
+            .kv("campaign", campaign)
+            .kv("fw", m.fw_id)
+            .kv("component", m.component)
+            .kv("slot", to_string(next.components[m.component].active))
+            .kv("version", m.version);
+    state_ = std::move(next);
+    downloads_.clear();
+    emit(ProgressEvent{campaign, "restarting", 100});
+    restart_requested_ = true;
+}
+
+}  // namespace fleetcast::device

@@ -1,0 +1,118 @@
+#include "device/device_state.hpp"
+
+#include "common/ids.hpp"
+#include "common/json.hpp"
+
+namespace fleetcast::device {
+
+namespace {
+constexpr std::uint64_t kFormat = 1;
+
+Expected<ComponentState> component_from_json(const cJSON* o) {
+    auto slot = json::get_string(o, "slot", 1);
+    if (!slot) return slot.error();
+    auto s = slot_from_string(*slot);
+    if (!s) return s.error();
+    auto ver = json::get_version(o, "version");
+    if (!ver) return ver.error();
+    auto sha = json::get_string(o, "sha256", 64);
+    if (!sha) return sha.error();
+    return ComponentState{*s, *ver, *sha};
+}
+
+Expected<UpdateInProgress> update_from_json(const cJSON* o) {
+    UpdateInProgress u;
+    auto c = json::get_id(o, "campaign", "campaign");
+    if (!c) return c.error();
+    u.campaign = *c;
+    auto fw = json::get_array(o, "firmware", 64);
+    if (!fw) return fw.error();
+    const cJSON* item = nullptr;
+    cJSON_ArrayForEach(item, *fw) {
+        auto m = manifest_from_json(item);
+        if (!m) return m.error();
+        u.firmware.push_back(*m);
+    }
+    return u;
+}
+}  // namespace
+
+std::string_view to_string(Slot s) {
+    return s == Slot::A ? "a" : "b";
+}
+
+Expected<Slot> slot_from_string(std::string_view s) {
+    if (s == "a") return Slot::A;
+    if (s == "b") return Slot::B;
+    return make_error("bad_value", "slot must be 'a' or 'b'");
+}
+
+Versions DeviceNvState::versions() const {
+    Versions v;
+    for (const auto& [name, c] : components) v[name] = c.version;
+    return v;
+}
+
+std::string encode_nv_state(const DeviceNvState& s) {
+    auto j = Json::object();
+    json::put(j.get(), "format", kFormat);
+    json::put(j.get(), "boot_count", s.boot_count);
+    if (!s.pending_campaign.empty()) json::put(j.get(), "pending_campaign", s.pending_campaign);
+    cJSON* comps = cJSON_AddObjectToObject(j.get(), "components");
+    for (const auto& [name, c] : s.components) {
+        cJSON* o = cJSON_AddObjectToObject(comps, name.c_str());
+        json::put(o, "slot", to_string(c.active));
+        json::put(o, "version", c.version);
+        json::put(o, "sha256", c.sha256);
+    }
+    if (s.update) {
+        cJSON* u = cJSON_AddObjectToObject(j.get(), "update");
+        json::put(u, "campaign", s.update->campaign);
+        cJSON* fw = cJSON_AddArrayToObject(u, "firmware");
+        for (const auto& m : s.update->firmware) {
+            cJSON* item = cJSON_CreateObject();
+            to_json(item, m);
+            cJSON_AddItemToArray(fw, item);
+        }
+    }
+    return j.dump();
+}
+
+Expected<DeviceNvState> decode_nv_state(std::string_view text) {
+    auto j = Json::parse(text, 1024 * 1024);
+    if (!j) return j.error();
+    const cJSON* o = j->get();
+    auto format = json::get_uint(o, "format", 1000);
+    if (!format) return format.error();
+    if (*format != kFormat) return make_error("bad_value", "unknown state format " + std::to_string(*format));
+    DeviceNvState s;
+    auto bc = json::get_uint(o, "boot_count", UINT64_MAX);
+    if (!bc) return bc.error();
+    s.boot_count = *bc;
+    if (cJSON_GetObjectItemCaseSensitive(o, "pending_campaign")) {
+        auto pc = json::get_id(o, "pending_campaign", "campaign");
+        if (!pc) return pc.error();
+        s.pending_campaign = *pc;
+    }
+    auto comps = json::get_object(o, "components");
+    if (!comps) return comps.error();
+    const cJSON* item = nullptr;
+    cJSON_ArrayForEach(item, *comps) {
+        auto name_ok = validate_id(item->string ? item->string : "", "component");
+        if (!name_ok) return name_ok.error();
+        auto c = component_from_json(item);
+        if (!c) return c.error().with_context(std::string("component ") + item->string);
+        s.components[item->string] = *c;
+    }
+    if (s.components.empty()) return make_error("bad_value", "state has no components");
+    if (cJSON_GetObjectItemCaseSensitive(o, "update")) {
+        auto u = json::get_object(o, "update");
+        if (!u) return u.error();
+        auto up = update_from_json(*u);
+        if (!up) return up.error().with_context("update");
+        s.update = *up;
+    }
+    return s;
+}
+
+}  // namespace fleetcast::device

@@ -1,0 +1,59 @@
+#pragma once
+// One firmware image being received into a device's inactive slot: checks
+// each chunk against the manifest, streams it to disk through PartialImage,
+// and remembers which chunks the last `need` asked for so the next request
+// can go out as soon as that batch has arrived.
+#include <filesystem>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/messages.hpp"
+#include "common/partial_image.hpp"
+
+namespace fleetcast::device {
+
+class ImageDownload {
+   public:
+    // Opens (or resumes, when the slot file holds part of the same image) the slot file.
+    // A clean stop records every chunk on disk, so a restart re-asks none of them.
+    ~ImageDownload();
+    ImageDownload(const ImageDownload&) = delete;
+    ImageDownload& operator=(const ImageDownload&) = delete;
+
+    static Expected<std::unique_ptr<ImageDownload>> open(const FirmwareManifest& manifest,
+                                                         const std::filesystem::path& slot_file);
+
+    // Decodes and stores one binary chunk. true: newly written, false: a duplicate.
+    // Errors: bad_chunk / checksum (input), no_space / write_failure / io (storage).
+    Expected<bool> accept(std::string_view chunk_message);
+
+    // The next missing ranges to ask for (at most max_chunks chunks).
+    std::vector<ChunkRange> next_need(std::uint32_t max_chunks);
+    // Every chunk of the last request has arrived (and the image is still incomplete).
+    bool need_answered() const { return asked_ && outstanding_ == 0 && !complete(); }
+
+    Status verify() const { return image_->verify(manifest_.sha256); }
+    Status finish();
+    // Throws the slot file away and starts the image over.
+    Status restart();
+
+    const FirmwareManifest& manifest() const { return manifest_; }
+    bool complete() const { return image_->complete(); }
+    std::uint32_t received() const { return image_->received(); }
+    std::uint32_t chunk_count() const { return image_->chunk_count(); }
+
+   private:
+    ImageDownload(FirmwareManifest m, std::filesystem::path p) : manifest_(std::move(m)), path_(std::move(p)) {}
+    bool was_asked(std::uint32_t index) const;
+    FirmwareManifest manifest_;
+    std::filesystem::path path_;
+    std::unique_ptr<PartialImage> image_;
+    std::vector<ChunkRange> asked_ranges_;
+    std::uint32_t outstanding_ = 0;
+    bool asked_ = false;
+    bool finished_ = false;
+};
+
+}  // namespace fleetcast::device

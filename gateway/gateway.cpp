@@ -1,0 +1,159 @@
+#include "gateway/gateway.hpp"
+
+#include "common/atomic_file.hpp"
+#include "common/log.hpp"
+#include "common/topics.hpp"
+
+namespace fleetcast::gateway {
+
+namespace {
+// Larger than any legitimate message (a schedule is bounded by the broker's
+// packet size, a chunk by kMaxChunkSize): refused before any parsing.
+constexpr std::size_t kMaxPayload = 64 * 1024 * 1024;
+constexpr Millis kScanInterval{1000};
+}  // namespace
+
+Gateway::Gateway(GatewayConfig config, Transport& transport, Clock& clock, GatewayStore& store)
+    : config_(std::move(config)),
+      transport_(transport),
+      clock_(clock),
+      store_(store),
+      jobs_(store, transport, config_.id),
+      fetcher_(transport, clock, counters_, config_.id, config_.state_dir / "cache", config_.fetch_window,
+               config_.fetch_retry),
+      sender_(transport, config_.id, config_.fanout_window) {
+    for (auto name : {"bad_input", "bad_chunk", "corrupt_image"}) counters_.add(name, 0);
+}
+
+Status Gateway::start() {
+    auto st = ensure_dir(config_.state_dir / "cache");
+    if (!st) return st;
+    auto schedules = store_.load_schedules();
+    if (!schedules) return schedules.error();
+    for (auto& s : *schedules) {
+        for (const auto& m : s.firmware) manifests_[m.fw_id] = m;
+        schedules_[s.campaign] = std::move(s);
+    }
+    st = jobs_.load();
+    if (!st) return st;
+    auto devices = store_.load_devices();
+    if (!devices) return devices.error();
+    for (auto& d : *devices) devices_[d.device] = std::move(d);
+    // Devices that were being offered an image before the restart get the
+    // offer again: they resume their partial slot and answer ready.
+    for (const auto& [key, job] : jobs_.rows())
+        if (job.state == JobState::Transferring) offer_pending_.insert(key);
+    log_info("gateway", "started")
+        .kv("gateway", config_.id)
+        .kv("schedules", schedules_.size())
+        .kv("jobs", jobs_.rows().size())
+        .kv("devices", devices_.size());
+
+    for (const auto& filter : {topics::gw_schedule_filter(config_.id), topics::gw_chunk_filter(config_.id),
+                               topics::dev_event_filter(config_.id), topics::dev_state_filter(config_.id),
+                               topics::gw_cmd(config_.id), topics::manager_state()}) {
+        st = transport_.subscribe(filter);
+        if (!st) return st;
+    }
+    publish_state(clock_.now());
+    return ok_status();
+}
+
+void Gateway::stop() {
+    fetcher_.checkpoint_all();
+    log_info("gateway", "stopped").kv("gateway", config_.id);
+}
+
+ProcessState Gateway::process_state(bool online) const {
+    ProcessState s;
+    s.role = "gateway";
+    s.id = config_.id;
+    s.online = online;
+    s.at = clock_.now();
+    s.counters = counters_.snapshot();
+    return s;
+}
+
+void Gateway::publish_state(TimePoint now) {
+    auto state = process_state(true);
+    auto st = transport_.publish(topics::gw_state(config_.id), encode(state), true);
+    if (!st) log_warn("gateway", "state_publish_failed").kv("gateway", config_.id).kv("error", st.error().str());
+    published_counters_ = state.counters;
+    last_state_at_ = now;
+}
+
+void Gateway::handle(const MqttEvent& event) {
+    switch (event.kind) {
+        case MqttEvent::Kind::Message: on_message(event); break;
+        case MqttEvent::Kind::Connected:
+            // The broker may have published our will while we were away.
+            log_info("gateway", "connected").kv("gateway", config_.id);
+            publish_state(clock_.now());
+            break;
+        case MqttEvent::Kind::ConnectionLost: log_warn("gateway", "connection_lost").kv("gateway", config_.id); break;
+        case MqttEvent::Kind::Delivered: break;  // tick() sends more
+    }
+}
+
+void Gateway::tick() {
+    auto now = clock_.now();
+    fetcher_.tick();
+    if (dirty_ || now - last_scan_ >= kScanInterval || now < last_scan_) {
+        dirty_ = false;
+        last_scan_ = now;
+        run_schedules(now);
+    }
+    run_fanouts(now);
+    if (counters_.snapshot() != published_counters_ && now - last_state_at_ >= config_.state_interval)
+        publish_state(now);
+}
+
+void Gateway::bad_input(std::string_view what, const std::string& topic, const Error& error) {
+    counters_.add("bad_input");
+    log_warn("gateway", "bad_input")
+        .kv("gateway", config_.id)
+        .kv("what", what)
+        .kv("topic", topic)
+        .kv("error", error.str())
+        .kv("bad_input", counters_.get("bad_input"));
+}
+
+void Gateway::on_message(const MqttEvent& event) {
+    if (event.payload.size() > kMaxPayload)
+        return bad_input("oversized_payload", event.topic,
+                         make_error("too_large", std::to_string(event.payload.size()) + " bytes"));
+    auto parsed = topics::parse_topic(event.topic);
+    if (!parsed) return bad_input("bad_topic", event.topic, parsed.error());
+    if (parsed->kind == topics::Kind::ManagerState) return on_manager_state(event.topic, event.payload);
+    if (parsed->gateway != config_.id)
+        return bad_input("foreign_topic", event.topic, make_error("bad_topic", "not for gateway " + config_.id));
+    switch (parsed->kind) {
+        case topics::Kind::GwSchedule: return on_schedule(event.topic, parsed->campaign, event.payload);
+        case topics::Kind::GwChunk: return on_manager_chunk(event.topic, parsed->fw_id, event.payload);
+        case topics::Kind::DevState: return on_device_state(event.topic, parsed->device, event.payload);
+        case topics::Kind::DevEvent: return on_device_event(event.topic, parsed->device, event.payload);
+        case topics::Kind::GwCmd:
+            // Reserved in topics.md (defer, suspend, cancel): not acted on yet.
+            log_info("gateway", "command_ignored").kv("gateway", config_.id).kv("bytes", event.payload.size());
+            return;
+        default: return bad_input("unexpected_topic", event.topic, make_error("bad_topic", "not a gateway input"));
+    }
+}
+
+void Gateway::on_manager_state(const std::string& topic, const std::string& payload) {
+    if (payload.empty()) return;
+    auto state = decode_process_state(payload);
+    if (!state) return bad_input("manager_state", topic, state.error());
+    bool was_online = manager_online_;
+    manager_online_ = state->online;
+    if (!manager_online_ || was_online) return;
+    // A manager that comes online for the first time has no session on the
+    // broker yet and missed what we reported before: tell it every device again.
+    log_info("gateway", "manager_online").kv("gateway", config_.id).kv("devices", devices_.size());
+    for (const auto& [id, device] : devices_) {
+        auto st = transport_.publish(topics::gw_report(config_.id), encode(DeviceSeenReport{device}));
+        if (!st) log_warn("gateway", "report_failed").kv("device", id).kv("error", st.error().str());
+    }
+}
+
+}  // namespace fleetcast::gateway

@@ -1,0 +1,96 @@
+#pragma once
+// The gateway (intermediary apparatus): stores schedules and the per-device
+// job table, caches each image once from the manager, and fans it out to the
+// site's devices by model. One thread drives it: handle() for each MQTT event,
+// tick() regularly; collaborators come in by constructor so tests drive time
+// and the network.
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+
+#include "common/clock.hpp"
+#include "common/counters.hpp"
+#include "common/messages.hpp"
+#include "common/transport.hpp"
+#include "gateway/fanout_plans.hpp"
+#include "gateway/fanout_sender.hpp"
+#include "gateway/gateway_store.hpp"
+#include "gateway/image_fetcher.hpp"
+#include "gateway/job_table.hpp"
+
+namespace fleetcast::gateway {
+
+struct GatewayConfig {
+    std::string id;
+    std::filesystem::path state_dir;  // gateway.db and cache/
+    std::uint32_t fetch_window = 32;   // chunks requested from the manager at a time
+    std::uint32_t fanout_window = 64;  // unacknowledged publishes while sending to devices
+    Millis ready_timeout{3000};        // wait for ready answers before fanning out anyway
+    Millis fetch_retry{5000};          // re-request outstanding chunks after this silence
+    Millis state_interval{1000};       // at most one process_state per interval
+    std::size_t max_need_chunks = 1024;
+};
+
+class Gateway {
+public:
+    Gateway(GatewayConfig config, Transport& transport, Clock& clock, GatewayStore& store);
+
+    // Loads stored state, subscribes, publishes the retained online state.
+    Status start();
+    void handle(const MqttEvent& event);
+    void tick();
+    // Clean stop: download bitmaps written (the caller publishes offline state).
+    void stop();
+
+    ProcessState process_state(bool online) const;
+    const Counters& counters() const { return counters_; }
+
+private:
+    // gateway.cpp: routing, bad input, process state
+    void on_message(const MqttEvent& event);
+    void bad_input(std::string_view what, const std::string& topic, const Error& error);
+    void publish_state(TimePoint now);
+    void on_manager_state(const std::string& topic, const std::string& payload);
+    // gateway_schedules.cpp: schedules, images, offers, fan-out
+    void on_schedule(const std::string& topic, const std::string& campaign, const std::string& payload);
+    void forget_schedule(const std::string& campaign);
+    void on_manager_chunk(const std::string& topic, const std::string& fw_id, const std::string& payload);
+    void run_schedules(TimePoint now);
+    void run_schedule(const Schedule& schedule, TimePoint now);
+    bool all_cached(const JobRow& job) const;
+    bool device_offline(const std::string& device) const;
+    void offer(JobRow& job, TimePoint now);
+    void run_fanouts(TimePoint now);
+    void send_fanout_done(const std::string& campaign, const std::string& device, const std::string& fw_id);
+    const FirmwareManifest* manifest(const std::string& fw_id) const;
+    // gateway_devices.cpp: device state and events
+    void on_device_state(const std::string& topic, const std::string& device, const std::string& payload);
+    void on_device_event(const std::string& topic, const std::string& device, const std::string& payload);
+    void on_ready(const std::string& topic, JobRow& job, const ReadyEvent& e);
+    void on_need(const std::string& topic, JobRow& job, const NeedEvent& e);
+    void on_progress(JobRow& job, const ProgressEvent& e);
+    void on_power_on(JobRow& job, const PowerOnEvent& e);
+    void on_error(JobRow& job, const ErrorEvent& e);
+
+    GatewayConfig config_;
+    Transport& transport_;
+    Clock& clock_;
+    GatewayStore& store_;
+    Counters counters_;
+    bool manager_online_ = false;
+    JobTable jobs_;
+    ImageFetcher fetcher_;
+    FanoutSender sender_;
+    FanoutPlans plans_;
+    std::map<std::string, Schedule> schedules_;            // by campaign
+    std::map<std::string, FirmwareManifest> manifests_;    // by fw_id, from the schedules
+    std::map<std::string, DeviceState> devices_;           // by device id
+    std::set<JobKey> offer_pending_;                       // re-offer after a reconnect or restart
+    bool dirty_ = true;
+    TimePoint last_scan_{};
+    TimePoint last_state_at_{};
+    std::map<std::string, std::uint64_t> published_counters_;
+};
+
+}  // namespace fleetcast::gateway

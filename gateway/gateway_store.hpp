@@ -1,0 +1,57 @@
+#pragma once
+// The gateway's durable state in SQLite (DIR/gateway.db): schedules, the
+// per-device job table and the devices seen on the site. Every change is
+// written here before the gateway acts on it or reports it.
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/messages.hpp"
+#include "common/sqlite_db.hpp"
+
+namespace fleetcast::gateway {
+
+// One row of the per-device update table (Figs. 31-32 of the patent).
+struct JobRow {
+    std::string campaign;
+    std::string device;
+    std::string model;
+    std::vector<std::string> fw_ids;
+    bool necessary = true;  // "update necessity": NO after a cancel
+    TimePoint update_at{};
+    JobState state = JobState::Waiting;
+    std::string comment;  // error detail or remark
+    std::uint32_t progress = 0;
+    std::optional<TimePoint> started_at;
+    std::optional<TimePoint> ended_at;
+    Versions firmware;  // versions reported at power-on
+};
+
+class GatewayStore {
+public:
+    static Expected<std::unique_ptr<GatewayStore>> open(const std::filesystem::path& db_path);
+
+    // In one transaction: stores (or replaces) the schedule and inserts the
+    // given job rows unless a row for (campaign, device) already exists, so
+    // a redelivered schedule never resets progress.
+    Status add_schedule(const Schedule& schedule, const std::vector<JobRow>& new_jobs);
+    Status remove_schedule(const std::string& campaign);
+    Expected<std::vector<Schedule>> load_schedules();
+
+    Status save_job(const JobRow& job);
+    Expected<std::vector<JobRow>> load_jobs();
+
+    Status save_device(const DeviceState& device);
+    Expected<std::vector<DeviceState>> load_devices();
+
+private:
+    explicit GatewayStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+    Status migrate();
+    Status insert_job(const JobRow& job, bool replace);
+    std::unique_ptr<Database> db_;
+};
+
+}  // namespace fleetcast::gateway

@@ -1,0 +1,70 @@
+#pragma once
+// The gateway's image cache and its downloads from the manager (R2, R7, R23).
+// A download is a PartialImage at cache/{fw}.img.part (identity: the image
+// SHA-256). fetch requests keep at most `window` chunks outstanding and are
+// re-sent when nothing arrived for `retry_after`. A complete image is checked
+// against the manifest SHA-256 and renamed to cache/{fw}.img.
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "common/clock.hpp"
+#include "common/counters.hpp"
+#include "common/messages.hpp"
+#include "common/partial_image.hpp"
+#include "common/transport.hpp"
+
+namespace fleetcast::gateway {
+
+class ImageFetcher {
+public:
+    enum class ChunkResult { Stored, Duplicate, Cached, Corrupt, Rejected };
+
+    ImageFetcher(Transport& transport, Clock& clock, Counters& counters, std::string gateway,
+                 std::filesystem::path cache_dir, std::uint32_t window, Millis retry_after);
+    ~ImageFetcher();
+    ImageFetcher(const ImageFetcher&) = delete;
+    ImageFetcher& operator=(const ImageFetcher&) = delete;
+
+    bool cached(const std::string& fw_id) const;
+    std::filesystem::path cached_path(const std::string& fw_id) const;
+
+    // Starts (or keeps) asking the manager for the chunks the cache lacks.
+    void want(const FirmwareManifest& m);
+    // A chunk from the manager, for an image whose manifest is known. Accepted
+    // without a request too (push mode).
+    ChunkResult on_chunk(const FirmwareManifest& m, std::string_view bytes);
+    // Tops up the request window and re-requests what did not arrive.
+    void tick();
+    // Writes every download's bitmap (clean stop).
+    void checkpoint_all();
+
+private:
+    struct Download {
+        FirmwareManifest manifest;
+        std::unique_ptr<PartialImage> image;
+        bool requesting = false;
+        std::map<std::uint32_t, TimePoint> outstanding;  // requested, not yet arrived
+        TimePoint last_activity{};
+        std::uint64_t bytes_received = 0;
+    };
+    Download* open(const FirmwareManifest& m);
+    void request_more(Download& d, bool force);
+    void send_fetch(const Download& d, const std::vector<std::uint32_t>& indexes);
+    ChunkResult complete(Download& d);
+    void report(const std::string& fw_id, const std::string& state, std::uint64_t bytes);
+
+    Transport& transport_;
+    Clock& clock_;
+    Counters& counters_;
+    std::string gateway_;
+    std::filesystem::path cache_dir_;
+    std::uint32_t window_;
+    Millis retry_after_;
+    std::map<std::string, Download> downloads_;
+    mutable std::set<std::string> cached_;
+};
+
+}  // namespace fleetcast::gateway

@@ -1,0 +1,65 @@
+#include "gateway/job_machine.hpp"
+
+#include <array>
+
+namespace fleetcast::gateway {
+
+namespace {
+struct Transition {
+    JobState from;
+    JobEvent event;
+    JobState to;
+};
+using S = JobState;
+using E = JobEvent;
+
+// The whole life of a job. Completed and Failed are final.
+constexpr std::array kTable{
+    Transition{S::Waiting, E::FetchStarted, S::Fetching},
+    Transition{S::Waiting, E::Offered, S::Transferring},
+    Transition{S::Waiting, E::DeviceError, S::Failed},
+    Transition{S::Waiting, E::Expired, S::Failed},
+    Transition{S::Fetching, E::FetchStarted, S::Fetching},
+    Transition{S::Fetching, E::Offered, S::Transferring},
+    Transition{S::Fetching, E::DeviceError, S::Failed},
+    Transition{S::Fetching, E::Expired, S::Failed},
+    Transition{S::Transferring, E::Offered, S::Transferring},
+    Transition{S::Transferring, E::Installing, S::Installing},
+    Transition{S::Transferring, E::Restarting, S::Restarting},
+    Transition{S::Transferring, E::BootedExpected, S::Completed},
+    Transition{S::Transferring, E::BootedOther, S::Failed},
+    Transition{S::Transferring, E::DeviceError, S::Failed},
+    Transition{S::Transferring, E::Expired, S::Failed},
+    Transition{S::Installing, E::Restarting, S::Restarting},
+    Transition{S::Installing, E::BootedExpected, S::Completed},
+    Transition{S::Installing, E::BootedOther, S::Failed},
+    Transition{S::Installing, E::DeviceError, S::Failed},
+    Transition{S::Restarting, E::BootedExpected, S::Completed},
+    Transition{S::Restarting, E::BootedOther, S::Failed},
+    Transition{S::Restarting, E::DeviceError, S::Failed},
+};
+}  // namespace
+
+std::string_view to_string(JobEvent e) {
+    switch (e) {
+        case E::FetchStarted: return "fetch_started";
+        case E::Offered: return "offered";
+        case E::Installing: return "installing";
+        case E::Restarting: return "restarting";
+        case E::BootedExpected: return "booted_expected";
+        case E::BootedOther: return "booted_other";
+        case E::DeviceError: return "device_error";
+        case E::Expired: return "expired";
+    }
+    return "unknown";
+}
+
+std::optional<JobState> next_state(JobState from, JobEvent event) {
+    for (const auto& t : kTable)
+        if (t.from == from && t.event == event) return t.to;
+    return std::nullopt;
+}
+
+bool is_terminal(JobState s) { return s == S::Completed || s == S::Failed; }
+
+}  // namespace fleetcast::gateway

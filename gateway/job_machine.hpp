@@ -1,0 +1,28 @@
+#pragma once
+// The per-device update job as an explicit state machine: what can happen to a
+// job (JobEvent), and the whole transition table in one function. Anything
+// not in the table is ignored by the caller (a duplicate or a late message).
+#include <optional>
+#include <string_view>
+
+#include "common/messages.hpp"
+
+namespace fleetcast::gateway {
+
+enum class JobEvent {
+    FetchStarted,    // the gateway asks the manager for an image this job needs
+    Offered,         // offer sent to the device (again after a reconnect)
+    Installing,      // device progress: phase installing
+    Restarting,      // device progress: phase restarting
+    BootedExpected,  // power_on with every expected new version
+    BootedOther,     // power_on with some other version
+    DeviceError,     // device reported an error
+    Expired,         // expires_at passed before the transfer ended
+};
+std::string_view to_string(JobEvent e);
+
+// The next state, or nullopt when the event does not apply in state `from`.
+std::optional<JobState> next_state(JobState from, JobEvent event);
+bool is_terminal(JobState s);
+
+}  // namespace fleetcast::gateway

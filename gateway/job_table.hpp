@@ -1,0 +1,50 @@
+#pragma once
+// The per-device job table in memory, backed by GatewayStore. Every change
+// goes through apply()/set_progress(): the transition table decides, the row
+// is written to SQLite, then the change is reported to the manager.
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/transport.hpp"
+#include "gateway/gateway_store.hpp"
+#include "gateway/job_machine.hpp"
+
+namespace fleetcast::gateway {
+
+using JobKey = std::pair<std::string, std::string>;  // campaign, device
+
+class JobTable {
+public:
+    JobTable(GatewayStore& store, Transport& transport, std::string gateway);
+
+    Status load();
+    JobRow* find(const std::string& campaign, const std::string& device);
+    std::map<JobKey, JobRow>& rows() { return rows_; }
+
+    // Rows of `schedule` that the table does not hold yet (all Waiting).
+    std::vector<JobRow> new_rows(const Schedule& schedule) const;
+    // Adds rows already written by GatewayStore::add_schedule and reports them.
+    void adopt(const std::vector<JobRow>& rows);
+    void forget_campaign(const std::string& campaign);
+
+    // Runs one event through the state machine. false when the event does not
+    // apply in the job's state or the row could not be stored (then nothing
+    // changed). A self-transition is accepted but neither stored nor reported.
+    bool apply(JobRow& job, JobEvent event, TimePoint now, const std::string& detail = {},
+               const Versions* firmware = nullptr);
+    // Records device progress; stored and reported once per 10 % step.
+    void set_progress(JobRow& job, std::uint32_t percent);
+
+private:
+    bool store_and_report(JobRow& job, const JobRow& before);
+    void report(const JobRow& job);
+    GatewayStore& store_;
+    Transport& transport_;
+    std::string gateway_;
+    std::map<JobKey, JobRow> rows_;
+};
+
+}  // namespace fleetcast::gateway

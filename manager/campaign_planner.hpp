@@ -1,0 +1,60 @@
+#pragma once
+// Turns an operator's campaign request into targets and per-gateway schedules.
+// Pure: reads the registry and the firmware list it is given, writes nothing.
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "common/json.hpp"
+#include "common/messages.hpp"
+#include "manager/manager_records.hpp"
+
+namespace fleetcast::manager {
+
+inline constexpr std::size_t kMaxCampaignDevices = kMaxDevicesPerSchedule;
+inline constexpr std::string_view kSkipUnregistered = "UNREGISTERED";
+inline constexpr std::string_view kSkipNoFirmware = "NO MATCHING FIRMWARE";
+inline constexpr std::string_view kSkipUpToDate = "UP TO DATE";
+
+struct CampaignSpec {
+    bool all = false;
+    std::vector<std::string> devices;    // when !all, in the operator's order, without duplicates
+    std::vector<std::string> firmware;   // fw ids; empty = latest version per model and component
+    std::optional<TimePoint> update_at;  // empty = now
+    std::optional<TimePoint> transmit_at;
+    std::optional<TimePoint> expires_at;
+    TransferMode mode = TransferMode::Pull;
+    std::optional<std::string> campaign;  // empty = generated
+};
+Expected<CampaignSpec> campaign_spec_from_json(const cJSON* args);
+
+struct SkippedDevice {
+    std::string device;
+    std::string reason;
+};
+
+struct CampaignPlan {
+    CampaignRecord campaign;
+    std::vector<TargetRecord> targets;
+    std::vector<SkippedDevice> skipped;
+};
+
+// Per device and component: the given image for its model, else the latest
+// version for model+component; a component already at that version (or newer,
+// unless the image allows a downgrade) is left alone.
+Expected<CampaignPlan> plan_campaign(const CampaignSpec& spec, const std::string& campaign_id, TimePoint now,
+                                     const std::vector<DeviceRecord>& registry,
+                                     const std::vector<FirmwareManifest>& firmware);
+
+// One schedule per gateway concerned: its devices and the manifests they need.
+std::map<std::string, Schedule> schedules_for(const CampaignRecord& campaign, const std::vector<TargetRecord>& targets,
+                                              const std::vector<FirmwareManifest>& firmware);
+
+// c-YYYYMMDD-HHMMSS-xxxx (UTC), xxxx = 4 hex digits of `random`.
+std::string make_campaign_id(TimePoint now, std::uint32_t random);
+
+}  // namespace fleetcast::manager

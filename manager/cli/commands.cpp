@@ -1,0 +1,353 @@
+#include "manager/cli/commands.hpp"
+
+#include <boost/program_options.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "common/clock.hpp"
+#include "common/ids.hpp"
+#include "common/json.hpp"
+#include "manager/cli/request_client.hpp"
+#include "manager/cli/table.hpp"
+
+namespace po = boost::program_options;
+
+namespace fleetcast::cli {
+
+namespace {
+
+constexpr auto kPollInterval = std::chrono::milliseconds(500);
+
+struct UsageError : po::error {
+    using po::error::error;
+};
+
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc,
+                        const po::positional_options_description& pos = {}) {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+    po::notify(vm);
+    return vm;
+}
+
+std::string str(const cJSON* obj, const char* key) {
+    auto s = json::get_optional_string(obj, key);
+    return s ? *s : std::string();
+}
+
+std::uint64_t num(const cJSON* obj, const char* key) {
+    auto n = json::get_uint(obj, key, UINT64_MAX / 2);
+    return n ? *n : 0;
+}
+
+// "2026-11-25T21:30:01.000Z" -> "2026-11-25 21:30:01"; "-" when absent.
+std::string short_time(const std::string& iso) {
+    if (iso.size() < 19) return "-";
+    return iso.substr(0, 10) + " " + iso.substr(11, 8);
+}
+
+std::string versions_text(const cJSON* obj, const char* key) {
+    std::string out;
+    const cJSON* item = nullptr;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(obj, key)) {
+        if (!cJSON_IsString(item)) continue;
+        out += (out.empty() ? "" : ",") + std::string(item->string) + "=" + item->valuestring;
+    }
+    return out.empty() ? "-" : out;
+}
+
+// main 1.0→2.0, controller -→3.2
+std::string version_changes(const cJSON* row) {
+    const cJSON* olds = cJSON_GetObjectItemCaseSensitive(row, "old");
+    std::string out;
+    const cJSON* item = nullptr;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(row, "new")) {
+        if (!cJSON_IsString(item)) continue;
+        auto old = json::get_optional_string(olds, item->string);
+        out +=
+            (out.empty() ? "" : ", ") + std::string(item->string) + " " + old.value_or("-") + "→" + item->valuestring;
+    }
+    return out;
+}
+
+void print_json(const Json& data) {
+    char* text = cJSON_Print(data.get());
+    std::cout << (text ? text : "{}") << '\n';
+    cJSON_free(text);
+}
+
+// Sends one request; prints the error and returns nullopt when it fails.
+std::optional<Json> call(RequestClient& client, const std::string& op, const Json& args) {
+    auto resp = client.request(op, args);
+    if (!resp) {
+        std::cerr << "fleetcast: " << resp.error().message << '\n';
+        return std::nullopt;
+    }
+    if (!resp->ok) {
+        std::cerr << "fleetcast: " << op << " failed: " << resp->error << '\n';
+        return std::nullopt;
+    }
+    return std::move(resp->data);
+}
+
+std::unique_ptr<RequestClient> connect(const GlobalOptions& g) {
+    auto client = RequestClient::connect(g.mqtt, g.timeout);
+    if (!client) {
+        std::cerr << "fleetcast: " << client.error().message << '\n';
+        return nullptr;
+    }
+    return std::move(*client);
+}
+
+// "now"/"asap" -> empty; "+20m" -> now + 20 min; otherwise an ISO-8601 time.
+std::optional<std::string> time_arg(const std::string& text, const char* option) {
+    if (text == "now" || text == "asap") return std::nullopt;
+    if (!text.empty() && text[0] == '+') {
+        auto d = parse_duration(std::string_view(text).substr(1));
+        if (!d) throw UsageError(std::string("--") + option + ": " + d.error().message);
+        return format_time(std::chrono::system_clock::now() + *d);
+    }
+    auto t = parse_time(text);
+    if (!t) throw UsageError(std::string("--") + option + ": " + t.error().message);
+    return format_time(*t);
+}
+
+std::vector<std::string> read_devices_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw UsageError("--devices-file: cannot read " + path);
+    std::vector<std::string> out;
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+        if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+        auto first = line.find_first_not_of(" \t\r");
+        if (first == std::string::npos) continue;
+        auto id = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
+        auto st = validate_id(id, "device");
+        if (!st) throw UsageError(path + ":" + std::to_string(n) + ": " + st.error().message);
+        out.push_back(id);
+    }
+    return out;
+}
+
+// ---- commands -----------------------------------------------------------------
+int firmware_add(const GlobalOptions& g, const std::vector<std::string>& args) {
+    std::string file, model, component, version;
+    std::uint32_t chunk_size = 0;
+    po::options_description desc("firmware add FILE");
+    desc.add_options()("file", po::value(&file)->required(), "image file")(
+        "model", po::value(&model)->required(), "device model type")("component", po::value(&component)->required(),
+                                                                     "component (main, controller, df...)")(
+        "version", po::value(&version)->required(), "version of the image")("chunk-size", po::value(&chunk_size),
+                                                                            "bytes per chunk (default 65536)")(
+        "allow-downgrade", po::bool_switch(), "devices may install it over a newer version");
+    po::positional_options_description pos;
+    pos.add("file", 1);
+    auto vm = parse(args, desc, pos);
+    auto a = Json::object();
+    json::put(a.get(), "path", std::filesystem::absolute(file).lexically_normal().string());
+    json::put(a.get(), "model", model);
+    json::put(a.get(), "component", component);
+    json::put(a.get(), "version", version);
+    if (vm.count("chunk-size")) json::put(a.get(), "chunk_size", std::uint64_t{chunk_size});
+    if (vm["allow-downgrade"].as<bool>()) json::put(a.get(), "allow_downgrade", true);
+    auto client = connect(g);
+    if (!client) return 1;
+    auto data = call(*client, "firmware_add", a);
+    if (!data) return 1;
+    if (g.json) return print_json(*data), 0;
+    const cJSON* m = data->get();
+    std::cout << str(m, "fw_id") << '\n'
+              << str(m, "model") << "/" << str(m, "component") << " version " << str(m, "version") << ": "
+              << num(m, "size") << " bytes, " << num(m, "chunk_count") << " chunks of " << num(m, "chunk_size")
+              << ", sha256 " << str(m, "sha256") << '\n';
+    return 0;
+}
+
+int firmware_list(const GlobalOptions& g) {
+    auto client = connect(g);
+    if (!client) return 1;
+    auto data = call(*client, "firmware_list", Json::object());
+    if (!data) return 1;
+    if (g.json) return print_json(*data), 0;
+    Table t({"FW_ID", "MODEL", "COMPONENT", "VERSION", "SIZE", "CHUNKS", "ADDED"});
+    const cJSON* m = nullptr;
+    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(data->get(), "firmware")) {
+        t.add({str(m, "fw_id"), str(m, "model"), str(m, "component"), str(m, "version"), std::to_string(num(m, "size")),
+               std::to_string(num(m, "chunk_count")), short_time(str(m, "added_at"))});
+    }
+    t.print(std::cout);
+    return 0;
+}
+
+int list_devices(const GlobalOptions& g) {
+    auto client = connect(g);
+    if (!client) return 1;
+    auto data = call(*client, "device_list", Json::object());
+    if (!data) return 1;
+    if (g.json) return print_json(*data), 0;
+    Table t({"DEVICE", "GATEWAY", "MODEL", "STATUS", "FIRMWARE", "LAST_SEEN"});
+    const cJSON* d = nullptr;
+    cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(data->get(), "devices")) {
+        t.add({str(d, "device"), str(d, "gateway"), str(d, "model"), str(d, "status"), versions_text(d, "firmware"),
+               short_time(str(d, "last_seen"))});
+    }
+    t.print(std::cout);
+    return 0;
+}
+
+int list_gateways(const GlobalOptions& g) {
+    auto client = connect(g);
+    if (!client) return 1;
+    auto data = call(*client, "gateway_list", Json::object());
+    if (!data) return 1;
+    if (g.json) return print_json(*data), 0;
+    Table t({"GATEWAY", "STATUS", "LAST_SEEN"});
+    const cJSON* gw = nullptr;
+    cJSON_ArrayForEach(gw, cJSON_GetObjectItemCaseSensitive(data->get(), "gateways")) {
+        t.add({str(gw, "gateway"), str(gw, "status"), short_time(str(gw, "last_seen"))});
+    }
+    t.print(std::cout);
+    return 0;
+}
+
+int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args) {
+    std::vector<std::string> devices, firmware;
+    std::string devices_file, update_at, transmit_at, expires_at, mode = "pull", campaign;
+    po::options_description desc("campaign create");
+    desc.add_options()("all", po::bool_switch(), "every registered device")(
+        "device", po::value(&devices)->multitoken()->composing(), "device id (TYPE-SERIAL), repeatable")(
+        "devices-file", po::value(&devices_file), "file with one device id per line (# comments)")(
+        "firmware", po::value(&firmware)->multitoken()->composing(),
+        "fw id to install (default: latest per model and component)")(
+        "update-at", po::value(&update_at), "update time: ISO-8601, +DURATION or now (default)")(
+        "transmit-at", po::value(&transmit_at), "push mode transmission time")(
+        "expires-at", po::value(&expires_at), "expiration time")("mode", po::value(&mode), "pull (default) or push")(
+        "campaign", po::value(&campaign), "campaign id (default c-YYYYMMDD-HHMMSS-xxxx)");
+    auto vm = parse(args, desc);
+    if (!devices_file.empty())
+        for (auto& d : read_devices_file(devices_file)) devices.push_back(std::move(d));
+    bool all = vm["all"].as<bool>();
+    if (all && !devices.empty()) throw UsageError("--all and a device list exclude each other");
+    if (!all && devices.empty())
+        throw UsageError(devices_file.empty() ? "campaign create needs --all, --device or --devices-file"
+                                              : "no device id in " + devices_file);
+    if (mode != "pull" && mode != "push") throw UsageError("--mode must be pull or push");
+
+    auto a = Json::object();
+    if (all)
+        json::put(a.get(), "all", true);
+    else
+        json::put(a.get(), "devices", devices);
+    if (!firmware.empty()) json::put(a.get(), "firmware", firmware);
+    for (auto [text, option, key] :
+         {std::tuple{&update_at, "update-at", "update_at"}, std::tuple{&transmit_at, "transmit-at", "transmit_at"},
+          std::tuple{&expires_at, "expires-at", "expires_at"}}) {
+        if (text->empty()) continue;
+        if (auto t = time_arg(*text, option)) json::put(a.get(), key, *t);
+    }
+    json::put(a.get(), "mode", mode);
+    if (!campaign.empty()) json::put(a.get(), "campaign", campaign);
+
+    auto client = connect(g);
+    if (!client) return 1;
+    auto data = call(*client, "campaign_create", a);
+    if (!data) return 1;
+    if (g.json) return print_json(*data), 0;
+    const cJSON* o = data->get();
+    std::cout << str(o, "campaign") << '\n'
+              << "targets: " << num(o, "targets") << '\n'
+              << "update at: " << str(o, "update_at") << '\n';
+    const cJSON* skipped = cJSON_GetObjectItemCaseSensitive(o, "skipped");
+    std::cout << "skipped: " << cJSON_GetArraySize(skipped) << '\n';
+    Table t({"  DEVICE", "REASON"});
+    const cJSON* s = nullptr;
+    cJSON_ArrayForEach(s, skipped) t.add({"  " + str(s, "device"), str(s, "reason")});
+    if (cJSON_GetArraySize(skipped) > 0) t.print(std::cout);
+    return 0;
+}
+
+void print_results(const Json& data) {
+    const cJSON* o = data.get();
+    std::cout << "campaign " << str(o, "campaign") << " (" << str(o, "state") << ", " << str(o, "mode")
+              << ", update at " << str(o, "update_at") << ")\n";
+    Table t({"DEVICE", "GATEWAY", "MODEL", "VERSIONS", "RESULT", "START", "END", "DETAIL"});
+    const cJSON* row = nullptr;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "devices")) {
+        std::string result = str(row, "result");
+        if (str(row, "state") != "completed" && str(row, "state") != "failed")
+            result += " (" + str(row, "state") + " " + std::to_string(num(row, "progress")) + "%)";
+        t.add({str(row, "device"), str(row, "gateway"), str(row, "model"), version_changes(row), result,
+               short_time(str(row, "started_at")), short_time(str(row, "ended_at")), str(row, "detail")});
+    }
+    t.print(std::cout);
+    const cJSON* s = cJSON_GetObjectItemCaseSensitive(o, "summary");
+    std::cout << "summary: " << num(s, "UPDATING COMPLETED") << " UPDATING COMPLETED, "
+              << num(s, "WAITING FOR RE-UPDATING") << " WAITING FOR RE-UPDATING, " << num(s, "ERROR") << " ERROR ("
+              << num(s, "total") << " targets)\n";
+}
+
+int results(const GlobalOptions& g, const std::vector<std::string>& args) {
+    std::string campaign;
+    double wait_s = -1;
+    po::options_description desc("results CAMPAIGN");
+    desc.add_options()("campaign", po::value(&campaign)->required(), "campaign id")(
+        "wait-complete", po::value(&wait_s), "poll until no target is pending, at most SECONDS");
+    po::positional_options_description pos;
+    pos.add("campaign", 1);
+    parse(args, desc, pos);
+    auto st = validate_id(campaign, "campaign");
+    if (!st) throw UsageError(st.error().message);
+    auto a = Json::object();
+    json::put(a.get(), "campaign", campaign);
+
+    auto client = connect(g);
+    if (!client) return 1;
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(static_cast<std::int64_t>(std::max(0.0, wait_s) * 1000));
+    auto data = call(*client, "results", a);
+    while (data && wait_s >= 0 && num(data->get(), "pending") > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(kPollInterval);
+        data = call(*client, "results", a);
+    }
+    if (!data) return 1;
+    if (g.json)
+        print_json(*data);
+    else
+        print_results(*data);
+    if (wait_s < 0) return 0;
+    const cJSON* s = cJSON_GetObjectItemCaseSensitive(data->get(), "summary");
+    bool all_completed = num(s, "UPDATING COMPLETED") == num(s, "total");
+    if (!all_completed && !g.json)
+        std::cerr << "fleetcast: campaign " << campaign << " has not completed on every target\n";
+    return all_completed ? 0 : 1;
+}
+
+}  // namespace
+
+std::string commands_usage() {
+    return "commands:\n"
+           "  firmware add FILE --model M --component C --version V [--chunk-size N] [--allow-downgrade]\n"
+           "  firmware list\n"
+           "  devices\n"
+           "  gateways\n"
+           "  campaign create (--all | --device ID... | --devices-file F) [--firmware FW...] [--update-at T]\n"
+           "                  [--transmit-at T] [--expires-at T] [--mode pull|push] [--campaign ID]\n"
+           "  results CAMPAIGN [--wait-complete SECONDS]\n"
+           "times: ISO-8601 (2026-11-25T21:30:00Z), +DURATION (+20m, +2h) or now\n";
+}
+
+int run_command(const GlobalOptions& g, const std::string& command, const std::vector<std::string>& args) {
+    auto rest = args.empty() ? args : std::vector<std::string>(args.begin() + 1, args.end());
+    const std::string sub = args.empty() ? "" : args.front();
+    if (command == "firmware" && sub == "add") return firmware_add(g, rest);
+    if (command == "firmware" && sub == "list" && rest.empty()) return firmware_list(g);
+    if (command == "devices" && args.empty()) return list_devices(g);
+    if (command == "gateways" && args.empty()) return list_gateways(g);
+    if (command == "campaign" && sub == "create") return campaign_create(g, rest);
+    if (command == "results") return results(g, args);
+    throw UsageError("unknown command '" + command + (sub.empty() ? "" : " " + sub) + "'");
+}
+
+}  // namespace fleetcast::cli

@@ -1,0 +1,53 @@
+// fleetcast: the operator CLI. Global options here; each command in commands.cpp.
+#include <boost/program_options.hpp>
+#include <iostream>
+
+#include "common/clock.hpp"
+#include "common/log.hpp"
+#include "manager/cli/commands.hpp"
+
+namespace po = boost::program_options;
+using namespace fleetcast;
+
+int main(int argc, char** argv) {
+    cli::GlobalOptions g;
+    std::string timeout = "10s", command;
+    po::options_description opts("fleetcast [options] COMMAND [args]");
+    opts.add_options()("help,h", "show this help")(
+        "broker", po::value(&g.mqtt.uri)->default_value("tcp://127.0.0.1:1883"), "MQTT broker URI")(
+        "timeout", po::value(&timeout)->default_value("10s"), "how long to wait for the manager (10s, 1500ms)")(
+        "json", po::bool_switch(&g.json), "print the response data as JSON")("username", po::value(&g.mqtt.username),
+                                                                             "broker user name")(
+        "password", po::value(&g.mqtt.password), "broker password")("ca-file", po::value(&g.mqtt.ca_file),
+                                                                    "CA certificate (enables TLS)")(
+        "cert-file", po::value(&g.mqtt.cert_file), "client certificate")("key-file", po::value(&g.mqtt.key_file),
+                                                                         "client private key");
+    po::options_description hidden;
+    hidden.add_options()("command", po::value(&command))("args", po::value<std::vector<std::string>>());
+    po::options_description all;
+    all.add(opts).add(hidden);
+    po::positional_options_description pos;
+    pos.add("command", 1).add("args", -1);
+    set_log_level(LogLevel::Error);  // the session's own log lines would mix with the output
+    try {
+        // Global options may come anywhere; everything else goes to the command.
+        auto parsed = po::command_line_parser(argc, argv).options(all).positional(pos).allow_unregistered().run();
+        po::variables_map vm;
+        po::store(parsed, vm);
+        po::notify(vm);
+        if (vm.count("help") || command.empty()) {
+            std::cout << opts << cli::commands_usage();
+            return command.empty() && !vm.count("help") ? 2 : 0;
+        }
+        auto t = parse_duration(timeout);
+        if (!t || t->count() <= 0)
+            throw po::error("--timeout: " + (t ? std::string("must be positive") : t.error().message));
+        g.timeout = *t;
+        auto rest = po::collect_unrecognized(parsed.options, po::include_positional);
+        rest.erase(rest.begin());  // the command itself
+        return cli::run_command(g, command, rest);
+    } catch (const po::error& e) {
+        std::cerr << "fleetcast: " << e.what() << "\n" << cli::commands_usage();
+        return 2;
+    }
+}

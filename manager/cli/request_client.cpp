@@ -1,0 +1,85 @@
+#include "manager/cli/request_client.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <random>
+
+#include "common/topics.hpp"
+
+namespace fleetcast::cli {
+
+std::string make_client_id() {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "cli-%d-%08x", static_cast<int>(::getpid()),
+                  static_cast<unsigned>(std::random_device{}()));
+    return buf;
+}
+
+RequestClient::RequestClient(MqttOptions options, std::chrono::milliseconds timeout)
+    : timeout_(timeout), client_id_(options.client_id), queue_(1024), session_(std::move(options), queue_) {}
+
+RequestClient::~RequestClient() {
+    session_.stop();
+    queue_.close();
+}
+
+Expected<std::unique_ptr<RequestClient>> RequestClient::connect(MqttOptions options,
+                                                                std::chrono::milliseconds timeout) {
+    options.client_id = make_client_id();
+    options.clean_session = true;
+    options.will_topic.reset();
+    std::unique_ptr<RequestClient> c(new RequestClient(std::move(options), timeout));
+    // Subscribed before connecting: the session subscribes on connect, ahead of any request.
+    auto st = c->session_.subscribe(topics::manager_response(c->client_id_));
+    if (st) st = c->session_.subscribe(topics::manager_state());
+    if (st) st = c->session_.start();
+    if (st) st = c->session_.wait_connected(timeout);
+    if (!st) return st.error();
+    // A request is not retained: sent before the manager subscribed, it would
+    // be lost. The manager's retained state says when it listens.
+    st = c->wait_manager_online();
+    if (!st) return st.error();
+    return c;
+}
+
+Status RequestClient::wait_manager_online() {
+    const auto deadline = std::chrono::steady_clock::now() + timeout_;
+    const auto state_topic = topics::manager_state();
+    bool seen = false;
+    while (true) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        auto event = queue_.pop_for(left);
+        if (!event || event->kind != MqttEvent::Kind::Message || event->topic != state_topic) continue;
+        seen = true;
+        auto state = decode_process_state(event->payload);
+        if (state && state->online) return ok_status();
+    }
+    return make_error("timeout", seen ? "the manager is offline (retained state on " + state_topic + ")"
+                                      : "no manager state on " + state_topic + " within " +
+                                            std::to_string(timeout_.count()) + " ms (is fleetcast-manager running?)");
+}
+
+Expected<OperatorResponse> RequestClient::request(const std::string& op, const Json& args) {
+    OperatorRequest req;
+    req.req_id = "r-" + std::to_string(::getpid()) + "-" + std::to_string(next_request_++);
+    req.op = op;
+    req.args = args.empty() ? Json::object() : Json(cJSON_Duplicate(args.get(), 1));
+    auto st = session_.publish(topics::manager_request(client_id_), encode(req));
+    if (!st) return st.error();
+    const auto reply_topic = topics::manager_response(client_id_);
+    const auto deadline = std::chrono::steady_clock::now() + timeout_;
+    while (true) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        auto event = queue_.pop_for(left);
+        if (!event || event->kind != MqttEvent::Kind::Message || event->topic != reply_topic) continue;
+        auto resp = decode_operator_response(event->payload);
+        if (resp && resp->req_id == req.req_id) return resp;
+    }
+    return make_error("timeout", "no answer to " + op + " from the manager within " + std::to_string(timeout_.count()) +
+                                     " ms (is fleetcast-manager running?)");
+}
+
+}  // namespace fleetcast::cli

@@ -1,0 +1,37 @@
+#pragma once
+// The operator CLI's MQTT side: a clean session with a unique client id, a
+// subscription to its own response topic, and request() that publishes one
+// request and waits for the response with the same req_id.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/blocking_queue.hpp"
+#include "common/messages.hpp"
+#include "common/mqtt_session.hpp"
+
+namespace fleetcast::cli {
+
+class RequestClient {
+   public:
+    // Connects (waiting at most `timeout`) and subscribes to the response topic.
+    static Expected<std::unique_ptr<RequestClient>> connect(MqttOptions options, std::chrono::milliseconds timeout);
+    ~RequestClient();
+
+    // Sends `op` with `args`; the response, or a timeout error.
+    Expected<OperatorResponse> request(const std::string& op, const Json& args);
+
+   private:
+    RequestClient(MqttOptions options, std::chrono::milliseconds timeout);
+    Status wait_manager_online();
+    std::chrono::milliseconds timeout_;
+    std::string client_id_;
+    std::uint64_t next_request_ = 1;
+    BlockingQueue<MqttEvent> queue_;
+    MqttSession session_;
+};
+
+// cli-{pid}-{random hex}: unique per invocation, a valid id.
+std::string make_client_id();
+
+}  // namespace fleetcast::cli

@@ -1,0 +1,110 @@
+// fleetcast-manager: the managing apparatus. Options here; logic in Manager.
+#include <boost/program_options.hpp>
+#include <csignal>
+#include <iostream>
+
+#include "common/blocking_queue.hpp"
+#include "common/clock.hpp"
+#include "common/log.hpp"
+#include "common/mqtt_session.hpp"
+#include "common/outbox_transport.hpp"
+#include "common/topics.hpp"
+#include "manager/manager.hpp"
+
+namespace po = boost::program_options;
+using namespace fleetcast;
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) {
+    g_stop = 1;
+}
+
+std::optional<LogLevel> parse_level(const std::string& s) {
+    if (s == "debug") return LogLevel::Debug;
+    if (s == "info") return LogLevel::Info;
+    if (s == "warn") return LogLevel::Warn;
+    if (s == "error") return LogLevel::Error;
+    return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    MqttOptions mqtt;
+    manager::ManagerConfig config;
+    std::string state_dir, log_level;
+    double time_scale = 1.0;
+    po::options_description opts("fleetcast-manager options");
+    opts.add_options()("help,h", "show this help")(
+        "broker", po::value(&mqtt.uri)->default_value("tcp://127.0.0.1:1883"), "MQTT broker URI (tcp:// or ssl://)")(
+        "state-dir", po::value(&state_dir)->required(), "directory for manager.db and images/")(
+        "id", po::value(&config.id)->default_value("manager"), "MQTT client id of the manager")(
+        "log-level", po::value(&log_level)->default_value("info"), "debug, info, warn or error")(
+        "username", po::value(&mqtt.username), "broker user name")(
+        "password", po::value(&mqtt.password), "broker password")("ca-file", po::value(&mqtt.ca_file),
+                                                                  "CA certificate (enables TLS)")(
+        "cert-file", po::value(&mqtt.cert_file), "client certificate")("key-file", po::value(&mqtt.key_file),
+                                                                       "client private key")(
+        "time-scale", po::value(&time_scale)->default_value(1.0), "schedule seconds per real second (demos)");
+    try {
+        po::variables_map vm;
+        po::store(po::parse_command_line(argc, argv, opts), vm);
+        if (vm.count("help")) {
+            std::cout << opts << '\n';
+            return 0;
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "fleetcast-manager: " << e.what() << "\n" << opts << '\n';
+        return 2;
+    }
+    auto level = parse_level(log_level);
+    if (!level || time_scale <= 0) {
+        std::cerr << "fleetcast-manager: bad --log-level or --time-scale\n";
+        return 2;
+    }
+    set_log_level(*level);
+    config.state_dir = state_dir;
+
+    std::unique_ptr<Clock> clock;
+    if (time_scale == 1.0)
+        clock = std::make_unique<SystemClock>();
+    else
+        clock = std::make_unique<ScaledClock>(time_scale);
+
+    BlockingQueue<MqttEvent> queue(10000);
+    mqtt.client_id = config.id;
+    mqtt.clean_session = false;
+    mqtt.will_topic = topics::manager_state();
+    mqtt.will_payload = encode(ProcessState{"manager", config.id, false, clock->now(), {}});
+    MqttSession session(mqtt, queue);
+    // The loop never calls Paho itself (see common/outbox_transport.hpp).
+    Outbox outbox;
+    OutboxTransport transport(outbox, session);
+    auto opened = manager::Manager::open(transport, *clock, config);
+    if (!opened) {
+        log_error("manager", "open_failed").kv("state_dir", state_dir).kv("error", opened.error().str());
+        return 1;
+    }
+    manager::Manager& mgr = **opened;
+
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    auto st = session.start();
+    if (st) st = mgr.start();
+    if (!st) {
+        log_error("manager", "start_failed").kv("broker", mqtt.uri).kv("error", st.error().str());
+        return 1;
+    }
+    while (!g_stop) {
+        if (auto event = queue.pop_for(std::chrono::milliseconds(100))) mgr.handle(*event);
+        mgr.tick();
+    }
+    log_info("manager", "stopping").kv("id", config.id);
+    outbox.flush_and_stop();
+    queue.close();  // unblocks a Paho thread waiting on a full queue
+    session.stop(mgr.state_payload(false));
+    return 0;
+}

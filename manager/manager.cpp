@@ -1,0 +1,190 @@
+#include "manager/manager.hpp"
+
+#include "common/atomic_file.hpp"
+#include "common/ids.hpp"
+#include "common/log.hpp"
+#include "common/topics.hpp"
+
+namespace fleetcast::manager {
+
+namespace {
+
+constexpr auto kStateInterval = std::chrono::seconds(1);
+
+// Storage and I/O failures are ours; everything else is the sender's fault.
+bool is_internal(const Error& e) {
+    return e.code == "db" || e.code == "io" || e.code == "mqtt" || e.code == "internal";
+}
+
+// The req_id of a request that failed to decode, when it has a usable one.
+std::string salvage_req_id(const std::string& payload) {
+    auto j = Json::parse(payload, 1024 * 1024);
+    if (!j) return "invalid";
+    auto id = json::get_id(j->get(), "req_id", "request");
+    return id ? *id : "invalid";
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Manager>> Manager::open(Transport& transport, Clock& clock, const ManagerConfig& config) {
+    auto st = validate_id(config.id, "manager");
+    if (!st) return st.error();
+    st = ensure_dir(config.state_dir / "images");
+    if (!st) return st.error();
+    auto store = ManagerStore::open(config.state_dir / "manager.db");
+    if (!store) return store.error();
+    return std::unique_ptr<Manager>(new Manager(transport, clock, config, std::move(*store)));
+}
+
+Manager::Manager(Transport& transport, Clock& clock, ManagerConfig config, std::unique_ptr<ManagerStore> store)
+    : transport_(transport),
+      clock_(clock),
+      config_(std::move(config)),
+      store_(std::move(store)),
+      repo_(*store_, clock_, config_.state_dir / "images"),
+      schedules_(transport_, *store_),
+      chunks_(transport_, repo_, *store_, counters_),
+      reports_(*store_, schedules_, clock_),
+      api_(*store_, repo_, schedules_, transport_, clock_),
+      pushes_(*store_, repo_, chunks_, clock_) {
+    for (const char* name : {"bad_input", "requests", "fetches", "reports"}) counters_.add(name, 0);
+}
+
+Status Manager::start() {
+    for (const auto& filter : {topics::manager_request_filter(), topics::gw_fetch_filter(), topics::gw_report_filter(),
+                               topics::gw_state_filter()}) {
+        auto st = transport_.subscribe(filter);
+        if (!st) return st;
+    }
+    publish_state();
+    auto st = schedules_.republish_active();
+    if (!st) return st;
+    log_info("manager", "started").kv("id", config_.id).kv("state_dir", config_.state_dir.string());
+    return ok_status();
+}
+
+std::string Manager::state_payload(bool online) const {
+    ProcessState s;
+    s.role = "manager";
+    s.id = config_.id;
+    s.online = online;
+    s.at = clock_.now();
+    if (online) s.counters = counters_.snapshot();
+    return encode(s);
+}
+
+void Manager::publish_state() {
+    published_counters_ = counters_.snapshot();
+    state_published_at_ = clock_.now();
+    auto st = transport_.publish(topics::manager_state(), state_payload(true), true);
+    if (!st) log_error("manager", "state_publish_failed").kv("error", st.error().str());
+}
+
+void Manager::handle(const MqttEvent& event) {
+    switch (event.kind) {
+        case MqttEvent::Kind::Message:
+            on_message(event);
+            break;
+        case MqttEvent::Kind::Connected:
+            // The broker may have published our will while we were away.
+            log_info("manager", "connected").kv("id", config_.id);
+            publish_state();
+            break;
+        case MqttEvent::Kind::ConnectionLost:
+            log_warn("manager", "connection_lost").kv("id", config_.id);
+            break;
+        case MqttEvent::Kind::Delivered:
+            break;
+    }
+    chunks_.pump();
+}
+
+void Manager::tick() {
+    const auto now = clock_.now();
+    if (now - pushes_checked_at_ >= kStateInterval) {
+        pushes_checked_at_ = now;
+        auto st = pushes_.tick();
+        if (!st) {
+            counters_.add("internal_error");
+            log_error("manager", "push_failed").kv("error", st.error().str());
+        }
+    }
+    chunks_.pump();
+    if (now - state_published_at_ >= kStateInterval && counters_.snapshot() != published_counters_) publish_state();
+}
+
+void Manager::reject(const std::string& counter, const std::string& topic, const Error& e) {
+    // The topic names the sender (gateway or operator client).
+    if (is_internal(e)) {
+        counters_.add("internal_error");
+        log_error("manager", "internal_error")
+            .kv("topic", topic)
+            .kv("error", e.str())
+            .kv("count", counters_.get("internal_error"));
+        return;
+    }
+    counters_.add("bad_input");
+    counters_.add(counter);
+    log_warn("manager", "bad_input")
+        .kv("kind", counter)
+        .kv("topic", topic)
+        .kv("error", e.str())
+        .kv("count", counters_.get("bad_input"));
+}
+
+void Manager::on_message(const MqttEvent& event) {
+    auto parsed = topics::parse_topic(event.topic);
+    if (!parsed) return reject("bad_topic", event.topic, parsed.error());
+    const auto& p = *parsed;
+    switch (p.kind) {
+        case topics::Kind::ManagerRequest:
+            counters_.add("requests");
+            return on_request(p.client, event.payload);
+        case topics::Kind::GwFetch: {
+            counters_.add("fetches");
+            auto st = chunks_.on_fetch(p.gateway, event.payload);
+            if (!st) reject("bad_fetch", event.topic, st.error());
+            return;
+        }
+        case topics::Kind::GwReport: {
+            counters_.add("reports");
+            auto st = reports_.on_report(p.gateway, event.payload);
+            if (!st) reject("bad_report", event.topic, st.error());
+            return;
+        }
+        case topics::Kind::GwState: {
+            auto st = reports_.on_gateway_state(p.gateway, event.payload);
+            if (!st) reject("bad_report", event.topic, st.error());
+            return;
+        }
+        default:
+            return reject("bad_topic", event.topic,
+                          make_error("bad_topic", "the manager does not take messages on this topic"));
+    }
+}
+
+void Manager::on_request(const std::string& client, const std::string& payload) {
+    const auto topic = topics::manager_request(client);
+    OperatorResponse resp;
+    auto req = decode_operator_request(payload);
+    if (!req) {
+        resp.req_id = salvage_req_id(payload);
+        resp.error = "bad request: " + req.error().message;
+        reject("bad_request", topic, req.error());
+    } else {
+        resp.req_id = req->req_id;
+        auto data = api_.handle(*req);
+        if (data) {
+            resp.ok = true;
+            resp.data = std::move(*data);
+            log_info("manager", "request").kv("client", client).kv("req", req->req_id).kv("op", req->op);
+        } else {
+            resp.error = data.error().message;
+            reject("bad_request", topic, data.error().with_context("op " + req->op + " req " + req->req_id));
+        }
+    }
+    auto st = transport_.publish(topics::manager_response(client), encode(resp));
+    if (!st) log_error("manager", "response_publish_failed").kv("client", client).kv("error", st.error().str());
+}
+
+}  // namespace fleetcast::manager

@@ -1,0 +1,72 @@
+#pragma once
+// The manager daemon's logic: one object driven by one loop. MQTT events come
+// in through handle(), time through tick(); collaborators (transport, clock,
+// state directory) are given, so tests drive it with a RecordingTransport and
+// a ManualClock.
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/clock.hpp"
+#include "common/counters.hpp"
+#include "common/transport.hpp"
+#include "manager/chunk_server.hpp"
+#include "manager/firmware_repository.hpp"
+#include "manager/manager_store.hpp"
+#include "manager/operator_api.hpp"
+#include "manager/push_scheduler.hpp"
+#include "manager/report_handler.hpp"
+#include "manager/schedule_publisher.hpp"
+
+namespace fleetcast::manager {
+
+struct ManagerConfig {
+    std::string id = "manager";
+    std::filesystem::path state_dir;  // manager.db and images/
+};
+
+class Manager {
+   public:
+    // Opens (or creates) the state directory and its database.
+    static Expected<std::unique_ptr<Manager>> open(Transport& transport, Clock& clock, const ManagerConfig& config);
+
+    // Subscribes, publishes the retained online state and re-publishes what
+    // the broker must retain (manifests, running schedules).
+    Status start();
+    void handle(const MqttEvent& event);
+    // Periodic work: push-mode transmissions and the retained state's
+    // counters (each at most once a second), pending chunks.
+    void tick();
+
+    // The retained state payload, online or offline (LWT, clean stop).
+    std::string state_payload(bool online) const;
+    const Counters& counters() const { return counters_; }
+    ManagerStore& store() { return *store_; }
+    ChunkServer& chunk_server() { return chunks_; }
+
+   private:
+    Manager(Transport& transport, Clock& clock, ManagerConfig config, std::unique_ptr<ManagerStore> store);
+    void on_message(const MqttEvent& event);
+    void on_request(const std::string& client, const std::string& payload);
+    // Logs and counts a failed message: bad input, or an internal failure.
+    void reject(const std::string& counter, const std::string& topic, const Error& e);
+    void publish_state();
+
+    Transport& transport_;
+    Clock& clock_;
+    ManagerConfig config_;
+    std::unique_ptr<ManagerStore> store_;
+    Counters counters_;
+    FirmwareRepository repo_;
+    SchedulePublisher schedules_;
+    ChunkServer chunks_;
+    ReportHandler reports_;
+    OperatorApi api_;
+    PushScheduler pushes_;
+    TimePoint pushes_checked_at_{};
+    std::map<std::string, std::uint64_t> published_counters_;
+    TimePoint state_published_at_{};
+};
+
+}  // namespace fleetcast::manager

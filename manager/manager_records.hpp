@@ -1,0 +1,73 @@
+#pragma once
+// Rows of the manager's database, as plain structs shared by the store, the
+// planner and the operator views.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/messages.hpp"
+
+namespace fleetcast::manager {
+
+struct FirmwareRecord {
+    FirmwareManifest manifest;
+    TimePoint added_at{};
+};
+
+struct DeviceRecord {
+    std::string id;
+    std::string gateway;
+    std::string model;
+    std::string status;  // device_state status: idle, busy, updating, error, offline
+    Versions firmware;   // component -> installed version
+    TimePoint last_seen{};
+};
+
+struct GatewayRecord {
+    std::string id;
+    std::string status;  // online | offline
+    TimePoint last_seen{};
+};
+
+inline constexpr std::string_view kCampaignActive = "active";
+inline constexpr std::string_view kCampaignEnded = "ended";
+
+struct CampaignRecord {
+    std::string id;
+    TimePoint created_at{};
+    TransferMode mode = TransferMode::Pull;
+    TimePoint update_at{};
+    std::optional<TimePoint> transmit_at;
+    std::optional<TimePoint> expires_at;
+    std::string state{kCampaignActive};
+};
+
+struct TargetRecord {
+    std::string campaign;
+    std::string device;
+    std::string gateway;
+    std::string model;
+    std::vector<std::string> fw_ids;  // one image per component
+    Versions old_versions;            // installed when the campaign was created
+    Versions new_versions;            // planned; replaced by the reported ones on completion
+    JobState state = JobState::Waiting;
+    std::uint32_t progress = 0;
+    std::string detail;
+    std::optional<TimePoint> started_at;
+    std::optional<TimePoint> ended_at;
+};
+
+struct TransferRecord {
+    std::string gateway;
+    std::string fw_id;
+    std::uint64_t chunks_sent = 0;
+    std::uint64_t bytes_sent = 0;
+};
+
+inline bool is_terminal(JobState s) {
+    return s == JobState::Completed || s == JobState::Failed;
+}
+
+}  // namespace fleetcast::manager

@@ -1,0 +1,400 @@
+#include "manager/manager_store.hpp"
+
+#include <sstream>
+
+#include "common/json.hpp"
+
+namespace fleetcast::manager {
+
+namespace {
+
+// Statement::bind has string_view and optional<string> overloads: name the one meant.
+std::string_view sv(const std::string& s) {
+    return s;
+}
+std::int64_t i64(std::uint64_t v) {
+    return static_cast<std::int64_t>(v);
+}
+
+std::optional<std::string> opt_time(const std::optional<TimePoint>& t) {
+    if (!t) return std::nullopt;
+    return format_time(*t);
+}
+
+TimePoint time_col(const Statement& s, int col) {
+    auto t = parse_time(s.text(col));
+    return t ? *t : TimePoint{};
+}
+
+std::optional<TimePoint> opt_time_col(const Statement& s, int col) {
+    if (s.is_null(col)) return std::nullopt;
+    auto t = parse_time(s.text(col));
+    if (!t) return std::nullopt;
+    return *t;
+}
+
+std::string join_ids(const std::vector<std::string>& ids) {
+    std::string out;
+    for (const auto& id : ids) out += (out.empty() ? "" : ",") + id;
+    return out;
+}
+
+std::vector<std::string> split_ids(const std::string& text) {
+    std::vector<std::string> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ','))
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+const char* kSchema = R"sql(
+CREATE TABLE firmware (
+  fw_id TEXT PRIMARY KEY, model TEXT NOT NULL, component TEXT NOT NULL, version TEXT NOT NULL,
+  size INTEGER NOT NULL, sha256 TEXT NOT NULL, chunk_size INTEGER NOT NULL,
+  allow_downgrade INTEGER NOT NULL DEFAULT 0, added_at TEXT NOT NULL);
+CREATE INDEX firmware_by_model ON firmware(model, component);
+CREATE TABLE gateways (id TEXT PRIMARY KEY, status TEXT NOT NULL, last_seen TEXT NOT NULL);
+CREATE TABLE devices (
+  id TEXT PRIMARY KEY, gateway TEXT NOT NULL, model TEXT NOT NULL, status TEXT NOT NULL,
+  firmware TEXT NOT NULL DEFAULT '{}', last_seen TEXT NOT NULL);
+CREATE TABLE campaigns (
+  id TEXT PRIMARY KEY, created_at TEXT NOT NULL, mode TEXT NOT NULL, update_at TEXT NOT NULL,
+  transmit_at TEXT, expires_at TEXT, state TEXT NOT NULL);
+CREATE TABLE targets (
+  campaign TEXT NOT NULL REFERENCES campaigns(id), device TEXT NOT NULL, gateway TEXT NOT NULL,
+  model TEXT NOT NULL, fw_ids TEXT NOT NULL, old_versions TEXT NOT NULL, new_versions TEXT NOT NULL,
+  state TEXT NOT NULL, progress INTEGER NOT NULL DEFAULT 0, detail TEXT NOT NULL DEFAULT '',
+  started_at TEXT, ended_at TEXT, PRIMARY KEY (campaign, device));
+CREATE TABLE transfers (
+  gateway TEXT NOT NULL, fw_id TEXT NOT NULL, chunks_sent INTEGER NOT NULL DEFAULT 0,
+  bytes_sent INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (gateway, fw_id));
+CREATE TABLE pushes (
+  gateway TEXT NOT NULL, fw_id TEXT NOT NULL, campaign TEXT NOT NULL, pushed_at TEXT NOT NULL,
+  PRIMARY KEY (gateway, fw_id));
+CREATE TABLE gateway_cache (
+  gateway TEXT NOT NULL, fw_id TEXT NOT NULL, state TEXT NOT NULL, bytes INTEGER NOT NULL,
+  at TEXT NOT NULL, PRIMARY KEY (gateway, fw_id));
+)sql";
+
+const char* kFirmwareCols = "fw_id, model, component, version, size, sha256, chunk_size, allow_downgrade, added_at";
+const char* kDeviceCols = "id, gateway, model, status, firmware, last_seen";
+const char* kCampaignCols = "id, created_at, mode, update_at, transmit_at, expires_at, state";
+const char* kTargetCols =
+    "campaign, device, gateway, model, fw_ids, old_versions, new_versions, state, progress, detail, started_at, "
+    "ended_at";
+
+FirmwareRecord firmware_row(const Statement& s) {
+    FirmwareRecord r;
+    auto& m = r.manifest;
+    m.fw_id = s.text(0);
+    m.model = s.text(1);
+    m.component = s.text(2);
+    m.version = s.text(3);
+    m.size = static_cast<std::uint64_t>(s.int64(4));
+    m.sha256 = s.text(5);
+    m.chunk_size = static_cast<std::uint32_t>(s.int64(6));
+    m.chunk_count = chunk_count_for(m.size, m.chunk_size);
+    m.allow_downgrade = s.int64(7) != 0;
+    r.added_at = time_col(s, 8);
+    return r;
+}
+
+DeviceRecord device_row(const Statement& s) {
+    return DeviceRecord{s.text(0), s.text(1), s.text(2), s.text(3), versions_from_json(s.text(4)), time_col(s, 5)};
+}
+
+CampaignRecord campaign_row(const Statement& s) {
+    CampaignRecord c;
+    c.id = s.text(0);
+    c.created_at = time_col(s, 1);
+    c.mode = s.text(2) == "push" ? TransferMode::Push : TransferMode::Pull;
+    c.update_at = time_col(s, 3);
+    c.transmit_at = opt_time_col(s, 4);
+    c.expires_at = opt_time_col(s, 5);
+    c.state = s.text(6);
+    return c;
+}
+
+TargetRecord target_row(const Statement& s) {
+    TargetRecord t;
+    t.campaign = s.text(0);
+    t.device = s.text(1);
+    t.gateway = s.text(2);
+    t.model = s.text(3);
+    t.fw_ids = split_ids(s.text(4));
+    t.old_versions = versions_from_json(s.text(5));
+    t.new_versions = versions_from_json(s.text(6));
+    auto st = job_state_from_string(s.text(7));
+    t.state = st ? *st : JobState::Failed;
+    t.progress = static_cast<std::uint32_t>(s.int64(8));
+    t.detail = s.text(9);
+    t.started_at = opt_time_col(s, 10);
+    t.ended_at = opt_time_col(s, 11);
+    return t;
+}
+
+// Runs a prepared query and maps every row.
+template <typename Row, typename Fn>
+Expected<std::vector<Row>> collect(Expected<Statement> stmt, Fn&& map) {
+    if (!stmt) return stmt.error();
+    std::vector<Row> out;
+    while (true) {
+        auto r = stmt->step();
+        if (!r) return r.error();
+        if (!*r) break;
+        out.push_back(map(*stmt));
+    }
+    return out;
+}
+
+template <typename Row>
+Expected<std::optional<Row>> first(Expected<std::vector<Row>> rows) {
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<Row>{};
+    return std::optional<Row>{std::move(rows->front())};
+}
+
+}  // namespace
+
+std::string versions_to_json(const Versions& v) {
+    auto j = Json::object();
+    for (const auto& [component, version] : v) json::put(j.get(), component.c_str(), std::string_view(version));
+    return j.dump();
+}
+
+Versions versions_from_json(const std::string& text) {
+    Versions out;
+    auto j = Json::parse(text);
+    if (!j) return out;
+    const cJSON* item = nullptr;
+    cJSON_ArrayForEach(item, j->get()) {
+        if (item->string && cJSON_IsString(item)) out[item->string] = item->valuestring;
+    }
+    return out;
+}
+
+Expected<std::unique_ptr<ManagerStore>> ManagerStore::open(const std::filesystem::path& db_path) {
+    auto db = Database::open(db_path);
+    if (!db) return db.error();
+    std::unique_ptr<ManagerStore> store(new ManagerStore(std::move(*db)));
+    auto st = store->migrate();
+    if (!st) return st.error().with_context("schema of " + db_path.string());
+    return store;
+}
+
+Status ManagerStore::migrate() {
+    auto q = db_->prepare("PRAGMA user_version");
+    if (!q) return q.error();
+    auto row = q->step();
+    if (!row) return row.error();
+    const auto version = *row ? q->int64(0) : 0;
+    if (version == kSchemaVersion) return ok_status();
+    if (version > kSchemaVersion)
+        return make_error("db", "database schema " + std::to_string(version) + " is newer than this program (" +
+                                    std::to_string(kSchemaVersion) + ")");
+    return db_->transaction([&]() -> Status {
+        auto st = db_->exec(kSchema);
+        if (!st) return st;
+        return db_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+    });
+}
+
+// ---- firmware ---------------------------------------------------------------
+Expected<std::optional<FirmwareRecord>> ManagerStore::find_firmware(const std::string& fw_id) {
+    auto stmt = db_->prepare(std::string("SELECT ") + kFirmwareCols + " FROM firmware WHERE fw_id = ?1");
+    if (stmt) stmt->bind(1, sv(fw_id));
+    return first(collect<FirmwareRecord>(std::move(stmt), firmware_row));
+}
+
+Expected<std::vector<FirmwareRecord>> ManagerStore::list_firmware() {
+    return collect<FirmwareRecord>(
+        db_->prepare(std::string("SELECT ") + kFirmwareCols + " FROM firmware ORDER BY model, component, added_at"),
+        firmware_row);
+}
+
+Status ManagerStore::insert_firmware(const FirmwareRecord& r) {
+    auto stmt = db_->prepare(std::string("INSERT INTO firmware (") + kFirmwareCols +
+                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    if (!stmt) return stmt.error();
+    const auto& m = r.manifest;
+    stmt->bind(1, sv(m.fw_id)).bind(2, sv(m.model)).bind(3, sv(m.component)).bind(4, sv(m.version));
+    stmt->bind(5, i64(m.size)).bind(6, sv(m.sha256)).bind(7, i64(m.chunk_size));
+    stmt->bind(8, std::int64_t{m.allow_downgrade ? 1 : 0}).bind(9, sv(format_time(r.added_at)));
+    return stmt->run();
+}
+
+// ---- devices ----------------------------------------------------------------
+Status ManagerStore::upsert_device(const DeviceRecord& r) {
+    auto stmt = db_->prepare(
+        "INSERT INTO devices (id, gateway, model, status, firmware, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+        "ON CONFLICT(id) DO UPDATE SET gateway = excluded.gateway, model = excluded.model, status = excluded.status, "
+        "firmware = CASE WHEN excluded.firmware = '{}' THEN devices.firmware ELSE excluded.firmware END, "
+        "last_seen = excluded.last_seen");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, sv(r.id)).bind(2, sv(r.gateway)).bind(3, sv(r.model)).bind(4, sv(r.status));
+    stmt->bind(5, sv(versions_to_json(r.firmware))).bind(6, sv(format_time(r.last_seen)));
+    return stmt->run();
+}
+
+Expected<std::optional<DeviceRecord>> ManagerStore::find_device(const std::string& id) {
+    auto stmt = db_->prepare(std::string("SELECT ") + kDeviceCols + " FROM devices WHERE id = ?1");
+    if (stmt) stmt->bind(1, sv(id));
+    return first(collect<DeviceRecord>(std::move(stmt), device_row));
+}
+
+Expected<std::vector<DeviceRecord>> ManagerStore::list_devices() {
+    return collect<DeviceRecord>(db_->prepare(std::string("SELECT ") + kDeviceCols + " FROM devices ORDER BY id"),
+                                 device_row);
+}
+
+// ---- gateways ---------------------------------------------------------------
+Status ManagerStore::upsert_gateway(const GatewayRecord& r) {
+    auto stmt = db_->prepare(
+        "INSERT INTO gateways (id, status, last_seen) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT(id) DO UPDATE SET status = excluded.status, last_seen = excluded.last_seen");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, sv(r.id)).bind(2, sv(r.status)).bind(3, sv(format_time(r.last_seen)));
+    return stmt->run();
+}
+
+Expected<std::vector<GatewayRecord>> ManagerStore::list_gateways() {
+    return collect<GatewayRecord>(db_->prepare("SELECT id, status, last_seen FROM gateways ORDER BY id"),
+                                  [](const Statement& s) {
+                                      return GatewayRecord{s.text(0), s.text(1), time_col(s, 2)};
+                                  });
+}
+
+// ---- campaigns --------------------------------------------------------------
+Status ManagerStore::insert_campaign(const CampaignRecord& c, const std::vector<TargetRecord>& targets) {
+    return db_->transaction([&]() -> Status {
+        auto stmt = db_->prepare(std::string("INSERT INTO campaigns (") + kCampaignCols +
+                                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        if (!stmt) return stmt.error();
+        stmt->bind(1, sv(c.id)).bind(2, sv(format_time(c.created_at))).bind(3, to_string(c.mode));
+        stmt->bind(4, sv(format_time(c.update_at))).bind(5, opt_time(c.transmit_at)).bind(6, opt_time(c.expires_at));
+        stmt->bind(7, sv(c.state));
+        auto st = stmt->run();
+        if (!st) return st;
+        for (const auto& t : targets) {
+            st = write_target(t, true);
+            if (!st) return st;
+        }
+        return ok_status();
+    });
+}
+
+Expected<std::optional<CampaignRecord>> ManagerStore::find_campaign(const std::string& id) {
+    auto stmt = db_->prepare(std::string("SELECT ") + kCampaignCols + " FROM campaigns WHERE id = ?1");
+    if (stmt) stmt->bind(1, sv(id));
+    return first(collect<CampaignRecord>(std::move(stmt), campaign_row));
+}
+
+Expected<std::vector<CampaignRecord>> ManagerStore::campaigns_in_state(std::string_view state) {
+    auto stmt =
+        db_->prepare(std::string("SELECT ") + kCampaignCols + " FROM campaigns WHERE state = ?1 ORDER BY created_at");
+    if (stmt) stmt->bind(1, state);
+    return collect<CampaignRecord>(std::move(stmt), campaign_row);
+}
+
+Status ManagerStore::set_campaign_state(const std::string& id, std::string_view state) {
+    auto stmt = db_->prepare("UPDATE campaigns SET state = ?2 WHERE id = ?1");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, sv(id)).bind(2, state);
+    return stmt->run();
+}
+
+Expected<std::vector<TargetRecord>> ManagerStore::targets(const std::string& campaign) {
+    auto stmt = db_->prepare(std::string("SELECT ") + kTargetCols +
+                             " FROM targets WHERE campaign = ?1 ORDER BY gateway, device");
+    if (stmt) stmt->bind(1, sv(campaign));
+    return collect<TargetRecord>(std::move(stmt), target_row);
+}
+
+Expected<std::optional<TargetRecord>> ManagerStore::find_target(const std::string& campaign,
+                                                                const std::string& device) {
+    auto stmt =
+        db_->prepare(std::string("SELECT ") + kTargetCols + " FROM targets WHERE campaign = ?1 AND device = ?2");
+    if (stmt) stmt->bind(1, sv(campaign)).bind(2, sv(device));
+    return first(collect<TargetRecord>(std::move(stmt), target_row));
+}
+
+Status ManagerStore::update_target(const TargetRecord& t) {
+    return write_target(t, false);
+}
+
+Status ManagerStore::write_target(const TargetRecord& t, bool insert) {
+    auto stmt = db_->prepare(
+        insert ? std::string("INSERT INTO targets (") + kTargetCols +
+                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+               : std::string("UPDATE targets SET gateway = ?3, model = ?4, fw_ids = ?5, old_versions = ?6, "
+                             "new_versions = ?7, state = ?8, progress = ?9, detail = ?10, started_at = ?11, "
+                             "ended_at = ?12 WHERE campaign = ?1 AND device = ?2"));
+    if (!stmt) return stmt.error();
+    stmt->bind(1, sv(t.campaign)).bind(2, sv(t.device)).bind(3, sv(t.gateway)).bind(4, sv(t.model));
+    stmt->bind(5, sv(join_ids(t.fw_ids))).bind(6, sv(versions_to_json(t.old_versions)));
+    stmt->bind(7, sv(versions_to_json(t.new_versions))).bind(8, to_string(t.state));
+    stmt->bind(9, std::int64_t{t.progress}).bind(10, sv(t.detail));
+    stmt->bind(11, opt_time(t.started_at)).bind(12, opt_time(t.ended_at));
+    return stmt->run();
+}
+
+// ---- transfers and caches ---------------------------------------------------
+Status ManagerStore::add_transfers(const std::map<TransferKey, TransferRecord>& deltas) {
+    if (deltas.empty()) return ok_status();
+    return db_->transaction([&]() -> Status {
+        auto stmt = db_->prepare(
+            "INSERT INTO transfers (gateway, fw_id, chunks_sent, bytes_sent) VALUES (?1, ?2, ?3, ?4) "
+            "ON CONFLICT(gateway, fw_id) DO UPDATE SET chunks_sent = chunks_sent + excluded.chunks_sent, "
+            "bytes_sent = bytes_sent + excluded.bytes_sent");
+        if (!stmt) return stmt.error();
+        for (const auto& [key, d] : deltas) {
+            stmt->bind(1, sv(key.first)).bind(2, sv(key.second)).bind(3, i64(d.chunks_sent)).bind(4, i64(d.bytes_sent));
+            auto st = stmt->run();
+            if (!st) return st;
+        }
+        return ok_status();
+    });
+}
+
+Expected<TransferRecord> ManagerStore::transfer(const std::string& gateway, const std::string& fw_id) {
+    auto stmt = db_->prepare("SELECT chunks_sent, bytes_sent FROM transfers WHERE gateway = ?1 AND fw_id = ?2");
+    if (stmt) stmt->bind(1, sv(gateway)).bind(2, sv(fw_id));
+    auto rows = collect<TransferRecord>(std::move(stmt), [&](const Statement& s) {
+        return TransferRecord{gateway, fw_id, static_cast<std::uint64_t>(s.int64(0)),
+                              static_cast<std::uint64_t>(s.int64(1))};
+    });
+    if (!rows) return rows.error();
+    if (rows->empty()) return TransferRecord{gateway, fw_id, 0, 0};
+    return rows->front();
+}
+
+Status ManagerStore::upsert_cache(const std::string& gateway, const std::string& fw_id, const std::string& state,
+                                  std::uint64_t bytes, TimePoint at) {
+    auto stmt = db_->prepare(
+        "INSERT INTO gateway_cache (gateway, fw_id, state, bytes, at) VALUES (?1, ?2, ?3, ?4, ?5) "
+        "ON CONFLICT(gateway, fw_id) DO UPDATE SET state = excluded.state, bytes = excluded.bytes, at = excluded.at");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, sv(gateway)).bind(2, sv(fw_id)).bind(3, sv(state)).bind(4, i64(bytes)).bind(5, sv(format_time(at)));
+    return stmt->run();
+}
+
+Expected<bool> ManagerStore::cached_or_pushed(const std::string& gateway, const std::string& fw_id) {
+    auto stmt = db_->prepare(
+        "SELECT 1 FROM gateway_cache WHERE gateway = ?1 AND fw_id = ?2 AND state = 'cached' "
+        "UNION ALL SELECT 1 FROM pushes WHERE gateway = ?1 AND fw_id = ?2");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, sv(gateway)).bind(2, sv(fw_id));
+    return stmt->step();
+}
+
+Status ManagerStore::record_push(const std::string& gateway, const std::string& fw_id, const std::string& campaign,
+                                 TimePoint at) {
+    auto stmt =
+        db_->prepare("INSERT OR IGNORE INTO pushes (gateway, fw_id, campaign, pushed_at) VALUES (?1, ?2, ?3, ?4)");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, sv(gateway)).bind(2, sv(fw_id)).bind(3, sv(campaign)).bind(4, sv(format_time(at)));
+    return stmt->run();
+}
+
+}  // namespace fleetcast::manager

@@ -1,0 +1,77 @@
+#pragma once
+// The manager's durable state: one SQLite database (WAL) with a versioned
+// schema. Every change the manager acts on or answers is written here first.
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/sqlite_db.hpp"
+#include "manager/manager_records.hpp"
+
+namespace fleetcast::manager {
+
+inline constexpr int kSchemaVersion = 1;
+
+class ManagerStore {
+   public:
+    static Expected<std::unique_ptr<ManagerStore>> open(const std::filesystem::path& db_path);
+
+    // Several changes as one: fn returns Status; rolled back when it fails.
+    template <typename Fn>
+    Status transaction(Fn&& fn) {
+        return db_->transaction(std::forward<Fn>(fn));
+    }
+
+    // firmware
+    Expected<std::optional<FirmwareRecord>> find_firmware(const std::string& fw_id);
+    Expected<std::vector<FirmwareRecord>> list_firmware();
+    Status insert_firmware(const FirmwareRecord& r);
+
+    // devices; an empty firmware map keeps the stored versions (offline LWT)
+    Status upsert_device(const DeviceRecord& r);
+    Expected<std::optional<DeviceRecord>> find_device(const std::string& id);
+    Expected<std::vector<DeviceRecord>> list_devices();
+
+    // gateways
+    Status upsert_gateway(const GatewayRecord& r);
+    Expected<std::vector<GatewayRecord>> list_gateways();
+
+    // campaigns and their targets; a campaign is written in one transaction
+    Status insert_campaign(const CampaignRecord& c, const std::vector<TargetRecord>& targets);
+    Expected<std::optional<CampaignRecord>> find_campaign(const std::string& id);
+    Expected<std::vector<CampaignRecord>> campaigns_in_state(std::string_view state);
+    Status set_campaign_state(const std::string& id, std::string_view state);
+    Expected<std::vector<TargetRecord>> targets(const std::string& campaign);
+    Expected<std::optional<TargetRecord>> find_target(const std::string& campaign, const std::string& device);
+    Status update_target(const TargetRecord& t);
+
+    // chunks served per (gateway, firmware)
+    using TransferKey = std::pair<std::string, std::string>;  // gateway, fw_id
+    Status add_transfers(const std::map<TransferKey, TransferRecord>& deltas);
+    Expected<TransferRecord> transfer(const std::string& gateway, const std::string& fw_id);
+
+    // what each gateway reported about its cache
+    Status upsert_cache(const std::string& gateway, const std::string& fw_id, const std::string& state,
+                        std::uint64_t bytes, TimePoint at);
+
+    // Push mode: an image goes to a gateway once, unless it already has it.
+    Expected<bool> cached_or_pushed(const std::string& gateway, const std::string& fw_id);
+    Status record_push(const std::string& gateway, const std::string& fw_id, const std::string& campaign, TimePoint at);
+
+   private:
+    explicit ManagerStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+    Status migrate();
+    Status write_target(const TargetRecord& t, bool insert);
+    std::unique_ptr<Database> db_;
+};
+
+// Versions map <-> the JSON object stored in a column.
+std::string versions_to_json(const Versions& v);
+Versions versions_from_json(const std::string& text);
+
+}  // namespace fleetcast::manager

@@ -1,0 +1,229 @@
+#include "manager/operator_api.hpp"
+
+#include "common/log.hpp"
+#include "common/topics.hpp"
+#include "manager/campaign_planner.hpp"
+#include "manager/results_view.hpp"
+
+namespace fleetcast::manager {
+
+namespace {
+
+bool has(const cJSON* obj, const char* key) {
+    const cJSON* f = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return f && !cJSON_IsNull(f);
+}
+
+cJSON* manifest_item(const FirmwareManifest& m) {
+    cJSON* item = cJSON_CreateObject();
+    to_json(item, m);
+    return item;
+}
+
+Json manifest_data(const FirmwareManifest& m) {
+    Json data(manifest_item(m));
+    return data;
+}
+
+std::string skipped_summary(const std::vector<SkippedDevice>& skipped) {
+    std::string out;
+    std::size_t shown = 0;
+    for (const auto& s : skipped) {
+        if (shown++ == 10) {
+            out += ", ... (" + std::to_string(skipped.size()) + " in all)";
+            break;
+        }
+        out += (out.empty() ? "" : ", ") + s.device + " " + s.reason;
+    }
+    return out;
+}
+
+}  // namespace
+
+OperatorApi::OperatorApi(ManagerStore& store, FirmwareRepository& repo, SchedulePublisher& schedules,
+                         Transport& transport, Clock& clock)
+    : store_(store),
+      repo_(repo),
+      schedules_(schedules),
+      transport_(transport),
+      clock_(clock),
+      random_(std::random_device{}()) {}
+
+Expected<Json> OperatorApi::handle(const OperatorRequest& req) {
+    const cJSON* args = req.args.get();
+    Expected<Json> data = make_error("bad_args", "unknown op '" + req.op +
+                                                     "' (firmware_add, firmware_list, device_list, gateway_list, "
+                                                     "campaign_create, results)");
+    if (req.op == "firmware_add")
+        data = firmware_add(args);
+    else if (req.op == "firmware_list")
+        data = firmware_list();
+    else if (req.op == "device_list")
+        data = device_list();
+    else if (req.op == "gateway_list")
+        data = gateway_list();
+    else if (req.op == "campaign_create")
+        data = campaign_create(args);
+    else if (req.op == "results")
+        data = results(args);
+    return data;
+}
+
+Expected<Json> OperatorApi::firmware_add(const cJSON* args) {
+    FirmwareAddRequest req;
+    auto path = json::get_string(args, "path", 4096);
+    if (!path) return path.error();
+    req.path = *path;
+    for (auto [key, dst] : {std::pair{"model", &req.model}, std::pair{"component", &req.component}}) {
+        auto id = json::get_id(args, key, key);
+        if (!id) return id.error();
+        *dst = *id;
+    }
+    auto version = json::get_version(args, "version");
+    if (!version) return version.error();
+    req.version = *version;
+    if (has(args, "chunk_size")) {
+        auto cs = json::get_uint(args, "chunk_size", kMaxChunkSize);
+        if (!cs) return cs.error();
+        req.chunk_size = static_cast<std::uint32_t>(*cs);
+    }
+    if (has(args, "allow_downgrade")) {
+        auto ad = json::get_bool(args, "allow_downgrade");
+        if (!ad) return ad.error();
+        req.allow_downgrade = *ad;
+    }
+    auto m = repo_.add(req);
+    if (!m) return m.error();
+    auto st = transport_.publish(topics::fw_manifest(m->fw_id), encode(*m), true);
+    if (!st) return st.error();
+    log_info("manager", "firmware_added")
+        .kv("fw", m->fw_id)
+        .kv("model", m->model)
+        .kv("component", m->component)
+        .kv("version", m->version)
+        .kv("size", m->size)
+        .kv("chunks", m->chunk_count);
+    return manifest_data(*m);
+}
+
+Expected<Json> OperatorApi::firmware_list() {
+    auto all = store_.list_firmware();
+    if (!all) return all.error();
+    auto data = Json::object();
+    cJSON* arr = cJSON_AddArrayToObject(data.get(), "firmware");
+    for (const auto& r : *all) {
+        cJSON* item = manifest_item(r.manifest);
+        json::put(item, "added_at", r.added_at);
+        cJSON_AddItemToArray(arr, item);
+    }
+    return data;
+}
+
+Expected<Json> OperatorApi::device_list() {
+    auto all = store_.list_devices();
+    if (!all) return all.error();
+    auto data = Json::object();
+    cJSON* arr = cJSON_AddArrayToObject(data.get(), "devices");
+    for (const auto& d : *all) {
+        cJSON* item = cJSON_CreateObject();
+        json::put(item, "device", d.id);
+        json::put(item, "gateway", d.gateway);
+        json::put(item, "model", d.model);
+        json::put(item, "status", d.status);
+        json::put(item, "firmware", d.firmware);
+        json::put(item, "last_seen", d.last_seen);
+        cJSON_AddItemToArray(arr, item);
+    }
+    return data;
+}
+
+Expected<Json> OperatorApi::gateway_list() {
+    auto all = store_.list_gateways();
+    if (!all) return all.error();
+    auto data = Json::object();
+    cJSON* arr = cJSON_AddArrayToObject(data.get(), "gateways");
+    for (const auto& g : *all) {
+        cJSON* item = cJSON_CreateObject();
+        json::put(item, "gateway", g.id);
+        json::put(item, "status", g.status);
+        json::put(item, "last_seen", g.last_seen);
+        cJSON_AddItemToArray(arr, item);
+    }
+    return data;
+}
+
+Expected<std::string> OperatorApi::new_campaign_id() {
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        auto id = make_campaign_id(clock_.now(), static_cast<std::uint32_t>(random_()));
+        auto existing = store_.find_campaign(id);
+        if (!existing) return existing.error();
+        if (!*existing) return id;
+    }
+    return make_error("internal", "could not find a free campaign id");
+}
+
+Expected<Json> OperatorApi::campaign_create(const cJSON* args) {
+    auto spec = campaign_spec_from_json(args);
+    if (!spec) return spec.error();
+    Expected<std::string> id = spec->campaign ? Expected<std::string>(*spec->campaign) : new_campaign_id();
+    if (!id) return id.error();
+    if (spec->campaign) {
+        auto existing = store_.find_campaign(*id);
+        if (!existing) return existing.error();
+        if (*existing) return make_error("duplicate", "campaign " + *id + " already exists");
+    }
+    auto registry = store_.list_devices();
+    if (!registry) return registry.error();
+    auto firmware = store_.list_firmware();
+    if (!firmware) return firmware.error();
+    std::vector<FirmwareManifest> manifests;
+    for (const auto& r : *firmware) manifests.push_back(r.manifest);
+
+    auto plan = plan_campaign(*spec, *id, clock_.now(), *registry, manifests);
+    if (!plan) return plan.error();
+    if (plan->targets.empty())
+        return make_error("no_targets", plan->skipped.empty()
+                                            ? std::string("no device is registered yet")
+                                            : "no device needs an update: " + skipped_summary(plan->skipped));
+    auto st = store_.insert_campaign(plan->campaign, plan->targets);
+    if (!st) return st.error();
+    log_info("manager", "campaign_created")
+        .kv("campaign", plan->campaign.id)
+        .kv("mode", to_string(plan->campaign.mode))
+        .kv("update_at", format_time(plan->campaign.update_at))
+        .kv("targets", plan->targets.size())
+        .kv("skipped", plan->skipped.size());
+    for (const auto& s : plan->skipped)
+        log_info("manager", "campaign_skipped")
+            .kv("campaign", plan->campaign.id)
+            .kv("device", s.device)
+            .kv("reason", s.reason);
+    st = schedules_.publish(plan->campaign, plan->targets);
+    if (!st) return st.error();
+
+    auto data = Json::object();
+    json::put(data.get(), "campaign", plan->campaign.id);
+    json::put(data.get(), "targets", static_cast<std::uint64_t>(plan->targets.size()));
+    json::put(data.get(), "update_at", plan->campaign.update_at);
+    cJSON* skipped = cJSON_AddArrayToObject(data.get(), "skipped");
+    for (const auto& s : plan->skipped) {
+        cJSON* item = cJSON_CreateObject();
+        json::put(item, "device", s.device);
+        json::put(item, "reason", s.reason);
+        cJSON_AddItemToArray(skipped, item);
+    }
+    return data;
+}
+
+Expected<Json> OperatorApi::results(const cJSON* args) {
+    auto id = json::get_id(args, "campaign", "campaign");
+    if (!id) return id.error();
+    auto c = store_.find_campaign(*id);
+    if (!c) return c.error();
+    if (!*c) return make_error("not_found", "unknown campaign " + *id);
+    auto targets = store_.targets(*id);
+    if (!targets) return targets.error();
+    return results_json(**c, *targets);
+}
+
+}  // namespace fleetcast::manager

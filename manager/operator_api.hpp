@@ -1,0 +1,42 @@
+#pragma once
+// The operator requests of topics.md (firmware_add, firmware_list, device_list,
+// gateway_list, campaign_create, results): validates args, changes state (the
+// database first), publishes what follows, and builds the response data.
+#include <random>
+#include <string>
+
+#include "common/clock.hpp"
+#include "common/messages.hpp"
+#include "common/transport.hpp"
+#include "manager/firmware_repository.hpp"
+#include "manager/manager_store.hpp"
+#include "manager/schedule_publisher.hpp"
+
+namespace fleetcast::manager {
+
+class OperatorApi {
+   public:
+    OperatorApi(ManagerStore& store, FirmwareRepository& repo, SchedulePublisher& schedules, Transport& transport,
+                Clock& clock);
+
+    // The response data, or a clear error for an unknown op, bad args or a failure.
+    Expected<Json> handle(const OperatorRequest& req);
+
+   private:
+    Expected<Json> firmware_add(const cJSON* args);
+    Expected<Json> firmware_list();
+    Expected<Json> device_list();
+    Expected<Json> gateway_list();
+    Expected<Json> campaign_create(const cJSON* args);
+    Expected<Json> results(const cJSON* args);
+    Expected<std::string> new_campaign_id();
+
+    ManagerStore& store_;
+    FirmwareRepository& repo_;
+    SchedulePublisher& schedules_;
+    Transport& transport_;
+    Clock& clock_;
+    std::mt19937 random_;
+};
+
+}  // namespace fleetcast::manager

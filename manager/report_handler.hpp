@@ -1,0 +1,34 @@
+#pragma once
+// What gateways tell the manager: device registry updates (device_seen), job
+// progress and results (job), cache state (cache) and their own process state.
+// Every handler is idempotent: QoS 1 delivers duplicates.
+#include <string>
+#include <string_view>
+
+#include "common/clock.hpp"
+#include "common/messages.hpp"
+#include "manager/manager_store.hpp"
+#include "manager/schedule_publisher.hpp"
+
+namespace fleetcast::manager {
+
+class ReportHandler {
+   public:
+    ReportHandler(ManagerStore& store, SchedulePublisher& schedules, Clock& clock)
+        : store_(store), schedules_(schedules), clock_(clock) {}
+
+    // A report on gw/{gateway}/report. Errors are bad input or storage failures.
+    Status on_report(const std::string& gateway, std::string_view payload);
+    // A retained process_state on gw/{gateway}/state.
+    Status on_gateway_state(const std::string& gateway, std::string_view payload);
+
+   private:
+    Status on_device_seen(const std::string& gateway, const DeviceSeenReport& r);
+    Status on_job(const std::string& gateway, const JobReport& r);
+    Status on_cache(const std::string& gateway, const CacheReport& r);
+    ManagerStore& store_;
+    SchedulePublisher& schedules_;
+    Clock& clock_;
+};
+
+}  // namespace fleetcast::manager

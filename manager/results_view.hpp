@@ -1,0 +1,19 @@
+#pragma once
+// The operator's view of a campaign (Fig. 46): one row per target with old and
+// new versions and a result label, plus counts per label.
+#include <string_view>
+#include <vector>
+
+#include "common/json.hpp"
+#include "manager/manager_records.hpp"
+
+namespace fleetcast::manager {
+
+inline constexpr std::string_view kResultCompleted = "UPDATING COMPLETED";
+inline constexpr std::string_view kResultWaiting = "WAITING FOR RE-UPDATING";
+inline constexpr std::string_view kResultError = "ERROR";
+
+std::string_view result_label(JobState s);
+Json results_json(const CampaignRecord& campaign, const std::vector<TargetRecord>& targets);
+
+}  // namespace fleetcast::manager

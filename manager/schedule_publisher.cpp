@@ -1,0 +1,90 @@
+#include "manager/schedule_publisher.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "common/log.hpp"
+#include "common/topics.hpp"
+#include "manager/campaign_planner.hpp"
+
+namespace fleetcast::manager {
+
+Expected<std::vector<FirmwareManifest>> SchedulePublisher::manifests() {
+    auto all = store_.list_firmware();
+    if (!all) return all.error();
+    std::vector<FirmwareManifest> out;
+    for (auto& r : *all) out.push_back(std::move(r.manifest));
+    return out;
+}
+
+Status SchedulePublisher::publish(const CampaignRecord& campaign, const std::vector<TargetRecord>& targets) {
+    auto firmware = manifests();
+    if (!firmware) return firmware.error();
+    for (const auto& [gw, schedule] : schedules_for(campaign, targets, *firmware)) {
+        auto st = transport_.publish(topics::gw_schedule(gw, campaign.id), encode(schedule), true);
+        if (!st) return st;
+        log_info("manager", "schedule_published")
+            .kv("campaign", campaign.id)
+            .kv("gateway", gw)
+            .kv("devices", schedule.devices.size())
+            .kv("firmware", schedule.firmware.size())
+            .kv("mode", to_string(schedule.mode))
+            .kv("update_at", format_time(schedule.update_at));
+    }
+    return ok_status();
+}
+
+Status SchedulePublisher::settle(const std::string& campaign, const std::string& gateway) {
+    auto targets = store_.targets(campaign);
+    if (!targets) return targets.error();
+    auto ended = [](const TargetRecord& t) { return is_terminal(t.state); };
+    bool gateway_done = std::all_of(targets->begin(), targets->end(),
+                                    [&](const TargetRecord& t) { return t.gateway != gateway || ended(t); });
+    if (gateway_done) {
+        // An empty retained message removes the schedule from the broker.
+        auto st = transport_.publish(topics::gw_schedule(gateway, campaign), std::string(), true);
+        if (!st) return st;
+        log_info("manager", "schedule_cleared").kv("campaign", campaign).kv("gateway", gateway);
+    }
+    if (std::all_of(targets->begin(), targets->end(), ended)) {
+        auto c = store_.find_campaign(campaign);
+        if (!c) return c.error();
+        if (*c && (*c)->state != kCampaignEnded) {
+            auto st = store_.set_campaign_state(campaign, kCampaignEnded);
+            if (!st) return st;
+            auto completed = std::count_if(targets->begin(), targets->end(),
+                                           [](const TargetRecord& t) { return t.state == JobState::Completed; });
+            log_info("manager", "campaign_ended")
+                .kv("campaign", campaign)
+                .kv("targets", targets->size())
+                .kv("completed", completed);
+        }
+    }
+    return ok_status();
+}
+
+Status SchedulePublisher::republish_active() {
+    auto firmware = manifests();
+    if (!firmware) return firmware.error();
+    for (const auto& m : *firmware) {
+        auto st = transport_.publish(topics::fw_manifest(m.fw_id), encode(m), true);
+        if (!st) return st;
+    }
+    auto campaigns = store_.campaigns_in_state(kCampaignActive);
+    if (!campaigns) return campaigns.error();
+    for (const auto& c : *campaigns) {
+        auto targets = store_.targets(c.id);
+        if (!targets) return targets.error();
+        std::set<std::string> running;
+        for (const auto& t : *targets)
+            if (!is_terminal(t.state)) running.insert(t.gateway);
+        std::vector<TargetRecord> still;
+        std::copy_if(targets->begin(), targets->end(), std::back_inserter(still),
+                     [&](const TargetRecord& t) { return running.count(t.gateway) > 0; });
+        auto st = publish(c, still);
+        if (!st) return st;
+    }
+    return ok_status();
+}
+
+}  // namespace fleetcast::manager

@@ -1,0 +1,144 @@
+// The per-device job table: progress, completion, idempotence (R16, R17, R19).
+#include "common/topics.hpp"
+#include "tests/gateway/gateway_fixture.hpp"
+
+namespace fleetcast::gateway::testing {
+namespace {
+
+class Jobs : public GatewayTest {
+protected:
+    const std::string d1 = "A123-000001";
+    void transferring() {
+        send_schedule(make_schedule("c1", clock.now(), {&main_v2}, {d1}));
+        send_all_chunks(main_v2);
+        device_event(d1, encode(ReadyEvent{"c1", {main_v2.manifest.fw_id}}));
+        ASSERT_EQ(job_reports(d1).back().state, JobState::Transferring);
+    }
+    JobRow stored(const std::string& device) {
+        for (const auto& j : stored_jobs())
+            if (j.device == device) return j;
+        ADD_FAILURE() << "no stored job for " << device;
+        return {};
+    }
+};
+
+TEST_F(Jobs, PowerOnWithNewVersionCompletesJob) {
+    transferring();
+    auto offered_at = clock.now();
+    device_event(d1, encode(ProgressEvent{"c1", "installing", 100}));
+    EXPECT_EQ(job_reports(d1).back().state, JobState::Installing);
+    clock.advance(Millis(8000));
+    device_event(d1, encode(PowerOnEvent{"c1", {{"main", "2.0"}, {"controller", "3.1"}}, 2}));
+
+    auto r = job_reports(d1).back();
+    EXPECT_EQ(r.state, JobState::Completed);
+    EXPECT_EQ(r.progress, 100u);
+    EXPECT_EQ(r.started_at, offered_at);
+    EXPECT_EQ(r.ended_at, clock.now());
+    EXPECT_EQ(r.firmware.at("main"), "2.0");
+    auto row = stored(d1);
+    EXPECT_EQ(row.state, JobState::Completed);
+    EXPECT_EQ(row.ended_at, clock.now());
+
+    // A duplicate power-on changes nothing.
+    auto reports = job_reports(d1).size();
+    device_event(d1, encode(PowerOnEvent{"c1", {{"main", "2.0"}}, 2}));
+    EXPECT_EQ(job_reports(d1).size(), reports);
+}
+
+TEST_F(Jobs, PowerOnWithOldVersionFailsJob) {
+    transferring();
+    device_event(d1, encode(ProgressEvent{"c1", "restarting", 100}));
+    EXPECT_EQ(job_reports(d1).back().state, JobState::Restarting);
+    device_event(d1, encode(PowerOnEvent{"c1", {{"main", "1.0"}}, 3}));
+    auto r = job_reports(d1).back();
+    EXPECT_EQ(r.state, JobState::Failed);
+    EXPECT_NE(r.detail.find("booted version 1.0, expected 2.0"), std::string::npos) << r.detail;
+    EXPECT_TRUE(r.ended_at.has_value());
+    EXPECT_EQ(stored(d1).state, JobState::Failed);
+}
+
+TEST_F(Jobs, DeviceErrorFailsJobWithCodeAndDetail) {
+    transferring();
+    device_event(d1, encode(ErrorEvent{"c1", main_v2.manifest.fw_id, "checksum", "image SHA-256 mismatch"}));
+    auto r = job_reports(d1).back();
+    EXPECT_EQ(r.state, JobState::Failed);
+    EXPECT_NE(r.detail.find("checksum: image SHA-256 mismatch"), std::string::npos) << r.detail;
+    EXPECT_TRUE(r.ended_at.has_value());
+}
+
+TEST_F(Jobs, ProgressIsReportedOncePerTenPercentStep) {
+    transferring();
+    auto before = job_reports(d1).size();
+    for (std::uint32_t p : {1u, 5u, 9u, 10u, 11u, 19u, 25u}) device_event(d1, encode(ProgressEvent{"c1", "receiving", p}));
+    auto reports = job_reports(d1);
+    ASSERT_EQ(reports.size(), before + 2);  // at 10 and at 25
+    EXPECT_EQ(reports.back().progress, 25u);
+    EXPECT_EQ(stored(d1).progress, 25u);
+}
+
+TEST_F(Jobs, RedeliveredScheduleDoesNotResetJobs) {
+    transferring();
+    device_event(d1, encode(ProgressEvent{"c1", "receiving", 50}));
+    auto reports = job_reports(d1).size();
+    auto offers = commands(d1).size();
+
+    send_schedule(make_schedule("c1", clock.now(), {&main_v2}, {d1}));  // QoS 1 duplicate / reconnect
+    EXPECT_EQ(job_reports(d1).size(), reports);
+    restart();
+    send_schedule(make_schedule("c1", clock.now(), {&main_v2}, {d1}));  // retained, after a restart
+    auto row = stored(d1);
+    EXPECT_EQ(row.state, JobState::Transferring);
+    EXPECT_EQ(row.progress, 50u);
+    auto all = job_reports(d1);
+    for (auto i = reports; i < all.size(); ++i) EXPECT_NE(all[i].state, JobState::Waiting) << "no reset report";
+    EXPECT_EQ(commands(d1).size(), offers + 1) << "only the re-offer after the restart";
+
+    // A new device added to the same campaign gets its own job.
+    send_schedule(make_schedule("c1", clock.now(), {&main_v2}, {d1, "A123-000002"}));
+    EXPECT_EQ(stored_jobs().size(), 2u);
+    EXPECT_EQ(stored(d1).progress, 50u);
+}
+
+TEST_F(Jobs, ClearedScheduleIsForgotten) {
+    transferring();
+    deliver(topics::gw_schedule(kGw, "c1"), "", true);
+    EXPECT_TRUE(stored_jobs().empty());
+    device_event(d1, encode(ProgressEvent{"c1", "receiving", 60}));
+    EXPECT_EQ(counter("bad_input"), 1u) << "no job any more";
+    deliver(topics::gw_schedule(kGw, "c-unknown"), "", true);  // clearing twice is harmless
+}
+
+TEST_F(Jobs, DeviceStateIsStoredAndForwardedOnlyWhenChanged) {
+    device_state(d1, "A123", {{"main", "1.0"}});
+    device_state(d1, "A123", {{"main", "1.0"}});
+    std::size_t seen = 0;
+    for (const auto& p : transport.on_topic(topics::gw_report(kGw))) {
+        auto r = decode_gateway_report(p.payload);
+        ASSERT_TRUE(r);
+        if (auto* s = std::get_if<DeviceSeenReport>(&*r)) {
+            ++seen;
+            EXPECT_EQ(s->state.device, d1);
+            EXPECT_EQ(s->state.firmware.at("main"), "1.0");
+        }
+    }
+    EXPECT_EQ(seen, 1u);
+    device_state(d1, "A123", {{"main", "2.0"}});
+    auto devices = store->load_devices();
+    ASSERT_TRUE(devices);
+    ASSERT_EQ(devices->size(), 1u);
+    EXPECT_EQ((*devices)[0].firmware.at("main"), "2.0");
+}
+
+TEST_F(Jobs, ExpiredTransferIsFailedAsExpired) {
+    auto s = make_schedule("c1", clock.now(), {&main_v2}, {d1});
+    s.expires_at = clock.now() + std::chrono::minutes(5);
+    send_schedule(s);
+    advance(Millis(5 * 60 * 1000));
+    auto r = job_reports(d1).back();
+    EXPECT_EQ(r.state, JobState::Failed);
+    EXPECT_NE(r.detail.find("EXPIRED"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fleetcast::gateway::testing

@@ -1,0 +1,142 @@
+#include "tests/integration/fleet.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <random>
+
+#include "common/sha256.hpp"
+#include "tests/support/observer.hpp"
+
+namespace fleetcast::testing {
+
+namespace fs = std::filesystem;
+
+Fleet::Fleet() {
+    char tmpl[] = "/tmp/fleetcast-it-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    broker_ = std::make_unique<Broker>(dir_ / "broker");
+}
+
+Fleet::~Fleet() {
+    dump_logs_on_failure();
+    for (auto& d : devices_) d.stop(std::chrono::seconds(3));
+    for (auto& [id, g] : gateways_) g.stop(std::chrono::seconds(3));
+    manager_.stop(std::chrono::seconds(3));
+    broker_.reset();
+    if (!::testing::Test::HasFailure()) fs::remove_all(dir_);
+}
+
+void Fleet::dump_logs_on_failure() const {
+    if (!::testing::Test::HasFailure()) return;
+    std::fprintf(stderr, "---- test state kept in %s\n", dir_.c_str());
+    for (auto& entry : fs::directory_iterator(dir_)) {
+        if (entry.path().extension() != ".log") continue;
+        std::ifstream in(entry.path());
+        std::string all((std::istreambuf_iterator<char>(in)), {});
+        if (all.size() > 6000) all = "..." + all.substr(all.size() - 6000);
+        std::fprintf(stderr, "---- %s (tail)\n%s\n", entry.path().filename().c_str(), all.c_str());
+    }
+}
+
+void Fleet::start_manager() {
+    manager_ = ChildProcess({FLEETCAST_MANAGER_BIN, "--broker", uri(), "--state-dir", (dir_ / "manager").string()},
+                            dir_ / "manager.log");
+}
+
+void Fleet::start_gateway(const std::string& id) {
+    gateways_.erase(id);
+    gateways_.emplace(id, ChildProcess({FLEETCAST_GATEWAY_BIN, "--id", id, "--broker", uri(), "--state-dir",
+                                        (dir_ / ("gateway-" + id)).string()},
+                                       dir_ / ("gateway-" + id + ".log")));
+}
+
+std::size_t Fleet::start_devices(const std::string& gateway, const std::string& model, int count, int first_serial,
+                                 const std::vector<std::string>& firmware) {
+    std::vector<std::string> argv{FLEETCAST_DEVICE_BIN, "--simulate",     std::to_string(count),
+                                  "--model",            model,            "--first-serial",
+                                  std::to_string(first_serial),           "--gateway",
+                                  gateway,              "--broker",       uri(),
+                                  "--state-dir",        (dir_ / "devices").string()};
+    for (const auto& f : firmware) {
+        argv.push_back("--firmware");
+        argv.push_back(f);
+    }
+    auto log = dir_ / ("devices-" + model + "-" + std::to_string(first_serial) + ".log");
+    devices_.emplace_back(argv, log);
+    return devices_.size() - 1;
+}
+
+fs::path Fleet::device_dir(const std::string& device_id) const { return dir_ / "devices" / device_id; }
+
+ImageFile Fleet::make_image(const std::string& model, const std::string& component, const std::string& version,
+                            std::uint64_t size) {
+    ImageFile img;
+    img.model = model;
+    img.component = component;
+    img.version = version;
+    img.size = size;
+    fs::create_directories(dir_ / "images");
+    img.path = dir_ / "images" / (model + "-" + component + "-" + version + ".bin");
+    std::mt19937_64 rng(static_cast<unsigned>(image_seed_++));
+    std::string data(size, '\0');
+    for (std::size_t i = 0; i < size; i += 8) {
+        auto v = rng();
+        for (std::size_t b = 0; b < 8 && i + b < size; ++b) data[i + b] = static_cast<char>(v >> (8 * b));
+    }
+    std::ofstream(img.path, std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
+    img.sha256 = to_hex(sha256(data));
+    return img;
+}
+
+void Fleet::add_firmware(ImageFile& image) {
+    auto data = cli_json({"firmware", "add", image.path.string(), "--model", image.model, "--component",
+                          image.component, "--version", image.version});
+    ASSERT_FALSE(data.empty()) << "firmware add failed";
+    auto fw = json::get_string(data.get(), "fw_id");
+    ASSERT_TRUE(fw) << fw.error().str();
+    image.fw_id = *fw;
+    EXPECT_EQ(image.fw_id, image.sha256.substr(0, 16));
+}
+
+CommandResult Fleet::cli(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+    std::vector<std::string> argv{FLEETCAST_CLI_BIN, "--broker", uri()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, timeout);
+}
+
+Json Fleet::cli_json(const std::vector<std::string>& args) {
+    auto with_json = args;
+    with_json.push_back("--json");
+    auto r = cli(with_json);
+    // The JSON document starts at the first line that starts with '{' and runs to the end.
+    std::string doc;
+    if (r.output.rfind("{", 0) == 0) doc = r.output;
+    else if (auto pos = r.output.find("\n{"); pos != std::string::npos) doc = r.output.substr(pos + 1);
+    if (r.exit_code != 0 || doc.empty()) {
+        ADD_FAILURE() << "fleetcast command failed (" << r.exit_code << "): " << r.output;
+        return Json();
+    }
+    auto j = Json::parse(doc, 64 * 1024 * 1024);
+    if (!j) {
+        ADD_FAILURE() << "not JSON: " << doc;
+        return Json();
+    }
+    return std::move(*j);
+}
+
+bool Fleet::wait_registered(std::size_t n, std::chrono::milliseconds timeout) {
+    return eventually(
+        [&] {
+            auto r = cli({"devices", "--json"});
+            std::size_t count = 0;
+            for (std::size_t pos = r.output.find("\"device\""); pos != std::string::npos;
+                 pos = r.output.find("\"device\"", pos + 1))
+                ++count;
+            return r.exit_code == 0 && count >= n;
+        },
+        timeout);
+}
+
+}  // namespace fleetcast::testing

@@ -1,0 +1,65 @@
+#pragma once
+// A whole fleetcast installation for one integration test: a real mosquitto on
+// a free port, the real manager, gateway(s) and device simulators as child
+// processes, state in a temp folder, and the operator CLI.
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/json.hpp"
+#include "tests/support/broker.hpp"
+#include "tests/support/child_process.hpp"
+
+namespace fleetcast::testing {
+
+struct ImageFile {
+    std::filesystem::path path;
+    std::string model, component, version;
+    std::uint64_t size = 0;
+    std::string sha256;
+    std::string fw_id;  // set by add_firmware
+};
+
+class Fleet {
+public:
+    Fleet();
+    ~Fleet();
+    const std::filesystem::path& dir() const { return dir_; }
+    Broker& broker() { return *broker_; }
+    std::string uri() const { return broker_->uri(); }
+
+    void start_manager();
+    void start_gateway(const std::string& id);
+    // One simulator process; returns its index in devices().
+    std::size_t start_devices(const std::string& gateway, const std::string& model, int count, int first_serial,
+                              const std::vector<std::string>& firmware);
+    ChildProcess& manager() { return manager_; }
+    ChildProcess& gateway(const std::string& id) { return gateways_.at(id); }
+    std::vector<ChildProcess>& device_processes() { return devices_; }
+    std::filesystem::path device_dir(const std::string& device_id) const;
+
+    // A random image file of `size` bytes.
+    ImageFile make_image(const std::string& model, const std::string& component, const std::string& version,
+                         std::uint64_t size);
+    // `fleetcast firmware add`; fills fw_id.
+    void add_firmware(ImageFile& image);
+    CommandResult cli(const std::vector<std::string>& args, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // `fleetcast ... --json`, parsed; empty Json on failure (with the output logged).
+    Json cli_json(const std::vector<std::string>& args);
+    // Waits until the manager lists `n` devices.
+    bool wait_registered(std::size_t n, std::chrono::milliseconds timeout);
+    // Prints every log when a test failed.
+    void dump_logs_on_failure() const;
+
+private:
+    std::filesystem::path dir_;
+    std::unique_ptr<Broker> broker_;
+    ChildProcess manager_;
+    std::map<std::string, ChildProcess> gateways_;
+    std::vector<ChildProcess> devices_;
+    int image_seed_ = 1;
+};
+
+}  // namespace fleetcast::testing
