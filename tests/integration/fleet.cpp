@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <stdexcept>
 
 #include "common/sha256.hpp"
 #include "tests/support/observer.hpp"
@@ -13,10 +14,20 @@ namespace fleetcast::testing {
 
 namespace fs = std::filesystem;
 
-Fleet::Fleet() {
+Fleet::Fleet(const std::string& broker_config) {
     char tmpl[] = "/tmp/fleetcast-it-XXXXXX";
     dir_ = mkdtemp(tmpl);
-    broker_ = std::make_unique<Broker>(dir_ / "broker");
+    broker_ = std::make_unique<Broker>(dir_ / "broker", broker_config);
+}
+
+Broker& Fleet::start_site_broker(const std::string& gateway) {
+    auto r = run_command({std::string(FLEETCAST_SOURCE_DIR) + "/scripts/site-broker", "--gateway", gateway, "--central",
+                          "127.0.0.1:" + std::to_string(broker_->port())},
+                         std::chrono::seconds(10));
+    if (r.exit_code != 0) throw std::runtime_error("scripts/site-broker failed: " + r.output);
+    auto& b = site_brokers_[gateway];
+    b = Broker::with_config_text(dir_ / ("site-broker-" + gateway), r.output);
+    return *b;
 }
 
 Fleet::~Fleet() {
@@ -24,6 +35,7 @@ Fleet::~Fleet() {
     for (auto& d : devices_) d.stop(std::chrono::seconds(3));
     for (auto& [id, g] : gateways_) g.stop(std::chrono::seconds(3));
     manager_.stop(std::chrono::seconds(3));
+    site_brokers_.clear();
     broker_.reset();
     if (!::testing::Test::HasFailure()) fs::remove_all(dir_);
 }
@@ -45,19 +57,20 @@ void Fleet::start_manager() {
                             dir_ / "manager.log");
 }
 
-void Fleet::start_gateway(const std::string& id) {
+void Fleet::start_gateway(const std::string& id, const std::string& broker_uri) {
     gateways_.erase(id);
-    gateways_.emplace(id, ChildProcess({FLEETCAST_GATEWAY_BIN, "--id", id, "--broker", uri(), "--state-dir",
+    gateways_.emplace(id, ChildProcess({FLEETCAST_GATEWAY_BIN, "--id", id, "--broker",
+                                        broker_uri.empty() ? uri() : broker_uri, "--state-dir",
                                         (dir_ / ("gateway-" + id)).string()},
                                        dir_ / ("gateway-" + id + ".log")));
 }
 
 std::size_t Fleet::start_devices(const std::string& gateway, const std::string& model, int count, int first_serial,
-                                 const std::vector<std::string>& firmware) {
+                                 const std::vector<std::string>& firmware, const std::string& broker_uri) {
     std::vector<std::string> argv{FLEETCAST_DEVICE_BIN, "--simulate",     std::to_string(count),
                                   "--model",            model,            "--first-serial",
                                   std::to_string(first_serial),           "--gateway",
-                                  gateway,              "--broker",       uri(),
+                                  gateway,              "--broker",       broker_uri.empty() ? uri() : broker_uri,
                                   "--state-dir",        (dir_ / "devices").string()};
     for (const auto& f : firmware) {
         argv.push_back("--firmware");

@@ -24,17 +24,22 @@ struct ImageFile {
 
 class Fleet {
 public:
-    Fleet();
+    // broker_config: a file in broker-config/ for the fleet's (central) broker.
+    explicit Fleet(const std::string& broker_config = "dev.conf");
     ~Fleet();
     const std::filesystem::path& dir() const { return dir_; }
     Broker& broker() { return *broker_; }
     std::string uri() const { return broker_->uri(); }
 
     void start_manager();
-    void start_gateway(const std::string& id);
+    // broker_uri: empty = the fleet's broker (a site broker otherwise).
+    void start_gateway(const std::string& id, const std::string& broker_uri = "");
     // One simulator process; returns its index in devices().
     std::size_t start_devices(const std::string& gateway, const std::string& model, int count, int first_serial,
-                              const std::vector<std::string>& firmware);
+                              const std::vector<std::string>& firmware, const std::string& broker_uri = "");
+    // A site broker for `gateway`, bridged to the fleet's broker, configured by scripts/site-broker.
+    Broker& start_site_broker(const std::string& gateway);
+    std::string gateway_broker_uri(const std::string& gateway) const { return site_brokers_.at(gateway)->uri(); }
     ChildProcess& manager() { return manager_; }
     ChildProcess& gateway(const std::string& id) { return gateways_.at(id); }
     std::vector<ChildProcess>& device_processes() { return devices_; }
@@ -59,6 +64,7 @@ private:
     ChildProcess manager_;
     std::map<std::string, ChildProcess> gateways_;
     std::vector<ChildProcess> devices_;
+    std::map<std::string, std::unique_ptr<Broker>> site_brokers_;
     int image_seed_ = 1;
 };
 

@@ -42,16 +42,26 @@ bool port_accepts(int port) {
 }
 
 Broker::Broker(const std::filesystem::path& work_dir, const std::string& config_name) {
-    std::filesystem::create_directories(work_dir);
     std::ifstream in(std::filesystem::path(FLEETCAST_BROKER_CONFIG_DIR) / config_name);
     if (!in) throw std::runtime_error("missing broker config " + config_name);
     std::stringstream base;
     base << in.rdbuf();
+    start(work_dir, base.str());
+}
+
+std::unique_ptr<Broker> Broker::with_config_text(const std::filesystem::path& work_dir, const std::string& text) {
+    std::unique_ptr<Broker> b(new Broker());
+    b->start(work_dir, text);
+    return b;
+}
+
+void Broker::start(const std::filesystem::path& work_dir, const std::string& base) {
+    std::filesystem::create_directories(work_dir);
     for (int attempt = 0; attempt < 5; ++attempt) {
         port_ = free_loopback_port();
         auto conf = work_dir / "mosquitto.conf";
         std::ofstream out(conf);
-        out << "listener " << port_ << " 127.0.0.1\n" << base.str();
+        out << "listener " << port_ << " 127.0.0.1\n" << base;
         out.close();
         process_ = ChildProcess({"mosquitto", "-c", conf.string()}, work_dir / "mosquitto.log");
         auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -3,6 +3,7 @@
 // a free loopback port, started in a temp dir, polled until it accepts
 // connections, stopped in the destructor; its log is printed on failure.
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "tests/support/child_process.hpp"
@@ -16,6 +17,9 @@ class Broker {
 public:
     // config_name: a file in broker-config/ (e.g. "dev.conf").
     explicit Broker(const std::filesystem::path& work_dir, const std::string& config_name = "dev.conf");
+    // A broker whose configuration (without listener) is given as text, e.g.
+    // a site broker config written by scripts/site-broker.
+    static std::unique_ptr<Broker> with_config_text(const std::filesystem::path& work_dir, const std::string& text);
     ~Broker();
     int port() const { return port_; }
     std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
@@ -23,6 +27,8 @@ public:
     void stop() { process_.stop(); }
 
 private:
+    Broker() = default;
+    void start(const std::filesystem::path& work_dir, const std::string& base_config);
     int port_ = 0;
     ChildProcess process_;
 };
