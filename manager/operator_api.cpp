@@ -3,6 +3,7 @@
 #include "common/log.hpp"
 #include "common/topics.hpp"
 #include "manager/campaign_planner.hpp"
+#include "manager/dashboard_views.hpp"
 #include "manager/results_view.hpp"
 
 namespace fleetcast::manager {
@@ -53,7 +54,8 @@ Expected<Json> OperatorApi::handle(const OperatorRequest& req) {
     const cJSON* args = req.args.get();
     Expected<Json> data = make_error("bad_args", "unknown op '" + req.op +
                                                      "' (firmware_add, firmware_list, device_list, gateway_list, "
-                                                     "campaign_create, results)");
+                                                     "campaign_create, results, " +
+                                                     std::string(kDashboardViewOps) + ")");
     if (req.op == "firmware_add")
         data = firmware_add(args);
     else if (req.op == "firmware_list")
@@ -66,6 +68,8 @@ Expected<Json> OperatorApi::handle(const OperatorRequest& req) {
         data = campaign_create(args);
     else if (req.op == "results")
         data = results(args);
+    else if (auto view = dashboard_view(store_, req.op, args))
+        data = std::move(*view);
     return data;
 }
 
