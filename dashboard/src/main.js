@@ -1,0 +1,191 @@
+// The dashboard: one MQTT connection to the broker that served this page,
+// the manager's views asked for on connect, on every gateway report (debounced)
+// and every few seconds; live topics merged in between.
+import { Link } from './link.js';
+import { FleetModel } from './model.js';
+import { $ } from './dom.js';
+import { OverviewView } from './views/overview.js';
+import { CampaignView } from './views/campaign.js';
+import { DeviceTableView } from './views/devices.js';
+import { DetailView } from './views/detail.js';
+import { GatewaysView } from './views/gateways.js';
+import { Actions } from './views/actions.js';
+
+const REFRESH_MS = 3000;
+const REGISTRY_EVERY = 3; // device_list and gateway_list every 3rd refresh
+const REPORT_DEBOUNCE_MS = 400;
+const RENDER_MS = 250;
+
+const model = new FleetModel();
+const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/mqtt`;
+const saved = JSON.parse(sessionStorage.getItem('fleetcast-credentials') || '{}');
+
+const link = new Link({
+  url: wsUrl,
+  username: saved.username,
+  password: saved.password,
+  onStatus: showStatus,
+  onMessage,
+});
+const actions = new Actions(link);
+const overview = new OverviewView(model, {
+  onSelectCampaign: (id) => {
+    model.selectCampaign(id);
+    refresh(true);
+  },
+});
+const campaign = new CampaignView(model);
+const detail = new DetailView(model, { onClose: () => openDevice(null), onAction: (op, dev) => actions.run(op, dev).then(() => refresh(false)) });
+const devices = new DeviceTableView(model, { onOpen: openDevice });
+const gateways = new GatewaysView(model, {
+  onSelect: (gw) => {
+    gateways.select(gw);
+    refreshGatewayTable();
+  },
+});
+
+// ---- connection state -------------------------------------------------------
+function showStatus({ state, detail: why }) {
+  const el = $('#conn');
+  const text = {
+    connecting: 'connecting…',
+    connected: 'connected',
+    disconnected: 'disconnected — retrying',
+    unauthorized: 'not authorised — sign in',
+  }[state];
+  el.textContent = text;
+  el.className = `conn ${state}`;
+  el.dataset.state = state;
+  el.title = why || '';
+  document.body.classList.toggle('stale', state !== 'connected');
+  if (state === 'connected') refresh(true);
+  if (state === 'unauthorized') askCredentials(why);
+}
+
+function askCredentials(why) {
+  $('#login-reason').textContent = why || '';
+  const dlg = $('#login');
+  dlg.addEventListener(
+    'close',
+    () => {
+      const creds = { username: $('#login-user').value, password: $('#login-password').value };
+      sessionStorage.setItem('fleetcast-credentials', JSON.stringify(creds));
+      link.setCredentials(creds.username, creds.password);
+    },
+    { once: true },
+  );
+  if (!dlg.open) dlg.showModal();
+}
+
+// ---- live topics ------------------------------------------------------------
+let reportTimer = null;
+function onMessage(t, text) {
+  let msg = null;
+  if (text.length) {
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return; // not ours to judge; the manager and gateways count bad input
+    }
+  }
+  switch (t.kind) {
+    case 'manager_state':
+      if (msg) model.onManagerState(msg);
+      break;
+    case 'gateway_state':
+      if (msg) model.onGatewayState(t.gw, msg);
+      break;
+    case 'schedule':
+      model.onSchedule(t.gw, t.campaign, msg);
+      break;
+    case 'device_state':
+      if (msg) model.onDeviceState(t.gw, t.device, msg);
+      break;
+    case 'report':
+      if (msg && msg.type === 'job') model.onJobReport(t.gw, msg);
+      // The manager has stored it by now or shortly: ask for its views soon.
+      clearTimeout(reportTimer);
+      reportTimer = setTimeout(() => refresh(false), REPORT_DEBOUNCE_MS);
+      break;
+  }
+  scheduleRender();
+}
+
+// ---- manager views ----------------------------------------------------------
+let refreshing = false;
+let again = false;
+let rounds = 0;
+async function refresh(full) {
+  if (!link.connected) return;
+  if (refreshing) {
+    again = true;
+    return;
+  }
+  refreshing = true;
+  try {
+    const withRegistry = full || rounds++ % REGISTRY_EVERY === 0;
+    const [campaigns, devs, gws] = await Promise.all([
+      link.request('campaign_list'),
+      withRegistry ? link.request('device_list') : null,
+      withRegistry ? link.request('gateway_list') : null,
+    ]);
+    if (devs && devs.ok) model.setDeviceList(devs.data.devices);
+    if (gws && gws.ok) model.setGatewayList(gws.data.gateways);
+    if (campaigns.ok) model.setCampaigns(campaigns.data.campaigns);
+    if (model.campaignId) {
+      const r = await link.request('results', { campaign: model.campaignId });
+      if (r.ok) model.setResults(r.data);
+    }
+    if (!gateways.gateway && model.gateways.size) gateways.select([...model.gateways.keys()].sort()[0]);
+    await Promise.all([refreshGatewayTable(), refreshDetail()]);
+  } finally {
+    refreshing = false;
+    scheduleRender();
+    if (again) {
+      again = false;
+      setTimeout(() => refresh(false), 0);
+    }
+  }
+}
+
+async function refreshGatewayTable() {
+  const gw = gateways.gateway;
+  if (gw) gateways.setTable(gw, await link.request('gateway_table', { gateway: gw }));
+}
+
+async function refreshDetail() {
+  const dev = detail.device;
+  if (dev) detail.setDetail(dev, await link.request('device_detail', { device: dev }));
+}
+
+function openDevice(device) {
+  devices.selected = device;
+  detail.open(device);
+  refreshDetail();
+  scheduleRender();
+}
+
+// ---- rendering --------------------------------------------------------------
+let rendered = -1;
+let renderTimer = null;
+function scheduleRender() {
+  if (renderTimer) return;
+  renderTimer = setTimeout(() => {
+    renderTimer = null;
+    if (rendered === model.version) return;
+    rendered = model.version;
+    const mgr = model.manager;
+    $('#manager-state').textContent = `manager: ${mgr ? mgr.status : '?'}`;
+    $('#manager-state').className = `pill ${mgr ? mgr.status : ''}`;
+    overview.render();
+    campaign.render();
+    devices.render();
+    detail.render();
+    gateways.render();
+  }, RENDER_MS);
+}
+
+setInterval(() => refresh(false), REFRESH_MS);
+link.connect();
+scheduleRender();
+window.fleetcastDashboard = { model, link }; // for tests and the curious
