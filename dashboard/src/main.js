@@ -13,11 +13,12 @@ import { Actions } from './views/actions.js';
 
 const REFRESH_MS = 3000;
 const REGISTRY_EVERY = 3; // device_list and gateway_list every 3rd refresh
-const REPORT_DEBOUNCE_MS = 400;
+const REPORT_DEBOUNCE_MS = 1000;
 const RENDER_MS = 250;
 
 const model = new FleetModel();
-const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/mqtt`;
+// The broker that served the page, unless ?broker=wss://host:port/ names another.
+const wsUrl = new URLSearchParams(location.search).get('broker') || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/mqtt`;
 const saved = JSON.parse(sessionStorage.getItem('fleetcast-credentials') || '{}');
 
 const link = new Link({

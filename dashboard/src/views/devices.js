@@ -3,7 +3,7 @@
 import { $, fmtTime, fmtVersions, h, progressBar, replace, stateClass } from '../dom.js';
 import { RESULT } from '../model.js';
 
-export const PAGE_SIZE = 50;
+export const PAGE_SIZE = 25;
 
 function fillSelect(sel, values, label) {
   const key = values.join(',');

@@ -29,7 +29,7 @@ export class OverviewView {
   renderCampaignSelect() {
     const sel = $('#campaign-select');
     const ids = this.model.campaigns.map((c) => c.campaign);
-    const key = ids.join(',') + '|' + this.model.campaignId;
+    const key = this.model.campaigns.map((c) => `${c.campaign}:${c.state}`).join(',') + '|' + this.model.campaignId;
     if (sel.dataset.key === key) return;
     sel.dataset.key = key;
     replace(

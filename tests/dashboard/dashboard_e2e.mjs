@@ -1,0 +1,191 @@
+// End-to-end browser tests of the web dashboard: headless Debian Chromium,
+// driven by playwright-core, against a real mosquitto (serving the page from
+// http_dir and MQTT over WebSockets), the real manager, gateways and simulated
+// devices. Registered in ctest (tests/dashboard/CMakeLists.txt):
+//   node dashboard_e2e.mjs --case NAME --source DIR --www DIR --artifacts DIR
+//        --manager BIN --cli BIN --gateway BIN --device BIN
+// Cases:
+//   campaign     the page loads, follows a campaign of 1,000 devices on two
+//                gateways to 100 %, its counts match `fleetcast results`, the
+//                table pages and filters; then the broker is killed and the
+//                page says "disconnected — retrying", and comes back with it.
+//   defer        a defer click (with its confirmation) moves that device's
+//                update time in the gateway table.
+// Exit 77 = skipped (ctest SKIP_RETURN_CODE), with the reason on stdout.
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Fleet, eventually } from './fleet_processes.mjs';
+
+const SKIP = 77;
+const CHROMIUM = process.env.FLEETCAST_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic',
+];
+
+function options() {
+  const o = {};
+  const a = process.argv.slice(2);
+  for (let i = 0; i < a.length; i += 2) o[a[i].replace(/^--/, '')] = a[i + 1];
+  for (const k of ['case', 'source', 'www', 'artifacts', 'manager', 'cli', 'gateway', 'device'])
+    if (!o[k]) throw new Error(`missing --${k}`);
+  return o;
+}
+
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+  console.log(`ok (${elapsed()}): ${what}`);
+}
+
+const text = (page, sel) => page.locator(sel).first().innerText();
+
+async function openDashboard(browser, fleet) {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
+  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+  await page.goto(fleet.url);
+  await page.waitForSelector('#conn[data-state="connected"]', { timeout: 15000 });
+  return page;
+}
+
+// ---- cases ------------------------------------------------------------------
+async function campaignCase(fleet, browser, o) {
+  const perGateway = 500;
+  fleet.startManager();
+  fleet.startGateway('gw1');
+  fleet.startGateway('gw2');
+  fleet.startDevices('gw1', ['A123', 'B456'], perGateway, 1);
+  fleet.startDevices('gw2', ['A123', 'B456'], perGateway, perGateway + 1);
+  fleet.addFirmware('A123', 96 * 1024);
+  fleet.addFirmware('B456', 96 * 1024);
+  await fleet.waitRegistered(2 * perGateway, 60000);
+  console.log(`${2 * perGateway} devices registered (${elapsed()})`);
+
+  const page = await openDashboard(browser, fleet);
+  check((await page.title()) === 'fleetcast dashboard', 'the page loads from the broker and connects over WebSockets');
+
+  const campaign = fleet.cli(['campaign', 'create', '--all']).split('\n')[0].trim();
+  await page.waitForFunction((c) => document.querySelector('#campaign-id')?.textContent === c, campaign, { timeout: 15000 });
+  check(true, `the page shows the new campaign ${campaign} without a reload`);
+  await page.waitForFunction(() => document.querySelector('#campaign-progress')?.textContent === '100 %', null, { timeout: 90000 });
+  check(true, 'the campaign reaches 100 %');
+
+  const results = fleet.cliJson(['results', campaign]);
+  const shown = async (key) => Number(await text(page, `[data-count="${key}"] b`));
+  // The page asks the manager again every few seconds; wait for it to agree.
+  await eventually(async () => (await shown('completed')) === results.summary['UPDATING COMPLETED'], 10000, 'completed count');
+  check((await shown('completed')) === results.summary['UPDATING COMPLETED'], `completed count ${results.summary['UPDATING COMPLETED']} matches the manager's results`);
+  check((await shown('waiting')) === results.summary['WAITING FOR RE-UPDATING'], 'waiting count matches');
+  check((await shown('error')) === results.summary.ERROR, 'error count matches');
+  check((await shown('total')) === results.devices.length && results.devices.length === 2 * perGateway, `target count ${results.devices.length} matches`);
+  const rows = await page.locator('#device-table tbody tr').count();
+  check(rows === 25, `one page of 25 rows in the DOM out of ${results.devices.length} (paged)`);
+  check((await page.locator('#device-table tbody td.job-state.state-completed').count()) === 25, 'every row on the page reads completed');
+  for (const gw of ['gw1', 'gw2'])
+    check((await text(page, `.card[data-gateway="${gw}"] .gw-progress`)).includes(`${perGateway}/${perGateway} completed`), `gateway card ${gw} shows ${perGateway}/${perGateway}`);
+
+  // Search narrows the 1,000 rows to one; the model filter to half.
+  const one = results.devices[123].device;
+  await page.fill('#search', one);
+  await page.waitForFunction(() => document.querySelector('#page-info')?.dataset.rows === '1', null, { timeout: 5000 });
+  check((await text(page, '#device-table tbody tr td')).includes(one), `search finds ${one}`);
+  await page.fill('#search', '');
+  await page.selectOption('#filter-model', 'B456');
+  await page.waitForFunction((n) => document.querySelector('#page-info')?.dataset.rows === String(n), perGateway, { timeout: 5000 });
+  check(true, 'the model filter shows the B456 half');
+  await page.selectOption('#filter-model', '');
+
+  // Device detail: status and history from the manager.
+  await page.locator(`#device-table tbody tr[data-device]`).first().click();
+  await page.waitForSelector('#detail-history tbody tr', { timeout: 10000 });
+  check((await text(page, '#detail-history tbody tr')).includes(campaign), 'device detail lists the campaign in its history');
+
+  mkdirSync(o.artifacts, { recursive: true });
+  await page.screenshot({ path: join(o.artifacts, 'dashboard.png'), fullPage: true });
+  console.log(`screenshot: ${join(o.artifacts, 'dashboard.png')}`);
+
+  // A broken broker connection is visible, with the last data kept.
+  await fleet.stop('mosquitto', 'SIGKILL');
+  await page.waitForFunction(() => document.querySelector('#conn')?.textContent === 'disconnected — retrying', null, { timeout: 20000 });
+  check((await page.locator('#conn').isVisible()) && (await page.locator('#device-table tbody tr').count()) === 25, 'a killed broker shows "disconnected — retrying" and keeps the page');
+  await page.screenshot({ path: join(o.artifacts, 'dashboard-disconnected.png') });
+  await fleet.startBroker();
+  await page.waitForSelector('#conn[data-state="connected"]', { timeout: 20000 });
+  check(true, 'the page reconnects by itself when the broker is back');
+}
+
+async function deferCase(fleet, browser, o) {
+  fleet.startManager();
+  fleet.startGateway('gw1');
+  fleet.startDevices('gw1', ['A123'], 4, 1);
+  fleet.addFirmware('A123', 32 * 1024);
+  await fleet.waitRegistered(4, 30000);
+  fleet.cli(['campaign', 'create', '--all', '--update-at', '+2h']);
+
+  const page = await openDashboard(browser, fleet);
+  const device = 'A123-000002';
+  const cell = `#gateway-table tbody tr[data-device="${device}"] td.update-at`;
+  await page.waitForSelector(cell, { timeout: 15000 });
+  const before = await page.locator(cell).getAttribute('data-iso');
+  check(!!before, `the gateway table shows ${device} with update time ${before}`);
+
+  await page.locator(`#device-table tbody tr[data-device="${device}"]`).click();
+  await page.click('#detail [data-action="device_defer"]');
+  await page.waitForSelector('#confirm[open]');
+  check((await text(page, '#confirm-text')).includes(device), 'a confirmation names the device');
+  await page.click('#confirm-yes');
+  await page.waitForSelector('#action-log li.accepted, #action-log li.refused', { timeout: 20000 });
+  const answer = await text(page, '#action-log li');
+  mkdirSync(o.artifacts, { recursive: true });
+  await page.screenshot({ path: join(o.artifacts, 'dashboard-defer.png'), fullPage: true });
+  if (/unknown op/.test(answer)) {
+    check(await page.locator('#action-log li.refused').isVisible(), "the manager's refusal is shown to the operator");
+    console.log(`SKIP: the manager does not implement device_defer yet (R14, issue 4); the page showed: ${answer}`);
+    return SKIP;
+  }
+  check(/accepted/.test(answer), `the manager accepted the defer: ${answer}`);
+  await page.waitForFunction(
+    ([sel, old]) => {
+      const iso = document.querySelector(sel)?.getAttribute('data-iso');
+      return iso && iso > old;
+    },
+    [cell, before],
+    { timeout: 20000 },
+  );
+  check(true, `${device}'s update time moved later in the gateway table (was ${before}, now ${await page.locator(cell).getAttribute('data-iso')})`);
+  return 0;
+}
+
+// ---- main -------------------------------------------------------------------
+const o = options();
+if (!existsSync(CHROMIUM)) {
+  console.log(`SKIP: ${CHROMIUM} is not installed (scripts/bootstrap installs Debian's chromium)`);
+  process.exit(SKIP);
+}
+const require = createRequire(join(o.source, 'dashboard', 'package.json'));
+const { chromium } = require('playwright-core');
+const fleet = new Fleet({
+  bins: { manager: o.manager, cli: o.cli, gateway: o.gateway, device: o.device, mosquitto: o.mosquitto || 'mosquitto' },
+  sourceDir: o.source,
+  www: o.www,
+});
+let browser;
+let rc = 1;
+try {
+  await fleet.startBroker();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const cases = { campaign: campaignCase, defer: deferCase };
+  if (!cases[o.case]) throw new Error(`unknown case ${o.case}`);
+  rc = (await cases[o.case](fleet, browser, o)) || 0;
+  if (rc === 0) console.log(`PASS: dashboard ${o.case}`);
+} catch (e) {
+  console.log(`FAIL: ${e.stack || e}`);
+  console.log(fleet.logs());
+} finally {
+  if (browser) await browser.close();
+  await fleet.close({ keep: rc === 1 });
+  if (rc === 1) console.log(`state and logs kept in ${fleet.dir}`);
+}
+process.exit(rc);
