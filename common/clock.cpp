@@ -8,6 +8,12 @@ namespace fleetcast {
 ScaledClock::ScaledClock(double scale)
     : scale_(scale), start_(std::chrono::system_clock::now()), steady_start_(std::chrono::steady_clock::now()) {}
 
+ScaledClock::ScaledClock(double scale, TimePoint origin) : ScaledClock(scale) {
+    auto since = std::chrono::duration<double, std::nano>(start_ - origin).count() * scale_;
+    start_ = origin + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                          std::chrono::duration<double, std::nano>(since));
+}
+
 TimePoint ScaledClock::now() const {
     auto real = std::chrono::steady_clock::now() - steady_start_;
     auto scaled = std::chrono::duration_cast<std::chrono::system_clock::duration>(

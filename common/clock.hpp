@@ -26,9 +26,12 @@ public:
 };
 
 // K schedule seconds per real second, starting from the real time at creation.
+// With an origin, now() = origin + K * (real now - origin): processes given
+// the same origin and scale agree on the time (demo with several programs).
 class ScaledClock final : public Clock {
 public:
     explicit ScaledClock(double scale);
+    ScaledClock(double scale, TimePoint origin);
     TimePoint now() const override;
 
 private:

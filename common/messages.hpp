@@ -183,11 +183,51 @@ struct CacheReport {
     std::string state;  // fetching | cached | corrupt
     std::uint64_t bytes = 0;
 };
-using GatewayReport = std::variant<DeviceSeenReport, JobReport, CacheReport>;
+// A measured link rate (R9): the manager->gateway link (device empty) or the
+// gateway->one device link, from a real transfer or a probe.
+enum class RateLink { Manager, Device };
+std::string_view to_string(RateLink l);
+struct RateReport {
+    RateLink link = RateLink::Manager;
+    std::string device;  // RateLink::Device only
+    std::uint64_t bytes = 0;
+    std::uint64_t millis = 0;  // > 0
+    std::string source;        // fetch | push | fanout | probe
+    TimePoint at{};
+    double bytes_per_second() const { return millis == 0 ? 0.0 : static_cast<double>(bytes) * 1000.0 / static_cast<double>(millis); }
+};
+using GatewayReport = std::variant<DeviceSeenReport, JobReport, CacheReport, RateReport>;
 std::string encode(const DeviceSeenReport& r);  // {"type":"device_seen",...}
 std::string encode(const JobReport& r);         // {"type":"job",...}
 std::string encode(const CacheReport& r);       // {"type":"cache",...}
+std::string encode(const RateReport& r);        // {"type":"rate",...}
 Expected<GatewayReport> decode_gateway_report(std::string_view text);
+namespace detail {
+Expected<RateReport> rate_report_from_json(const cJSON* obj);
+}
+
+// ---- rate probes (R9, when a link has no measured figure yet) -------------
+inline constexpr std::uint64_t kMaxProbeBytes = 1024 * 1024;
+struct ProbeRequest {  // gateway -> manager on gw/{gw}/probe
+    std::string probe;  // probe id, echoed in the answer
+    std::uint64_t bytes = 0;
+};
+struct ProbeAck {  // device -> gateway on site/{gw}/dev/{dev}/probe/ack
+    std::string probe;
+    std::uint64_t bytes = 0;  // payload bytes the device received
+};
+std::string encode(const ProbeRequest& r);  // {"type":"probe",...}
+Expected<ProbeRequest> decode_probe_request(std::string_view text);
+std::string encode(const ProbeAck& a);  // {"type":"probe_ack",...}
+Expected<ProbeAck> decode_probe_ack(std::string_view text);
+// The probe data (binary): "FCP1" · id length u8 · id · filler. Sent by the
+// manager on gw/{gw}/probe/data and by a gateway on site/{gw}/dev/{dev}/probe.
+std::string encode_probe_data(std::string_view probe, std::uint64_t filler_bytes);
+struct ProbeData {
+    std::string probe;
+    std::uint64_t bytes = 0;  // whole payload size
+};
+Expected<ProbeData> decode_probe_data(std::string_view bytes);
 
 // ---- operator <-> manager request/response ---------------------------------
 struct OperatorRequest {
@@ -199,6 +239,7 @@ struct OperatorResponse {
     std::string req_id;
     bool ok = false;
     std::string error;  // when !ok
+    std::string code;   // when !ok: stable error code (bad_args, bad_time, not_found...)
     Json data;          // object, when ok
 };
 std::string encode(const OperatorRequest& r);   // {"type":"request",...}

@@ -127,6 +127,10 @@ Expected<GatewayReport> decode_gateway_report(std::string_view text) {
         r.bytes = *b;
         return GatewayReport{r};
     }
+    if (*type == "rate") {
+        FC_TRY(r, detail::rate_report_from_json(o));
+        return GatewayReport{*r};
+    }
     return make_error("unknown_type", "unknown gateway report type '" + *type + "'");
 }
 
@@ -160,6 +164,7 @@ std::string encode(const OperatorResponse& r) {
     json::put(j.get(), "req_id", r.req_id);
     json::put(j.get(), "ok", r.ok);
     if (!r.ok) json::put(j.get(), "error", r.error);
+    if (!r.ok && !r.code.empty()) json::put(j.get(), "code", r.code);
     cJSON_AddItemToObject(j.get(), "data", r.data.empty() ? cJSON_CreateObject() : cJSON_Duplicate(r.data.get(), 1));
     return j.dump();
 }
@@ -177,6 +182,7 @@ Expected<OperatorResponse> decode_operator_response(std::string_view text) {
     if (!r.ok) {
         FC_TRY(e, json::get_string(o, "error", 8192));
         r.error = *e;
+        r.code = json::get_optional_string(o, "code").value_or("").substr(0, 64);
     }
     FC_TRY(data, json::get_object(o, "data"));
     r.data = Json(cJSON_Duplicate(*data, 1));

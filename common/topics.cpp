@@ -85,6 +85,17 @@ std::string dev_state(std::string_view gw, std::string_view d) {
 }
 std::string dev_state_filter(std::string_view gw) { return join({"site", checked(gw, "gateway"), "dev", "+", "state"}); }
 
+std::string gw_probe(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "probe"}); }
+std::string gw_probe_filter() { return join({"gw", "+", "probe"}); }
+std::string gw_probe_data(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "probe", "data"}); }
+std::string dev_probe(std::string_view gw, std::string_view d) {
+    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "probe"});
+}
+std::string dev_probe_ack(std::string_view gw, std::string_view d) {
+    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "probe", "ack"});
+}
+std::string dev_probe_ack_filter(std::string_view gw) { return join({"site", checked(gw, "gateway"), "dev", "+", "probe", "ack"}); }
+
 Expected<Parsed> parse_topic(std::string_view topic) {
     auto bad = [&](const std::string& why) {
         return make_error("bad_topic", "topic '" + std::string(topic.substr(0, 200)) + "': " + why);
@@ -117,6 +128,8 @@ Expected<Parsed> parse_topic(std::string_view topic) {
         else if (n == 3 && p[2] == "fetch") out.kind = Kind::GwFetch;
         else if (n == 3 && p[2] == "report") out.kind = Kind::GwReport;
         else if (n == 3 && p[2] == "cmd") out.kind = Kind::GwCmd;
+        else if (n == 3 && p[2] == "probe") out.kind = Kind::GwProbe;
+        else if (n == 4 && p[2] == "probe" && p[3] == "data") out.kind = Kind::GwProbeData;
         else if (n == 4 && p[2] == "schedule") { out.kind = Kind::GwSchedule; st = id(p[3], "campaign", out.campaign); }
         else if (n == 5 && p[2] == "fw" && p[4] == "chunk") { out.kind = Kind::GwChunk; st = id(p[3], "firmware", out.fw_id); }
         else return bad("unknown gateway topic");
@@ -129,7 +142,11 @@ Expected<Parsed> parse_topic(std::string_view topic) {
             if (p[4] == "cmd") out.kind = Kind::DevCmd;
             else if (p[4] == "event") out.kind = Kind::DevEvent;
             else if (p[4] == "state") out.kind = Kind::DevState;
+            else if (p[4] == "probe") out.kind = Kind::DevProbe;
             else return bad("unknown device topic");
+        } else if (n == 6 && p[2] == "dev" && p[4] == "probe" && p[5] == "ack") {
+            out.kind = Kind::DevProbeAck;
+            st = id(p[3], "device", out.device);
         } else if (n == 7 && p[2] == "dev" && p[4] == "fw" && p[6] == "chunk") {
             out.kind = Kind::DevChunk;
             st = id(p[3], "device", out.device);

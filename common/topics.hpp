@@ -30,6 +30,9 @@ std::string gw_chunk_filter(std::string_view gw);          // fleetcast/v1/gw/{g
 std::string gw_report(std::string_view gw);                // gateway -> manager reports
 std::string gw_report_filter();                            // fleetcast/v1/gw/+/report
 std::string gw_cmd(std::string_view gw);                   // manager -> gateway commands
+std::string gw_probe(std::string_view gw);                 // gateway -> manager rate probe request
+std::string gw_probe_filter();                             // fleetcast/v1/gw/+/probe
+std::string gw_probe_data(std::string_view gw);            // manager -> gateway probe data
 // site fan-out (gateway <-> devices)
 std::string site_model_chunk(std::string_view gw, std::string_view model, std::string_view fw_id);
 std::string dev_cmd(std::string_view gw, std::string_view dev);    // gateway -> device JSON
@@ -39,6 +42,9 @@ std::string dev_event(std::string_view gw, std::string_view dev);  // device -> 
 std::string dev_event_filter(std::string_view gw);                 // .../site/{gw}/dev/+/event
 std::string dev_state(std::string_view gw, std::string_view dev); // retained, LWT
 std::string dev_state_filter(std::string_view gw);                 // .../site/{gw}/dev/+/state
+std::string dev_probe(std::string_view gw, std::string_view dev);  // gateway -> device probe data
+std::string dev_probe_ack(std::string_view gw, std::string_view dev);  // device -> gateway probe answer
+std::string dev_probe_ack_filter(std::string_view gw);             // .../site/{gw}/dev/+/probe/ack
 
 enum class Kind {
     ManagerState,
@@ -51,11 +57,15 @@ enum class Kind {
     GwChunk,
     GwReport,
     GwCmd,
+    GwProbe,
+    GwProbeData,
     SiteModelChunk,
     DevCmd,
     DevChunk,
     DevEvent,
     DevState,
+    DevProbe,
+    DevProbeAck,
 };
 
 struct Parsed {

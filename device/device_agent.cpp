@@ -39,6 +39,7 @@ Status DeviceAgent::start() {
     started_ = true;
     transport_.subscribe(topics::dev_cmd(config_.gateway, config_.id));
     transport_.subscribe(topics::dev_chunk_filter(config_.gateway, config_.id));
+    transport_.subscribe(topics::dev_probe(config_.gateway, config_.id));
     publish_state();
     emit(PowerOnEvent{finished_campaign, state_.versions(), state_.boot_count});
     auto line = log_info("device", "power_on");
@@ -86,6 +87,15 @@ void DeviceAgent::on_message(const MqttEvent& event) {
         case topics::Kind::SiteModelChunk:
             if (t.model != config_.model) return bad_input("bad_input", event.topic, "chunk for another model");
             return on_chunk(event.topic, t.fw_id, event.payload);
+        case topics::Kind::DevProbe: {
+            // Rate probe (R9): answer at once with what arrived; the gateway times it.
+            if (t.device != config_.id) return bad_input("bad_input", event.topic, "probe for another device");
+            auto probe = decode_probe_data(event.payload);
+            if (!probe) return bad_input("bad_input", event.topic, probe.error().str());
+            transport_.publish(topics::dev_probe_ack(config_.gateway, config_.id),
+                               encode(ProbeAck{probe->probe, probe->bytes}));
+            return;
+        }
         default:
             return bad_input("bad_input", event.topic, "unexpected topic for a device");
     }

@@ -21,7 +21,9 @@ Gateway::Gateway(GatewayConfig config, Transport& transport, Clock& clock, Gatew
       jobs_(store, transport, config_.id),
       fetcher_(transport, clock, counters_, config_.id, config_.state_dir / "cache", config_.fetch_window,
                config_.fetch_retry),
-      sender_(transport, config_.id, config_.fanout_window) {
+      sender_(transport, config_.id, config_.fanout_window),
+      rates_(transport, clock, counters_, config_.id, config_.rates) {
+    fetcher_.set_rate_meter(&rates_);
     for (auto name : {"bad_input", "bad_chunk", "corrupt_image"}) counters_.add(name, 0);
 }
 
@@ -51,7 +53,8 @@ Status Gateway::start() {
 
     for (const auto& filter : {topics::gw_schedule_filter(config_.id), topics::gw_chunk_filter(config_.id),
                                topics::dev_event_filter(config_.id), topics::dev_state_filter(config_.id),
-                               topics::gw_cmd(config_.id), topics::manager_state()}) {
+                               topics::gw_cmd(config_.id), topics::manager_state(), topics::gw_probe_data(config_.id),
+                               topics::dev_probe_ack_filter(config_.id)}) {
         st = transport_.subscribe(filter);
         if (!st) return st;
     }
@@ -102,6 +105,7 @@ void Gateway::tick() {
         dirty_ = false;
         last_scan_ = now;
         run_schedules(now);
+        rates_.tick(manager_online_, devices_);
     }
     run_fanouts(now);
     if (counters_.snapshot() != published_counters_ && now - last_state_at_ >= config_.state_interval)
@@ -132,6 +136,16 @@ void Gateway::on_message(const MqttEvent& event) {
         case topics::Kind::GwChunk: return on_manager_chunk(event.topic, parsed->fw_id, event.payload);
         case topics::Kind::DevState: return on_device_state(event.topic, parsed->device, event.payload);
         case topics::Kind::DevEvent: return on_device_event(event.topic, parsed->device, event.payload);
+        case topics::Kind::GwProbeData: {
+            auto st = rates_.on_manager_probe_data(event.payload);
+            if (!st) bad_input("probe_data", event.topic, st.error());
+            return;
+        }
+        case topics::Kind::DevProbeAck: {
+            auto st = rates_.on_device_probe_ack(parsed->device, event.payload);
+            if (!st) bad_input("probe_ack", event.topic, st.error());
+            return;
+        }
         case topics::Kind::GwCmd:
             // Reserved in topics.md (defer, suspend, cancel): not acted on yet.
             log_info("gateway", "command_ignored").kv("gateway", config_.id).kv("bytes", event.payload.size());

@@ -18,6 +18,7 @@
 #include "gateway/gateway_store.hpp"
 #include "gateway/image_fetcher.hpp"
 #include "gateway/job_table.hpp"
+#include "gateway/rate_meter.hpp"
 
 namespace fleetcast::gateway {
 
@@ -30,6 +31,7 @@ struct GatewayConfig {
     Millis fetch_retry{5000};          // re-request outstanding chunks after this silence
     Millis state_interval{1000};       // at most one process_state per interval
     std::size_t max_need_chunks = 1024;
+    RateMeterConfig rates;             // link rate measurement and probes (R9)
 };
 
 class Gateway {
@@ -83,6 +85,7 @@ private:
     ImageFetcher fetcher_;
     FanoutSender sender_;
     FanoutPlans plans_;
+    RateMeter rates_;
     std::map<std::string, Schedule> schedules_;            // by campaign
     std::map<std::string, FirmwareManifest> manifests_;    // by fw_id, from the schedules
     std::map<std::string, DeviceState> devices_;           // by device id

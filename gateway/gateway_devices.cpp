@@ -121,6 +121,7 @@ void Gateway::on_need(const std::string& topic, JobRow& job, const NeedEvent& e)
 }
 
 void Gateway::on_progress(JobRow& job, const ProgressEvent& e) {
+    if (e.phase == "installing") rates_.delivered(job.campaign, job.device);
     if (e.phase == "installing") jobs_.apply(job, JobEvent::Installing, clock_.now());
     else if (e.phase == "restarting") jobs_.apply(job, JobEvent::Restarting, clock_.now());
     jobs_.set_progress(job, e.percent);

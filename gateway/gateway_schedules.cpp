@@ -118,6 +118,9 @@ void Gateway::offer(JobRow& job, TimePoint now) {
     if (cmd.firmware.empty() || !jobs_.apply(job, JobEvent::Offered, now)) return;
     offer_pending_.erase({job.campaign, job.device});
     for (const auto& fw : job.fw_ids) plans_.offered({job.campaign, fw}, job.device, now);
+    std::uint64_t bytes = 0;
+    for (const auto& m : cmd.firmware) bytes += m.size;
+    rates_.offered(job.campaign, job.device, bytes);
     auto st = transport_.publish(topics::dev_cmd(config_.id, job.device), encode(cmd));
     if (!st) log_warn("gateway", "offer_failed").kv("campaign", job.campaign).kv("device", job.device).kv("error", st.error().str());
     log_info("gateway", "offer_sent")

@@ -135,6 +135,7 @@ ImageFetcher::ChunkResult ImageFetcher::on_chunk(const FirmwareManifest& m, std:
     d->outstanding.erase(chunk->index);
     d->last_activity = clock_.now();
     d->bytes_received += chunk->payload.size();
+    if (meter_) meter_->manager_chunk(m.fw_id, chunk->payload.size());
     if (d->image->complete()) return complete(*d);
     if (d->requesting) request_more(*d, false);
     return ChunkResult::Stored;
@@ -165,6 +166,7 @@ ImageFetcher::ChunkResult ImageFetcher::complete(Download& d) {
         return ChunkResult::Rejected;
     }
     std::uint64_t size = d.manifest.size;
+    if (meter_) meter_->manager_download_done(fw, d.requesting ? "fetch" : "push");
     downloads_.erase(fw);
     log_info("gateway", "image_cached").kv("gateway", gateway_).kv("fw", fw).kv("size", size).kv("bytes_received", received);
     report(fw, "cached", size);

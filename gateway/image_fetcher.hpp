@@ -15,6 +15,7 @@
 #include "common/messages.hpp"
 #include "common/partial_image.hpp"
 #include "common/transport.hpp"
+#include "gateway/rate_meter.hpp"
 
 namespace fleetcast::gateway {
 
@@ -28,6 +29,8 @@ public:
     ImageFetcher(const ImageFetcher&) = delete;
     ImageFetcher& operator=(const ImageFetcher&) = delete;
 
+    // Real downloads feed the manager->gateway rate (R9); optional.
+    void set_rate_meter(RateMeter* meter) { meter_ = meter; }
     bool cached(const std::string& fw_id) const;
     std::filesystem::path cached_path(const std::string& fw_id) const;
 
@@ -64,6 +67,7 @@ private:
     std::uint32_t window_;
     Millis retry_after_;
     std::map<std::string, Download> downloads_;
+    RateMeter* meter_ = nullptr;
     mutable std::set<std::string> cached_;
 };
 

@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
     std::string id, broker, state_dir, ready_timeout, log_level, client_id;
     std::uint32_t fetch_window = 32, fanout_window = 64;
     double time_scale = 1.0;
+    std::string time_origin;
+    bool no_probe = false;
     MqttOptions mqtt;
     po::options_description desc("fleetcast-gateway options");
     desc.add_options()("help,h", "show this help")
@@ -57,7 +59,9 @@ int main(int argc, char** argv) {
         ("ca-file", po::value(&mqtt.ca_file), "CA certificate (TLS, ssl:// broker URI)")
         ("cert-file", po::value(&mqtt.cert_file), "client certificate")
         ("key-file", po::value(&mqtt.key_file), "client private key")
-        ("time-scale", po::value(&time_scale)->default_value(1.0), "schedule seconds per real second (demos)");
+        ("time-scale", po::value(&time_scale)->default_value(1.0), "schedule seconds per real second (demos)")
+        ("time-origin", po::value(&time_origin), "ISO-8601 instant where scaled and real time agree (give every program the same)")
+        ("no-rate-probe", po::bool_switch(&no_probe), "never probe a link that has no measured rate yet");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -84,15 +88,29 @@ int main(int argc, char** argv) {
     if (!store) return fail(store.error().str());
 
     std::unique_ptr<Clock> clock;
-    if (time_scale == 1.0) clock = std::make_unique<SystemClock>();
-    else clock = std::make_unique<ScaledClock>(time_scale);
+    if (time_scale == 1.0) {
+        clock = std::make_unique<SystemClock>();
+    } else if (!time_origin.empty()) {
+        auto origin = parse_time(time_origin);
+        if (!origin) return fail("--time-origin: " + origin.error().message);
+        clock = std::make_unique<ScaledClock>(time_scale, *origin);
+    } else {
+        clock = std::make_unique<ScaledClock>(time_scale);
+    }
+    // Protocol timeouts are real durations: in schedule time they are K times longer.
+    auto scaled = [&](Millis real) { return Millis{static_cast<Millis::rep>(static_cast<double>(real.count()) * time_scale)}; };
 
     gateway::GatewayConfig config;
     config.id = id;
     config.state_dir = state_dir;
     config.fetch_window = fetch_window;
     config.fanout_window = fanout_window;
-    config.ready_timeout = *timeout;
+    config.ready_timeout = scaled(*timeout);
+    config.fetch_retry = scaled(config.fetch_retry);
+    config.state_interval = scaled(config.state_interval);
+    config.rates.probe = !no_probe;
+    config.rates.probe_timeout = scaled(config.rates.probe_timeout);
+    config.rates.idle_gap = scaled(config.rates.idle_gap);
 
     BlockingQueue<MqttEvent> queue(4096);
     mqtt.uri = broker;

@@ -46,16 +46,6 @@ bool needs(const FirmwareManifest& image, const Versions& installed) {
     return c > 0 || (c < 0 && image.allow_downgrade);
 }
 
-Status check_times(const CampaignSpec& spec, TimePoint update_at) {
-    if (spec.transmit_at && *spec.transmit_at > update_at)
-        return make_error("bad_args", "transmit_at " + format_time(*spec.transmit_at) + " is after update_at " +
-                                          format_time(update_at));
-    if (spec.expires_at && *spec.expires_at <= update_at)
-        return make_error("bad_args", "expires_at " + format_time(*spec.expires_at) + " is not after update_at " +
-                                          format_time(update_at));
-    return ok_status();
-}
-
 }  // namespace
 
 Expected<CampaignSpec> campaign_spec_from_json(const cJSON* args) {
@@ -73,8 +63,15 @@ Expected<CampaignSpec> campaign_spec_from_json(const cJSON* args) {
             if (seen.insert(d).second) spec.devices.push_back(std::move(d));
         if (spec.devices.empty()) return make_error("bad_args", "'devices' is empty");
     }
-    if (spec.all == !spec.devices.empty())
-        return make_error("bad_args", "give exactly one of 'all': true or a 'devices' list");
+    if (has(args, "models")) {
+        auto models = json::get_id_list(args, "models", "model", 1024);
+        if (!models) return models.error();
+        std::set<std::string> seen;
+        for (auto& m : *models)
+            if (seen.insert(m).second) spec.models.push_back(std::move(m));
+    }
+    if (spec.all == (!spec.devices.empty() || !spec.models.empty()))
+        return make_error("bad_args", "give exactly one of 'all': true or a 'devices' and/or 'models' list");
     if (has(args, "firmware")) {
         auto fw = json::get_id_list(args, "firmware", "firmware", 1024);
         if (!fw) return fw.error();
@@ -85,6 +82,22 @@ Expected<CampaignSpec> campaign_spec_from_json(const cJSON* args) {
         auto t = json::get_optional_time(args, key);
         if (!t) return t.error();
         *dst = *t;
+    }
+    for (auto [key, dst] : {std::pair{"update_in_ms", &spec.update_in}, std::pair{"transmit_in_ms", &spec.transmit_in},
+                            std::pair{"expires_in_ms", &spec.expires_in}}) {
+        if (!has(args, key)) continue;
+        auto ms = json::get_uint(args, key, 10ULL * 365 * 24 * 3600 * 1000);
+        if (!ms) return ms.error();
+        *dst = Millis{static_cast<Millis::rep>(*ms)};
+    }
+    if (spec.update_at && spec.update_in) return make_error("bad_args", "give update_at or update_in_ms, not both");
+    if (spec.transmit_at && spec.transmit_in)
+        return make_error("bad_args", "give transmit_at or transmit_in_ms, not both");
+    if (spec.expires_at && spec.expires_in) return make_error("bad_args", "give expires_at or expires_in_ms, not both");
+    if (has(args, "asap")) {
+        auto asap = json::get_bool(args, "asap");
+        if (!asap) return asap.error();
+        spec.asap = *asap;
     }
     if (has(args, "mode")) {
         auto mode = json::get_string(args, "mode", 8);
@@ -102,6 +115,14 @@ Expected<CampaignSpec> campaign_spec_from_json(const cJSON* args) {
     return spec;
 }
 
+void resolve_relative_times(CampaignSpec& spec, TimePoint now) {
+    for (auto [rel, abs] : {std::pair{&spec.update_in, &spec.update_at}, std::pair{&spec.transmit_in, &spec.transmit_at},
+                            std::pair{&spec.expires_in, &spec.expires_at}}) {
+        if (*rel) *abs = now + **rel;
+        rel->reset();
+    }
+}
+
 Expected<CampaignPlan> plan_campaign(const CampaignSpec& spec, const std::string& campaign_id, TimePoint now,
                                      const std::vector<DeviceRecord>& registry,
                                      const std::vector<FirmwareManifest>& firmware) {
@@ -112,19 +133,17 @@ Expected<CampaignPlan> plan_campaign(const CampaignSpec& spec, const std::string
     c.mode = spec.mode;
     c.update_at = spec.update_at.value_or(now);
     c.transmit_at = spec.transmit_at;
-    if (c.mode == TransferMode::Push && !c.transmit_at) c.transmit_at = std::min(now, c.update_at);
     c.expires_at = spec.expires_at;
-    auto st = check_times(spec, c.update_at);
-    if (!st) return st.error();
     auto images = choose_images(spec, firmware);
     if (!images) return images.error();
 
     std::map<std::string, const DeviceRecord*> by_id;
     for (const auto& d : registry) by_id[d.id] = &d;
     std::vector<std::string> selected = spec.devices;
-    if (spec.all)
-        std::transform(registry.begin(), registry.end(), std::back_inserter(selected),
-                       [](const DeviceRecord& d) { return d.id; });
+    std::set<std::string> chosen(selected.begin(), selected.end());
+    std::set<std::string> models(spec.models.begin(), spec.models.end());
+    for (const auto& d : registry)
+        if ((spec.all || models.count(d.model)) && chosen.insert(d.id).second) selected.push_back(d.id);
 
     for (const auto& id : selected) {
         auto found = by_id.find(id);
@@ -133,6 +152,10 @@ Expected<CampaignPlan> plan_campaign(const CampaignSpec& spec, const std::string
             continue;
         }
         const DeviceRecord& dev = *found->second;
+        if (dev.status == "offline") {
+            plan.skipped.push_back({id, std::string(kSkipOffline)});
+            continue;
+        }
         TargetRecord t;
         t.campaign = c.id;
         t.device = dev.id;

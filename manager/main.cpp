@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
     manager::ManagerConfig config;
     std::string state_dir, log_level;
     double time_scale = 1.0;
+    std::string time_origin;
     po::options_description opts("fleetcast-manager options");
     opts.add_options()("help,h", "show this help")(
         "broker", po::value(&mqtt.uri)->default_value("tcp://127.0.0.1:1883"), "MQTT broker URI (tcp:// or ssl://)")(
@@ -47,7 +48,9 @@ int main(int argc, char** argv) {
                                                                   "CA certificate (enables TLS)")(
         "cert-file", po::value(&mqtt.cert_file), "client certificate")("key-file", po::value(&mqtt.key_file),
                                                                        "client private key")(
-        "time-scale", po::value(&time_scale)->default_value(1.0), "schedule seconds per real second (demos)");
+        "time-scale", po::value(&time_scale)->default_value(1.0), "schedule seconds per real second (demos)")(
+        "time-origin", po::value(&time_origin),
+        "ISO-8601 instant where scaled and real time agree (give every program the same)");
     try {
         po::variables_map vm;
         po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -69,10 +72,18 @@ int main(int argc, char** argv) {
     config.state_dir = state_dir;
 
     std::unique_ptr<Clock> clock;
-    if (time_scale == 1.0)
+    if (time_scale == 1.0) {
         clock = std::make_unique<SystemClock>();
-    else
+    } else if (!time_origin.empty()) {
+        auto origin = parse_time(time_origin);
+        if (!origin) {
+            std::cerr << "fleetcast-manager: --time-origin: " << origin.error().message << '\n';
+            return 2;
+        }
+        clock = std::make_unique<ScaledClock>(time_scale, *origin);
+    } else {
         clock = std::make_unique<ScaledClock>(time_scale);
+    }
 
     BlockingQueue<MqttEvent> queue(10000);
     mqtt.client_id = config.id;

@@ -4,6 +4,7 @@
 #include "common/ids.hpp"
 #include "common/log.hpp"
 #include "common/topics.hpp"
+#include "manager/probe_responder.hpp"
 
 namespace fleetcast::manager {
 
@@ -52,7 +53,7 @@ Manager::Manager(Transport& transport, Clock& clock, ManagerConfig config, std::
 
 Status Manager::start() {
     for (const auto& filter : {topics::manager_request_filter(), topics::gw_fetch_filter(), topics::gw_report_filter(),
-                               topics::gw_state_filter()}) {
+                               topics::gw_state_filter(), topics::gw_probe_filter()}) {
         auto st = transport_.subscribe(filter);
         if (!st) return st;
     }
@@ -152,6 +153,11 @@ void Manager::on_message(const MqttEvent& event) {
             if (!st) reject("bad_report", event.topic, st.error());
             return;
         }
+        case topics::Kind::GwProbe: {
+            auto st = answer_probe(transport_, p.gateway, event.payload);
+            if (!st) reject("bad_probe", event.topic, st.error());
+            return;
+        }
         case topics::Kind::GwState: {
             auto st = reports_.on_gateway_state(p.gateway, event.payload);
             if (!st) reject("bad_report", event.topic, st.error());
@@ -170,6 +176,7 @@ void Manager::on_request(const std::string& client, const std::string& payload) 
     if (!req) {
         resp.req_id = salvage_req_id(payload);
         resp.error = "bad request: " + req.error().message;
+        resp.code = req.error().code;
         reject("bad_request", topic, req.error());
     } else {
         resp.req_id = req->req_id;
@@ -180,6 +187,7 @@ void Manager::on_request(const std::string& client, const std::string& payload) 
             log_info("manager", "request").kv("client", client).kv("req", req->req_id).kv("op", req->op);
         } else {
             resp.error = data.error().message;
+            resp.code = data.error().code;
             reject("bad_request", topic, data.error().with_context("op " + req->op + " req " + req->req_id));
         }
     }

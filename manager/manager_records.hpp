@@ -42,6 +42,7 @@ struct CampaignRecord {
     std::optional<TimePoint> transmit_at;
     std::optional<TimePoint> expires_at;
     std::string state{kCampaignActive};
+    std::optional<TimePoint> expected_end;  // planned: update time + transfers (R9)
 };
 
 struct TargetRecord {
@@ -64,6 +65,19 @@ struct TransferRecord {
     std::string fw_id;
     std::uint64_t chunks_sent = 0;
     std::uint64_t bytes_sent = 0;
+};
+
+// The latest measured rate of one link (R9).
+struct LinkRateRecord {
+    std::string gateway;
+    std::string device;  // empty: the manager->gateway link
+    std::uint64_t bytes = 0;
+    std::uint64_t millis = 0;
+    std::string source;
+    TimePoint at{};
+    double bytes_per_second() const {
+        return millis == 0 ? 0.0 : static_cast<double>(bytes) * 1000.0 / static_cast<double>(millis);
+    }
 };
 
 inline bool is_terminal(JobState s) {

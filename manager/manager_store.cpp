@@ -77,9 +77,17 @@ CREATE TABLE gateway_cache (
   at TEXT NOT NULL, PRIMARY KEY (gateway, fw_id));
 )sql";
 
+// Schema 2 (issue 3): measured link rates, the campaign's expected end.
+const char* kSchemaV2 = R"sql(
+CREATE TABLE link_rates (
+  gateway TEXT NOT NULL, device TEXT NOT NULL DEFAULT '', bytes INTEGER NOT NULL, millis INTEGER NOT NULL,
+  source TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (gateway, device));
+ALTER TABLE campaigns ADD COLUMN expected_end TEXT;
+)sql";
+
 const char* kFirmwareCols = "fw_id, model, component, version, size, sha256, chunk_size, allow_downgrade, added_at";
 const char* kDeviceCols = "id, gateway, model, status, firmware, last_seen";
-const char* kCampaignCols = "id, created_at, mode, update_at, transmit_at, expires_at, state";
+const char* kCampaignCols = "id, created_at, mode, update_at, transmit_at, expires_at, state, expected_end";
 const char* kTargetCols =
     "campaign, device, gateway, model, fw_ids, old_versions, new_versions, state, progress, detail, started_at, "
     "ended_at";
@@ -113,6 +121,7 @@ CampaignRecord campaign_row(const Statement& s) {
     c.transmit_at = opt_time_col(s, 4);
     c.expires_at = opt_time_col(s, 5);
     c.state = s.text(6);
+    c.expected_end = opt_time_col(s, 7);
     return c;
 }
 
@@ -194,7 +203,8 @@ Status ManagerStore::migrate() {
         return make_error("db", "database schema " + std::to_string(version) + " is newer than this program (" +
                                     std::to_string(kSchemaVersion) + ")");
     return db_->transaction([&]() -> Status {
-        auto st = db_->exec(kSchema);
+        auto st = version < 1 ? db_->exec(kSchema) : ok_status();
+        if (st && version < 2) st = db_->exec(kSchemaV2);
         if (!st) return st;
         return db_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
     });
@@ -269,11 +279,11 @@ Expected<std::vector<GatewayRecord>> ManagerStore::list_gateways() {
 Status ManagerStore::insert_campaign(const CampaignRecord& c, const std::vector<TargetRecord>& targets) {
     return db_->transaction([&]() -> Status {
         auto stmt = db_->prepare(std::string("INSERT INTO campaigns (") + kCampaignCols +
-                                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
         if (!stmt) return stmt.error();
         stmt->bind(1, sv(c.id)).bind(2, sv(format_time(c.created_at))).bind(3, to_string(c.mode));
         stmt->bind(4, sv(format_time(c.update_at))).bind(5, opt_time(c.transmit_at)).bind(6, opt_time(c.expires_at));
-        stmt->bind(7, sv(c.state));
+        stmt->bind(7, sv(c.state)).bind(8, opt_time(c.expected_end));
         auto st = stmt->run();
         if (!st) return st;
         for (const auto& t : targets) {
@@ -395,6 +405,27 @@ Status ManagerStore::record_push(const std::string& gateway, const std::string& 
     if (!stmt) return stmt.error();
     stmt->bind(1, sv(gateway)).bind(2, sv(fw_id)).bind(3, sv(campaign)).bind(4, sv(format_time(at)));
     return stmt->run();
+}
+
+// ---- link rates -----------------------------------------------------------
+Status ManagerStore::upsert_rate(const LinkRateRecord& r) {
+    auto stmt = db_->prepare(
+        "INSERT INTO link_rates (gateway, device, bytes, millis, source, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+        "ON CONFLICT(gateway, device) DO UPDATE SET bytes = excluded.bytes, millis = excluded.millis, "
+        "source = excluded.source, at = excluded.at");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, sv(r.gateway)).bind(2, sv(r.device)).bind(3, i64(r.bytes)).bind(4, i64(r.millis));
+    stmt->bind(5, sv(r.source)).bind(6, sv(format_time(r.at)));
+    return stmt->run();
+}
+
+Expected<std::vector<LinkRateRecord>> ManagerStore::list_rates() {
+    return collect<LinkRateRecord>(
+        db_->prepare("SELECT gateway, device, bytes, millis, source, at FROM link_rates ORDER BY gateway, device"),
+        [](const Statement& s) {
+            return LinkRateRecord{s.text(0), s.text(1), static_cast<std::uint64_t>(s.int64(2)),
+                                  static_cast<std::uint64_t>(s.int64(3)), s.text(4), time_col(s, 5)};
+        });
 }
 
 }  // namespace fleetcast::manager

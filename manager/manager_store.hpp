@@ -15,7 +15,7 @@
 
 namespace fleetcast::manager {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 class ManagerStore {
    public:
@@ -62,6 +62,10 @@ class ManagerStore {
     // Push mode: an image goes to a gateway once, unless it already has it.
     Expected<bool> cached_or_pushed(const std::string& gateway, const std::string& fw_id);
     Status record_push(const std::string& gateway, const std::string& fw_id, const std::string& campaign, TimePoint at);
+
+    // latest measured rate per link (device empty: the manager->gateway link)
+    Status upsert_rate(const LinkRateRecord& r);
+    Expected<std::vector<LinkRateRecord>> list_rates();
 
    private:
     explicit ManagerStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}

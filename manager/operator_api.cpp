@@ -1,10 +1,13 @@
 #include "manager/operator_api.hpp"
 
+#include <set>
+
 #include "common/log.hpp"
 #include "common/topics.hpp"
 #include "manager/campaign_planner.hpp"
 #include "manager/dashboard_views.hpp"
 #include "manager/results_view.hpp"
+#include "manager/schedule_planner.hpp"
 
 namespace fleetcast::manager {
 
@@ -54,7 +57,7 @@ Expected<Json> OperatorApi::handle(const OperatorRequest& req) {
     const cJSON* args = req.args.get();
     Expected<Json> data = make_error("bad_args", "unknown op '" + req.op +
                                                      "' (firmware_add, firmware_list, device_list, gateway_list, "
-                                                     "campaign_create, results, " +
+                                                     "rate_list, campaign_create, results, " +
                                                      std::string(kDashboardViewOps) + ")");
     if (req.op == "firmware_add")
         data = firmware_add(args);
@@ -64,6 +67,8 @@ Expected<Json> OperatorApi::handle(const OperatorRequest& req) {
         data = device_list();
     else if (req.op == "gateway_list")
         data = gateway_list();
+    else if (req.op == "rate_list")
+        data = rate_list();
     else if (req.op == "campaign_create")
         data = campaign_create(args);
     else if (req.op == "results")
@@ -156,6 +161,55 @@ Expected<Json> OperatorApi::gateway_list() {
     return data;
 }
 
+Expected<Json> OperatorApi::rate_list() {
+    auto all = store_.list_rates();
+    if (!all) return all.error();
+    auto data = Json::object();
+    cJSON* arr = cJSON_AddArrayToObject(data.get(), "rates");
+    for (const auto& r : *all) {
+        cJSON* item = cJSON_CreateObject();
+        json::put(item, "gateway", r.gateway);
+        json::put(item, "link", r.device.empty() ? "manager" : "device");
+        if (!r.device.empty()) json::put(item, "device", r.device);
+        json::put(item, "bytes", r.bytes);
+        json::put(item, "millis", r.millis);
+        json::put(item, "bytes_per_s", static_cast<std::uint64_t>(r.bytes_per_second()));
+        json::put(item, "source", r.source);
+        json::put(item, "at", r.at);
+        cJSON_AddItemToArray(arr, item);
+    }
+    return data;
+}
+
+Expected<TimePlan> OperatorApi::plan_campaign_times(const CampaignSpec& spec, const CampaignPlan& plan,
+                                                    const std::vector<FirmwareManifest>& manifests) {
+    std::map<std::string, std::uint64_t> size;
+    for (const auto& m : manifests) size[m.fw_id] = m.size;
+    std::map<std::string, GatewayLoad> loads;
+    std::map<std::string, std::set<std::string>> images;  // gateway -> fw ids it must receive
+    for (const auto& t : plan.targets) {
+        auto& load = loads[t.gateway];
+        load.gateway = t.gateway;
+        for (const auto& fw : t.fw_ids) {
+            load.device_bytes[t.device] += size[fw];
+            if (images[t.gateway].insert(fw).second) load.download_bytes += size[fw];
+        }
+    }
+    std::vector<GatewayLoad> list;
+    for (auto& [gw, l] : loads) list.push_back(std::move(l));
+    auto measured = store_.list_rates();
+    if (!measured) return measured.error();
+    RateTable rates;
+    for (const auto& r : *measured) {
+        if (r.device.empty())
+            rates.gateway[r.gateway] = r.bytes_per_second();
+        else
+            rates.device[{r.gateway, r.device}] = r.bytes_per_second();
+    }
+    TimeRequest req{spec.mode, spec.asap, spec.update_at, spec.transmit_at, spec.expires_at};
+    return plan_times(req, clock_.now(), list, rates);
+}
+
 Expected<std::string> OperatorApi::new_campaign_id() {
     for (int attempt = 0; attempt < 16; ++attempt) {
         auto id = make_campaign_id(clock_.now(), static_cast<std::uint32_t>(random_()));
@@ -183,8 +237,15 @@ Expected<Json> OperatorApi::campaign_create(const cJSON* args) {
     std::vector<FirmwareManifest> manifests;
     for (const auto& r : *firmware) manifests.push_back(r.manifest);
 
+    resolve_relative_times(*spec, clock_.now());
     auto plan = plan_campaign(*spec, *id, clock_.now(), *registry, manifests);
     if (!plan) return plan.error();
+    auto times = plan_campaign_times(*spec, *plan, manifests);
+    if (!times) return times.error();
+    plan->campaign.update_at = times->update_at;
+    plan->campaign.transmit_at = times->transmit_at;
+    plan->campaign.expires_at = times->expires_at;
+    plan->campaign.expected_end = times->expected_end;
     if (plan->targets.empty())
         return make_error("no_targets", plan->skipped.empty()
                                             ? std::string("no device is registered yet")
@@ -195,6 +256,10 @@ Expected<Json> OperatorApi::campaign_create(const cJSON* args) {
         .kv("campaign", plan->campaign.id)
         .kv("mode", to_string(plan->campaign.mode))
         .kv("update_at", format_time(plan->campaign.update_at))
+        .kv("transmit_at", plan->campaign.transmit_at ? format_time(*plan->campaign.transmit_at) : "-")
+        .kv("expected_end", format_time(times->expected_end))
+        .kv("download_ms", times->download.count())
+        .kv("delivery_ms", times->delivery.count())
         .kv("targets", plan->targets.size())
         .kv("skipped", plan->skipped.size());
     for (const auto& s : plan->skipped)
@@ -208,7 +273,12 @@ Expected<Json> OperatorApi::campaign_create(const cJSON* args) {
     auto data = Json::object();
     json::put(data.get(), "campaign", plan->campaign.id);
     json::put(data.get(), "targets", static_cast<std::uint64_t>(plan->targets.size()));
+    json::put(data.get(), "mode", to_string(plan->campaign.mode));
     json::put(data.get(), "update_at", plan->campaign.update_at);
+    json::put(data.get(), "transmit_at", plan->campaign.transmit_at);
+    json::put(data.get(), "expires_at", plan->campaign.expires_at);
+    json::put(data.get(), "expected_end", times->expected_end);
+    json::put(data.get(), "notes", times->notes);
     cJSON* skipped = cJSON_AddArrayToObject(data.get(), "skipped");
     for (const auto& s : plan->skipped) {
         cJSON* item = cJSON_CreateObject();

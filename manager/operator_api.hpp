@@ -10,6 +10,8 @@
 #include "common/transport.hpp"
 #include "manager/firmware_repository.hpp"
 #include "manager/manager_store.hpp"
+#include "manager/campaign_planner.hpp"
+#include "manager/schedule_planner.hpp"
 #include "manager/schedule_publisher.hpp"
 
 namespace fleetcast::manager {
@@ -27,6 +29,10 @@ class OperatorApi {
     Expected<Json> firmware_list();
     Expected<Json> device_list();
     Expected<Json> gateway_list();
+    Expected<Json> rate_list();
+    // Transmission/update times from image sizes and the stored link rates.
+    Expected<TimePlan> plan_campaign_times(const CampaignSpec& spec, const CampaignPlan& plan,
+                                           const std::vector<FirmwareManifest>& manifests);
     Expected<Json> campaign_create(const cJSON* args);
     Expected<Json> results(const cJSON* args);
     Expected<std::string> new_campaign_id();

@@ -52,8 +52,10 @@ Status ReportHandler::on_report(const std::string& gateway, std::string_view pay
                 return on_device_seen(gateway, r);
             else if constexpr (std::is_same_v<T, JobReport>)
                 return on_job(gateway, r);
-            else
+            else if constexpr (std::is_same_v<T, CacheReport>)
                 return on_cache(gateway, r);
+            else
+                return on_rate(gateway, r);
         },
         *report);
 }
@@ -126,6 +128,22 @@ Status ReportHandler::on_cache(const std::string& gateway, const CacheReport& r)
         .kv("fw", r.fw_id)
         .kv("state", r.state)
         .kv("bytes", r.bytes);
+    return ok_status();
+}
+
+Status ReportHandler::on_rate(const std::string& gateway, const RateReport& r) {
+    // The latest figure per link wins: planning follows the link as it is now.
+    LinkRateRecord rec{gateway, r.link == RateLink::Device ? r.device : std::string(), r.bytes, r.millis, r.source,
+                       r.at};
+    auto st = store_.upsert_rate(rec);
+    if (!st) return st;
+    log_info("manager", "link_rate")
+        .kv("gateway", gateway)
+        .kv("device", rec.device.empty() ? std::string("-") : rec.device)
+        .kv("source", r.source)
+        .kv("bytes", r.bytes)
+        .kv("millis", r.millis)
+        .kv("bytes_per_s", static_cast<std::uint64_t>(rec.bytes_per_second()));
     return ok_status();
 }
 

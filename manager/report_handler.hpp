@@ -26,6 +26,7 @@ class ReportHandler {
     Status on_device_seen(const std::string& gateway, const DeviceSeenReport& r);
     Status on_job(const std::string& gateway, const JobReport& r);
     Status on_cache(const std::string& gateway, const CacheReport& r);
+    Status on_rate(const std::string& gateway, const RateReport& r);
     ManagerStore& store_;
     SchedulePublisher& schedules_;
     Clock& clock_;

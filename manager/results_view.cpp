@@ -25,6 +25,7 @@ Json results_json(const CampaignRecord& c, const std::vector<TargetRecord>& targ
     json::put(o, "update_at", c.update_at);
     json::put(o, "transmit_at", c.transmit_at);
     json::put(o, "expires_at", c.expires_at);
+    json::put(o, "expected_end", c.expected_end);
 
     std::map<std::string_view, std::uint64_t> counts{{kResultCompleted, 0}, {kResultWaiting, 0}, {kResultError, 0}};
     cJSON* devices = cJSON_AddArrayToObject(o, "devices");

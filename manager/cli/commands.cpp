@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <iostream>
 #include <thread>
 
@@ -78,8 +79,19 @@ void print_json(const Json& data) {
     cJSON_free(text);
 }
 
-// Sends one request; prints the error and returns nullopt when it fails.
-std::optional<Json> call(RequestClient& client, const std::string& op, const Json& args) {
+// Failures the operator's input caused (exit 2), by the manager's error code;
+// anything else (no target, storage, broker) is exit 1.
+bool is_input_error(const std::string& code) {
+    static const std::set<std::string> kInput{"bad_args",    "bad_time",     "bad_duration", "bad_id",
+                                              "bad_version", "wrong_type",   "missing_field", "out_of_range",
+                                              "too_large",   "bad_json",     "not_found",    "duplicate"};
+    return kInput.count(code) > 0;
+}
+
+// Sends one request; prints the error and returns nullopt when it fails, with
+// the exit status that failure deserves in `exit_code`.
+std::optional<Json> call(RequestClient& client, const std::string& op, const Json& args, int& exit_code) {
+    exit_code = 1;
     auto resp = client.request(op, args);
     if (!resp) {
         std::cerr << "fleetcast: " << resp.error().message << '\n';
@@ -87,9 +99,16 @@ std::optional<Json> call(RequestClient& client, const std::string& op, const Jso
     }
     if (!resp->ok) {
         std::cerr << "fleetcast: " << op << " failed: " << resp->error << '\n';
+        if (is_input_error(resp->code)) exit_code = 2;
         return std::nullopt;
     }
+    exit_code = 0;
     return std::move(resp->data);
+}
+
+std::optional<Json> call(RequestClient& client, const std::string& op, const Json& args) {
+    int ignored = 0;
+    return call(client, op, args, ignored);
 }
 
 std::unique_ptr<RequestClient> connect(const GlobalOptions& g) {
@@ -101,17 +120,23 @@ std::unique_ptr<RequestClient> connect(const GlobalOptions& g) {
     return std::move(*client);
 }
 
-// "now"/"asap" -> empty; "+20m" -> now + 20 min; otherwise an ISO-8601 time.
-std::optional<std::string> time_arg(const std::string& text, const char* option) {
-    if (text == "now" || text == "asap") return std::nullopt;
+// A time option: "now", "+20m" (relative: resolved by the manager's own clock,
+// which may run scaled) or an ISO-8601 time (local time zone when none given).
+struct TimeArg {
+    std::optional<std::string> at;       // ISO-8601 UTC
+    std::optional<std::uint64_t> in_ms;  // relative to the manager's now
+};
+TimeArg time_arg(const std::string& text, const char* option) {
+    if (text == "now") return TimeArg{std::nullopt, 0};
     if (!text.empty() && text[0] == '+') {
         auto d = parse_duration(std::string_view(text).substr(1));
         if (!d) throw UsageError(std::string("--") + option + ": " + d.error().message);
-        return format_time(std::chrono::system_clock::now() + *d);
+        if (d->count() < 0) throw UsageError(std::string("--") + option + ": negative duration");
+        return TimeArg{std::nullopt, static_cast<std::uint64_t>(d->count())};
     }
     auto t = parse_time(text);
     if (!t) throw UsageError(std::string("--") + option + ": " + t.error().message);
-    return format_time(*t);
+    return TimeArg{format_time(*t), std::nullopt};
 }
 
 std::vector<std::string> read_devices_file(const std::string& path) {
@@ -212,53 +237,91 @@ int list_gateways(const GlobalOptions& g) {
     return 0;
 }
 
+int list_rates(const GlobalOptions& g) {
+    auto client = connect(g);
+    if (!client) return 1;
+    auto data = call(*client, "rate_list", Json::object());
+    if (!data) return 1;
+    if (g.json) return print_json(*data), 0;
+    Table t({"GATEWAY", "LINK", "BYTES/S", "BYTES", "MS", "SOURCE", "AT"});
+    const cJSON* r = nullptr;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(data->get(), "rates")) {
+        std::string link = str(r, "link") == "manager" ? "manager->" + str(r, "gateway") : "->" + str(r, "device");
+        t.add({str(r, "gateway"), link, std::to_string(num(r, "bytes_per_s")), std::to_string(num(r, "bytes")),
+               std::to_string(num(r, "millis")), str(r, "source"), short_time(str(r, "at"))});
+    }
+    t.print(std::cout);
+    return 0;
+}
+
 int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args) {
-    std::vector<std::string> devices, firmware;
+    std::vector<std::string> devices, firmware, models;
     std::string devices_file, update_at, transmit_at, expires_at, mode = "pull", campaign;
     po::options_description desc("campaign create");
     desc.add_options()("all", po::bool_switch(), "every registered device")(
         "device", po::value(&devices)->multitoken()->composing(), "device id (TYPE-SERIAL), repeatable")(
         "devices-file", po::value(&devices_file), "file with one device id per line (# comments)")(
+        "model", po::value(&models)->multitoken()->composing(), "every registered device of this model, repeatable")(
         "firmware", po::value(&firmware)->multitoken()->composing(),
         "fw id to install (default: latest per model and component)")(
-        "update-at", po::value(&update_at), "update time: ISO-8601, +DURATION or now (default)")(
-        "transmit-at", po::value(&transmit_at), "push mode transmission time")(
-        "expires-at", po::value(&expires_at), "expiration time")("mode", po::value(&mode), "pull (default) or push")(
+        "update-at", po::value(&update_at), "update time: ISO-8601, +DURATION or now")(
+        "transmit-at", po::value(&transmit_at), "push mode transmission time (ISO-8601, +DURATION or now)")(
+        "asap", po::bool_switch(), "times from image sizes and measured rates (the default without times)")(
+        "expires-at", po::value(&expires_at), "expiration time (ISO-8601 or +DURATION)")("mode", po::value(&mode), "pull (default) or push")(
         "campaign", po::value(&campaign), "campaign id (default c-YYYYMMDD-HHMMSS-xxxx)");
     auto vm = parse(args, desc);
     if (!devices_file.empty())
         for (auto& d : read_devices_file(devices_file)) devices.push_back(std::move(d));
     bool all = vm["all"].as<bool>();
-    if (all && !devices.empty()) throw UsageError("--all and a device list exclude each other");
-    if (!all && devices.empty())
-        throw UsageError(devices_file.empty() ? "campaign create needs --all, --device or --devices-file"
+    bool asap = vm["asap"].as<bool>();
+    for (const auto& m : models)
+        if (auto st = validate_id(m, "model"); !st) throw UsageError("--model: " + st.error().message);
+    if (all && (!devices.empty() || !models.empty()))
+        throw UsageError("--all excludes --device, --devices-file and --model");
+    if (!all && devices.empty() && models.empty())
+        throw UsageError(devices_file.empty() ? "campaign create needs --all, --model, --device or --devices-file"
                                               : "no device id in " + devices_file);
     if (mode != "pull" && mode != "push") throw UsageError("--mode must be pull or push");
+    if (asap && (!update_at.empty() || !transmit_at.empty()))
+        throw UsageError("--asap excludes --update-at and --transmit-at");
+    if (!transmit_at.empty() && mode != "push") throw UsageError("--transmit-at needs --mode push");
+    if (expires_at == "now") throw UsageError("--expires-at: an expiry of now is already past");
 
     auto a = Json::object();
-    if (all)
-        json::put(a.get(), "all", true);
-    else
-        json::put(a.get(), "devices", devices);
+    if (all) json::put(a.get(), "all", true);
+    if (!devices.empty()) json::put(a.get(), "devices", devices);
+    if (!models.empty()) json::put(a.get(), "models", models);
     if (!firmware.empty()) json::put(a.get(), "firmware", firmware);
     for (auto [text, option, key] :
          {std::tuple{&update_at, "update-at", "update_at"}, std::tuple{&transmit_at, "transmit-at", "transmit_at"},
           std::tuple{&expires_at, "expires-at", "expires_at"}}) {
         if (text->empty()) continue;
-        if (auto t = time_arg(*text, option)) json::put(a.get(), key, *t);
+        auto t = time_arg(*text, option);
+        if (t.at) json::put(a.get(), key, *t.at);
+        if (t.in_ms) json::put(a.get(), (std::string(key).substr(0, std::string(key).size() - 3) + "_in_ms").c_str(), *t.in_ms);
     }
+    if (asap) json::put(a.get(), "asap", true);
     json::put(a.get(), "mode", mode);
     if (!campaign.empty()) json::put(a.get(), "campaign", campaign);
 
     auto client = connect(g);
     if (!client) return 1;
-    auto data = call(*client, "campaign_create", a);
-    if (!data) return 1;
+    int failed = 1;
+    auto data = call(*client, "campaign_create", a, failed);
+    if (!data) return failed;
     if (g.json) return print_json(*data), 0;
     const cJSON* o = data->get();
     std::cout << str(o, "campaign") << '\n'
               << "targets: " << num(o, "targets") << '\n'
-              << "update at: " << str(o, "update_at") << '\n';
+              << "mode: " << str(o, "mode") << '\n';
+    if (!str(o, "transmit_at").empty()) std::cout << "transmit at: " << str(o, "transmit_at") << '\n';
+    std::cout << "update at: " << str(o, "update_at") << '\n';
+    if (!str(o, "expires_at").empty()) std::cout << "expires at: " << str(o, "expires_at") << '\n';
+    std::cout << "expected end: " << str(o, "expected_end") << '\n';
+    const cJSON* note = nullptr;
+    cJSON_ArrayForEach(note, cJSON_GetObjectItemCaseSensitive(o, "notes")) {
+        if (cJSON_IsString(note)) std::cout << "note: " << note->valuestring << '\n';
+    }
     const cJSON* skipped = cJSON_GetObjectItemCaseSensitive(o, "skipped");
     std::cout << "skipped: " << cJSON_GetArraySize(skipped) << '\n';
     Table t({"  DEVICE", "REASON"});
@@ -332,10 +395,14 @@ std::string commands_usage() {
            "  firmware list\n"
            "  devices\n"
            "  gateways\n"
-           "  campaign create (--all | --device ID... | --devices-file F) [--firmware FW...] [--update-at T]\n"
-           "                  [--transmit-at T] [--expires-at T] [--mode pull|push] [--campaign ID]\n"
+           "  rates                          latest measured rate per link (R9)\n"
+           "  campaign create (--all | --model M... | --device ID... | --devices-file F) [--firmware FW...]\n"
+           "                  [--update-at T] [--transmit-at T | --asap] [--expires-at T] [--mode pull|push]\n"
+           "                  [--campaign ID]\n"
            "  results CAMPAIGN [--wait-complete SECONDS]\n"
-           "times: ISO-8601 (2026-11-25T21:30:00Z), +DURATION (+20m, +2h) or now\n";
+           "times: ISO-8601 (2026-11-25T21:30:00Z; without a zone: local time), +DURATION (+20m, +2h,\n"
+           "       on the manager's clock) or now; without times the manager plans them (--asap)\n"
+           "exit status: 0 ok, 1 failed, 2 bad input (usage, unreadable devices file, bad time, refused args)\n";
 }
 
 int run_command(const GlobalOptions& g, const std::string& command, const std::vector<std::string>& args) {
@@ -345,6 +412,7 @@ int run_command(const GlobalOptions& g, const std::string& command, const std::v
     if (command == "firmware" && sub == "list" && rest.empty()) return firmware_list(g);
     if (command == "devices" && args.empty()) return list_devices(g);
     if (command == "gateways" && args.empty()) return list_gateways(g);
+    if (command == "rates" && args.empty()) return list_rates(g);
     if (command == "campaign" && sub == "create") return campaign_create(g, rest);
     if (command == "results") return results(g, args);
     throw UsageError("unknown command '" + command + (sub.empty() ? "" : " " + sub) + "'");
