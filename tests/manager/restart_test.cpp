@@ -21,7 +21,8 @@ TEST_F(ManagerTest, StateSurvivesRestart) {
 
     EXPECT_EQ(transport.subscriptions,
               (std::set<std::string>{topics::manager_request_filter(), topics::gw_fetch_filter(),
-                                     topics::gw_report_filter(), topics::gw_state_filter()}));
+                                     topics::gw_report_filter(), topics::gw_state_filter(),
+                                     topics::gw_probe_filter()}));
     auto list = request("firmware_list");
     ASSERT_TRUE(list.ok);
     const cJSON* m = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(list.data.get(), "firmware"), 0);
