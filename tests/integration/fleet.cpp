@@ -52,17 +52,19 @@ void Fleet::dump_logs_on_failure() const {
     }
 }
 
-void Fleet::start_manager() {
-    manager_ = ChildProcess({FLEETCAST_MANAGER_BIN, "--broker", uri(), "--state-dir", (dir_ / "manager").string()},
-                            dir_ / "manager.log");
+void Fleet::start_manager(const std::vector<std::string>& extra) {
+    std::vector<std::string> argv{FLEETCAST_MANAGER_BIN, "--broker", uri(), "--state-dir", (dir_ / "manager").string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    // A restarted manager appends to the same log.
+    manager_ = ChildProcess(argv, dir_ / "manager.log");
 }
 
-void Fleet::start_gateway(const std::string& id, const std::string& broker_uri) {
+void Fleet::start_gateway(const std::string& id, const std::string& broker_uri, const std::vector<std::string>& extra) {
     gateways_.erase(id);
-    gateways_.emplace(id, ChildProcess({FLEETCAST_GATEWAY_BIN, "--id", id, "--broker",
-                                        broker_uri.empty() ? uri() : broker_uri, "--state-dir",
-                                        (dir_ / ("gateway-" + id)).string()},
-                                       dir_ / ("gateway-" + id + ".log")));
+    std::vector<std::string> argv{FLEETCAST_GATEWAY_BIN, "--id", id, "--broker", broker_uri.empty() ? uri() : broker_uri,
+                                  "--state-dir", (dir_ / ("gateway-" + id)).string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    gateways_.emplace(id, ChildProcess(argv, dir_ / ("gateway-" + id + ".log")));
 }
 
 std::size_t Fleet::start_devices(const std::string& gateway, const std::string& model, int count, int first_serial,

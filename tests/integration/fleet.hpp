@@ -31,9 +31,11 @@ public:
     Broker& broker() { return *broker_; }
     std::string uri() const { return broker_->uri(); }
 
-    void start_manager();
+    // `extra` arguments are appended to the program's command line.
+    void start_manager(const std::vector<std::string>& extra = {});
     // broker_uri: empty = the fleet's broker (a site broker otherwise).
-    void start_gateway(const std::string& id, const std::string& broker_uri = "");
+    void start_gateway(const std::string& id, const std::string& broker_uri = "",
+                       const std::vector<std::string>& extra = {});
     // One simulator process; returns its index in devices().
     std::size_t start_devices(const std::string& gateway, const std::string& model, int count, int first_serial,
                               const std::vector<std::string>& firmware, const std::string& broker_uri = "");

@@ -20,6 +20,9 @@ Observer::Observer(const std::string& uri, const std::string& client_id) {
             if (!ev || ev->kind != MqttEvent::Kind::Message) continue;
             std::lock_guard lock(mu_);
             auto& s = stats_[ev->topic];
+            auto now = std::chrono::system_clock::now();
+            if (s.messages == 0) s.first_at = now;
+            s.last_at = now;
             s.messages++;
             s.bytes += ev->payload.size();
             s.last_payload = ev->payload;

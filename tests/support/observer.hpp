@@ -28,6 +28,9 @@ public:
         std::uint64_t messages = 0;
         std::uint64_t bytes = 0;
         std::string last_payload;
+        // When the first and the last message arrived (wall clock of the test).
+        std::chrono::system_clock::time_point first_at{};
+        std::chrono::system_clock::time_point last_at{};
     };
     std::map<std::string, TopicStats> stats() const;
     std::optional<std::string> last_payload(const std::string& topic) const;
