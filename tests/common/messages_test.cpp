@@ -132,3 +132,39 @@ TEST(Messages, OperatorRequestCarriesArgsObject) {
     EXPECT_TRUE(*json::get_bool(d->args.get(), "all"));
     EXPECT_FALSE(decode_operator_request(R"({"type":"request","req_id":"r","op":"x","args":[]})"));
 }
+
+TEST(Messages, RateReportsAndProbesRoundTripAndBadOnesAreRefused) {
+    RateReport r;
+    r.link = RateLink::Device;
+    r.device = "A123-000001";
+    r.bytes = 1000;
+    r.millis = 20;
+    r.source = "fanout";
+    r.at = TimePoint(std::chrono::seconds(1795642200));
+    auto back = decode_gateway_report(encode(r));
+    ASSERT_TRUE(back) << back.error().str();
+    auto& got = std::get<RateReport>(*back);
+    EXPECT_EQ(got.device, "A123-000001");
+    EXPECT_EQ(got.bytes_per_second(), 50000.0);
+    EXPECT_FALSE(decode_gateway_report(R"({"type":"rate","link":"device","device":"a/+","bytes":1,"millis":1,"source":"x","at":"2026-11-25T21:30:00Z"})"));
+    EXPECT_FALSE(decode_gateway_report(R"({"type":"rate","link":"sideways","bytes":1,"millis":1,"source":"x","at":"2026-11-25T21:30:00Z"})"));
+
+    auto data = decode_probe_data(encode_probe_data("p-7", 100));
+    ASSERT_TRUE(data) << data.error().str();
+    EXPECT_EQ(data->probe, "p-7");
+    EXPECT_EQ(data->bytes, 4u + 1u + 3u + 100u);
+    EXPECT_FALSE(decode_probe_data("FCP1"));
+    EXPECT_FALSE(decode_probe_data(std::string("FCP1\x09p-1", 8)));  // truncated id
+    EXPECT_FALSE(decode_probe_request(R"({"type":"probe","probe":"p-1","bytes":99999999})"));
+    auto ack = decode_probe_ack(encode(ProbeAck{"p-2", 16392}));
+    ASSERT_TRUE(ack);
+    EXPECT_EQ(ack->bytes, 16392u);
+
+    OperatorResponse resp;
+    resp.req_id = "r-1";
+    resp.error = "bad";
+    resp.code = "bad_args";
+    auto decoded = decode_operator_response(encode(resp));
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(decoded->code, "bad_args");
+}

@@ -51,3 +51,16 @@ TEST(Topics, ParserRejectsForeignAndMalformedTopics) {
     EXPECT_FALSE(topics::parse_topic("fleetcast/v1"));
     EXPECT_FALSE(topics::parse_topic(std::string(600, 'a')));
 }
+
+TEST(Topics, ProbeTopicsParse) {
+    auto p = topics::parse_topic(topics::gw_probe_data("gw1"));
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->kind, topics::Kind::GwProbeData);
+    p = topics::parse_topic(topics::dev_probe_ack("gw1", "A123-000001"));
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->kind, topics::Kind::DevProbeAck);
+    EXPECT_EQ(p->device, "A123-000001");
+    EXPECT_EQ(topics::parse_topic(topics::gw_probe("gw1"))->kind, topics::Kind::GwProbe);
+    EXPECT_EQ(topics::parse_topic(topics::dev_probe("gw1", "A123-000001"))->kind, topics::Kind::DevProbe);
+    EXPECT_FALSE(topics::parse_topic("fleetcast/v1/site/gw1/dev/A123-000001/probe/nack"));
+}
