@@ -44,6 +44,7 @@ Expected<ChunkView> decode_chunk(std::string_view bytes, std::uint32_t max_paylo
     auto d = sha256(v.payload);
     if (std::memcmp(d.data(), bytes.data() + 16, 32) != 0)
         return make_error("checksum", "chunk " + std::to_string(v.index) + " fails its SHA-256");
+    v.digest = d;
     return v;
 }
 

@@ -20,6 +20,7 @@ struct ChunkView {
     std::uint32_t index = 0;
     std::uint32_t count = 0;
     std::string_view payload;  // points into the decoded buffer
+    Digest digest{};           // SHA-256 of the payload (checked against the header)
 };
 
 std::string encode_chunk(std::uint32_t index, std::uint32_t count, std::string_view payload);

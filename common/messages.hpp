@@ -13,6 +13,7 @@
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
+#include "common/sha256.hpp"
 
 namespace fleetcast {
 
@@ -21,6 +22,9 @@ inline constexpr std::uint32_t kMaxChunkSize = 1024 * 1024;
 inline constexpr std::uint64_t kMaxImageSize = 4ULL * 1024 * 1024 * 1024;
 inline constexpr std::size_t kMaxDevicesPerSchedule = 100000;
 inline constexpr std::size_t kMaxRanges = 4096;
+// A signed manifest lists every chunk's SHA-256 (64 hex each): at most 1 MiB of
+// hex. With 64 KiB chunks that is a 1 GiB image; larger images use larger chunks.
+inline constexpr std::uint32_t kMaxManifestChunks = 16384;
 
 using Versions = std::map<std::string, std::string>;  // component -> version
 
@@ -35,6 +39,12 @@ struct FirmwareManifest {
     std::uint32_t chunk_size = kDefaultChunkSize;
     std::uint32_t chunk_count = 0;
     bool allow_downgrade = false;
+    // Signed part (R21, common/manifest_signing.hpp). Decoders accept manifests
+    // without them; verify_manifest() is what refuses an unsigned one.
+    std::vector<Digest> chunk_sha256;      // one per chunk, in order
+    std::optional<TimePoint> expires_at;   // the signature is void from then on
+    std::string key_id;                    // 16 hex: which manager key signed
+    std::string signature;                 // 128 hex: Ed25519 over manifest_signed_text()
 };
 std::uint32_t chunk_count_for(std::uint64_t size, std::uint32_t chunk_size);
 void to_json(cJSON* obj, const FirmwareManifest& m);

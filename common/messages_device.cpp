@@ -115,7 +115,8 @@ std::string encode(const FanoutDoneCmd& c) {
 }
 
 Expected<DeviceCommand> decode_device_command(std::string_view text) {
-    FC_TRY(j, Json::parse(text, 256 * 1024));
+    // Offers carry signed manifests with their chunk hash lists: up to the broker's 8 MiB packet limit.
+    FC_TRY(j, Json::parse(text, 8 * 1024 * 1024));
     const cJSON* o = j->get();
     FC_TRY(type, detail::message_type(o));
     FC_TRY(campaign, json::get_id(o, "campaign", "campaign"));

@@ -27,6 +27,50 @@ bool is_hex64(const std::string& s) {
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
     return true;
 }
+bool is_hex(std::string_view s) {
+    for (char c : s)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return true;
+}
+
+Digest digest_from_hex(std::string_view hex) {
+    Digest d{};
+    auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+    for (std::size_t i = 0; i < d.size(); ++i)
+        d[i] = static_cast<std::uint8_t>(nibble(hex[2 * i]) * 16 + nibble(hex[2 * i + 1]));
+    return d;
+}
+
+// chunk_sha256, expires_at, key_id, signature: each optional, each checked when present.
+Status signed_fields_from_json(const cJSON* o, FirmwareManifest& m) {
+    if (cJSON_GetObjectItemCaseSensitive(o, "chunk_sha256")) {
+        if (m.chunk_count > kMaxManifestChunks)
+            return make_error("bad_manifest", "more than " + std::to_string(kMaxManifestChunks) + " chunks");
+        auto hex = json::get_string(o, "chunk_sha256", std::size_t{kMaxManifestChunks} * 64);
+        if (!hex) return hex.error();
+        if (hex->size() != std::size_t{m.chunk_count} * 64 || !is_hex(*hex))
+            return make_error("bad_manifest", "chunk_sha256 is not 64 lowercase hex digits per chunk");
+        m.chunk_sha256.reserve(m.chunk_count);
+        for (std::size_t i = 0; i < m.chunk_count; ++i)
+            m.chunk_sha256.push_back(digest_from_hex(std::string_view(*hex).substr(i * 64, 64)));
+    }
+    auto exp = json::get_optional_time(o, "expires_at");
+    if (!exp) return exp.error();
+    m.expires_at = *exp;
+    if (cJSON_GetObjectItemCaseSensitive(o, "key_id")) {
+        auto k = json::get_string(o, "key_id", 16);
+        if (!k) return k.error();
+        if (k->size() != 16 || !is_hex(*k)) return make_error("bad_manifest", "key_id is not 16 hex digits");
+        m.key_id = *k;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(o, "signature")) {
+        auto sig = json::get_string(o, "signature", 128);
+        if (!sig) return sig.error();
+        if (sig->size() != 128 || !is_hex(*sig)) return make_error("bad_manifest", "signature is not 128 hex digits");
+        m.signature = *sig;
+    }
+    return ok_status();
+}
 }  // namespace
 
 std::uint32_t chunk_count_for(std::uint64_t size, std::uint32_t chunk_size) {
@@ -44,6 +88,15 @@ void to_json(cJSON* o, const FirmwareManifest& m) {
     json::put(o, "chunk_size", static_cast<std::uint64_t>(m.chunk_size));
     json::put(o, "chunk_count", static_cast<std::uint64_t>(m.chunk_count));
     json::put(o, "allow_downgrade", m.allow_downgrade);
+    if (!m.chunk_sha256.empty()) {
+        std::string hex;
+        hex.reserve(m.chunk_sha256.size() * 64);
+        for (const auto& d : m.chunk_sha256) hex += to_hex(d);
+        json::put(o, "chunk_sha256", hex);
+    }
+    json::put(o, "expires_at", m.expires_at);
+    if (!m.key_id.empty()) json::put(o, "key_id", m.key_id);
+    if (!m.signature.empty()) json::put(o, "signature", m.signature);
 }
 
 Expected<FirmwareManifest> manifest_from_json(const cJSON* o) {
@@ -73,6 +126,8 @@ Expected<FirmwareManifest> manifest_from_json(const cJSON* o) {
         FC_TRY(ad, json::get_bool(o, "allow_downgrade"));
         m.allow_downgrade = *ad;
     }
+    auto signed_part = signed_fields_from_json(o, m);
+    if (!signed_part) return signed_part.error();
     return m;
 }
 

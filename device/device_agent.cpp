@@ -28,6 +28,11 @@ Status DeviceAgent::start() {
     }
     state_ = std::move(*loaded);
     ++state_.boot_count;
+    auto boot = settle_boot_trial(state_, config_.boot_health, [&](const DeviceNvState& s) { return store_.save(s); });
+    if (!boot) {
+        log_error("device", "state_save_failed").kv("device", config_.id).kv("error", boot.error().str());
+        return boot.error();
+    }
     // The campaign is reported once, in this power_on; a gateway that misses it
     // re-offers and gets it again from the already-installed path.
     std::string finished_campaign = std::exchange(state_.pending_campaign, std::string());
@@ -41,6 +46,13 @@ Status DeviceAgent::start() {
     transport_.subscribe(topics::dev_chunk_filter(config_.gateway, config_.id));
     transport_.subscribe(topics::dev_probe(config_.gateway, config_.id));
     publish_state();
+    if (boot->rolled_back) {
+        // Before power_on, so the gateway records this reason rather than a version mismatch.
+        counters_.add("boot_rolled_back");
+        emit_error(boot->campaign, boot->fw_id, "boot_failed", boot->reason + "; rolled back to the previous firmware");
+    } else if (boot->trial) {
+        log_info("device", "boot_confirmed").kv("device", config_.id).kv("campaign", boot->campaign);
+    }
     emit(PowerOnEvent{finished_campaign, state_.versions(), state_.boot_count});
     auto line = log_info("device", "power_on");
     line.kv("device", config_.id).kv("boot_count", state_.boot_count);

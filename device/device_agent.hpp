@@ -14,6 +14,8 @@
 #include "common/messages.hpp"
 #include "common/topics.hpp"
 #include "common/transport.hpp"
+#include "common/manifest_signing.hpp"
+#include "device/boot_health.hpp"
 #include "device/device_state.hpp"
 #include "device/device_state_store.hpp"
 #include "device/image_download.hpp"
@@ -28,6 +30,10 @@ struct DeviceConfig {
     Versions initial_firmware{{"main", "1.0"}};  // only for a new state dir
     Millis no_progress_timeout{3000};
     std::uint32_t max_need_chunks = 256;
+    // The manager's public key (R21). Without one every manifest is refused.
+    std::shared_ptr<const TrustKey> trust_key;
+    BootHealthConfig boot_health;  // simulated first-boot health check (R22)
+    Millis flash_write_delay{0};   // simulated slow flash, after each chunk write
 };
 
 class DeviceAgent {

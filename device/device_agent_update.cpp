@@ -1,6 +1,7 @@
 // The update itself: offer checks, receiving chunks into the inactive slots,
 // asking for what is missing, verifying, and the one atomic boot pointer flip.
 #include <set>
+#include <thread>
 
 #include "common/ids.hpp"
 #include "common/log.hpp"
@@ -24,8 +25,13 @@ bool DeviceAgent::offer_acceptable(const OfferCmd& offer, std::vector<FirmwareMa
             emit_error(offer.campaign, m.fw_id, code, why);
             ok = false;
         };
-        if (m.sha256.compare(0, m.fw_id.size(), m.fw_id) != 0 || m.fw_id.size() != 16) {
-            reject("bad_manifest", "fw_id is not the first 16 hex digits of sha256");
+        // The device trusts the manager's key, never the gateway that relayed the offer.
+        auto verified = config_.trust_key
+                            ? verify_manifest(m, *config_.trust_key, clock_.now())
+                            : Status(make_error("bad_manifest", "no trusted manager key is provisioned"));
+        if (!verified) {
+            counters_.add("bad_manifest");
+            reject("bad_manifest", verified.error().message);
             continue;
         }
         if (!components.insert(m.component).second) {
@@ -170,6 +176,7 @@ void DeviceAgent::on_chunk(const std::string& topic, const std::string& fw_id, c
             .kv("device", config_.id)
             .kv("campaign", state_.update->campaign)
             .kv("fw", fw_id)
+            .kv("topic", topic)
             .kv("error", e.str());
         return;
     }
@@ -177,6 +184,7 @@ void DeviceAgent::on_chunk(const std::string& topic, const std::string& fw_id, c
         counters_.add("duplicate_chunk");
         return;
     }
+    if (config_.flash_write_delay.count() > 0) std::this_thread::sleep_for(config_.flash_write_delay);
     fanout_started_ = true;
     last_activity_ = clock_.now();
     report_progress();
@@ -281,6 +289,15 @@ void DeviceAgent::install() {
     for (const auto& m : state_.update->firmware)
         next.components[m.component] = ComponentState{inactive_slot(m.component), m.version, m.sha256};
     next.pending_campaign = campaign;
+    // The next power-on is a trial boot: it must pass the health check or the old slots come back.
+    BootTrial trial;
+    trial.campaign = campaign;
+    for (const auto& m : state_.update->firmware) {
+        trial.fw_ids[m.component] = m.fw_id;
+        if (auto it = state_.components.find(m.component); it != state_.components.end())
+            trial.previous[m.component] = it->second;
+    }
+    next.trial = std::move(trial);
     next.update.reset();
     auto st = store_.save(next);
     if (!st) {

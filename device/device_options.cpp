@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/connection_options.hpp"
 #include "common/ids.hpp"
+#include "common/manifest_signing.hpp"
 
 namespace fleetcast::device {
 
@@ -46,8 +48,8 @@ std::string serial_id(const std::string& model, unsigned serial) {
 }  // namespace
 
 Expected<CommandLine> parse_command_line(int argc, char** argv) {
-    std::string id, gateway, broker, state_dir, log_level, timeout;
-    std::vector<std::string> models, firmware;
+    std::string id, gateway, broker, state_dir, log_level, timeout, trust_key, flash_delay;
+    std::vector<std::string> models, firmware, fail_first_boot;
     unsigned simulate = 0, first_serial = 1;
     CommandLine cl;
     po::options_description desc("fleetcast-device options");
@@ -65,11 +67,12 @@ Expected<CommandLine> parse_command_line(int argc, char** argv) {
         "no-progress-timeout", po::value(&timeout)->default_value("3s"),
         "re-ask missing chunks after this long without progress")(
         "log-level", po::value(&log_level)->default_value("info"), "debug, info, warn or error")(
-        "username", po::value(&cl.host.mqtt.username), "MQTT user name")(
-        "password", po::value(&cl.host.mqtt.password), "MQTT password")("ca-file", po::value(&cl.host.mqtt.ca_file),
-                                                                        "CA certificate (TLS, ssl:// broker)")(
-        "cert-file", po::value(&cl.host.mqtt.cert_file), "client certificate (TLS)")(
-        "key-file", po::value(&cl.host.mqtt.key_file), "client private key (TLS)");
+        "trust-key", po::value(&trust_key), "the manager's Ed25519 public key (PEM): only manifests it signed are installed")(
+        "fail-first-boot", po::value(&fail_first_boot)->composing(),
+        "simulated health check: the first boot of component=version fails and is rolled back (repeatable)")(
+        "flash-write-delay", po::value(&flash_delay)->default_value("0ms"),
+        "simulated slow flash: pause this long after writing each chunk");
+    add_connection_options(desc, cl.host.mqtt);
     std::ostringstream usage;
     usage << desc;
     cl.usage = usage.str();
@@ -87,8 +90,15 @@ Expected<CommandLine> parse_command_line(int argc, char** argv) {
     auto level = parse_log_level(log_level);
     if (!level) return level.error();
     cl.log_level = *level;
-    if (gateway.empty() || state_dir.empty() || models.empty())
-        return make_error("bad_option", "--gateway, --model and --state-dir are required");
+    if (gateway.empty() || state_dir.empty() || models.empty() || trust_key.empty())
+        return make_error("bad_option", "--gateway, --model, --state-dir and --trust-key are required");
+    auto key = TrustKey::load(trust_key);
+    if (!key) return key.error().with_context("--trust-key");
+    auto failing = parse_firmware(fail_first_boot);
+    if (!failing) return failing.error().with_context("--fail-first-boot");
+    if (fail_first_boot.empty()) failing->clear();
+    auto delay = parse_duration(flash_delay);
+    if (!delay) return delay.error().with_context("--flash-write-delay");
     auto st = validate_id(gateway, "gateway");
     if (!st) return st.error().with_context("--gateway");
     for (const auto& m : models) {
@@ -105,6 +115,9 @@ Expected<CommandLine> parse_command_line(int argc, char** argv) {
     base.gateway = gateway;
     base.initial_firmware = *versions;
     base.no_progress_timeout = *no_progress;
+    base.trust_key = std::make_shared<const TrustKey>(std::move(*key));
+    base.boot_health.fail_first_boot = *failing;
+    base.flash_write_delay = *delay;
     if (simulate == 0) {
         if (models.size() != 1) return make_error("bad_option", "a real agent has exactly one --model");
         st = validate_id(id, "device");

@@ -35,6 +35,49 @@ Expected<UpdateInProgress> update_from_json(const cJSON* o) {
     }
     return u;
 }
+void put_component(cJSON* o, const ComponentState& c) {
+    json::put(o, "slot", to_string(c.active));
+    json::put(o, "version", c.version);
+    json::put(o, "sha256", c.sha256);
+}
+
+void put_trial(cJSON* parent, const BootTrial& t) {
+    cJSON* o = cJSON_AddObjectToObject(parent, "trial");
+    json::put(o, "campaign", t.campaign);
+    json::put(o, "attempted", t.attempted);
+    cJSON* ids = cJSON_AddObjectToObject(o, "fw_ids");
+    for (const auto& [c, id] : t.fw_ids) json::put(ids, c.c_str(), id);
+    cJSON* prev = cJSON_AddObjectToObject(o, "previous");
+    for (const auto& [c, s] : t.previous) put_component(cJSON_AddObjectToObject(prev, c.c_str()), s);
+}
+
+Expected<BootTrial> trial_from_json(const cJSON* o) {
+    BootTrial t;
+    auto c = json::get_id(o, "campaign", "campaign");
+    if (!c) return c.error();
+    t.campaign = *c;
+    auto at = json::get_bool(o, "attempted");
+    if (!at) return at.error();
+    t.attempted = *at;
+    auto ids = json::get_object(o, "fw_ids");
+    if (!ids) return ids.error();
+    const cJSON* item = nullptr;
+    cJSON_ArrayForEach(item, *ids) {
+        if (!item->string || !validate_id(item->string, "component") || !cJSON_IsString(item) ||
+            !validate_id(item->valuestring, "firmware"))
+            return make_error("bad_value", "trial fw_ids must map component ids to firmware ids");
+        t.fw_ids[item->string] = item->valuestring;
+    }
+    auto prev = json::get_object(o, "previous");
+    if (!prev) return prev.error();
+    cJSON_ArrayForEach(item, *prev) {
+        if (!item->string || !validate_id(item->string, "component")) return make_error("bad_value", "bad component id");
+        auto comp = component_from_json(item);
+        if (!comp) return comp.error();
+        t.previous[item->string] = *comp;
+    }
+    return t;
+}
 }  // namespace
 
 std::string_view to_string(Slot s) {
@@ -60,11 +103,9 @@ std::string encode_nv_state(const DeviceNvState& s) {
     if (!s.pending_campaign.empty()) json::put(j.get(), "pending_campaign", s.pending_campaign);
     cJSON* comps = cJSON_AddObjectToObject(j.get(), "components");
     for (const auto& [name, c] : s.components) {
-        cJSON* o = cJSON_AddObjectToObject(comps, name.c_str());
-        json::put(o, "slot", to_string(c.active));
-        json::put(o, "version", c.version);
-        json::put(o, "sha256", c.sha256);
+        put_component(cJSON_AddObjectToObject(comps, name.c_str()), c);
     }
+    if (s.trial) put_trial(j.get(), *s.trial);
     if (s.update) {
         cJSON* u = cJSON_AddObjectToObject(j.get(), "update");
         json::put(u, "campaign", s.update->campaign);
@@ -79,7 +120,7 @@ std::string encode_nv_state(const DeviceNvState& s) {
 }
 
 Expected<DeviceNvState> decode_nv_state(std::string_view text) {
-    auto j = Json::parse(text, 1024 * 1024);
+    auto j = Json::parse(text, 16 * 1024 * 1024);  // manifests carry chunk hash lists
     if (!j) return j.error();
     const cJSON* o = j->get();
     auto format = json::get_uint(o, "format", 1000);
@@ -105,6 +146,13 @@ Expected<DeviceNvState> decode_nv_state(std::string_view text) {
         s.components[item->string] = *c;
     }
     if (s.components.empty()) return make_error("bad_value", "state has no components");
+    if (cJSON_GetObjectItemCaseSensitive(o, "trial")) {
+        auto t = json::get_object(o, "trial");
+        if (!t) return t.error();
+        auto trial = trial_from_json(*t);
+        if (!trial) return trial.error().with_context("trial");
+        s.trial = *trial;
+    }
     if (cJSON_GetObjectItemCaseSensitive(o, "update")) {
         auto u = json::get_object(o, "update");
         if (!u) return u.error();

@@ -33,11 +33,20 @@ struct UpdateInProgress {
     std::vector<FirmwareManifest> firmware;  // one per component being written
 };
 
+// Set by the boot pointer flip; settled by the next power-on (device/boot_health.hpp).
+struct BootTrial {
+    std::string campaign;
+    std::map<std::string, std::string> fw_ids;           // updated component -> image now in its active slot
+    std::map<std::string, ComponentState> previous;      // what those components booted before
+    bool attempted = false;                              // the trial boot has started
+};
+
 struct DeviceNvState {
     std::map<std::string, ComponentState> components;
     std::uint64_t boot_count = 0;
     std::string pending_campaign;  // set by the boot pointer flip, reported at the next power_on
     std::optional<UpdateInProgress> update;
+    std::optional<BootTrial> trial;
 
     Versions versions() const;
 };

@@ -32,6 +32,11 @@ Expected<bool> ImageDownload::accept(std::string_view chunk_message) {
     if (chunk->count != manifest_.chunk_count)
         return make_error("bad_chunk", "chunk count " + std::to_string(chunk->count) + " != manifest chunk_count " +
                                            std::to_string(manifest_.chunk_count));
+    // Checked before the duplicate test, so a forged copy of a chunk we hold is still counted.
+    if (manifest_.chunk_sha256.size() != manifest_.chunk_count ||
+        chunk->digest != manifest_.chunk_sha256[chunk->index])
+        return make_error("bad_chunk", "chunk " + std::to_string(chunk->index) +
+                                           " does not match its SHA-256 in the signed manifest");
     if (image_->has(chunk->index)) return false;
     auto st = image_->write_chunk(chunk->index, chunk->payload);
     if (!st) return st.error();

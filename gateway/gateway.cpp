@@ -24,7 +24,7 @@ Gateway::Gateway(GatewayConfig config, Transport& transport, Clock& clock, Gatew
       sender_(transport, config_.id, config_.fanout_window),
       rates_(transport, clock, counters_, config_.id, config_.rates) {
     fetcher_.set_rate_meter(&rates_);
-    for (auto name : {"bad_input", "bad_chunk", "corrupt_image"}) counters_.add(name, 0);
+    for (auto name : {"bad_input", "bad_chunk", "corrupt_image", "bad_manifest"}) counters_.add(name, 0);
 }
 
 Status Gateway::start() {
@@ -32,10 +32,8 @@ Status Gateway::start() {
     if (!st) return st;
     auto schedules = store_.load_schedules();
     if (!schedules) return schedules.error();
-    for (auto& s : *schedules) {
-        for (const auto& m : s.firmware) manifests_[m.fw_id] = m;
-        schedules_[s.campaign] = std::move(s);
-    }
+    for (auto& s : *schedules) schedules_[s.campaign] = std::move(s);
+    rebuild_manifests();
     st = jobs_.load();
     if (!st) return st;
     auto devices = store_.load_devices();

@@ -11,6 +11,7 @@
 
 #include "common/clock.hpp"
 #include "common/counters.hpp"
+#include "common/manifest_signing.hpp"
 #include "common/messages.hpp"
 #include "common/transport.hpp"
 #include "gateway/fanout_plans.hpp"
@@ -32,6 +33,9 @@ struct GatewayConfig {
     Millis state_interval{1000};       // at most one process_state per interval
     std::size_t max_need_chunks = 1024;
     RateMeterConfig rates;             // link rate measurement and probes (R9)
+    // The manager's public key (R21): manifests that do not verify are never
+    // fetched nor offered; their jobs fail with the reason.
+    std::shared_ptr<const TrustKey> trust_key;
 };
 
 class Gateway {
@@ -66,6 +70,11 @@ private:
     void run_fanouts(TimePoint now);
     void send_fanout_done(const std::string& campaign, const std::string& device, const std::string& fw_id);
     const FirmwareManifest* manifest(const std::string& fw_id) const;
+    // Verifies with the trusted key; the error says why a manifest is refused.
+    Status check_manifest(const FirmwareManifest& m) const;
+    // manifests_ from the stored schedules, verified ones only.
+    void rebuild_manifests();
+    void fail_jobs_with_bad_manifests(const Schedule& s, const std::map<std::string, std::string>& bad);
     // gateway_devices.cpp: device state and events
     void on_device_state(const std::string& topic, const std::string& device, const std::string& payload);
     void on_device_event(const std::string& topic, const std::string& device, const std::string& payload);

@@ -10,6 +10,30 @@ const FirmwareManifest* Gateway::manifest(const std::string& fw_id) const {
     return it == manifests_.end() ? nullptr : &it->second;
 }
 
+Status Gateway::check_manifest(const FirmwareManifest& m) const {
+    if (!config_.trust_key) return make_error("bad_manifest", "no trusted manager key is configured");
+    return verify_manifest(m, *config_.trust_key, clock_.now());
+}
+
+void Gateway::rebuild_manifests() {
+    manifests_.clear();
+    for (const auto& [c, s] : schedules_)
+        for (const auto& m : s.firmware)
+            if (check_manifest(m)) manifests_[m.fw_id] = m;
+}
+
+void Gateway::fail_jobs_with_bad_manifests(const Schedule& s, const std::map<std::string, std::string>& bad) {
+    for (const auto& t : s.devices) {
+        for (const auto& fw : t.fw_ids) {
+            auto why = bad.find(fw);
+            if (why == bad.end()) continue;
+            JobRow* job = jobs_.find(s.campaign, t.device);
+            if (job && !is_terminal(job->state)) jobs_.apply(*job, JobEvent::DeviceError, clock_.now(), "bad_manifest: " + why->second);
+            break;
+        }
+    }
+}
+
 void Gateway::on_schedule(const std::string& topic, const std::string& campaign, const std::string& payload) {
     if (payload.empty()) return forget_schedule(campaign);
     auto schedule = decode_schedule(payload);
@@ -27,7 +51,23 @@ void Gateway::on_schedule(const std::string& topic, const std::string& campaign,
         log_error("gateway", "schedule_store_failed").kv("gateway", config_.id).kv("campaign", campaign).kv("error", st.error().str());
         return;
     }
-    for (const auto& m : schedule->firmware) manifests_[m.fw_id] = m;
+    // Stored as received (the record of what the manager sent); only verified manifests are ever used.
+    std::map<std::string, std::string> bad;
+    for (const auto& m : schedule->firmware) {
+        auto st2 = check_manifest(m);
+        if (st2) {
+            manifests_[m.fw_id] = m;
+            continue;
+        }
+        bad[m.fw_id] = st2.error().message;
+        counters_.add("bad_manifest");
+        log_warn("gateway", "manifest_rejected")
+            .kv("gateway", config_.id)
+            .kv("campaign", campaign)
+            .kv("fw", m.fw_id)
+            .kv("topic", topic)
+            .kv("error", st2.error().message);
+    }
     log_info("gateway", "schedule_stored")
         .kv("gateway", config_.id)
         .kv("campaign", campaign)
@@ -38,6 +78,7 @@ void Gateway::on_schedule(const std::string& topic, const std::string& campaign,
         .kv("new_jobs", new_jobs.size());
     schedules_[campaign] = std::move(*schedule);
     jobs_.adopt(new_jobs);
+    if (!bad.empty()) fail_jobs_with_bad_manifests(schedules_[campaign], bad);
     dirty_ = true;
 }
 
@@ -52,9 +93,7 @@ void Gateway::forget_schedule(const std::string& campaign) {
     jobs_.forget_campaign(campaign);
     plans_.forget_campaign(campaign);
     std::erase_if(offer_pending_, [&](const JobKey& k) { return k.first == campaign; });
-    manifests_.clear();
-    for (const auto& [c, s] : schedules_)
-        for (const auto& m : s.firmware) manifests_[m.fw_id] = m;
+    rebuild_manifests();
     log_info("gateway", "schedule_cleared").kv("gateway", config_.id).kv("campaign", campaign);
 }
 

@@ -108,6 +108,9 @@ ImageFetcher::ChunkResult ImageFetcher::on_chunk(const FirmwareManifest& m, std:
     if (chunk && chunk->count != m.chunk_count)
         chunk = make_error("bad_chunk", "chunk count " + std::to_string(chunk->count) + " != manifest " +
                                             std::to_string(m.chunk_count));
+    if (chunk && (m.chunk_sha256.size() != m.chunk_count || chunk->digest != m.chunk_sha256[chunk->index]))
+        chunk = make_error("bad_chunk", "chunk " + std::to_string(chunk->index) +
+                                            " does not match its SHA-256 in the signed manifest");
     if (!chunk) {
         counters_.add("bad_chunk");
         log_warn("gateway", "bad_chunk")

@@ -10,7 +10,9 @@
 #include "common/atomic_file.hpp"
 #include "common/blocking_queue.hpp"
 #include "common/ids.hpp"
+#include "common/connection_options.hpp"
 #include "common/log.hpp"
+#include "common/manifest_signing.hpp"
 #include "common/mqtt_session.hpp"
 #include "common/outbox_transport.hpp"
 #include "common/topics.hpp"
@@ -38,7 +40,7 @@ int fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string id, broker, state_dir, ready_timeout, log_level, client_id;
+    std::string id, broker, state_dir, ready_timeout, log_level, client_id, trust_key;
     std::uint32_t fetch_window = 32, fanout_window = 64;
     double time_scale = 1.0;
     std::string time_origin;
@@ -54,14 +56,11 @@ int main(int argc, char** argv) {
         ("ready-timeout", po::value(&ready_timeout)->default_value("3s"), "wait for ready answers before fan-out")
         ("log-level", po::value(&log_level)->default_value("info"), "debug, info, warn or error")
         ("client-id", po::value(&client_id), "MQTT client id (default gw-<id>)")
-        ("username", po::value(&mqtt.username), "MQTT user name")
-        ("password", po::value(&mqtt.password), "MQTT password")
-        ("ca-file", po::value(&mqtt.ca_file), "CA certificate (TLS, ssl:// broker URI)")
-        ("cert-file", po::value(&mqtt.cert_file), "client certificate")
-        ("key-file", po::value(&mqtt.key_file), "client private key")
+        ("trust-key", po::value(&trust_key)->required(), "the manager's Ed25519 public key (PEM): manifests must verify")
         ("time-scale", po::value(&time_scale)->default_value(1.0), "schedule seconds per real second (demos)")
         ("time-origin", po::value(&time_origin), "ISO-8601 instant where scaled and real time agree (give every program the same)")
         ("no-rate-probe", po::bool_switch(&no_probe), "never probe a link that has no measured rate yet");
+    add_connection_options(desc, mqtt);
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -111,6 +110,9 @@ int main(int argc, char** argv) {
     config.rates.probe = !no_probe;
     config.rates.probe_timeout = scaled(config.rates.probe_timeout);
     config.rates.idle_gap = scaled(config.rates.idle_gap);
+    auto key = TrustKey::load(trust_key);
+    if (!key) return fail("--trust-key: " + key.error().str());
+    config.trust_key = std::make_shared<const TrustKey>(std::move(*key));
 
     BlockingQueue<MqttEvent> queue(4096);
     mqtt.uri = broker;

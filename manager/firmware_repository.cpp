@@ -69,8 +69,9 @@ Status validate(const FirmwareAddRequest& req) {
     return ok_status();
 }
 
-FirmwareRepository::FirmwareRepository(ManagerStore& store, Clock& clock, std::filesystem::path images_dir)
-    : store_(store), clock_(clock), images_dir_(std::move(images_dir)) {}
+FirmwareRepository::FirmwareRepository(ManagerStore& store, Clock& clock, std::filesystem::path images_dir,
+                                       const ManifestSigner& signer)
+    : store_(store), clock_(clock), images_dir_(std::move(images_dir)), signer_(signer) {}
 
 Expected<FirmwareRepository::CopiedImage> FirmwareRepository::copy_and_hash(const std::filesystem::path& source) {
     // Problems with the operator's file are bad arguments; problems with our
@@ -169,14 +170,35 @@ Expected<FirmwareManifest> FirmwareRepository::add(const FirmwareAddRequest& req
     m.chunk_size = req.chunk_size;
     m.chunk_count = chunk_count_for(m.size, m.chunk_size);
     m.allow_downgrade = req.allow_downgrade;
+    auto drop_temp = [&] {
+        std::error_code ec;
+        std::filesystem::remove(image->temp, ec);
+    };
+    if (m.chunk_count > kMaxManifestChunks) {
+        drop_temp();
+        return make_error("bad_args", "image has " + std::to_string(m.chunk_count) + " chunks, a signed manifest lists at most " +
+                                          std::to_string(kMaxManifestChunks) + ": use a larger chunk_size");
+    }
 
     auto existing = check_duplicate(m);
     if (!existing || *existing) {
-        std::error_code ec;
-        std::filesystem::remove(image->temp, ec);
+        drop_temp();
         if (!existing) return existing.error();
         return **existing;
     }
+    // The signed chunk list lets gateways and devices check each chunk as it arrives.
+    auto chunks = chunk_digests_of_file(image->temp, m.chunk_size);
+    if (!chunks) {
+        drop_temp();
+        return chunks.error();
+    }
+    m.chunk_sha256 = std::move(*chunks);
+    auto signed_m = signer_.sign(std::move(m), clock_.now());
+    if (!signed_m) {
+        drop_temp();
+        return signed_m.error();
+    }
+    m = std::move(*signed_m);
     // The image is in place before the database names it.
     st = commit(*image);
     if (!st) return st.error();

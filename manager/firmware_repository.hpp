@@ -8,6 +8,7 @@
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "manager/manager_store.hpp"
+#include "manager/manifest_signer.hpp"
 
 namespace fleetcast::manager {
 
@@ -22,7 +23,8 @@ struct FirmwareAddRequest {
 
 class FirmwareRepository {
    public:
-    FirmwareRepository(ManagerStore& store, Clock& clock, std::filesystem::path images_dir);
+    FirmwareRepository(ManagerStore& store, Clock& clock, std::filesystem::path images_dir,
+                       const ManifestSigner& signer);
 
     // Hashes and copies the file in one streamed pass (temp + fsync + rename),
     // then records the manifest. Re-adding the same image with the same
@@ -46,6 +48,7 @@ class FirmwareRepository {
     ManagerStore& store_;
     Clock& clock_;
     std::filesystem::path images_dir_;
+    const ManifestSigner& signer_;
 };
 
 // Checks ids, version and chunk size of a request (not the file).

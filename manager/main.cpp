@@ -5,7 +5,9 @@
 
 #include "common/blocking_queue.hpp"
 #include "common/clock.hpp"
+#include "common/connection_options.hpp"
 #include "common/log.hpp"
+#include "common/manifest_signing.hpp"
 #include "common/mqtt_session.hpp"
 #include "common/outbox_transport.hpp"
 #include "common/topics.hpp"
@@ -34,7 +36,7 @@ std::optional<LogLevel> parse_level(const std::string& s) {
 int main(int argc, char** argv) {
     MqttOptions mqtt;
     manager::ManagerConfig config;
-    std::string state_dir, log_level;
+    std::string state_dir, log_level, signing_key, validity = "30d";
     double time_scale = 1.0;
     std::string time_origin;
     po::options_description opts("fleetcast-manager options");
@@ -43,14 +45,14 @@ int main(int argc, char** argv) {
         "state-dir", po::value(&state_dir)->required(), "directory for manager.db and images/")(
         "id", po::value(&config.id)->default_value("manager"), "MQTT client id of the manager")(
         "log-level", po::value(&log_level)->default_value("info"), "debug, info, warn or error")(
-        "username", po::value(&mqtt.username), "broker user name")(
-        "password", po::value(&mqtt.password), "broker password")("ca-file", po::value(&mqtt.ca_file),
-                                                                  "CA certificate (enables TLS)")(
-        "cert-file", po::value(&mqtt.cert_file), "client certificate")("key-file", po::value(&mqtt.key_file),
-                                                                       "client private key")(
+        "signing-key", po::value(&signing_key)->required(),
+        "Ed25519 private key (PEM, from `fleetcast keygen`) that signs every manifest")(
+        "manifest-validity", po::value(&validity)->default_value("30d"),
+        "how long a manifest signature stays valid (devices refuse expired manifests)")(
         "time-scale", po::value(&time_scale)->default_value(1.0), "schedule seconds per real second (demos)")(
         "time-origin", po::value(&time_origin),
         "ISO-8601 instant where scaled and real time agree (give every program the same)");
+    add_connection_options(opts, mqtt);
     try {
         po::variables_map vm;
         po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -70,6 +72,14 @@ int main(int argc, char** argv) {
     }
     set_log_level(*level);
     config.state_dir = state_dir;
+    auto key = SigningKey::load(signing_key);
+    auto valid_for = parse_duration(validity);
+    if (!key || !valid_for || valid_for->count() <= 0) {
+        std::cerr << "fleetcast-manager: " << (key ? "bad --manifest-validity" : key.error().str()) << "\n";
+        return 2;
+    }
+    config.signing_key = std::make_shared<const SigningKey>(std::move(*key));
+    config.manifest_validity = *valid_for;
 
     std::unique_ptr<Clock> clock;
     if (time_scale == 1.0) {

@@ -30,6 +30,8 @@ std::string salvage_req_id(const std::string& payload) {
 Expected<std::unique_ptr<Manager>> Manager::open(Transport& transport, Clock& clock, const ManagerConfig& config) {
     auto st = validate_id(config.id, "manager");
     if (!st) return st.error();
+    if (!config.signing_key) return make_error("bad_config", "the manager needs a signing key (--signing-key)");
+    if (config.manifest_validity.count() <= 0) return make_error("bad_config", "manifest validity must be positive");
     st = ensure_dir(config.state_dir / "images");
     if (!st) return st.error();
     auto store = ManagerStore::open(config.state_dir / "manager.db");
@@ -42,8 +44,9 @@ Manager::Manager(Transport& transport, Clock& clock, ManagerConfig config, std::
       clock_(clock),
       config_(std::move(config)),
       store_(std::move(store)),
-      repo_(*store_, clock_, config_.state_dir / "images"),
-      schedules_(transport_, *store_),
+      signer_(config_.signing_key, config_.manifest_validity),
+      repo_(*store_, clock_, config_.state_dir / "images", signer_),
+      schedules_(transport_, *store_, clock_, signer_),
       chunks_(transport_, repo_, *store_, counters_),
       reports_(*store_, schedules_, clock_),
       api_(*store_, repo_, schedules_, transport_, clock_),

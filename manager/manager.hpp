@@ -14,6 +14,7 @@
 #include "manager/chunk_server.hpp"
 #include "manager/firmware_repository.hpp"
 #include "manager/manager_store.hpp"
+#include "manager/manifest_signer.hpp"
 #include "manager/operator_api.hpp"
 #include "manager/push_scheduler.hpp"
 #include "manager/report_handler.hpp"
@@ -24,6 +25,8 @@ namespace fleetcast::manager {
 struct ManagerConfig {
     std::string id = "manager";
     std::filesystem::path state_dir;  // manager.db and images/
+    std::shared_ptr<const SigningKey> signing_key;  // required: every manifest is signed (R21)
+    Millis manifest_validity{30LL * 24 * 3600 * 1000};  // how long a manifest signature lasts
 };
 
 class Manager {
@@ -58,6 +61,7 @@ class Manager {
     ManagerConfig config_;
     std::unique_ptr<ManagerStore> store_;
     Counters counters_;
+    ManifestSigner signer_;
     FirmwareRepository repo_;
     SchedulePublisher schedules_;
     ChunkServer chunks_;

@@ -85,7 +85,13 @@ CREATE TABLE link_rates (
 ALTER TABLE campaigns ADD COLUMN expected_end TEXT;
 )sql";
 
-const char* kFirmwareCols = "fw_id, model, component, version, size, sha256, chunk_size, allow_downgrade, added_at";
+// Schema 3 (issue 6): the signed manifest (chunk list, expiry, signature) as JSON.
+const char* kSchemaV3 = R"sql(
+ALTER TABLE firmware ADD COLUMN signed_manifest TEXT NOT NULL DEFAULT '';
+)sql";
+
+const char* kFirmwareCols =
+    "fw_id, model, component, version, size, sha256, chunk_size, allow_downgrade, added_at, signed_manifest";
 const char* kDeviceCols = "id, gateway, model, status, firmware, last_seen";
 const char* kCampaignCols = "id, created_at, mode, update_at, transmit_at, expires_at, state, expected_end";
 const char* kTargetCols =
@@ -105,6 +111,10 @@ FirmwareRecord firmware_row(const Statement& s) {
     m.chunk_count = chunk_count_for(m.size, m.chunk_size);
     m.allow_downgrade = s.int64(7) != 0;
     r.added_at = time_col(s, 8);
+    // The signed manifest (chunk list, expiry, signature) as JSON, written with the row.
+    if (auto j = Json::parse(s.text(9), 16 * 1024 * 1024)) {
+        if (auto full = manifest_from_json(j->get()); full && full->fw_id == m.fw_id) m = std::move(*full);
+    }
     return r;
 }
 
@@ -205,6 +215,7 @@ Status ManagerStore::migrate() {
     return db_->transaction([&]() -> Status {
         auto st = version < 1 ? db_->exec(kSchema) : ok_status();
         if (st && version < 2) st = db_->exec(kSchemaV2);
+        if (st && version < 3) st = db_->exec(kSchemaV3);
         if (!st) return st;
         return db_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
     });
@@ -225,12 +236,16 @@ Expected<std::vector<FirmwareRecord>> ManagerStore::list_firmware() {
 
 Status ManagerStore::insert_firmware(const FirmwareRecord& r) {
     auto stmt = db_->prepare(std::string("INSERT INTO firmware (") + kFirmwareCols +
-                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     if (!stmt) return stmt.error();
     const auto& m = r.manifest;
     stmt->bind(1, sv(m.fw_id)).bind(2, sv(m.model)).bind(3, sv(m.component)).bind(4, sv(m.version));
     stmt->bind(5, i64(m.size)).bind(6, sv(m.sha256)).bind(7, i64(m.chunk_size));
+    auto signed_json = Json::object();
+    to_json(signed_json.get(), m);
+    auto signed_text = signed_json.dump();
     stmt->bind(8, std::int64_t{m.allow_downgrade ? 1 : 0}).bind(9, sv(format_time(r.added_at)));
+    stmt->bind(10, sv(signed_text));
     return stmt->run();
 }
 

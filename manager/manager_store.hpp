@@ -15,7 +15,7 @@
 
 namespace fleetcast::manager {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 class ManagerStore {
    public:

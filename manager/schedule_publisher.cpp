@@ -20,8 +20,10 @@ Expected<std::vector<FirmwareManifest>> SchedulePublisher::manifests() {
 Status SchedulePublisher::publish(const CampaignRecord& campaign, const std::vector<TargetRecord>& targets) {
     auto firmware = manifests();
     if (!firmware) return firmware.error();
-    for (const auto& [gw, schedule] : schedules_for(campaign, targets, *firmware)) {
-        auto st = transport_.publish(topics::gw_schedule(gw, campaign.id), encode(schedule), true);
+    for (auto& [gw, schedule] : schedules_for(campaign, targets, *firmware)) {
+        auto st = sign_firmware(schedule);
+        if (!st) return st;
+        st = transport_.publish(topics::gw_schedule(gw, campaign.id), encode(schedule), true);
         if (!st) return st;
         log_info("manager", "schedule_published")
             .kv("campaign", campaign.id)
@@ -30,6 +32,17 @@ Status SchedulePublisher::publish(const CampaignRecord& campaign, const std::vec
             .kv("firmware", schedule.firmware.size())
             .kv("mode", to_string(schedule.mode))
             .kv("update_at", format_time(schedule.update_at));
+    }
+    return ok_status();
+}
+
+Status SchedulePublisher::sign_firmware(Schedule& schedule) {
+    auto now = clock_.now();
+    auto until = schedule.expires_at ? *schedule.expires_at : std::max(now, schedule.update_at) + signer_.validity();
+    for (auto& m : schedule.firmware) {
+        auto fresh = signer_.fresh(m, now, until);
+        if (!fresh) return fresh.error();
+        m = std::move(*fresh);
     }
     return ok_status();
 }

@@ -6,12 +6,14 @@
 
 #include "common/transport.hpp"
 #include "manager/manager_store.hpp"
+#include "manager/manifest_signer.hpp"
 
 namespace fleetcast::manager {
 
 class SchedulePublisher {
    public:
-    SchedulePublisher(Transport& transport, ManagerStore& store) : transport_(transport), store_(store) {}
+    SchedulePublisher(Transport& transport, ManagerStore& store, Clock& clock, const ManifestSigner& signer)
+        : transport_(transport), store_(store), clock_(clock), signer_(signer) {}
 
     // One retained schedule per gateway concerned by `targets`.
     Status publish(const CampaignRecord& campaign, const std::vector<TargetRecord>& targets);
@@ -23,8 +25,12 @@ class SchedulePublisher {
 
    private:
     Expected<std::vector<FirmwareManifest>> manifests();
+    // Every manifest of the schedule signed and valid until the campaign can end.
+    Status sign_firmware(Schedule& schedule);
     Transport& transport_;
     ManagerStore& store_;
+    Clock& clock_;
+    const ManifestSigner& signer_;
 };
 
 }  // namespace fleetcast::manager

@@ -391,6 +391,8 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
 
 std::string commands_usage() {
     return "commands:\n"
+           "  keygen [--out DIR] [--name NAME] [--force]   Ed25519 key pair: NAME.key (manager --signing-key),\n"
+           "                                               NAME.pub (gateways' and devices' --trust-key)\n"
            "  firmware add FILE --model M --component C --version V [--chunk-size N] [--allow-downgrade]\n"
            "  firmware list\n"
            "  devices\n"
@@ -408,6 +410,7 @@ std::string commands_usage() {
 int run_command(const GlobalOptions& g, const std::string& command, const std::vector<std::string>& args) {
     auto rest = args.empty() ? args : std::vector<std::string>(args.begin() + 1, args.end());
     const std::string sub = args.empty() ? "" : args.front();
+    if (command == "keygen") return keygen(args);
     if (command == "firmware" && sub == "add") return firmware_add(g, rest);
     if (command == "firmware" && sub == "list" && rest.empty()) return firmware_list(g);
     if (command == "devices" && args.empty()) return list_devices(g);

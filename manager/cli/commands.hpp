@@ -19,6 +19,9 @@ struct GlobalOptions {
 // completed), 2 usage error. Throws boost::program_options::error on bad usage.
 int run_command(const GlobalOptions& global, const std::string& command, const std::vector<std::string>& args);
 
+// `fleetcast keygen [--out DIR] [--name NAME] [--force]` (cli/keygen.cpp).
+int keygen(const std::vector<std::string>& args);
+
 // Usage text of every command.
 std::string commands_usage();
 

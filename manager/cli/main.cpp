@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "common/clock.hpp"
+#include "common/connection_options.hpp"
 #include "common/log.hpp"
 #include "manager/cli/commands.hpp"
 
@@ -16,12 +17,8 @@ int main(int argc, char** argv) {
     opts.add_options()("help,h", "show this help")(
         "broker", po::value(&g.mqtt.uri)->default_value("tcp://127.0.0.1:1883"), "MQTT broker URI")(
         "timeout", po::value(&timeout)->default_value("10s"), "how long to wait for the manager (10s, 1500ms)")(
-        "json", po::bool_switch(&g.json), "print the response data as JSON")("username", po::value(&g.mqtt.username),
-                                                                             "broker user name")(
-        "password", po::value(&g.mqtt.password), "broker password")("ca-file", po::value(&g.mqtt.ca_file),
-                                                                    "CA certificate (enables TLS)")(
-        "cert-file", po::value(&g.mqtt.cert_file), "client certificate")("key-file", po::value(&g.mqtt.key_file),
-                                                                         "client private key");
+        "json", po::bool_switch(&g.json), "print the response data as JSON");
+    add_connection_options(opts, g.mqtt);
     po::options_description hidden;
     hidden.add_options()("command", po::value(&command))("args", po::value<std::vector<std::string>>());
     po::options_description all;

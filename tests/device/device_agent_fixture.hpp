@@ -18,6 +18,7 @@
 #include "common/topics.hpp"
 #include "device/device_agent.hpp"
 #include "tests/support/recording_transport.hpp"
+#include "tests/support/test_keys.hpp"
 
 namespace fleetcast::device::testing {
 
@@ -44,6 +45,7 @@ inline Image make_image(const std::string& model, const std::string& component, 
     m.size = size;
     m.chunk_size = chunk_size;
     m.chunk_count = chunk_count_for(size, chunk_size);
+    fleetcast::testing::sign_for_test(m, img.bytes);
     return img;
 }
 
@@ -69,6 +71,7 @@ class DeviceAgentTest : public ::testing::Test {
         c.gateway = "gw1";
         c.state_dir = dir;
         c.initial_firmware = {{"main", "1.0"}};
+        c.trust_key = fleetcast::testing::test_trust_key();
         return c;
     }
     std::unique_ptr<DeviceAgent> start_agent(const DeviceConfig& c) {

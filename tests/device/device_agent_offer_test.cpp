@@ -85,6 +85,7 @@ TEST_F(DeviceAgentTest, DowngradeIsRejectedUnlessAllowed) {
     EXPECT_FALSE(agent->updating());
 
     older.manifest.allow_downgrade = true;
+    fleetcast::testing::resign_for_test(older.manifest);
     offer(*agent, "c2", {&older});
     auto ready = events_of<ReadyEvent>();
     ASSERT_EQ(ready.size(), 1u);

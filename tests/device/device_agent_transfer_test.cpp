@@ -103,6 +103,7 @@ TEST_F(DeviceAgentTest, WholeImageChecksumMismatchKeepsOldFirmware) {
     auto claimed = make_image("A123", "main", "2.0", 8 * 1024, 1024, 99);
     img.manifest.sha256 = claimed.manifest.sha256;
     img.manifest.fw_id = claimed.manifest.fw_id;
+    fleetcast::testing::resign_for_test(img.manifest);  // a manager bug, not a forgery
     offer(*agent, "c1", {&img});
     fanout_all(*agent, img);
 

@@ -6,6 +6,7 @@
 #include "common/chunk_codec.hpp"
 #include "common/topics.hpp"
 #include "tests/gateway/gateway_fixture.hpp"
+#include "tests/support/test_keys.hpp"
 
 namespace fleetcast::gateway::testing {
 namespace {
@@ -106,7 +107,8 @@ TEST_F(Fetch, CorruptChunkFromManagerIsNotCached) {
 TEST_F(Fetch, ImageFailingItsSha256IsDiscardedAndFetchedAgain) {
     // Every chunk is sound, but the manifest names a different image hash.
     auto liar = main_v2;
-    liar.manifest.sha256 = std::string(64, 'a');
+    liar.manifest.sha256 = liar.manifest.fw_id + std::string(48, 'a');
+    fleetcast::testing::resign_for_test(liar.manifest);  // signed by the manager, yet wrong
     send_schedule(make_schedule("c1", clock.now(), {&liar}, {"A123-000001"}));
     send_all_chunks(liar);
     EXPECT_FALSE(std::filesystem::exists(dir / "cache" / (liar.manifest.fw_id + ".img")));

@@ -1,4 +1,5 @@
 #include "tests/gateway/gateway_fixture.hpp"
+#include "tests/support/test_keys.hpp"
 
 #include <cstdlib>
 
@@ -27,6 +28,7 @@ TestImage make_image(const std::string& model, const std::string& component, con
     m.size = size;
     m.chunk_size = 1024;
     m.chunk_count = chunk_count_for(size, m.chunk_size);
+    fleetcast::testing::sign_for_test(m, img.bytes);
     return img;
 }
 
@@ -50,6 +52,7 @@ GatewayConfig GatewayTest::config() const {
     c.fetch_window = 4;
     c.fanout_window = 8;
     c.ready_timeout = Millis(3000);
+    c.trust_key = fleetcast::testing::test_trust_key();
     return c;
 }
 

@@ -13,6 +13,7 @@
 #include "common/topics.hpp"
 #include "manager/manager.hpp"
 #include "tests/support/recording_transport.hpp"
+#include "tests/support/test_keys.hpp"
 
 namespace fleetcast::manager::testing {
 
@@ -33,7 +34,10 @@ class ManagerTest : public ::testing::Test {
 
     void open_manager() {
         mgr.reset();
-        auto m = Manager::open(transport, clock, ManagerConfig{"manager", dir / "state"});
+        ManagerConfig config;
+        config.state_dir = dir / "state";
+        config.signing_key = fleetcast::testing::test_signing_key();
+        auto m = Manager::open(transport, clock, config);
         ASSERT_TRUE(m) << m.error().str();
         mgr = std::move(*m);
         auto st = mgr->start();
