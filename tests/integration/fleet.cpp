@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -18,6 +19,14 @@ Fleet::Fleet(const std::string& broker_config) {
     char tmpl[] = "/tmp/fleetcast-it-XXXXXX";
     dir_ = mkdtemp(tmpl);
     broker_ = std::make_unique<Broker>(dir_ / "broker", broker_config);
+    make_key_pair("manager");
+}
+
+fs::path Fleet::make_key_pair(const std::string& name) {
+    auto r = run_command({FLEETCAST_CLI_BIN, "keygen", "--out", (dir_ / "keys").string(), "--name", name},
+                         std::chrono::seconds(10));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return dir_ / "keys" / (name + ".key");
 }
 
 Broker& Fleet::start_site_broker(const std::string& gateway) {
@@ -52,23 +61,40 @@ void Fleet::dump_logs_on_failure() const {
     }
 }
 
-void Fleet::start_manager(const std::vector<std::string>& extra) {
-    std::vector<std::string> argv{FLEETCAST_MANAGER_BIN, "--broker", uri(), "--state-dir", (dir_ / "manager").string()};
+namespace {
+// The test's extra arguments, then each default option the extras do not set
+// (a single-valued option given twice is a usage error).
+std::vector<std::string> with_defaults(std::vector<std::string> argv, const std::vector<std::string>& extra,
+                                       const std::vector<std::string>& defaults) {
     argv.insert(argv.end(), extra.begin(), extra.end());
+    for (std::size_t i = 0; i + 1 < defaults.size(); i += 2)
+        if (std::find(extra.begin(), extra.end(), defaults[i]) == extra.end()) {
+            argv.push_back(defaults[i]);
+            argv.push_back(defaults[i + 1]);
+        }
+    return argv;
+}
+}  // namespace
+
+void Fleet::start_manager(const std::vector<std::string>& extra) {
     // A restarted manager appends to the same log.
-    manager_ = ChildProcess(argv, dir_ / "manager.log");
+    manager_ = ChildProcess(with_defaults({FLEETCAST_MANAGER_BIN, "--broker", uri(), "--state-dir", (dir_ / "manager").string()},
+                                          extra, {"--signing-key", signing_key().string()}),
+                            dir_ / "manager.log");
 }
 
 void Fleet::start_gateway(const std::string& id, const std::string& broker_uri, const std::vector<std::string>& extra) {
     gateways_.erase(id);
-    std::vector<std::string> argv{FLEETCAST_GATEWAY_BIN, "--id", id, "--broker", broker_uri.empty() ? uri() : broker_uri,
-                                  "--state-dir", (dir_ / ("gateway-" + id)).string()};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    gateways_.emplace(id, ChildProcess(argv, dir_ / ("gateway-" + id + ".log")));
+    gateways_.emplace(id, ChildProcess(with_defaults({FLEETCAST_GATEWAY_BIN, "--id", id, "--broker",
+                                                      broker_uri.empty() ? uri() : broker_uri, "--state-dir",
+                                                      (dir_ / ("gateway-" + id)).string()},
+                                                     extra, {"--trust-key", trust_key().string()}),
+                                       dir_ / ("gateway-" + id + ".log")));
 }
 
 std::size_t Fleet::start_devices(const std::string& gateway, const std::string& model, int count, int first_serial,
-                                 const std::vector<std::string>& firmware, const std::string& broker_uri) {
+                                 const std::vector<std::string>& firmware, const std::string& broker_uri,
+                                 const std::vector<std::string>& extra) {
     std::vector<std::string> argv{FLEETCAST_DEVICE_BIN, "--simulate",     std::to_string(count),
                                   "--model",            model,            "--first-serial",
                                   std::to_string(first_serial),           "--gateway",
@@ -78,6 +104,7 @@ std::size_t Fleet::start_devices(const std::string& gateway, const std::string& 
         argv.push_back("--firmware");
         argv.push_back(f);
     }
+    argv = with_defaults(argv, extra, {"--trust-key", trust_key().string()});
     auto log = dir_ / ("devices-" + model + "-" + std::to_string(first_serial) + ".log");
     devices_.emplace_back(argv, log);
     return devices_.size() - 1;
@@ -105,9 +132,11 @@ ImageFile Fleet::make_image(const std::string& model, const std::string& compone
     return img;
 }
 
-void Fleet::add_firmware(ImageFile& image) {
-    auto data = cli_json({"firmware", "add", image.path.string(), "--model", image.model, "--component",
-                          image.component, "--version", image.version});
+void Fleet::add_firmware(ImageFile& image, const std::vector<std::string>& extra) {
+    std::vector<std::string> args{"firmware", "add", image.path.string(), "--model", image.model, "--component",
+                                  image.component, "--version", image.version};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto data = cli_json(args);
     ASSERT_FALSE(data.empty()) << "firmware add failed";
     auto fw = json::get_string(data.get(), "fw_id");
     ASSERT_TRUE(fw) << fw.error().str();

@@ -31,14 +31,21 @@ public:
     Broker& broker() { return *broker_; }
     std::string uri() const { return broker_->uri(); }
 
-    // `extra` arguments are appended to the program's command line.
+    // The manager signs with keys/manager.key (made by `fleetcast keygen` in the constructor);
+    // gateways and devices trust keys/manager.pub unless `extra` names another --trust-key.
+    // extra: more options for the program (a default option it names is not added).
     void start_manager(const std::vector<std::string>& extra = {});
     // broker_uri: empty = the fleet's broker (a site broker otherwise).
     void start_gateway(const std::string& id, const std::string& broker_uri = "",
                        const std::vector<std::string>& extra = {});
     // One simulator process; returns its index in devices().
     std::size_t start_devices(const std::string& gateway, const std::string& model, int count, int first_serial,
-                              const std::vector<std::string>& firmware, const std::string& broker_uri = "");
+                              const std::vector<std::string>& firmware, const std::string& broker_uri = "",
+                              const std::vector<std::string>& extra = {});
+    std::filesystem::path signing_key() const { return dir_ / "keys" / "manager.key"; }
+    std::filesystem::path trust_key() const { return dir_ / "keys" / "manager.pub"; }
+    // Another key pair (an attacker's, or a second manager's): returns the private key path.
+    std::filesystem::path make_key_pair(const std::string& name);
     // A site broker for `gateway`, bridged to the fleet's broker, configured by scripts/site-broker.
     Broker& start_site_broker(const std::string& gateway);
     std::string gateway_broker_uri(const std::string& gateway) const { return site_brokers_.at(gateway)->uri(); }
@@ -51,7 +58,7 @@ public:
     ImageFile make_image(const std::string& model, const std::string& component, const std::string& version,
                          std::uint64_t size);
     // `fleetcast firmware add`; fills fw_id.
-    void add_firmware(ImageFile& image);
+    void add_firmware(ImageFile& image, const std::vector<std::string>& extra = {});
     CommandResult cli(const std::vector<std::string>& args, std::chrono::milliseconds timeout = std::chrono::seconds(30));
     // `fleetcast ... --json`, parsed; empty Json on failure (with the output logged).
     Json cli_json(const std::vector<std::string>& args);
