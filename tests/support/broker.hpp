@@ -23,6 +23,7 @@ public:
     ~Broker();
     int port() const { return port_; }
     std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+    std::string ssl_uri() const { return "ssl://127.0.0.1:" + std::to_string(port_); }  // TLS configs (prod.conf)
     std::string log_tail() const { return process_.log_tail(); }
     void stop() { process_.stop(); }
 

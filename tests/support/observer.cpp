@@ -4,10 +4,18 @@
 
 namespace fleetcast::testing {
 
-Observer::Observer(const std::string& uri, const std::string& client_id) {
+namespace {
+MqttOptions plain_options(const std::string& uri, const std::string& client_id) {
     MqttOptions o;
     o.uri = uri;
     o.client_id = client_id;
+    return o;
+}
+}  // namespace
+
+Observer::Observer(const std::string& uri, const std::string& client_id) : Observer(plain_options(uri, client_id)) {}
+
+Observer::Observer(MqttOptions o) {
     o.clean_session = true;
     session_ = std::make_unique<MqttSession>(o, queue_);
     auto st = session_->start();

@@ -19,6 +19,8 @@ namespace fleetcast::testing {
 class Observer {
 public:
     Observer(const std::string& uri, const std::string& client_id);
+    // With TLS options or credentials (client_id and clean_session set here as above).
+    explicit Observer(MqttOptions options);
     ~Observer();
     void subscribe(const std::string& filter);
     void publish(const std::string& topic, const std::string& payload, bool retained = false);
