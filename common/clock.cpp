@@ -62,7 +62,11 @@ Expected<TimePoint> parse_time(std::string_view text) {
             for (int i = digits; i < 3; ++i) ms *= 10;
         }
     }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 || y < 1970) return bad();
+    // Years stay well inside what a nanosecond system_clock can hold (to 2262):
+    // a hostile "7046-..." must be an error, not a signed overflow (found by fuzz_device_messages).
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || se > 60 || y < 1970 ||
+        y > 2200)
+        return bad();
     std::tm tm{};
     tm.tm_year = y - 1900;
     tm.tm_mon = mo - 1;

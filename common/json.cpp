@@ -71,7 +71,8 @@ Expected<std::uint64_t> get_uint(const cJSON* obj, const char* key, std::uint64_
     if (!f) return f.error();
     if (!cJSON_IsNumber(*f)) return make_error("wrong_type", std::string("field '") + key + "' is not a number");
     double d = (*f)->valuedouble;
-    if (!(d >= 0) || d != std::floor(d) || d > static_cast<double>(max))
+    // double(UINT64_MAX) rounds up to 2^64, which does not convert: cap below it.
+    if (!(d >= 0) || d != std::floor(d) || d > static_cast<double>(max) || d >= 18446744073709551616.0)
         return make_error("out_of_range", std::string("field '") + key + "' is not an integer in 0.." + std::to_string(max));
     return static_cast<std::uint64_t>(d);
 }

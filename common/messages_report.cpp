@@ -38,7 +38,9 @@ Expected<ProcessState> decode_process_state(std::string_view text) {
     if (const cJSON* c = cJSON_GetObjectItemCaseSensitive(o, "counters"); cJSON_IsObject(c)) {
         const cJSON* item = nullptr;
         cJSON_ArrayForEach(item, c) {
-            if (cJSON_IsNumber(item) && item->valuedouble >= 0) s.counters[item->string] = static_cast<std::uint64_t>(item->valuedouble);
+            // Below 2^53 so the conversion is exact and defined (fuzz_gateway_messages found 1e121 here).
+            if (cJSON_IsNumber(item) && item->valuedouble >= 0 && item->valuedouble < 9007199254740992.0)
+                s.counters[item->string] = static_cast<std::uint64_t>(item->valuedouble);
         }
     }
     return s;

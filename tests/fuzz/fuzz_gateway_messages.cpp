@@ -1,0 +1,9 @@
+// What the manager receives from gateways: reports, fetch requests, process state.
+#include "common/messages.hpp"
+#include "tests/fuzz/fuzz_target.hpp"
+
+void fuzz_one(std::string_view input) {
+    (void)fleetcast::decode_gateway_report(input);
+    (void)fleetcast::decode_fetch(input);
+    (void)fleetcast::decode_process_state(input);
+}
