@@ -146,6 +146,12 @@ std::string SigningKey::private_pem() const {
 
 Status SigningKey::save(const std::filesystem::path& private_pem_file,
                         const std::filesystem::path& public_pem_file) const {
+    for (const auto& p : {private_pem_file, public_pem_file}) {
+        if (p.has_parent_path()) {
+            auto st = ensure_dir(p.parent_path());
+            if (!st) return st;
+        }
+    }
     // The private key file is created 0600 before the key is in it.
     mode_t old = ::umask(077);
     auto st = write_file_atomic(private_pem_file, private_pem());
