@@ -95,18 +95,31 @@ export class Fleet {
     return `http://127.0.0.1:${this.wsPort}/`;
   }
 
+  // The manager's signing key pair (R21), made once with `fleetcast keygen`.
+  get keys() {
+    if (!this.keysDir) {
+      this.keysDir = join(this.dir, 'keys');
+      const r = spawnSync(this.bins.cli, ['keygen', '--out', this.keysDir], { encoding: 'utf8', timeout: 30000 });
+      if (r.status !== 0) throw new Error(`fleetcast keygen failed (${r.status}): ${r.stderr}${r.stdout}`);
+    }
+    return { signing: join(this.keysDir, 'manager.key'), trust: join(this.keysDir, 'manager.pub') };
+  }
+
   startManager() {
-    this.start('manager', this.bins.manager, ['--broker', this.uri, '--state-dir', join(this.dir, 'manager')]);
+    this.start('manager', this.bins.manager, ['--broker', this.uri, '--state-dir', join(this.dir, 'manager'),
+      '--signing-key', this.keys.signing]);
   }
 
   startGateway(id) {
-    this.start(`gateway-${id}`, this.bins.gateway, ['--id', id, '--broker', this.uri, '--state-dir', join(this.dir, `gw-${id}`)]);
+    this.start(`gateway-${id}`, this.bins.gateway, ['--id', id, '--broker', this.uri, '--state-dir', join(this.dir, `gw-${id}`),
+      '--trust-key', this.keys.trust]);
   }
 
   startDevices(gateway, models, count, firstSerial) {
     const args = ['--simulate', String(count), '--first-serial', String(firstSerial)];
     for (const m of models) args.push('--model', m);
-    args.push('--firmware', 'main=1.0', '--gateway', gateway, '--broker', this.uri, '--state-dir', join(this.dir, `devices-${gateway}`));
+    args.push('--firmware', 'main=1.0', '--gateway', gateway, '--broker', this.uri, '--state-dir', join(this.dir, `devices-${gateway}`),
+      '--trust-key', this.keys.trust);
     this.start(`devices-${gateway}`, this.bins.device, args);
   }
 
