@@ -29,6 +29,22 @@ fs::path Fleet::make_key_pair(const std::string& name) {
     return dir_ / "keys" / (name + ".key");
 }
 
+Fleet::Fleet(const std::string& broker_config, const std::string& extra_config) {
+    char tmpl[] = "/tmp/fleetcast-it-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    std::ifstream in(fs::path(FLEETCAST_BROKER_CONFIG_DIR) / broker_config);
+    std::string base((std::istreambuf_iterator<char>(in)), {});
+    broker_ = Broker::with_config_text(dir_ / "broker", base + "\n" + extra_config + "\n");
+    make_key_pair("manager");
+}
+
+namespace {
+std::vector<std::string> prefixed(const std::vector<std::string>& prefix, std::vector<std::string> argv) {
+    argv.insert(argv.begin(), prefix.begin(), prefix.end());
+    return argv;
+}
+}  // namespace
+
 Broker& Fleet::start_site_broker(const std::string& gateway) {
     auto r = run_command({std::string(FLEETCAST_SOURCE_DIR) + "/scripts/site-broker", "--gateway", gateway, "--central",
                           "127.0.0.1:" + std::to_string(broker_->port())},
@@ -83,18 +99,19 @@ void Fleet::start_manager(const std::vector<std::string>& extra) {
                             dir_ / "manager.log");
 }
 
-void Fleet::start_gateway(const std::string& id, const std::string& broker_uri, const std::vector<std::string>& extra) {
+void Fleet::start_gateway(const std::string& id, const std::string& broker_uri, const std::vector<std::string>& extra,
+                          const std::vector<std::string>& prefix) {
     gateways_.erase(id);
-    gateways_.emplace(id, ChildProcess(with_defaults({FLEETCAST_GATEWAY_BIN, "--id", id, "--broker",
+    gateways_.emplace(id, ChildProcess(prefixed(prefix, with_defaults({FLEETCAST_GATEWAY_BIN, "--id", id, "--broker",
                                                       broker_uri.empty() ? uri() : broker_uri, "--state-dir",
                                                       (dir_ / ("gateway-" + id)).string()},
-                                                     extra, {"--trust-key", trust_key().string()}),
+                                                     extra, {"--trust-key", trust_key().string()})),
                                        dir_ / ("gateway-" + id + ".log")));
 }
 
 std::size_t Fleet::start_devices(const std::string& gateway, const std::string& model, int count, int first_serial,
                                  const std::vector<std::string>& firmware, const std::string& broker_uri,
-                                 const std::vector<std::string>& extra) {
+                                 const std::vector<std::string>& extra, const std::vector<std::string>& prefix) {
     std::vector<std::string> argv{FLEETCAST_DEVICE_BIN, "--simulate",     std::to_string(count),
                                   "--model",            model,            "--first-serial",
                                   std::to_string(first_serial),           "--gateway",
@@ -106,7 +123,7 @@ std::size_t Fleet::start_devices(const std::string& gateway, const std::string& 
     }
     argv = with_defaults(argv, extra, {"--trust-key", trust_key().string()});
     auto log = dir_ / ("devices-" + model + "-" + std::to_string(first_serial) + ".log");
-    devices_.emplace_back(argv, log);
+    devices_.emplace_back(prefixed(prefix, argv), log);
     return devices_.size() - 1;
 }
 

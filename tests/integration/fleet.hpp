@@ -26,6 +26,8 @@ class Fleet {
 public:
     // broker_config: a file in broker-config/ for the fleet's (central) broker.
     explicit Fleet(const std::string& broker_config = "dev.conf");
+    // Same, with more configuration text appended (e.g. another listener).
+    Fleet(const std::string& broker_config, const std::string& extra_config);
     ~Fleet();
     const std::filesystem::path& dir() const { return dir_; }
     Broker& broker() { return *broker_; }
@@ -36,12 +38,15 @@ public:
     // extra: more options for the program (a default option it names is not added).
     void start_manager(const std::vector<std::string>& extra = {});
     // broker_uri: empty = the fleet's broker (a site broker otherwise).
+    // extra: more program arguments; prefix: run the program through it
+    // (e.g. {"ip", "netns", "exec", "ns1"}).
     void start_gateway(const std::string& id, const std::string& broker_uri = "",
-                       const std::vector<std::string>& extra = {});
+                       const std::vector<std::string>& extra = {}, const std::vector<std::string>& prefix = {});
     // One simulator process; returns its index in devices().
     std::size_t start_devices(const std::string& gateway, const std::string& model, int count, int first_serial,
                               const std::vector<std::string>& firmware, const std::string& broker_uri = "",
-                              const std::vector<std::string>& extra = {});
+                              const std::vector<std::string>& extra = {},
+                              const std::vector<std::string>& prefix = {});
     std::filesystem::path signing_key() const { return dir_ / "keys" / "manager.key"; }
     std::filesystem::path trust_key() const { return dir_ / "keys" / "manager.pub"; }
     // Another key pair (an attacker's, or a second manager's): returns the private key path.

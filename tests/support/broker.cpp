@@ -30,11 +30,13 @@ int free_loopback_port() {
     return port;
 }
 
-bool port_accepts(int port) {
+bool port_accepts(int port) { return port_accepts("127.0.0.1", port); }
+
+bool port_accepts(const std::string& ipv4, int port) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::inet_pton(AF_INET, ipv4.c_str(), &addr.sin_addr);
     addr.sin_port = htons(static_cast<uint16_t>(port));
     bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     ::close(fd);

@@ -12,6 +12,7 @@ namespace fleetcast::testing {
 
 int free_loopback_port();
 bool port_accepts(int port);
+bool port_accepts(const std::string& ipv4, int port);
 
 class Broker {
 public:
