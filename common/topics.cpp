@@ -63,6 +63,7 @@ std::string gw_chunk_filter(std::string_view gw) { return join({"gw", checked(gw
 std::string gw_report(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "report"}); }
 std::string gw_report_filter() { return join({"gw", "+", "report"}); }
 std::string gw_cmd(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "cmd"}); }
+std::string bridge_state(std::string_view gw) { return join({"bridge", checked(gw, "gateway"), "state"}); }
 std::string site_model_chunk(std::string_view gw, std::string_view model, std::string_view fw) {
     return join({"site", checked(gw, "gateway"), "model", checked(model, "model"), "fw", checked(fw, "firmware"),
                  "chunk"});
@@ -133,6 +134,9 @@ Expected<Parsed> parse_topic(std::string_view topic) {
         else if (n == 4 && p[2] == "schedule") { out.kind = Kind::GwSchedule; st = id(p[3], "campaign", out.campaign); }
         else if (n == 5 && p[2] == "fw" && p[4] == "chunk") { out.kind = Kind::GwChunk; st = id(p[3], "firmware", out.fw_id); }
         else return bad("unknown gateway topic");
+    } else if (p[0] == "bridge" && n == 3 && p[2] == "state") {
+        out.kind = Kind::BridgeState;
+        st = id(p[1], "gateway", out.gateway);
     } else if (p[0] == "site" && n >= 5) {
         st = id(p[1], "gateway", out.gateway);
         if (!st) return st.error();

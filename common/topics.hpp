@@ -33,6 +33,8 @@ std::string gw_cmd(std::string_view gw);                   // manager -> gateway
 std::string gw_probe(std::string_view gw);                 // gateway -> manager rate probe request
 std::string gw_probe_filter();                             // fleetcast/v1/gw/+/probe
 std::string gw_probe_data(std::string_view gw);            // manager -> gateway probe data
+// the site broker's bridge to the central broker (mosquitto notification: "1" up, "0" down)
+std::string bridge_state(std::string_view gw);
 // site fan-out (gateway <-> devices)
 std::string site_model_chunk(std::string_view gw, std::string_view model, std::string_view fw_id);
 std::string dev_cmd(std::string_view gw, std::string_view dev);    // gateway -> device JSON
@@ -66,6 +68,7 @@ enum class Kind {
     DevState,
     DevProbe,
     DevProbeAck,
+    BridgeState,
 };
 
 struct Parsed {

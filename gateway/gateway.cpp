@@ -52,7 +52,7 @@ Status Gateway::start() {
     for (const auto& filter : {topics::gw_schedule_filter(config_.id), topics::gw_chunk_filter(config_.id),
                                topics::dev_event_filter(config_.id), topics::dev_state_filter(config_.id),
                                topics::gw_cmd(config_.id), topics::manager_state(), topics::gw_probe_data(config_.id),
-                               topics::dev_probe_ack_filter(config_.id)}) {
+                               topics::dev_probe_ack_filter(config_.id), topics::bridge_state(config_.id)}) {
         st = transport_.subscribe(filter);
         if (!st) return st;
     }
@@ -127,6 +127,12 @@ void Gateway::on_message(const MqttEvent& event) {
     auto parsed = topics::parse_topic(event.topic);
     if (!parsed) return bad_input("bad_topic", event.topic, parsed.error());
     if (parsed->kind == topics::Kind::ManagerState) return on_manager_state(event.topic, event.payload);
+    if (parsed->kind == topics::Kind::BridgeState && parsed->gateway == config_.id) {
+        // mosquitto's bridge notification on a site broker: "1" connected, "0" not.
+        if (event.payload != "0" && event.payload != "1")
+            return bad_input("bridge_state", event.topic, make_error("bad_value", "expected 0 or 1"));
+        return fetcher_.set_link_up(event.payload == "1");
+    }
     if (parsed->gateway != config_.id)
         return bad_input("foreign_topic", event.topic, make_error("bad_topic", "not for gateway " + config_.id));
     switch (parsed->kind) {

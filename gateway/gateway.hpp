@@ -29,7 +29,10 @@ struct GatewayConfig {
     std::uint32_t fetch_window = 32;   // chunks requested from the manager at a time
     std::uint32_t fanout_window = 64;  // unacknowledged publishes while sending to devices
     Millis ready_timeout{3000};        // wait for ready answers before fanning out anyway
-    Millis fetch_retry{5000};          // re-request outstanding chunks after this silence
+    // Re-request outstanding chunks after this silence (at least; see
+    // ImageFetcher): long enough that a window crossing a slow link or a
+    // short outage is not asked for twice. Losses are rare with QoS 1.
+    Millis fetch_retry{15000};
     Millis state_interval{1000};       // at most one process_state per interval
     std::size_t max_need_chunks = 1024;
     RateMeterConfig rates;             // link rate measurement and probes (R9)

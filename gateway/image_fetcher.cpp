@@ -60,12 +60,42 @@ void ImageFetcher::want(const FirmwareManifest& m) {
     request_more(*d, false);
 }
 
+Millis ImageFetcher::retry_wait(const Download& d) const {
+    Millis wait = retry_after_;
+    double rate = meter_ ? meter_->manager_bytes_per_second() : 0;
+    if (rate > 0) {
+        double outstanding_bytes = static_cast<double>(d.outstanding.size()) * d.manifest.chunk_size;
+        wait = std::max(wait, Millis(static_cast<std::int64_t>(2000.0 * outstanding_bytes / rate)));
+    }
+    return wait * d.backoff;
+}
+
+void ImageFetcher::set_link_up(bool up) {
+    if (up == link_up_) return;
+    link_up_ = up;
+    log_info("gateway", up ? "manager_link_up" : "manager_link_down").kv("gateway", gateway_);
+    if (!up) return;
+    // What was asked before the outage is still queued at the central broker:
+    // give it the time to arrive before asking again.
+    auto now = clock_.now();
+    for (auto& [fw, d] : downloads_) {
+        d.last_activity = now;
+        d.backoff = 1;
+    }
+}
+
 void ImageFetcher::tick() {
+    if (!link_up_) return;
     auto now = clock_.now();
     for (auto& [fw, d] : downloads_) {
         if (!d.requesting) continue;
-        if (!d.outstanding.empty() && now - d.last_activity >= retry_after_) {
-            log_warn("gateway", "fetch_retry").kv("gateway", gateway_).kv("fw", fw).kv("outstanding", d.outstanding.size());
+        if (!d.outstanding.empty() && now - d.last_activity >= retry_wait(d)) {
+            log_warn("gateway", "fetch_retry")
+                .kv("gateway", gateway_)
+                .kv("fw", fw)
+                .kv("outstanding", d.outstanding.size())
+                .kv("waited_ms", retry_wait(d).count());
+            d.backoff = std::min<std::uint32_t>(d.backoff * 2, 8);
             std::vector<std::uint32_t> again;
             for (auto& [index, at] : d.outstanding) {
                 again.push_back(index);
@@ -137,6 +167,7 @@ ImageFetcher::ChunkResult ImageFetcher::on_chunk(const FirmwareManifest& m, std:
     }
     d->outstanding.erase(chunk->index);
     d->last_activity = clock_.now();
+    d->backoff = 1;
     d->bytes_received += chunk->payload.size();
     if (meter_) meter_->manager_chunk(m.fw_id, chunk->payload.size());
     if (d->image->complete()) return complete(*d);

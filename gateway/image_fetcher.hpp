@@ -1,9 +1,14 @@
 #pragma once
 // The gateway's image cache and its downloads from the manager (R2, R7, R23).
 // A download is a PartialImage at cache/{fw}.img.part (identity: the image
-// SHA-256). fetch requests keep at most `window` chunks outstanding and are
-// re-sent when nothing arrived for `retry_after`. A complete image is checked
-// against the manifest SHA-256 and renamed to cache/{fw}.img.
+// SHA-256). fetch requests keep at most `window` chunks outstanding. QoS 1
+// and persistent sessions mean a chunk is rarely lost, only late, and on a
+// slow link a window takes a while to arrive; so outstanding chunks are asked
+// again only after a silence of max(retry_after, twice the time the
+// outstanding bytes need at the measured manager-link rate), doubling after
+// each silent retry (at most 8x), and not at all while the site bridge is
+// down (what was asked is queued and flows when it is back). A complete image
+// is checked against the manifest SHA-256 and renamed to cache/{fw}.img.
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -43,6 +48,8 @@ public:
     void tick();
     // Writes every download's bitmap (clean stop).
     void checkpoint_all();
+    // The manager link (site bridge) went down or came back.
+    void set_link_up(bool up);
 
 private:
     struct Download {
@@ -51,12 +58,14 @@ private:
         bool requesting = false;
         std::map<std::uint32_t, TimePoint> outstanding;  // requested, not yet arrived
         TimePoint last_activity{};
+        std::uint32_t backoff = 1;  // multiplier of the retry wait, doubled per silent retry
         std::uint64_t bytes_received = 0;
     };
     Download* open(const FirmwareManifest& m);
     void request_more(Download& d, bool force);
     void send_fetch(const Download& d, const std::vector<std::uint32_t>& indexes);
     ChunkResult complete(Download& d);
+    Millis retry_wait(const Download& d) const;
     void report(const std::string& fw_id, const std::string& state, std::uint64_t bytes);
 
     Transport& transport_;
@@ -68,6 +77,7 @@ private:
     Millis retry_after_;
     std::map<std::string, Download> downloads_;
     RateMeter* meter_ = nullptr;
+    bool link_up_ = true;
     mutable std::set<std::string> cached_;
 };
 

@@ -55,7 +55,10 @@ void RateMeter::report(RateLink link, const std::string& device, std::uint64_t b
     r.millis = static_cast<std::uint64_t>(took.count());
     r.source = std::string(source);
     r.at = clock_.now();
-    if (link == RateLink::Manager) have_manager_ = true;
+    if (link == RateLink::Manager) {
+        have_manager_ = true;
+        manager_bytes_per_s_ = r.bytes_per_second();
+    }
     else have_device_.insert(device);
     counters_.add("rate_reports");
     auto st = transport_.publish(topics::gw_report(gateway_), encode(r));

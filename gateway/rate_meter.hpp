@@ -47,6 +47,8 @@ public:
     Status on_device_probe_ack(const std::string& device, std::string_view payload);
 
     bool has_manager_rate() const { return have_manager_; }
+    // Latest measured manager -> gateway rate, 0 when none yet.
+    double manager_bytes_per_second() const { return manager_bytes_per_s_; }
     bool has_device_rate(const std::string& device) const { return have_device_.count(device) > 0; }
 
 private:
@@ -63,6 +65,7 @@ private:
     };
     void report(RateLink link, const std::string& device, std::uint64_t bytes, Millis took, std::string_view source);
     std::string next_probe_id();
+    double manager_bytes_per_s_ = 0;
     bool probing(const std::string& device, TimePoint now) const;
 
     Transport& transport_;

@@ -67,16 +67,50 @@ TEST_F(Fetch, ChunksAreRequestedInWindowsAsTheyArrive) {
     EXPECT_EQ(asked.size(), 10u) << "no chunk is requested twice while it is outstanding";
 }
 
-TEST_F(Fetch, OutstandingChunksAreRequestedAgainAfterFiveSecondsOfSilence) {
+TEST_F(Fetch, OutstandingChunksAreRequestedAgainAfterFifteenSecondsOfSilence) {
     send_schedule(make_schedule("c1", clock.now(), {&main_v2}, {"A123-000001"}));
     send_chunk(main_v2, 0);
     transport.clear();
-    advance(Millis(4000));
-    EXPECT_TRUE(fetches().empty());
+    advance(Millis(14000));
+    EXPECT_TRUE(fetches().empty()) << "a slow window is not asked for twice";
     advance(Millis(1000));
     auto asked = fetched_indexes();
     std::sort(asked.begin(), asked.end());
     EXPECT_EQ(asked, (std::vector<std::uint32_t>{1, 2, 3, 4}));  // 4 was asked when 0 came
+}
+
+TEST_F(Fetch, SilentRetriesBackOffExponentiallyUntilAChunkArrives) {
+    send_schedule(make_schedule("c1", clock.now(), {&main_v2}, {"A123-000001"}));
+    transport.clear();
+    advance(Millis(15000));
+    EXPECT_EQ(fetches().size(), 1u);
+    transport.clear();
+    advance(Millis(15000));
+    EXPECT_TRUE(fetches().empty()) << "the second retry waits twice as long";
+    advance(Millis(15000));
+    EXPECT_EQ(fetches().size(), 1u);
+    send_chunk(main_v2, 0);
+    transport.clear();
+    advance(Millis(15000));
+    EXPECT_FALSE(fetches().empty()) << "an arrival resets the wait to its base";
+}
+
+TEST_F(Fetch, NoRetriesWhileTheSiteBridgeIsDownAndAFreshWaitWhenItIsBack) {
+    send_schedule(make_schedule("c1", clock.now(), {&main_v2}, {"A123-000001"}));
+    deliver(topics::bridge_state("gw1"), "0", true);
+    transport.clear();
+    advance(Millis(60000));
+    EXPECT_TRUE(fetches().empty()) << "requests would only queue behind the outage";
+    deliver(topics::bridge_state("gw1"), "1", true);
+    advance(Millis(14000));
+    EXPECT_TRUE(fetches().empty()) << "what was asked before the outage gets time to arrive";
+    advance(Millis(1000));
+    EXPECT_EQ(fetches().size(), 1u);
+}
+
+TEST_F(Fetch, MalformedBridgeStateIsCountedAndIgnored) {
+    deliver(topics::bridge_state("gw1"), "maybe", true);
+    EXPECT_EQ(gw->counters().get("bad_input"), 1u);
 }
 
 TEST_F(Fetch, CorruptChunkFromManagerIsNotCached) {
