@@ -32,7 +32,7 @@ struct GatewayConfig {
     // Re-request outstanding chunks after this silence (at least; see
     // ImageFetcher): long enough that a window crossing a slow link or a
     // short outage is not asked for twice. Losses are rare with QoS 1.
-    Millis fetch_retry{15000};
+    Millis fetch_retry{30000};
     Millis state_interval{1000};       // at most one process_state per interval
     std::size_t max_need_chunks = 1024;
     RateMeterConfig rates;             // link rate measurement and probes (R9)

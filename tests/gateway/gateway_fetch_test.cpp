@@ -67,11 +67,11 @@ TEST_F(Fetch, ChunksAreRequestedInWindowsAsTheyArrive) {
     EXPECT_EQ(asked.size(), 10u) << "no chunk is requested twice while it is outstanding";
 }
 
-TEST_F(Fetch, OutstandingChunksAreRequestedAgainAfterFifteenSecondsOfSilence) {
+TEST_F(Fetch, OutstandingChunksAreRequestedAgainAfterThirtySecondsOfSilence) {
     send_schedule(make_schedule("c1", clock.now(), {&main_v2}, {"A123-000001"}));
     send_chunk(main_v2, 0);
     transport.clear();
-    advance(Millis(14000));
+    advance(Millis(29000));
     EXPECT_TRUE(fetches().empty()) << "a slow window is not asked for twice";
     advance(Millis(1000));
     auto asked = fetched_indexes();
@@ -82,16 +82,16 @@ TEST_F(Fetch, OutstandingChunksAreRequestedAgainAfterFifteenSecondsOfSilence) {
 TEST_F(Fetch, SilentRetriesBackOffExponentiallyUntilAChunkArrives) {
     send_schedule(make_schedule("c1", clock.now(), {&main_v2}, {"A123-000001"}));
     transport.clear();
-    advance(Millis(15000));
+    advance(Millis(30000));
     EXPECT_EQ(fetches().size(), 1u);
     transport.clear();
-    advance(Millis(15000));
+    advance(Millis(30000));
     EXPECT_TRUE(fetches().empty()) << "the second retry waits twice as long";
-    advance(Millis(15000));
+    advance(Millis(30000));
     EXPECT_EQ(fetches().size(), 1u);
     send_chunk(main_v2, 0);
     transport.clear();
-    advance(Millis(15000));
+    advance(Millis(30000));
     EXPECT_FALSE(fetches().empty()) << "an arrival resets the wait to its base";
 }
 
@@ -102,7 +102,7 @@ TEST_F(Fetch, NoRetriesWhileTheSiteBridgeIsDownAndAFreshWaitWhenItIsBack) {
     advance(Millis(60000));
     EXPECT_TRUE(fetches().empty()) << "requests would only queue behind the outage";
     deliver(topics::bridge_state("gw1"), "1", true);
-    advance(Millis(14000));
+    advance(Millis(29000));
     EXPECT_TRUE(fetches().empty()) << "what was asked before the outage gets time to arrive";
     advance(Millis(1000));
     EXPECT_EQ(fetches().size(), 1u);
