@@ -1,0 +1,96 @@
+#pragma once
+// One fleetcast installation for a benchmark run: a real mosquitto on a free
+// loopback port (broker-config/dev.conf), the real manager, gateway(s) and
+// device agents as child processes, state under one folder, the operator CLI.
+// Unlike tests/integration/fleet.hpp it does not depend on GoogleTest: it is
+// shared by bench/fleet_bench and the CI smoke test.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/json.hpp"
+#include "tests/support/broker.hpp"
+#include "tests/support/child_process.hpp"
+
+namespace fleetcast::bench {
+
+struct ImageFile {
+    std::filesystem::path path;
+    std::string model, component, version;
+    std::uint64_t size = 0;
+    std::string sha256;
+    std::string fw_id;          // set by add_firmware
+    std::uint32_t chunk_size = 0;  // set by add_firmware
+    std::uint32_t chunk_count = 0;
+};
+
+struct FleetOptions {
+    std::filesystem::path dir;      // state of every process; created
+    std::string log_level = "info";
+    std::string broker_config = "dev.conf";
+    std::vector<std::string> gateway_args;  // extra options for every gateway
+    std::vector<std::string> device_args;   // extra options for every device process
+};
+
+class BenchFleet {
+public:
+    explicit BenchFleet(FleetOptions options);
+    ~BenchFleet();
+    BenchFleet(const BenchFleet&) = delete;
+    BenchFleet& operator=(const BenchFleet&) = delete;
+
+    const std::filesystem::path& dir() const { return options_.dir; }
+    std::string uri() const { return broker_->uri(); }
+    int port() const { return broker_->port(); }
+
+    testing::ChildProcess& start_manager();
+    testing::ChildProcess& start_gateway(const std::string& id, const std::vector<std::string>& extra = {});
+    // A simulator process (--simulate count, models round-robin).
+    testing::ChildProcess& start_simulator(const std::string& gateway, const std::vector<std::string>& models,
+                                           int count, const std::vector<std::string>& firmware);
+    // One real device agent (not simulated); state in dir()/device-{id}.
+    testing::ChildProcess& start_device(const std::string& gateway, const std::string& id, const std::string& model,
+                                        const std::vector<std::string>& firmware);
+    testing::ChildProcess& manager() { return manager_; }
+    testing::ChildProcess& gateway(const std::string& id) { return gateways_.at(id); }
+    testing::ChildProcess& process(const std::string& name) { return others_.at(name); }
+    std::filesystem::path simulator_dir() const { return options_.dir / "devices"; }
+    std::filesystem::path device_dir(const std::string& id) const { return options_.dir / ("device-" + id); }
+
+    // A random image file of `size` bytes (seeded: the same size gives the same bytes per seed).
+    ImageFile make_image(const std::string& model, const std::string& component, const std::string& version,
+                         std::uint64_t size);
+    // `fleetcast firmware add` (chunk_size 0: the default); fills fw_id and chunking.
+    Status add_firmware(ImageFile& image, std::uint32_t chunk_size = 0);
+    testing::CommandResult cli(const std::vector<std::string>& args,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(60));
+    // `fleetcast ... --json`, parsed.
+    Expected<Json> cli_json(const std::vector<std::string>& args,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(60));
+    // Waits until the manager lists at least n devices.
+    bool wait_registered(std::size_t n, std::chrono::milliseconds timeout);
+    // `fleetcast campaign create ARGS`: the campaign id.
+    Expected<std::string> create_campaign(const std::vector<std::string>& args);
+
+    // Stops every process (SIGTERM, then SIGKILL).
+    void stop_all();
+
+private:
+    FleetOptions options_;
+    std::unique_ptr<testing::Broker> broker_;
+    testing::ChildProcess manager_;
+    std::map<std::string, testing::ChildProcess> gateways_;
+    std::map<std::string, testing::ChildProcess> others_;
+    int simulators_ = 0;
+    int image_seed_ = 1;
+};
+
+// Raises the soft open-files limit to the hard limit (1,000 MQTT clients in
+// one process; children inherit it). Returns the new soft limit.
+std::uint64_t raise_open_files_limit();
+
+}  // namespace fleetcast::bench

@@ -1,0 +1,145 @@
+// Scenario 1: 1,000 virtual devices, 3 models, one image per model, campaign
+// "now", against a raw Paho fan-out of the same bytes through the same broker.
+#include <thread>
+
+#include "bench/raw_mqtt.hpp"
+#include "bench/scenarios.hpp"
+#include "bench/tcp_bytes.hpp"
+#include "common/chunk_codec.hpp"
+#include "common/json.hpp"
+#include "tests/support/observer.hpp"
+
+namespace fleetcast::bench {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string model_name(int i) {
+    static const char* names[] = {"A123", "B456", "C789", "D012", "E345", "F678"};
+    return names[i % 6];
+}
+
+std::uint64_t image_bytes(const std::vector<ImageFile>& images) {
+    std::uint64_t n = 0;
+    for (const auto& i : images) n += i.size;
+    return n;
+}
+
+std::uint64_t chunk_message_bytes(const std::vector<ImageFile>& images) {
+    std::uint64_t n = 0;
+    for (const auto& i : images) n += i.size + std::uint64_t{i.chunk_count} * kChunkHeaderSize;
+    return n;
+}
+
+FleetOptions fleet_options(const BenchConfig& cfg, const std::string& scenario) {
+    FleetOptions o;
+    o.dir = cfg.state_root / scenario;
+    std::error_code ec;
+    fs::remove_all(o.dir, ec);
+    o.log_level = cfg.log_level;
+    o.gateway_args = cfg.gateway_args;
+    o.device_args = cfg.device_args;
+    return o;
+}
+
+void cleanup(const BenchConfig& cfg, const fs::path& dir) {
+    if (cfg.keep) return;
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+}
+
+FanoutRun run_fleet_fanout(BenchFleet& fleet, const BenchConfig& cfg, int devices, int models,
+                           std::uint64_t image_size) {
+    FanoutRun run;
+    WireCounter wire(fleet.uri(), "bench-wire-counter");
+    fleet.start_manager();
+    fleet.start_gateway("gw1");
+    std::vector<std::string> model_list;
+    for (int m = 0; m < models; ++m) model_list.push_back(model_name(m));
+    auto& sim = fleet.start_simulator("gw1", model_list, devices, {"main=1.0"});
+    for (int m = 0; m < models; ++m) {
+        auto img = fleet.make_image(model_list[static_cast<std::size_t>(m)], "main", "2.0", image_size);
+        auto st = fleet.add_firmware(img, cfg.chunk_size);
+        if (!st) {
+            run.error = st.error().str();
+            return run;
+        }
+        run.images.push_back(img);
+    }
+    if (!fleet.wait_registered(static_cast<std::size_t>(devices), std::chrono::seconds(300))) {
+        run.error = "devices did not register with the manager";
+        return run;
+    }
+    auto t0 = Clock::now();
+    auto campaign = fleet.create_campaign({"--all"});
+    if (!campaign) {
+        run.error = campaign.error().str();
+        return run;
+    }
+    run.campaign = *campaign;
+    bool all = testing::eventually([&] { return wire.power_ons(run.campaign) >= static_cast<std::size_t>(devices); },
+                                   cfg.timeout);
+    run.power_ons = wire.power_ons(run.campaign);
+    if (run.power_ons > 0)
+        run.seconds_to_last_power_on = std::chrono::duration<double>(wire.last_power_on(run.campaign) - t0).count();
+    // Repairs and reports may still trickle in for a moment; the byte counts are read after the manager agrees.
+    auto done = fleet.cli({"--timeout", "60s", "results", run.campaign, "--wait-complete", "120"}, std::chrono::seconds(200));
+    auto results = fleet.cli_json({"--timeout", "60s", "results", run.campaign}, std::chrono::seconds(120));
+    if (results) {
+        auto devs = json::get_array(results->get(), "devices", 10000000);
+        if (devs) {
+            const cJSON* d = nullptr;
+            cJSON_ArrayForEach(d, *devs) {
+                if (json::get_optional_string(d, "result").value_or("") == "UPDATING COMPLETED") ++run.completed;
+            }
+        }
+    }
+    auto tcp = tcp_bytes_of(sim.pid(), fleet.port());
+    run.device_tcp_bytes = tcp.bytes_received;
+    run.device_connections = tcp.connections;
+    run.manager_to_gateway = wire.manager_to_gateway();
+    run.fanout = wire.fanout();
+    run.repairs = wire.repairs();
+    run.per_topic = wire.per_topic();
+    run.ok = all && run.completed == static_cast<std::size_t>(devices);
+    if (!all) run.error = std::to_string(run.power_ons) + " of " + std::to_string(devices) + " devices sent power_on";
+    else if (!run.ok) run.error = "manager results: " + std::to_string(run.completed) + " completed; " + done.output.substr(0, 300);
+    return run;
+}
+
+ScenarioReport scenario_fanout(const BenchConfig& cfg, std::uint64_t& manager_bytes_out) {
+    ScenarioReport rep("1_fanout");
+    BenchFleet fleet(fleet_options(cfg, "fanout"));
+    // The raw baseline first, on the same broker, while nothing else runs.
+    auto raw = raw_fanout(fleet.uri(), cfg.devices, cfg.models, cfg.image_bytes, cfg.chunk_size, cfg.raw_window,
+                          cfg.timeout);
+    if (!raw.ok) rep.fail("raw baseline: " + raw.error);
+    auto run = run_fleet_fanout(fleet, cfg, cfg.devices, cfg.models, cfg.image_bytes);
+    if (!run.ok) rep.fail(run.error);
+    auto images = image_bytes(run.images);
+    manager_bytes_out = run.manager_to_gateway.bytes;
+    rep.figure("devices", cfg.devices);
+    rep.figure("models", cfg.models);
+    rep.figure("image_bytes_per_model", static_cast<double>(cfg.image_bytes), "B");
+    rep.figure("chunk_size", cfg.chunk_size, "B");
+    rep.figure("sum_image_bytes", static_cast<double>(images), "B");
+    rep.figure("wall_s", run.seconds_to_last_power_on, "s (campaign create -> last power_on)");
+    rep.figure("raw_baseline_s", raw.seconds, "s (raw Paho fan-out, same broker)");
+    rep.figure("raw_delivered_bytes", static_cast<double>(raw.bytes_delivered), "B");
+    rep.figure("manager_to_gateway_bytes", static_cast<double>(run.manager_to_gateway.bytes), "B (observed)");
+    rep.figure("gateway_fanout_bytes", static_cast<double>(run.fanout.bytes), "B (observed)");
+    rep.figure("gateway_repair_bytes", static_cast<double>(run.repairs.bytes), "B (observed)");
+    rep.figure("broker_to_devices_tcp_bytes", static_cast<double>(run.device_tcp_bytes), "B (kernel tcp_info)");
+    rep.figure("device_connections", static_cast<double>(run.device_connections));
+    rep.figure("devices_completed", static_cast<double>(run.completed));
+    if (images > 0) {
+        rep.target({"manager->gateway / images", static_cast<double>(run.manager_to_gateway.bytes) / images, "<=", 1.02});
+        rep.target({"fan-out (w/o repairs) / images", static_cast<double>(run.fanout.bytes) / images, "<=", 1.1});
+    }
+    if (raw.seconds > 0) rep.target({"wall / raw baseline", run.seconds_to_last_power_on / raw.seconds, "<=", 1.5});
+    fleet.stop_all();
+    cleanup(cfg, fleet.dir());
+    return rep;
+}
+
+}  // namespace fleetcast::bench
