@@ -33,8 +33,62 @@ std::vector<ChunkRange> to_ranges(const std::vector<std::uint32_t>& idx) {
     return out;
 }
 
+// The kernel's id of this boot: a live bitmap written in another boot
+// describes page-cache contents that may never have reached the disk.
+static std::string current_boot_id() {
+    auto id = read_file("/proc/sys/kernel/random/boot_id", 256);
+    if (!id) return {};
+    std::string s = *id;
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
 PartialImage::~PartialImage() {
     if (fd_ >= 0) ::close(fd_);
+    if (live_fd_ >= 0) ::close(live_fd_);
+}
+
+std::filesystem::path PartialImage::live_path() const {
+    auto p = path_;
+    p += ".live";
+    return p;
+}
+
+static std::string live_header(const std::string& boot, const std::string& identity, std::uint64_t size,
+                        std::uint32_t chunk_size) {
+    std::ostringstream h;
+    h << "FCLIVE1 " << boot << ' ' << identity << ' ' << size << ' ' << chunk_size << '\n';
+    return h.str();
+}
+
+void PartialImage::load_live() {
+    auto boot = current_boot_id();
+    if (boot.empty()) return;
+    auto live = read_file(live_path(), 64 * 1024 * 1024);
+    if (!live) return;
+    auto header = live_header(boot, identity_, size_, chunk_size_);
+    if (live->compare(0, header.size(), header) != 0 || live->size() != header.size() + have_.size()) return;
+    for (std::size_t i = 0; i < have_.size(); ++i) {
+        if ((*live)[header.size() + i] == '1' && !have_[i]) {
+            have_[i] = true;
+            ++received_;
+        }
+    }
+}
+
+void PartialImage::start_live() {
+    auto boot = current_boot_id();
+    if (boot.empty()) return;  // no boot id: only checkpoints count
+    auto content = live_header(boot, identity_, size_, chunk_size_);
+    live_offset_ = content.size();
+    for (bool b : have_) content += b ? '1' : '0';
+    // Written in place (no rename, no fsync): it only has to survive the process.
+    live_fd_ = ::open(live_path().c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (live_fd_ < 0) return;
+    if (::pwrite(live_fd_, content.data(), content.size(), 0) != static_cast<ssize_t>(content.size())) {
+        ::close(live_fd_);
+        live_fd_ = -1;
+    }
 }
 
 std::filesystem::path PartialImage::bitmap_path() const {
@@ -70,6 +124,11 @@ Expected<std::unique_ptr<PartialImage>> PartialImage::open(const std::filesystem
             resumed = true;
         }
     }
+    if (resumed || std::filesystem::exists(data_path)) {
+        img->load_live();
+        resumed = resumed || img->received_ > 0;
+    }
+    img->checkpoint_every = static_cast<std::uint32_t>(std::max<std::uint64_t>(1, kCheckpointBytes / chunk_size));
     int flags = O_RDWR | O_CREAT | O_CLOEXEC | (resumed ? 0 : O_TRUNC);
     img->fd_ = ::open(data_path.c_str(), flags, 0644);
     if (img->fd_ < 0) return io_error("open", data_path);
@@ -78,6 +137,7 @@ Expected<std::unique_ptr<PartialImage>> PartialImage::open(const std::filesystem
         auto st = img->checkpoint();
         if (!st) return st.error();
     }
+    img->start_live();
     return img;
 }
 
@@ -100,6 +160,16 @@ Status PartialImage::write_chunk(std::uint32_t index, std::string_view payload) 
     }
     have_[index] = true;
     ++received_;
+    if (live_fd_ >= 0) {
+        // After the data: a process killed between the two re-fetches this chunk, nothing worse.
+        const char one = '1';
+        if (::pwrite(live_fd_, &one, 1, static_cast<off_t>(live_offset_ + index)) != 1) {
+            ::close(live_fd_);
+            live_fd_ = -1;
+            std::error_code ec;
+            std::filesystem::remove(live_path(), ec);
+        }
+    }
     if (++since_checkpoint_ >= checkpoint_every || complete()) return checkpoint();
     return ok_status();
 }
@@ -130,7 +200,17 @@ Status PartialImage::verify(const std::string& expected_hex) const {
     return ok_status();
 }
 
+void PartialImage::drop_live() {
+    if (live_fd_ >= 0) {
+        ::close(live_fd_);
+        live_fd_ = -1;
+    }
+    std::error_code ec;
+    std::filesystem::remove(live_path(), ec);
+}
+
 Status PartialImage::finish() {
+    drop_live();
     if (fd_ >= 0) {
         if (::fsync(fd_) != 0) return io_error("fsync", path_);
         ::close(fd_);
@@ -142,6 +222,7 @@ Status PartialImage::finish() {
 }
 
 Status PartialImage::discard() {
+    drop_live();
     if (fd_ >= 0) {
         ::close(fd_);
         fd_ = -1;

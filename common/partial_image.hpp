@@ -4,10 +4,17 @@
 // device's inactive slot. Chunks go straight to disk (pwrite at their offset);
 // memory use does not depend on the image size.
 //
-// Durability: checkpoint() fdatasyncs the data file, then atomically rewrites
-// the "<data>.have" bitmap. The bitmap therefore never claims a chunk that is
-// not on disk; after a crash at most the chunks since the last checkpoint are
-// fetched again.
+// Durability, two levels:
+// - Power loss: checkpoint() fdatasyncs the data file, then atomically
+//   rewrites the "<data>.have" bitmap, every checkpoint_every chunks (8 MiB by
+//   default). That bitmap never claims a chunk that is not on disk; after a
+//   power loss at most the chunks since the last checkpoint are fetched again.
+// - Process crash (kill -9): after each chunk's pwrite, one byte is written
+//   (no fsync) into "<data>.live", a bitmap stamped with the kernel boot id.
+//   Within one boot the page cache survives the process, so a restarted
+//   process trusts the live bitmap only when its boot id is the current one;
+//   after a reboot (power loss) it is ignored and the checkpoint counts. A
+//   killed process therefore re-fetches only the chunks it had not written.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -51,11 +58,19 @@ public:
     Status discard();
     const std::filesystem::path& path() const { return path_; }
 
+    // Chunks between fsync checkpoints; open() sets it to kCheckpointBytes / chunk_size.
     std::uint32_t checkpoint_every = 32;
+    static constexpr std::uint64_t kCheckpointBytes = 8ULL << 20;
 
 private:
     PartialImage() = default;
     std::filesystem::path bitmap_path() const;
+    std::filesystem::path live_path() const;
+    void load_live();
+    void start_live();
+    void drop_live();
+    int live_fd_ = -1;
+    std::uint64_t live_offset_ = 0;  // where the bitmap bytes start in the live file
     std::filesystem::path path_;
     int fd_ = -1;
     std::uint64_t size_ = 0;

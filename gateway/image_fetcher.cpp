@@ -56,6 +56,7 @@ void ImageFetcher::want(const FirmwareManifest& m) {
     if (!d || d->requesting) return;
     d->requesting = true;
     d->last_activity = clock_.now();
+    if (d->image->received() > 0 && d->bytes_received == 0) d->hold_until = clock_.now() + resume_settle;
     report(m.fw_id, "fetching", d->image->size());
     request_more(*d, false);
 }
@@ -110,6 +111,7 @@ void ImageFetcher::tick() {
 }
 
 void ImageFetcher::request_more(Download& d, bool force) {
+    if (clock_.now() < d.hold_until) return;
     std::uint32_t free = window_ - std::min<std::uint32_t>(window_, static_cast<std::uint32_t>(d.outstanding.size()));
     // Ask in batches of a quarter window, not one fetch message per chunk.
     if (free == 0 || (!force && !d.outstanding.empty() && free < std::max<std::uint32_t>(1, window_ / 4))) return;

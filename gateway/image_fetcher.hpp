@@ -51,6 +51,11 @@ public:
     // The manager link (site bridge) went down or came back.
     void set_link_up(bool up);
 
+    // A download resumed from disk asks for nothing during this time: chunks
+    // the manager sent to our persistent session while we were down arrive
+    // first, so they are not requested (and sent) a second time (R23).
+    Millis resume_settle{1000};
+
 private:
     struct Download {
         FirmwareManifest manifest;
@@ -60,6 +65,7 @@ private:
         TimePoint last_activity{};
         std::uint32_t backoff = 1;  // multiplier of the retry wait, doubled per silent retry
         std::uint64_t bytes_received = 0;
+        TimePoint hold_until{};  // resumed: no requests before this
     };
     Download* open(const FirmwareManifest& m);
     void request_more(Download& d, bool force);

@@ -114,3 +114,53 @@ TEST(Sha256, MatchesKnownVector) {
     h.update("bc");
     EXPECT_EQ(to_hex(h.finish()), to_hex(sha256("abc")));
 }
+
+// R23: a process killed mid-transfer (no checkpoint since) resumes from the
+// per-chunk live bitmap of the same boot and asks only for what it lacks.
+TEST(PartialImage, KilledProcessResumesEveryWrittenChunkFromTheLiveBitmap) {
+    TempDir dir;
+    auto img = image(64 * 1024);
+    auto hex = to_hex(sha256(img));
+    {
+        auto p = PartialImage::open(dir.path / "x.img", img.size(), 1024, hex);
+        ASSERT_TRUE(p);
+        (*p)->checkpoint_every = 1000;  // no fsync checkpoint before the "kill"
+        for (std::uint32_t i = 0; i < 37; ++i) ASSERT_TRUE((*p)->write_chunk(i, chunk_of(img, 1024, i)));
+    }  // destroyed without checkpoint(), like kill -9
+    auto p = PartialImage::open(dir.path / "x.img", img.size(), 1024, hex);
+    ASSERT_TRUE(p);
+    EXPECT_EQ((*p)->received(), 37u);
+    for (std::uint32_t i = 37; i < 64; ++i) ASSERT_TRUE((*p)->write_chunk(i, chunk_of(img, 1024, i)));
+    EXPECT_TRUE((*p)->verify(hex));
+    ASSERT_TRUE((*p)->finish());
+    EXPECT_FALSE(fs::exists(dir.path / "x.img.live"));
+}
+
+// After a reboot (power loss) the page cache is gone: the live bitmap of the
+// previous boot is ignored and only the fsync'd checkpoint counts.
+TEST(PartialImage, LiveBitmapOfAnotherBootIsIgnored) {
+    TempDir dir;
+    auto img = image(64 * 1024);
+    auto hex = to_hex(sha256(img));
+    {
+        auto p = PartialImage::open(dir.path / "x.img", img.size(), 1024, hex);
+        ASSERT_TRUE(p);
+        (*p)->checkpoint_every = 1000;
+        for (std::uint32_t i = 0; i < 10; ++i) ASSERT_TRUE((*p)->write_chunk(i, chunk_of(img, 1024, i)));
+        ASSERT_TRUE((*p)->checkpoint());
+        for (std::uint32_t i = 10; i < 30; ++i) ASSERT_TRUE((*p)->write_chunk(i, chunk_of(img, 1024, i)));
+    }
+    auto live = read_file(dir.path / "x.img.live", 1 << 20);
+    ASSERT_TRUE(live);
+    auto boot = read_file("/proc/sys/kernel/random/boot_id");
+    ASSERT_TRUE(boot);
+    auto id = boot->substr(0, 36);
+    auto pos = live->find(id);
+    ASSERT_NE(pos, std::string::npos);
+    auto other = *live;
+    other.replace(pos, id.size(), std::string(id.size(), '0'));
+    ASSERT_TRUE(write_file_atomic(dir.path / "x.img.live", other));
+    auto p = PartialImage::open(dir.path / "x.img", img.size(), 1024, hex);
+    ASSERT_TRUE(p);
+    EXPECT_EQ((*p)->received(), 10u);
+}
