@@ -1,5 +1,9 @@
 // Scenario 1: 1,000 virtual devices, 3 models, one image per model, campaign
 // "now", against a raw Paho fan-out of the same bytes through the same broker.
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "bench/raw_mqtt.hpp"
@@ -17,6 +21,19 @@ using Clock = std::chrono::steady_clock;
 std::string model_name(int i) {
     static const char* names[] = {"A123", "B456", "C789", "D012", "E345", "F678"};
     return names[i % 6];
+}
+
+double cpu_seconds(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string all((std::istreambuf_iterator<char>(in)), {});
+    auto close = all.rfind(')');
+    if (close == std::string::npos) return 0;
+    std::istringstream rest(all.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i)
+        if (i == 14 || i == 15) ticks += std::stod(field);
+    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 std::uint64_t image_bytes(const std::vector<ImageFile>& images) {
@@ -94,6 +111,9 @@ FanoutRun run_fleet_fanout(BenchFleet& fleet, const BenchConfig& cfg, int device
             }
         }
     }
+    run.cpu_manager_s = cpu_seconds(fleet.manager().pid());
+    run.cpu_gateway_s = cpu_seconds(fleet.gateway("gw1").pid());
+    run.cpu_devices_s = cpu_seconds(sim.pid());
     auto tcp = tcp_bytes_of(sim.pid(), fleet.port());
     run.device_tcp_bytes = tcp.bytes_received;
     run.device_connections = tcp.connections;
@@ -132,6 +152,9 @@ ScenarioReport scenario_fanout(const BenchConfig& cfg, std::uint64_t& manager_by
     rep.figure("broker_to_devices_tcp_bytes", static_cast<double>(run.device_tcp_bytes), "B (kernel tcp_info)");
     rep.figure("device_connections", static_cast<double>(run.device_connections));
     rep.figure("devices_completed", static_cast<double>(run.completed));
+    rep.figure("cpu_manager_s", run.cpu_manager_s, "s");
+    rep.figure("cpu_gateway_s", run.cpu_gateway_s, "s");
+    rep.figure("cpu_device_simulator_s", run.cpu_devices_s, "s");
     if (images > 0) {
         rep.target({"manager->gateway / images", static_cast<double>(run.manager_to_gateway.bytes) / images, "<=", 1.02});
         rep.target({"fan-out (w/o repairs) / images", static_cast<double>(run.fanout.bytes) / images, "<=", 1.1});

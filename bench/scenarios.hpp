@@ -44,7 +44,10 @@ struct FanoutRun {
     std::map<std::string, LinkBytes> per_topic;
     std::uint64_t device_tcp_bytes = 0;  // kernel bytes_received on the simulator's broker connections
     std::uint64_t device_connections = 0;
+    double cpu_manager_s = 0, cpu_gateway_s = 0, cpu_devices_s = 0;  // utime + stime from /proc/PID/stat
 };
+// CPU seconds (user + system) a process used so far; 0 when it is gone.
+double cpu_seconds(int pid);
 FanoutRun run_fleet_fanout(BenchFleet& fleet, const BenchConfig& cfg, int devices, int models,
                            std::uint64_t image_bytes);
 
