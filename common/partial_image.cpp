@@ -133,10 +133,8 @@ Expected<std::unique_ptr<PartialImage>> PartialImage::open(const std::filesystem
     img->fd_ = ::open(data_path.c_str(), flags, 0644);
     if (img->fd_ < 0) return io_error("open", data_path);
     if (::ftruncate(img->fd_, static_cast<off_t>(size)) != 0) return io_error("ftruncate", data_path);
-    if (!resumed) {
-        auto st = img->checkpoint();
-        if (!st) return st.error();
-    }
+    // A new image needs no checkpoint yet: after a power loss a missing bitmap
+    // and an empty one both mean "start over".
     img->start_live();
     return img;
 }
@@ -170,7 +168,8 @@ Status PartialImage::write_chunk(std::uint32_t index, std::string_view payload) 
             std::filesystem::remove(live_path(), ec);
         }
     }
-    if (++since_checkpoint_ >= checkpoint_every || complete()) return checkpoint();
+    // No checkpoint when complete: verify() and finish() (fsync) follow at once.
+    if (++since_checkpoint_ >= checkpoint_every && !complete()) return checkpoint();
     return ok_status();
 }
 

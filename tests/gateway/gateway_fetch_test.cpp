@@ -43,7 +43,7 @@ TEST_F(Fetch, ScheduleIsStoredBeforeFetching) {
 TEST_F(Fetch, FetchRequestsOnlyMissingChunksAfterRestart) {
     send_schedule(make_schedule("c1", clock.now(), {&main_v2}, {"A123-000001"}));
     for (std::uint32_t i = 0; i < 6; ++i) send_chunk(main_v2, i);
-    EXPECT_TRUE(std::filesystem::exists(dir / "cache" / (main_v2.manifest.fw_id + ".img.part.have")));
+    EXPECT_TRUE(std::filesystem::exists(dir / "cache" / (main_v2.manifest.fw_id + ".img.part.live")));
 
     restart();
     transport.clear();
