@@ -135,6 +135,7 @@ Expected<std::unique_ptr<PartialImage>> PartialImage::open(const std::filesystem
     if (::ftruncate(img->fd_, static_cast<off_t>(size)) != 0) return io_error("ftruncate", data_path);
     // A new image needs no checkpoint yet: after a power loss a missing bitmap
     // and an empty one both mean "start over".
+    if (img->received_ == 0) img->in_order_ = std::make_unique<Sha256>();
     img->start_live();
     return img;
 }
@@ -158,6 +159,12 @@ Status PartialImage::write_chunk(std::uint32_t index, std::string_view payload) 
     }
     have_[index] = true;
     ++received_;
+    if (in_order_ && index == in_order_next_) {
+        in_order_->update(payload);
+        if (++in_order_next_ == have_.size()) in_order_digest_ = in_order_->finish();
+    } else {
+        in_order_.reset();  // out of order: verify() re-reads the file
+    }
     if (live_fd_ >= 0) {
         // After the data: a process killed between the two re-fetches this chunk, nothing worse.
         const char one = '1';
@@ -192,7 +199,7 @@ std::vector<ChunkRange> PartialImage::missing(std::uint32_t max_chunks) const {
 }
 
 Status PartialImage::verify(const std::string& expected_hex) const {
-    auto d = sha256_file(path_);
+    auto d = in_order_digest_ ? Expected<Digest>(*in_order_digest_) : sha256_file(path_);
     if (!d) return d.error();
     if (to_hex(*d) != expected_hex)
         return make_error("checksum", "image " + path_.string() + " SHA-256 " + to_hex(*d) + " != expected " + expected_hex);

@@ -18,11 +18,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/error.hpp"
 #include "common/messages.hpp"
+#include "common/sha256.hpp"
 
 namespace fleetcast {
 
@@ -50,7 +52,10 @@ public:
     std::uint32_t chunk_size() const { return chunk_size_; }
     // Missing chunks as ranges, at most max_chunks chunks in total.
     std::vector<ChunkRange> missing(std::uint32_t max_chunks = UINT32_MAX) const;
-    // Checks the whole file's SHA-256 against expected_hex (streamed).
+    // Checks the image's SHA-256 against expected_hex. When every chunk was
+    // written by this object in index order (the fan-out case) the digest was
+    // computed as the chunks were written, over the very bytes given to
+    // pwrite(); otherwise (resumed, repaired out of order) the file is re-read.
     Status verify(const std::string& expected_hex) const;
     // Closes, and removes the bitmap: the data file stays as a finished image.
     Status finish();
@@ -69,6 +74,9 @@ private:
     void load_live();
     void start_live();
     void drop_live();
+    std::unique_ptr<Sha256> in_order_;  // digest of chunks [0, in_order_next_) as written
+    std::uint32_t in_order_next_ = 0;
+    mutable std::optional<Digest> in_order_digest_;
     int live_fd_ = -1;
     std::uint64_t live_offset_ = 0;  // where the bitmap bytes start in the live file
     std::filesystem::path path_;

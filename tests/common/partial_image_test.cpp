@@ -164,3 +164,22 @@ TEST(PartialImage, LiveBitmapOfAnotherBootIsIgnored) {
     ASSERT_TRUE(p);
     EXPECT_EQ((*p)->received(), 10u);
 }
+
+// The in-order digest is over the bytes written, so a wrong chunk still fails
+// verification without re-reading the file.
+TEST(PartialImage, InOrderImageIsVerifiedFromTheBytesWritten) {
+    TempDir dir;
+    auto img = image(4 * 1024 + 3);
+    auto hex = to_hex(sha256(img));
+    {
+        auto p = PartialImage::open(dir.path / "good.img", img.size(), 1024, hex);
+        for (std::uint32_t i = 0; i < 5; ++i) ASSERT_TRUE((*p)->write_chunk(i, chunk_of(img, 1024, i)));
+        EXPECT_TRUE((*p)->verify(hex));
+    }
+    auto p = PartialImage::open(dir.path / "bad.img", img.size(), 1024, hex);
+    for (std::uint32_t i = 0; i < 5; ++i)
+        ASSERT_TRUE((*p)->write_chunk(i, i == 3 ? std::string(1024, 'z') : chunk_of(img, 1024, i)));
+    auto st = (*p)->verify(hex);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, "checksum");
+}
