@@ -64,8 +64,8 @@ Expected<CommandLine> parse_command_line(int argc, char** argv) {
         "initial component=version for a new state dir (repeatable; default main=1.0)")(
         "simulate", po::value(&simulate)->default_value(0), "run N virtual devices in this process")(
         "first-serial", po::value(&first_serial)->default_value(1), "serial number of the first virtual device")(
-        "no-progress-timeout", po::value(&timeout)->default_value("3s"),
-        "re-ask missing chunks after this long without progress")(
+        "no-progress-timeout", po::value(&timeout)->default_value("10s"),
+        "re-ask missing chunks after this long without progress (fanout_done asks at once; this is the safety net: shorter makes a loaded site ask for repairs the fan-out is still delivering)")(
         "log-level", po::value(&log_level)->default_value("info"), "debug, info, warn or error")(
         "trust-key", po::value(&trust_key), "the manager's Ed25519 public key (PEM): only manifests it signed are installed")(
         "fail-first-boot", po::value(&fail_first_boot)->composing(),
