@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
         "image-mib", po::value(&image_mib)->default_value(8), "image size per model (scenarios 1, 5)")(
         "stream-mib", po::value(&stream_mib)->default_value(64), "image size of scenarios 2, 3, 4")(
         "chunk-kib", po::value(&chunk_kib)->default_value(64), "chunk size of every image and raw baseline")(
+        "simulators", po::value(&cfg.simulators)->default_value(4),
+        "device simulator processes for scenario 1 (each one loop thread)")(
         "raw-window", po::value(&cfg.raw_window)->default_value(64), "unacknowledged publishes of the raw baselines")(
         "scale-devices", po::value(&cfg.scale_devices)->default_value(100000), "registered devices (scenario 6)")(
         "log-level", po::value(&cfg.log_level)->default_value("info"), "log level of the programs")(

@@ -66,14 +66,18 @@ void cleanup(const BenchConfig& cfg, const fs::path& dir) {
 }
 
 FanoutRun run_fleet_fanout(BenchFleet& fleet, const BenchConfig& cfg, int devices, int models,
-                           std::uint64_t image_size) {
+                           std::uint64_t image_size, int simulators) {
     FanoutRun run;
     WireCounter wire(fleet.uri(), "bench-wire-counter");
     fleet.start_manager();
     fleet.start_gateway("gw1");
     std::vector<std::string> model_list;
     for (int m = 0; m < models; ++m) model_list.push_back(model_name(m));
-    auto& sim = fleet.start_simulator("gw1", model_list, devices, {"main=1.0"});
+    std::vector<testing::ChildProcess*> sims;
+    simulators = std::max(1, std::min(simulators, devices));
+    for (int s = 0; s < simulators; ++s)
+        sims.push_back(&fleet.start_simulator("gw1", model_list, devices / simulators + (s < devices % simulators ? 1 : 0),
+                                              {"main=1.0"}));
     for (int m = 0; m < models; ++m) {
         auto img = fleet.make_image(model_list[static_cast<std::size_t>(m)], "main", "2.0", image_size);
         auto st = fleet.add_firmware(img, cfg.chunk_size);
@@ -113,10 +117,12 @@ FanoutRun run_fleet_fanout(BenchFleet& fleet, const BenchConfig& cfg, int device
     }
     run.cpu_manager_s = cpu_seconds(fleet.manager().pid());
     run.cpu_gateway_s = cpu_seconds(fleet.gateway("gw1").pid());
-    run.cpu_devices_s = cpu_seconds(sim.pid());
-    auto tcp = tcp_bytes_of(sim.pid(), fleet.port());
-    run.device_tcp_bytes = tcp.bytes_received;
-    run.device_connections = tcp.connections;
+    for (auto* sim : sims) {
+        run.cpu_devices_s += cpu_seconds(sim->pid());
+        auto tcp = tcp_bytes_of(sim->pid(), fleet.port());
+        run.device_tcp_bytes += tcp.bytes_received;
+        run.device_connections += tcp.connections;
+    }
     run.manager_to_gateway = wire.manager_to_gateway();
     run.fanout = wire.fanout();
     run.repairs = wire.repairs();
@@ -134,7 +140,7 @@ ScenarioReport scenario_fanout(const BenchConfig& cfg, std::uint64_t& manager_by
     auto raw = raw_fanout(fleet.uri(), cfg.devices, cfg.models, cfg.image_bytes, cfg.chunk_size, cfg.raw_window,
                           cfg.timeout);
     if (!raw.ok) rep.fail("raw baseline: " + raw.error);
-    auto run = run_fleet_fanout(fleet, cfg, cfg.devices, cfg.models, cfg.image_bytes);
+    auto run = run_fleet_fanout(fleet, cfg, cfg.devices, cfg.models, cfg.image_bytes, cfg.simulators);
     if (!run.ok) rep.fail(run.error);
     auto images = image_bytes(run.images);
     manager_bytes_out = run.manager_to_gateway.bytes;
@@ -142,6 +148,8 @@ ScenarioReport scenario_fanout(const BenchConfig& cfg, std::uint64_t& manager_by
     rep.figure("models", cfg.models);
     rep.figure("image_bytes_per_model", static_cast<double>(cfg.image_bytes), "B");
     rep.figure("chunk_size", cfg.chunk_size, "B");
+    rep.figure("simulator_processes", cfg.simulators);
+    rep.note("state_dir", cfg.state_root.string());
     rep.figure("sum_image_bytes", static_cast<double>(images), "B");
     rep.figure("wall_s", run.seconds_to_last_power_on, "s (campaign create -> last power_on)");
     rep.figure("raw_baseline_s", raw.seconds, "s (raw Paho fan-out, same broker)");
@@ -154,7 +162,7 @@ ScenarioReport scenario_fanout(const BenchConfig& cfg, std::uint64_t& manager_by
     rep.figure("devices_completed", static_cast<double>(run.completed));
     rep.figure("cpu_manager_s", run.cpu_manager_s, "s");
     rep.figure("cpu_gateway_s", run.cpu_gateway_s, "s");
-    rep.figure("cpu_device_simulator_s", run.cpu_devices_s, "s");
+    rep.figure("cpu_device_simulators_s", run.cpu_devices_s, "s");
     if (images > 0) {
         rep.target({"manager->gateway / images", static_cast<double>(run.manager_to_gateway.bytes) / images, "<=", 1.02});
         rep.target({"fan-out (w/o repairs) / images", static_cast<double>(run.fanout.bytes) / images, "<=", 1.1});

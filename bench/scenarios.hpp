@@ -22,6 +22,7 @@ struct BenchConfig {
     std::uint64_t stream_bytes = 64ULL << 20;  // scenarios 2, 3, 4
     std::uint64_t small_bytes = 1ULL << 20;    // scenario 3
     std::uint32_t chunk_size = 64 * 1024;
+    int simulators = 4;   // device simulator processes sharing the fleet (scenario 1)
     int raw_window = 64;  // unacknowledged publishes of the raw baselines (= gateway --fanout-window default)
     int scale_devices = 100000;
     std::string log_level = "info";
@@ -49,7 +50,7 @@ struct FanoutRun {
 // CPU seconds (user + system) a process used so far; 0 when it is gone.
 double cpu_seconds(int pid);
 FanoutRun run_fleet_fanout(BenchFleet& fleet, const BenchConfig& cfg, int devices, int models,
-                           std::uint64_t image_bytes);
+                           std::uint64_t image_bytes, int simulators = 1);
 
 ScenarioReport scenario_fanout(const BenchConfig& cfg, std::uint64_t& manager_bytes_out);
 ScenarioReport scenario_stream(const BenchConfig& cfg);

@@ -98,6 +98,7 @@ void Gateway::handle(const MqttEvent& event) {
 
 void Gateway::tick() {
     auto now = clock_.now();
+    jobs_.flush_progress();
     fetcher_.tick();
     if (dirty_ || now - last_scan_ >= kScanInterval || now < last_scan_) {
         dirty_ = false;

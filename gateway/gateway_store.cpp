@@ -143,6 +143,17 @@ Status GatewayStore::insert_job(const JobRow& j, bool replace) {
 
 Status GatewayStore::save_job(const JobRow& job) { return insert_job(job, true); }
 
+Status GatewayStore::save_jobs(const std::vector<const JobRow*>& jobs) {
+    if (jobs.empty()) return ok_status();
+    return db_->transaction([&]() -> Status {
+        for (const auto* job : jobs) {
+            auto st = insert_job(*job, true);
+            if (!st) return st;
+        }
+        return ok_status();
+    });
+}
+
 Expected<std::vector<JobRow>> GatewayStore::load_jobs() {
     auto s = db_->prepare(
         "SELECT campaign, device, model, fw_ids, necessity, update_at, state, comment, progress, started_at,"

@@ -42,6 +42,8 @@ public:
     Expected<std::vector<Schedule>> load_schedules();
 
     Status save_job(const JobRow& job);
+    // Several rows in one transaction (one commit).
+    Status save_jobs(const std::vector<const JobRow*>& jobs);
     Expected<std::vector<JobRow>> load_jobs();
 
     Status save_device(const DeviceState& device);

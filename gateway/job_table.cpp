@@ -46,6 +46,7 @@ void JobTable::adopt(const std::vector<JobRow>& rows) {
 }
 
 void JobTable::forget_campaign(const std::string& campaign) {
+    std::erase_if(progress_pending_, [&](const JobKey& k) { return k.first == campaign; });
     for (auto it = rows_.lower_bound({campaign, ""}); it != rows_.end() && it->first.first == campaign;)
         it = rows_.erase(it);
 }
@@ -78,11 +79,27 @@ void JobTable::set_progress(JobRow& job, std::uint32_t percent) {
     job.progress = percent;
     // Only whole 10 % steps are stored and reported: progress events are
     // frequent and each SQLite commit is an fsync.
-    if (step) store_and_report(job, before);
+    if (step) progress_pending_.insert({job.campaign, job.device});
+}
+
+void JobTable::flush_progress() {
+    if (progress_pending_.empty()) return;
+    std::vector<const JobRow*> rows;
+    for (const auto& key : progress_pending_)
+        if (auto it = rows_.find(key); it != rows_.end()) rows.push_back(&it->second);
+    progress_pending_.clear();
+    auto st = store_.save_jobs(rows);
+    if (!st) {
+        // Progress is advisory: the device reports it again with its next step.
+        log_error("gateway", "progress_store_failed").kv("gateway", gateway_).kv("jobs", rows.size()).kv("error", st.error().str());
+        return;
+    }
+    for (const auto* job : rows) report(*job);
 }
 
 bool JobTable::store_and_report(JobRow& job, const JobRow& before) {
     auto st = store_.save_job(job);
+    if (st) progress_pending_.erase({job.campaign, job.device});  // this row carries the progress too
     if (!st) {
         log_error("gateway", "job_store_failed")
             .kv("gateway", gateway_)

@@ -3,6 +3,7 @@
 // goes through apply()/set_progress(): the transition table decides, the row
 // is written to SQLite, then the change is reported to the manager.
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,8 +36,13 @@ public:
     // changed). A self-transition is accepted but neither stored nor reported.
     bool apply(JobRow& job, JobEvent event, TimePoint now, const std::string& detail = {},
                const Versions* firmware = nullptr);
-    // Records device progress; stored and reported once per 10 % step.
+    // Records device progress; stored and reported once per 10 % step, in
+    // the next flush_progress().
     void set_progress(JobRow& job, std::uint32_t percent);
+    // Stores every pending progress step in ONE transaction, then reports
+    // them: a fleet's progress events cost one commit per loop turn, not one
+    // each (each commit is an fsync).
+    void flush_progress();
 
 private:
     bool store_and_report(JobRow& job, const JobRow& before);
@@ -45,6 +51,7 @@ private:
     Transport& transport_;
     std::string gateway_;
     std::map<JobKey, JobRow> rows_;
+    std::set<JobKey> progress_pending_;
 };
 
 }  // namespace fleetcast::gateway

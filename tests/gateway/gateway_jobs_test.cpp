@@ -77,6 +77,20 @@ TEST_F(Jobs, ProgressIsReportedOncePerTenPercentStep) {
     EXPECT_EQ(stored(d1).progress, 25u);
 }
 
+// Progress steps of one loop turn are stored together (one commit) and only
+// then reported: nothing is reported that is not stored.
+TEST_F(Jobs, ProgressStepsAreStoredThenReportedAtTheNextTick) {
+    transferring();
+    auto before = job_reports(d1).size();
+    handle_only(topics::dev_event(kGw, d1), encode(ProgressEvent{"c1", "receiving", 30}));
+    EXPECT_EQ(job_reports(d1).size(), before) << "not reported before it is stored";
+    EXPECT_EQ(stored(d1).progress, 0u);
+    gw->tick();
+    ASSERT_EQ(job_reports(d1).size(), before + 1);
+    EXPECT_EQ(job_reports(d1).back().progress, 30u);
+    EXPECT_EQ(stored(d1).progress, 30u);
+}
+
 TEST_F(Jobs, RedeliveredScheduleDoesNotResetJobs) {
     transferring();
     device_event(d1, encode(ProgressEvent{"c1", "receiving", 50}));
