@@ -336,6 +336,29 @@ Expected<std::vector<TargetRecord>> ManagerStore::targets(const std::string& cam
     return collect<TargetRecord>(std::move(stmt), target_row);
 }
 
+Expected<std::vector<TargetRecord>> ManagerStore::targets_page(const std::string& campaign, std::uint64_t offset,
+                                                               std::uint64_t limit) {
+    auto stmt = db_->prepare(std::string("SELECT ") + kTargetCols +
+                             " FROM targets WHERE campaign = ?1 ORDER BY gateway, device LIMIT ?2 OFFSET ?3");
+    if (stmt) stmt->bind(1, sv(campaign)).bind(2, i64(limit)).bind(3, i64(offset));
+    return collect<TargetRecord>(std::move(stmt), target_row);
+}
+
+Expected<std::map<JobState, std::uint64_t>> ManagerStore::target_state_counts(const std::string& campaign) {
+    auto stmt = db_->prepare("SELECT state, COUNT(*) FROM targets WHERE campaign = ?1 GROUP BY state");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, sv(campaign));
+    std::map<JobState, std::uint64_t> out;
+    while (true) {
+        auto r = stmt->step();
+        if (!r) return r.error();
+        if (!*r) break;
+        auto st = job_state_from_string(stmt->text(0));
+        out[st ? *st : JobState::Failed] += static_cast<std::uint64_t>(stmt->int64(1));
+    }
+    return out;
+}
+
 Expected<std::optional<TargetRecord>> ManagerStore::find_target(const std::string& campaign,
                                                                 const std::string& device) {
     auto stmt =

@@ -47,6 +47,10 @@ class ManagerStore {
     Expected<std::vector<CampaignRecord>> campaigns_in_state(std::string_view state);
     Status set_campaign_state(const std::string& id, std::string_view state);
     Expected<std::vector<TargetRecord>> targets(const std::string& campaign);
+    // One page of targets, in the order of targets(); and the count of targets per job state.
+    Expected<std::vector<TargetRecord>> targets_page(const std::string& campaign, std::uint64_t offset,
+                                                     std::uint64_t limit);
+    Expected<std::map<JobState, std::uint64_t>> target_state_counts(const std::string& campaign);
     Expected<std::optional<TargetRecord>> find_target(const std::string& campaign, const std::string& device);
     Status update_target(const TargetRecord& t);
 

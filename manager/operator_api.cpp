@@ -295,9 +295,28 @@ Expected<Json> OperatorApi::results(const cJSON* args) {
     auto c = store_.find_campaign(*id);
     if (!c) return c.error();
     if (!*c) return make_error("not_found", "unknown campaign " + *id);
-    auto targets = store_.targets(*id);
-    if (!targets) return targets.error();
-    return results_json(**c, *targets);
+    // Paged: a campaign of 100,000 targets is ~30 MB of rows, far above the
+    // broker's packet limit; the CLI asks page after page.
+    std::uint64_t offset = 0, limit = kResultsPageMax;
+    if (auto* f = cJSON_GetObjectItemCaseSensitive(args, "offset"); f && !cJSON_IsNull(f)) {
+        auto v = json::get_uint(args, "offset", 1ULL << 40);
+        if (!v) return v.error();
+        offset = *v;
+    }
+    if (auto* f = cJSON_GetObjectItemCaseSensitive(args, "limit"); f && !cJSON_IsNull(f)) {
+        auto v = json::get_uint(args, "limit", kResultsPageMax);
+        if (!v) return v.error();
+        limit = *v;
+    }
+    auto counts = store_.target_state_counts(*id);
+    if (!counts) return counts.error();
+    std::vector<TargetRecord> page;
+    if (limit > 0) {
+        auto rows = store_.targets_page(*id, offset, limit);
+        if (!rows) return rows.error();
+        page = std::move(*rows);
+    }
+    return results_page_json(**c, page, offset, *counts);
 }
 
 }  // namespace fleetcast::manager

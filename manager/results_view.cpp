@@ -15,6 +15,57 @@ std::string_view result_label(JobState s) {
     }
 }
 
+namespace {
+void put_campaign(cJSON* o, const CampaignRecord& c) {
+    json::put(o, "campaign", c.id);
+    json::put(o, "state", c.state);
+    json::put(o, "mode", to_string(c.mode));
+    json::put(o, "created_at", c.created_at);
+    json::put(o, "update_at", c.update_at);
+    json::put(o, "transmit_at", c.transmit_at);
+    json::put(o, "expires_at", c.expires_at);
+}
+
+cJSON* target_row(const TargetRecord& t) {
+    cJSON* row = cJSON_CreateObject();
+    json::put(row, "device", t.device);
+    json::put(row, "gateway", t.gateway);
+    json::put(row, "model", t.model);
+    json::put(row, "fw_ids", t.fw_ids);
+    json::put(row, "old", t.old_versions);
+    json::put(row, "new", t.new_versions);
+    json::put(row, "state", to_string(t.state));
+    json::put(row, "result", result_label(t.state));
+    json::put(row, "progress", static_cast<std::uint64_t>(t.progress));
+    json::put(row, "detail", t.detail);
+    json::put(row, "started_at", t.started_at);
+    json::put(row, "ended_at", t.ended_at);
+    return row;
+}
+}  // namespace
+
+Json results_page_json(const CampaignRecord& c, const std::vector<TargetRecord>& page, std::uint64_t offset,
+                       const std::map<JobState, std::uint64_t>& state_counts) {
+    auto data = Json::object();
+    cJSON* o = data.get();
+    put_campaign(o, c);
+    std::map<std::string_view, std::uint64_t> counts{{kResultCompleted, 0}, {kResultWaiting, 0}, {kResultError, 0}};
+    std::uint64_t total = 0;
+    for (const auto& [state, n] : state_counts) {
+        counts[result_label(state)] += n;
+        total += n;
+    }
+    cJSON* devices = cJSON_AddArrayToObject(o, "devices");
+    for (const auto& t : page) cJSON_AddItemToArray(devices, target_row(t));
+    cJSON* summary = cJSON_AddObjectToObject(o, "summary");
+    for (const auto& [label, n] : counts) json::put(summary, std::string(label).c_str(), n);
+    json::put(summary, "total", total);
+    json::put(o, "pending", counts[kResultWaiting]);
+    json::put(o, "offset", offset);
+    json::put(o, "total", total);
+    return data;
+}
+
 Json results_json(const CampaignRecord& c, const std::vector<TargetRecord>& targets) {
     auto data = Json::object();
     cJSON* o = data.get();

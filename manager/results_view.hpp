@@ -2,6 +2,7 @@
 // The operator's view of a campaign (Fig. 46): one row per target with old and
 // new versions and a result label, plus counts per label.
 #include <string_view>
+#include <map>
 #include <vector>
 
 #include "common/json.hpp"
@@ -15,5 +16,10 @@ inline constexpr std::string_view kResultError = "ERROR";
 
 std::string_view result_label(JobState s);
 Json results_json(const CampaignRecord& campaign, const std::vector<TargetRecord>& targets);
+// One page of a large campaign: `page` rows starting at `offset`; the summary
+// counts every target (by job state).
+inline constexpr std::uint64_t kResultsPageMax = 5000;
+Json results_page_json(const CampaignRecord& campaign, const std::vector<TargetRecord>& page, std::uint64_t offset,
+                       const std::map<JobState, std::uint64_t>& state_counts);
 
 }  // namespace fleetcast::manager

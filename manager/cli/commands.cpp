@@ -369,12 +369,33 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
     if (!client) return 1;
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::milliseconds(static_cast<std::int64_t>(std::max(0.0, wait_s) * 1000));
-    auto data = call(*client, "results", a);
-    while (data && wait_s >= 0 && num(data->get(), "pending") > 0 && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(kPollInterval);
-        data = call(*client, "results", a);
+    if (wait_s >= 0) {
+        // Poll the summary only (no rows) until nothing is pending.
+        auto poll = Json::object();
+        json::put(poll.get(), "campaign", campaign);
+        json::put(poll.get(), "limit", std::uint64_t{0});
+        auto summary = call(*client, "results", poll);
+        while (summary && num(summary->get(), "pending") > 0 && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(kPollInterval);
+            summary = call(*client, "results", poll);
+        }
+        if (!summary) return 1;
     }
+    // Then every page of rows, gathered into one document.
+    auto data = call(*client, "results", a);
     if (!data) return 1;
+    cJSON* all_rows = cJSON_GetObjectItemCaseSensitive(data->get(), "devices");
+    while (all_rows && static_cast<std::uint64_t>(cJSON_GetArraySize(all_rows)) < num(data->get(), "total")) {
+        auto next = Json::object();
+        json::put(next.get(), "campaign", campaign);
+        json::put(next.get(), "offset", static_cast<std::uint64_t>(cJSON_GetArraySize(all_rows)));
+        auto page = call(*client, "results", next);
+        if (!page) return 1;
+        cJSON* rows = cJSON_GetObjectItemCaseSensitive(page->get(), "devices");
+        if (!rows || cJSON_GetArraySize(rows) == 0) break;  // the campaign shrank meanwhile
+        while (cJSON_GetArraySize(rows) > 0) cJSON_AddItemToArray(all_rows, cJSON_DetachItemFromArray(rows, 0));
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(data->get(), "offset");
     if (g.json)
         print_json(*data);
     else

@@ -165,3 +165,34 @@ TEST_F(ManagerTest, CampaignRejectsBadArguments) {
 
 }  // namespace
 }  // namespace fleetcast::manager::testing
+
+namespace fleetcast::manager::testing {
+namespace {
+
+// A large campaign's results come in pages (the broker refuses packets above
+// its limit); the summary always counts every target.
+TEST_F(ManagerTest, ResultsArePagedAndTheSummaryCountsEveryTarget) {
+    add_firmware("A123", "main", "2.0");
+    for (int i = 1; i <= 7; ++i) {
+        char id[32];
+        std::snprintf(id, sizeof id, "A123-%06d", i);
+        device_seen("gw1", id, "A123", {{"main", "1.0"}});
+    }
+    auto c = create_campaign(R"({"all":true,"campaign":"c-paged"})");
+    auto page = request("results", R"({"campaign":"c-paged","offset":5,"limit":3})");
+    ASSERT_TRUE(page.ok) << page.error;
+    EXPECT_EQ(rows(page).size(), 2u);
+    EXPECT_TRUE(rows(page).count("A123-000006"));
+    EXPECT_EQ(*json::get_uint(page.data.get(), "total", 100), 7u);
+    auto summary = json::get_object(page.data.get(), "summary");
+    ASSERT_TRUE(summary);
+    EXPECT_EQ(*json::get_uint(*summary, "WAITING FOR RE-UPDATING", 100), 7u);
+    auto only_summary = request("results", R"({"campaign":"c-paged","limit":0})");
+    ASSERT_TRUE(only_summary.ok);
+    EXPECT_TRUE(rows(only_summary).empty());
+    EXPECT_EQ(*json::get_uint(only_summary.data.get(), "pending", 100), 7u);
+    EXPECT_FALSE(request("results", R"({"campaign":"c-paged","limit":5001})").ok);
+}
+
+}  // namespace
+}  // namespace fleetcast::manager::testing
