@@ -57,8 +57,8 @@ ScenarioReport scenario_scale(const BenchConfig& cfg) {
         auto t1 = Clock::now();
         auto r = fleet.cli({"--timeout", "120s", "results", *campaign}, std::chrono::seconds(180));
         results_s = std::chrono::duration<double>(Clock::now() - t1).count();
-        for (std::size_t pos = r.output.find("UPDATING WAITING"); pos != std::string::npos;
-             pos = r.output.find("UPDATING WAITING", pos + 1))
+        for (std::size_t pos = r.output.find("WAITING FOR RE-UPDATING ("); pos != std::string::npos;
+             pos = r.output.find("WAITING FOR RE-UPDATING (", pos + 1))
             ++rows;
         if (r.exit_code != 0 && r.exit_code != 1) rep.fail("results: " + r.output.substr(0, 500));
     }
