@@ -24,6 +24,7 @@ void put_campaign(cJSON* o, const CampaignRecord& c) {
     json::put(o, "update_at", c.update_at);
     json::put(o, "transmit_at", c.transmit_at);
     json::put(o, "expires_at", c.expires_at);
+    json::put(o, "expected_end", c.expected_end);
 }
 
 cJSON* target_row(const TargetRecord& t) {
@@ -67,42 +68,9 @@ Json results_page_json(const CampaignRecord& c, const std::vector<TargetRecord>&
 }
 
 Json results_json(const CampaignRecord& c, const std::vector<TargetRecord>& targets) {
-    auto data = Json::object();
-    cJSON* o = data.get();
-    json::put(o, "campaign", c.id);
-    json::put(o, "state", c.state);
-    json::put(o, "mode", to_string(c.mode));
-    json::put(o, "created_at", c.created_at);
-    json::put(o, "update_at", c.update_at);
-    json::put(o, "transmit_at", c.transmit_at);
-    json::put(o, "expires_at", c.expires_at);
-    json::put(o, "expected_end", c.expected_end);
-
-    std::map<std::string_view, std::uint64_t> counts{{kResultCompleted, 0}, {kResultWaiting, 0}, {kResultError, 0}};
-    cJSON* devices = cJSON_AddArrayToObject(o, "devices");
-    for (const auto& t : targets) {
-        auto label = result_label(t.state);
-        ++counts[label];
-        cJSON* row = cJSON_CreateObject();
-        json::put(row, "device", t.device);
-        json::put(row, "gateway", t.gateway);
-        json::put(row, "model", t.model);
-        json::put(row, "fw_ids", t.fw_ids);
-        json::put(row, "old", t.old_versions);
-        json::put(row, "new", t.new_versions);
-        json::put(row, "state", to_string(t.state));
-        json::put(row, "result", label);
-        json::put(row, "progress", static_cast<std::uint64_t>(t.progress));
-        json::put(row, "detail", t.detail);
-        json::put(row, "started_at", t.started_at);
-        json::put(row, "ended_at", t.ended_at);
-        cJSON_AddItemToArray(devices, row);
-    }
-    cJSON* summary = cJSON_AddObjectToObject(o, "summary");
-    for (const auto& [label, n] : counts) json::put(summary, std::string(label).c_str(), n);
-    json::put(summary, "total", static_cast<std::uint64_t>(targets.size()));
-    json::put(o, "pending", counts[kResultWaiting]);
-    return data;
+    std::map<JobState, std::uint64_t> counts;
+    for (const auto& t : targets) ++counts[t.state];
+    return results_page_json(c, targets, 0, counts);
 }
 
 }  // namespace fleetcast::manager
