@@ -1,6 +1,7 @@
 #include "bench/bench_fleet.hpp"
 
 #include <sys/resource.h>
+#include <sys/wait.h>
 
 #include <cstring>
 #include <fstream>
@@ -123,7 +124,20 @@ Status BenchFleet::add_firmware(ImageFile& image, std::uint32_t chunk_size) {
 testing::CommandResult BenchFleet::cli(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
     std::vector<std::string> argv{FLEETCAST_CLI_BIN, "--broker", uri()};
     argv.insert(argv.end(), args.begin(), args.end());
-    return testing::run_command(argv, timeout);
+    // The whole output (run_command keeps only the last MiB; 100,000-row answers are larger).
+    auto out_path = dir() / ("cli-" + std::to_string(++cli_runs_) + ".out");
+    testing::CommandResult r;
+    {
+        testing::ChildProcess p(argv, out_path);
+        int st = p.wait_exit(timeout);
+        if (st == -1) p.stop(std::chrono::milliseconds(100));
+        r.exit_code = st == -1 ? -1 : (WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    }
+    auto text = read_file(out_path, 1ULL << 32);
+    r.output = text ? *text : std::string();
+    std::error_code ec;
+    fs::remove(out_path, ec);
+    return r;
 }
 
 Expected<Json> BenchFleet::cli_json(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
@@ -151,12 +165,17 @@ bool BenchFleet::wait_registered(std::size_t n, std::chrono::milliseconds timeou
 }
 
 Expected<std::string> BenchFleet::create_campaign(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{"campaign", "create"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = cli(argv, std::chrono::seconds(120));
-    auto id = r.output.substr(0, r.output.find('\n'));
-    if (r.exit_code != 0 || !validate_id(id, "campaign")) return make_error("cli", "campaign create: " + r.output);
-    return id;
+    // Global options (--timeout) go before the command, the rest after it.
+    std::vector<std::string> argv;
+    std::size_t i = 0;
+    for (; i + 1 < args.size() && args[i] == "--timeout"; i += 2) argv.insert(argv.end(), {args[i], args[i + 1]});
+    argv.insert(argv.end(), {"campaign", "create"});
+    argv.insert(argv.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+    auto data = cli_json(argv, std::chrono::seconds(180));
+    if (!data) return data.error();
+    auto id = json::get_id(data->get(), "campaign", "campaign");
+    if (!id) return id.error();
+    return *id;
 }
 
 }  // namespace fleetcast::bench

@@ -86,6 +86,7 @@ private:
     std::map<std::string, testing::ChildProcess> gateways_;
     std::map<std::string, testing::ChildProcess> others_;
     int simulators_ = 0;
+    int cli_runs_ = 0;
     int image_seed_ = 1;
 };
 

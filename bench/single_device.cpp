@@ -60,7 +60,7 @@ SingleRun run_single_device(BenchFleet& fleet, const BenchConfig& cfg, std::uint
         run.error = st.error().str();
         return run;
     }
-    if (!fleet.wait_registered(1, std::chrono::seconds(60))) {
+    if (!fleet.wait_registered(1, std::chrono::seconds(180))) {
         run.error = "device did not register";
         return run;
     }
