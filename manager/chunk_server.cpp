@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "common/chunk_codec.hpp"
@@ -67,6 +68,23 @@ Status ChunkServer::on_fetch(const std::string& gateway, std::string_view payloa
             .kv("chunks", total)
             .kv("queued", queued_for(gateway));
         return ok_status();
+    }
+    // A gateway re-asks what did not arrive in time; what is still queued here
+    // (this loop was busy) is sent once, not twice.
+    std::set<std::uint32_t> queued;
+    for (const auto& j : jobs_)
+        if (j.gateway == gateway && j.manifest.fw_id == manifest.fw_id)
+            for (std::uint32_t i = j.next; i <= j.last; ++i) queued.insert(i);
+    if (!queued.empty()) {
+        std::vector<std::uint32_t> fresh;
+        for (const auto& r : req->ranges)
+            for (std::uint32_t i = r.first; i <= r.last; ++i)
+                if (!queued.count(i)) fresh.push_back(i);
+        std::sort(fresh.begin(), fresh.end());
+        fresh.erase(std::unique(fresh.begin(), fresh.end()), fresh.end());
+        if (fresh.size() < total) counters_.add("fetch_already_queued", total - fresh.size());
+        req->ranges = to_ranges(fresh);
+        total = fresh.size();
     }
     auto image = repo_.image_path(manifest);
     for (const auto& r : req->ranges) jobs_.push_back(Job{gateway, manifest, image, r.first, r.last});

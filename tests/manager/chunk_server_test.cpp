@@ -76,6 +76,18 @@ TEST_F(ChunkServerTest, FetchIsPacedByTheTransportWindow) {
     EXPECT_EQ(mgr->chunk_server().queued_chunks(), 0u);
 }
 
+// A re-asked range that is still queued (the manager was busy) is sent once.
+TEST_F(ChunkServerTest, ReaskedChunksStillQueuedAreSentOnce) {
+    mgr->chunk_server().window = 0;
+    fetch("gw1", fw.fw_id, {{0, 2}});
+    fetch("gw1", fw.fw_id, {{1, 4}});  // the gateway's retry: 1 and 2 are still queued
+    EXPECT_EQ(mgr->chunk_server().queued_chunks(), 5u);
+    mgr->chunk_server().window = 128;
+    mgr->tick();
+    EXPECT_EQ(transport.on_topic(topics::gw_chunk("gw1", fw.fw_id)).size(), 5u);
+    EXPECT_EQ(counter("fetch_already_queued"), 2u);
+}
+
 }  // namespace
 }  // namespace fleetcast::manager::testing
 
