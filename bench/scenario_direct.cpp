@@ -28,6 +28,8 @@ ScenarioReport scenario_direct(const BenchConfig& cfg, std::uint64_t fanout_mana
     rep.figure("sum_image_bytes", static_cast<double>(image_bytes(images)), "B");
     rep.figure("devices_complete", static_cast<double>(r.devices_complete));
     rep.figure("manager_bytes_direct", static_cast<double>(sent.bytes), "B (observed)");
+    rep.figure("chunks_received_by_direct_devices", static_cast<double>(r.chunks_received),
+               "chunks (the bench's own clients; the counting subscriber may lose some to the broker's queue limit)");
     rep.figure("direct_s", r.seconds, "s");
     rep.figure("manager_bytes_with_gateway", static_cast<double>(fanout_manager_bytes), "B (scenario 1)");
     if (fanout_manager_bytes > 0)
