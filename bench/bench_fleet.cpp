@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <stdexcept>
 
 #include "common/atomic_file.hpp"
 #include "common/ids.hpp"
@@ -31,6 +32,10 @@ BenchFleet::BenchFleet(FleetOptions options) : options_(std::move(options)) {
     fs::create_directories(options_.dir);
     raise_open_files_limit();
     broker_ = std::make_unique<testing::Broker>(options_.dir / "broker", options_.broker_config);
+    // Manifests are always signed: the manager signs, gateways and devices trust its public key.
+    auto r = testing::run_command({FLEETCAST_CLI_BIN, "keygen", "--out", (dir() / "keys").string(), "--name", "manager"},
+                                  std::chrono::seconds(30));
+    if (r.exit_code != 0) throw std::runtime_error("fleetcast keygen failed: " + r.output);
 }
 
 BenchFleet::~BenchFleet() { stop_all(); }
@@ -43,14 +48,15 @@ void BenchFleet::stop_all() {
 
 ChildProcess& BenchFleet::start_manager() {
     manager_ = ChildProcess({FLEETCAST_MANAGER_BIN, "--broker", uri(), "--state-dir", (dir() / "manager").string(),
-                             "--log-level", options_.log_level},
+                             "--log-level", options_.log_level, "--signing-key", (dir() / "keys" / "manager.key").string()},
                             dir() / "manager.log");
     return manager_;
 }
 
 ChildProcess& BenchFleet::start_gateway(const std::string& id, const std::vector<std::string>& extra) {
     std::vector<std::string> argv{FLEETCAST_GATEWAY_BIN, "--id",        id, "--broker", uri(), "--state-dir",
-                                  (dir() / ("gateway-" + id)).string(), "--log-level", options_.log_level};
+                                  (dir() / ("gateway-" + id)).string(), "--log-level", options_.log_level,
+                                  "--trust-key", (dir() / "keys" / "manager.pub").string()};
     argv.insert(argv.end(), options_.gateway_args.begin(), options_.gateway_args.end());
     argv.insert(argv.end(), extra.begin(), extra.end());
     gateways_.erase(id);
@@ -64,7 +70,7 @@ ChildProcess& BenchFleet::start_simulator(const std::string& gateway, const std:
                                   "--first-serial",     std::to_string(first), "--gateway",
                                   gateway,              "--broker",     uri(),
                                   "--state-dir",        simulator_dir().string(), "--log-level",
-                                  options_.log_level};
+                                  options_.log_level,   "--trust-key",  (dir() / "keys" / "manager.pub").string()};
     for (const auto& m : models) argv.insert(argv.end(), {"--model", m});
     for (const auto& f : firmware) argv.insert(argv.end(), {"--firmware", f});
     argv.insert(argv.end(), options_.device_args.begin(), options_.device_args.end());
@@ -77,7 +83,8 @@ ChildProcess& BenchFleet::start_device(const std::string& gateway, const std::st
                                        const std::vector<std::string>& firmware) {
     std::vector<std::string> argv{FLEETCAST_DEVICE_BIN, "--id",        id,    "--model", model, "--gateway", gateway,
                                   "--broker",           uri(),        "--state-dir", device_dir(id).string(),
-                                  "--log-level",        options_.log_level};
+                                  "--log-level",        options_.log_level, "--trust-key",
+                                  (dir() / "keys" / "manager.pub").string()};
     for (const auto& f : firmware) argv.insert(argv.end(), {"--firmware", f});
     argv.insert(argv.end(), options_.device_args.begin(), options_.device_args.end());
     auto name = "device-" + id;
