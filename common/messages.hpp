@@ -72,6 +72,17 @@ struct ScheduleTarget {
     std::vector<std::string> fw_ids;  // images this device needs, one per component
 };
 
+// R17: how often and how soon a device's update is tried again before it ends
+// ERROR, and how long the gateway waits for the power-on report (R16) after the
+// device said it restarts. Carried in the schedule as "retry" (optional).
+struct RetryPolicy {
+    std::uint32_t max_retries = 3;        // re-tries after the first attempt
+    Millis backoff{5000};                 // before retry n: backoff * 2^(n-1)
+    Millis power_on_timeout{60000};       // restarting/installing without power_on -> attempt failed
+    bool operator==(const RetryPolicy&) const = default;
+};
+inline constexpr std::uint32_t kMaxRetries = 20;
+
 struct Schedule {
     std::string campaign;
     TransferMode mode = TransferMode::Pull;
@@ -80,8 +91,10 @@ struct Schedule {
     std::optional<TimePoint> expires_at;
     std::vector<FirmwareManifest> firmware;
     std::vector<ScheduleTarget> devices;
+    RetryPolicy retry;
 };
 std::string encode(const Schedule& s);  // {"type":"schedule",...}
+Expected<RetryPolicy> retry_policy_from_json(const cJSON* obj);  // {"max","backoff_ms","power_on_timeout_ms"}
 Expected<Schedule> decode_schedule(std::string_view text);
 
 // ---- gateway -> manager chunk request ---------------------------------------
@@ -132,9 +145,15 @@ struct FanoutDoneCmd {
     std::string fw_id;
     std::uint32_t chunk_count = 0;
 };
-using DeviceCommand = std::variant<OfferCmd, FanoutDoneCmd>;
+// R18: the campaign expired; the device drops its update of `campaign` (the
+// partial image is discarded) unless its boot pointer already flipped.
+struct ExpireCmd {
+    std::string campaign;
+};
+using DeviceCommand = std::variant<OfferCmd, FanoutDoneCmd, ExpireCmd>;
 std::string encode(const OfferCmd& c);       // {"type":"offer",...}
 std::string encode(const FanoutDoneCmd& c);  // {"type":"fanout_done",...}
+std::string encode(const ExpireCmd& c);      // {"type":"expire",...}
 Expected<DeviceCommand> decode_device_command(std::string_view text);
 
 // ---- device -> gateway events ------------------------------------------------
@@ -175,7 +194,9 @@ Expected<DeviceEvent> decode_device_event(std::string_view text);
 struct DeviceSeenReport {  // the gateway forwards each device state it sees
     DeviceState state;
 };
-enum class JobState { Waiting, Fetching, Transferring, Installing, Restarting, Completed, Failed };
+// Expired (R18): the campaign's expiration time passed (or the measured rate
+// showed the transfer could not finish by then); the device keeps its firmware.
+enum class JobState { Waiting, Fetching, Transferring, Installing, Restarting, Completed, Failed, Expired };
 std::string_view to_string(JobState s);
 Expected<JobState> job_state_from_string(std::string_view s);
 struct JobReport {

@@ -105,6 +105,13 @@ std::string encode(const OfferCmd& c) {
     return j.dump();
 }
 
+std::string encode(const ExpireCmd& c) {
+    auto j = Json::object();
+    json::put(j.get(), "type", "expire");
+    json::put(j.get(), "campaign", c.campaign);
+    return j.dump();
+}
+
 std::string encode(const FanoutDoneCmd& c) {
     auto j = Json::object();
     json::put(j.get(), "type", "fanout_done");
@@ -142,6 +149,7 @@ Expected<DeviceCommand> decode_device_command(std::string_view text) {
         c.chunk_count = static_cast<std::uint32_t>(*cc);
         return DeviceCommand{c};
     }
+    if (*type == "expire") return DeviceCommand{ExpireCmd{*campaign}};
     return make_error("unknown_type", "unknown device command type '" + *type + "'");
 }
 

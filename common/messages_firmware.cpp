@@ -173,6 +173,20 @@ void put_ranges(cJSON* obj, const char* key, const std::vector<ChunkRange>& rang
     }
 }
 
+Expected<RetryPolicy> retry_policy_from_json(const cJSON* obj) {
+    if (!cJSON_IsObject(obj)) return make_error("wrong_type", "retry must be an object");
+    RetryPolicy r;
+    constexpr std::uint64_t kDay = 24ULL * 3600 * 1000;
+    FC_TRY(max, json::get_uint(obj, "max", kMaxRetries));
+    r.max_retries = static_cast<std::uint32_t>(*max);
+    FC_TRY(backoff, json::get_uint(obj, "backoff_ms", kDay));
+    r.backoff = Millis(static_cast<std::int64_t>(*backoff));
+    FC_TRY(pot, json::get_uint(obj, "power_on_timeout_ms", kDay));
+    if (*pot == 0) return make_error("bad_value", "power_on_timeout_ms must be positive");
+    r.power_on_timeout = Millis(static_cast<std::int64_t>(*pot));
+    return r;
+}
+
 std::string_view to_string(TransferMode m) { return m == TransferMode::Pull ? "pull" : "push"; }
 
 std::string encode(const Schedule& s) {
@@ -184,6 +198,10 @@ std::string encode(const Schedule& s) {
     json::put(o, "update_at", s.update_at);
     json::put(o, "transmit_at", s.transmit_at);
     json::put(o, "expires_at", s.expires_at);
+    cJSON* retry = cJSON_AddObjectToObject(o, "retry");
+    json::put(retry, "max", std::uint64_t{s.retry.max_retries});
+    json::put(retry, "backoff_ms", static_cast<std::uint64_t>(s.retry.backoff.count()));
+    json::put(retry, "power_on_timeout_ms", static_cast<std::uint64_t>(s.retry.power_on_timeout.count()));
     cJSON* fw = cJSON_AddArrayToObject(o, "firmware");
     for (const auto& m : s.firmware) {
         cJSON* item = cJSON_CreateObject();
@@ -219,6 +237,11 @@ Expected<Schedule> decode_schedule(std::string_view text) {
     s.transmit_at = *ta;
     FC_TRY(ea, json::get_optional_time(o, "expires_at"));
     s.expires_at = *ea;
+    if (const cJSON* retry = cJSON_GetObjectItemCaseSensitive(o, "retry"); retry && !cJSON_IsNull(retry)) {
+        auto r = retry_policy_from_json(retry);
+        if (!r) return r.error().with_context("retry");
+        s.retry = *r;
+    }
     FC_TRY(fw, json::get_array(o, "firmware", 1024));
     const cJSON* item = nullptr;
     cJSON_ArrayForEach(item, *fw) {

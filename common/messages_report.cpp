@@ -56,13 +56,14 @@ std::string_view to_string(JobState s) {
         case JobState::Restarting: return "restarting";
         case JobState::Completed: return "completed";
         case JobState::Failed: return "failed";
+        case JobState::Expired: return "expired";
     }
     return "unknown";
 }
 
 Expected<JobState> job_state_from_string(std::string_view s) {
     for (auto st : {JobState::Waiting, JobState::Fetching, JobState::Transferring, JobState::Installing,
-                    JobState::Restarting, JobState::Completed, JobState::Failed})
+                    JobState::Restarting, JobState::Completed, JobState::Failed, JobState::Expired})
         if (to_string(st) == s) return st;
     return make_error("bad_value", "unknown job state '" + std::string(s.substr(0, 32)) + "'");
 }

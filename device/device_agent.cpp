@@ -116,8 +116,11 @@ void DeviceAgent::on_message(const MqttEvent& event) {
 void DeviceAgent::on_command(const DeviceCommand& cmd) {
     std::visit(
         [&](const auto& c) {
-            if constexpr (std::is_same_v<std::decay_t<decltype(c)>, OfferCmd>)
+            using T = std::decay_t<decltype(c)>;
+            if constexpr (std::is_same_v<T, OfferCmd>)
                 on_offer(c);
+            else if constexpr (std::is_same_v<T, ExpireCmd>)
+                on_expire(c);
             else
                 on_fanout_done(c);
         },

@@ -22,6 +22,13 @@
 
 namespace fleetcast::device {
 
+// Simulator fault injection (R16-R18 tests and demo); all off for a real agent.
+struct DeviceFaults {
+    bool fail_first_write = false;  // the first chunk write past half of an image fails (once per state dir)
+    bool no_power_on = false;       // the restart after an install never comes back: no power-on report
+    bool boot_fails = false;        // the new image fails its first boot: the old one runs and is reported
+};
+
 struct DeviceConfig {
     std::string id;
     std::string model;
@@ -34,6 +41,7 @@ struct DeviceConfig {
     std::shared_ptr<const TrustKey> trust_key;
     BootHealthConfig boot_health;  // simulated first-boot health check (R22)
     Millis flash_write_delay{0};   // simulated slow flash, after each chunk write
+    DeviceFaults faults;
 };
 
 class DeviceAgent {
@@ -77,6 +85,10 @@ class DeviceAgent {
     void abandon_update(const std::string& why);
     void on_chunk(const std::string& topic, const std::string& fw_id, const std::string& payload);
     void on_fanout_done(const FanoutDoneCmd& cmd);
+    // device_faults.cpp: R18 expiry and the simulator's injected faults
+    void on_expire(const ExpireCmd& cmd);
+    bool inject_write_failure(ImageDownload& d, const std::string& fw_id);
+    bool inject_install_fault(const std::string& campaign);
     void ask_missing(ImageDownload& d);
     void report_progress();
     bool all_complete() const;

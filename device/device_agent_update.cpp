@@ -163,6 +163,7 @@ void DeviceAgent::on_chunk(const std::string& topic, const std::string& fw_id, c
     if (it == downloads_.end())
         return bad_input("stale_chunk", topic, "chunk for an image this device is not receiving");
     auto& d = *it->second;
+    if (inject_write_failure(d, fw_id)) return;
     auto written = d.accept(payload);
     if (!written) {
         const auto& e = written.error();
@@ -277,6 +278,7 @@ void DeviceAgent::install() {
         return;
     }
     emit(ProgressEvent{campaign, "installing", 100});
+    if (inject_install_fault(campaign)) return;
     for (auto& [id, d] : downloads_) {
         auto st = d->finish();
         if (!st) {

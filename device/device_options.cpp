@@ -45,12 +45,21 @@ std::string serial_id(const std::string& model, unsigned serial) {
     return model + "-" + buf;
 }
 
+// Device i of a simulated fleet has a fault given to `share` of the devices
+// when its index crosses the next multiple of 1/share: spread evenly, the
+// last device first (floor((i+1)*share) > floor(i*share)).
+bool has_fault(double share, unsigned i) {
+    if (share <= 0) return false;
+    return static_cast<unsigned long long>((i + 1) * share) > static_cast<unsigned long long>(i * share);
+}
+
 }  // namespace
 
 Expected<CommandLine> parse_command_line(int argc, char** argv) {
     std::string id, gateway, broker, state_dir, log_level, timeout, trust_key, flash_delay;
     std::vector<std::string> models, firmware, fail_first_boot;
     unsigned simulate = 0, first_serial = 1;
+    double fault_write = 0, fault_power_on = 0, fault_boot = 0;
     CommandLine cl;
     po::options_description desc("fleetcast-device options");
     desc.add_options()("help,h", "show this help")("id", po::value(&id), "device id (real agent)")(
@@ -71,7 +80,13 @@ Expected<CommandLine> parse_command_line(int argc, char** argv) {
         "fail-first-boot", po::value(&fail_first_boot)->composing(),
         "simulated health check: the first boot of component=version fails and is rolled back (repeatable)")(
         "flash-write-delay", po::value(&flash_delay)->default_value("0ms"),
-        "simulated slow flash: pause this long after writing each chunk");
+        "simulated slow flash: pause this long after writing each chunk")(
+        "fault-first-write-fails", po::value(&fault_write)->default_value(0),
+        "share of devices (0-1) whose first chunk write past half an image fails once")(
+        "fault-no-power-on", po::value(&fault_power_on)->default_value(0),
+        "share of devices (0-1) that never send the power-on report after an install")(
+        "fault-boot-fails", po::value(&fault_boot)->default_value(0),
+        "share of devices (0-1) whose new image always fails to boot (the old version is reported)");
     add_connection_options(desc, cl.host.mqtt);
     std::ostringstream usage;
     usage << desc;
@@ -111,6 +126,9 @@ Expected<CommandLine> parse_command_line(int argc, char** argv) {
     if (!no_progress || no_progress->count() <= 0)
         return make_error("bad_option", "--no-progress-timeout must be a positive duration like 3s");
 
+    for (double share : {fault_write, fault_power_on, fault_boot})
+        if (!(share >= 0.0 && share <= 1.0)) return make_error("bad_option", "a --fault-* share must be between 0 and 1");
+
     DeviceConfig base;
     base.gateway = gateway;
     base.initial_firmware = *versions;
@@ -125,6 +143,9 @@ Expected<CommandLine> parse_command_line(int argc, char** argv) {
         base.id = id;
         base.model = models.front();
         base.state_dir = state_dir;
+        base.faults.fail_first_write = has_fault(fault_write, 0);
+        base.faults.no_power_on = has_fault(fault_power_on, 0);
+        base.faults.boot_fails = has_fault(fault_boot, 0);
         cl.host.devices.push_back(base);
         cl.host.reexec_on_restart = true;
     } else {
@@ -138,6 +159,9 @@ Expected<CommandLine> parse_command_line(int argc, char** argv) {
             st = validate_id(d.id, "device");
             if (!st) return st.error().with_context("--model");
             d.state_dir = std::filesystem::path(state_dir) / d.id;
+            d.faults.fail_first_write = has_fault(fault_write, i);
+            d.faults.no_power_on = has_fault(fault_power_on, i);
+            d.faults.boot_fails = has_fault(fault_boot, i);
             cl.host.devices.push_back(std::move(d));
         }
     }

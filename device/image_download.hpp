@@ -38,6 +38,8 @@ class ImageDownload {
     Status finish();
     // Throws the slot file away and starts the image over.
     Status restart();
+    // Removes the partial image (data and bitmap): an expired update (R18).
+    Status discard() { return image_->discard(); }
 
     const FirmwareManifest& manifest() const { return manifest_; }
     bool complete() const { return image_->complete(); }

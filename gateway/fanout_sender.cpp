@@ -107,4 +107,12 @@ std::vector<FanoutKey> FanoutSender::pump() {
     return finished;
 }
 
+void FanoutSender::stop_fanout(const FanoutKey& key) {
+    streams_.remove_if([&](const Stream& s) { return s.fanout && s.key == key; });
+}
+
+void FanoutSender::drop_repairs(const std::string& device) {
+    streams_.remove_if([&](const Stream& s) { return !s.fanout && s.device == device; });
+}
+
 }  // namespace fleetcast::gateway

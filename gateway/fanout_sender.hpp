@@ -30,6 +30,9 @@ public:
     // Returns the number of chunks newly queued.
     std::size_t queue_repair(const std::string& device, const FirmwareManifest& m, const std::filesystem::path& file,
                              const std::vector<ChunkRange>& ranges, std::size_t max_chunks);
+    // Stops sending (R18): a fan-out nobody needs any more, a device's repairs.
+    void stop_fanout(const FanoutKey& key);
+    void drop_repairs(const std::string& device);
     // Publishes as much as the window allows; returns the fan-outs that ended.
     std::vector<FanoutKey> pump();
     bool idle() const { return streams_.empty(); }

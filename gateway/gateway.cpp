@@ -104,6 +104,7 @@ void Gateway::tick() {
         dirty_ = false;
         last_scan_ = now;
         run_schedules(now);
+        check_power_on(now);
         rates_.tick(manager_online_, devices_);
     }
     run_fanouts(now);

@@ -86,6 +86,12 @@ private:
     void on_progress(JobRow& job, const ProgressEvent& e);
     void on_power_on(JobRow& job, const PowerOnEvent& e);
     void on_error(JobRow& job, const ErrorEvent& e);
+    // gateway_retries.cpp: retries, power-on timeout, expiry (R16-R18)
+    RetryPolicy retry_policy(const std::string& campaign) const;
+    void attempt_failed(JobRow& job, JobEvent final_event, const std::string& detail, TimePoint now);
+    void check_power_on(TimePoint now);
+    bool check_expiry(const Schedule& schedule, TimePoint now);  // true once expires_at passed
+    void expire(JobRow& job, const std::string& detail, TimePoint now);
 
     GatewayConfig config_;
     Transport& transport_;
@@ -102,6 +108,7 @@ private:
     std::map<std::string, FirmwareManifest> manifests_;    // by fw_id, from the schedules
     std::map<std::string, DeviceState> devices_;           // by device id
     std::set<JobKey> offer_pending_;                       // re-offer after a reconnect or restart
+    std::map<JobKey, TimePoint> restart_since_;            // installing/restarting since (power-on timeout)
     bool dirty_ = true;
     TimePoint last_scan_{};
     TimePoint last_state_at_{};

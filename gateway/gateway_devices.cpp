@@ -135,16 +135,30 @@ void Gateway::on_power_on(JobRow& job, const PowerOnEvent& e) {
         auto it = e.firmware.find(m->component);
         std::string booted = it == e.firmware.end() ? "none" : it->second;
         if (booted != m->version && mismatch.empty())
-            mismatch = "booted version " + booted + ", expected " + m->version + " (" + m->component + ")";
+            mismatch = "boot_failed: booted version " + booted + ", expected " + m->version + " (" + m->component + ")";
     }
-    auto event = mismatch.empty() ? JobEvent::BootedExpected : JobEvent::BootedOther;
-    if (jobs_.apply(job, event, clock_.now(), mismatch, &e.firmware)) plans_.withdraw(job.campaign, job.device);
+    restart_since_.erase({job.campaign, job.device});
+    if (mismatch.empty()) {
+        if (jobs_.apply(job, JobEvent::BootedExpected, clock_.now(), "", &e.firmware)) plans_.withdraw(job.campaign, job.device);
+        return;
+    }
+    // R16: the old version came back (the new image did not boot): a failed attempt.
+    if (!next_state(job.state, JobEvent::BootedOther)) return;
+    job.firmware = e.firmware;
+    attempt_failed(job, JobEvent::BootedOther, mismatch, clock_.now());
 }
 
 void Gateway::on_error(JobRow& job, const ErrorEvent& e) {
     std::string detail = e.code + ": " + e.detail;
     if (!e.fw_id.empty()) detail += " (fw " + e.fw_id + ")";
-    if (jobs_.apply(job, JobEvent::DeviceError, clock_.now(), detail)) plans_.withdraw(job.campaign, job.device);
+    if (!next_state(job.state, JobEvent::DeviceError)) return;
+    // A wrong model, a refused downgrade or a bad manifest fails the same way
+    // every time: no retry for those (R17).
+    if (e.code == "rejected" || e.code == "bad_manifest") {
+        if (jobs_.apply(job, JobEvent::DeviceError, clock_.now(), detail)) plans_.withdraw(job.campaign, job.device);
+        return;
+    }
+    attempt_failed(job, JobEvent::DeviceError, detail, clock_.now());
 }
 
 }  // namespace fleetcast::gateway

@@ -123,19 +123,13 @@ void Gateway::run_schedule(const Schedule& schedule, TimePoint now) {
     auto first = rows.lower_bound({schedule.campaign, ""});
     auto in_campaign = [&](auto it) { return it != rows.end() && it->first.first == schedule.campaign; };
 
-    if (schedule.expires_at && now >= *schedule.expires_at) {
-        for (auto it = first; in_campaign(it); ++it) {
-            JobRow& job = it->second;
-            if (job.necessary && !is_terminal(job.state) && jobs_.apply(job, JobEvent::Expired, now, "EXPIRED: not completed by " + format_time(*schedule.expires_at)))
-                plans_.withdraw(job.campaign, job.device);
-        }
-        return;
-    }
+    if (check_expiry(schedule, now)) return;
     if (schedule.update_at > now) return;
 
     for (auto it = first; in_campaign(it); ++it) {
         JobRow& job = it->second;
-        if (!job.necessary || is_terminal(job.state)) continue;
+        if (!job.necessary || is_terminal(job.state) || job.suspended) continue;
+        if (job.update_at > now) continue;  // a retry's backoff (R17)
         bool waiting = job.state == JobState::Waiting || job.state == JobState::Fetching;
         bool reoffer = job.state == JobState::Transferring && offer_pending_.count(it->first);
         if (!waiting && !reoffer) continue;

@@ -62,6 +62,8 @@ Expected<std::unique_ptr<GatewayStore>> GatewayStore::open(const std::filesystem
 }
 
 Status GatewayStore::migrate() {
+    auto st = migrate_attempts();
+    if (!st) return st;
     return db_->exec(
         "CREATE TABLE IF NOT EXISTS schedules ("
         " campaign TEXT PRIMARY KEY, update_at TEXT NOT NULL, body TEXT NOT NULL);"
@@ -92,7 +94,8 @@ Status GatewayStore::add_schedule(const Schedule& schedule, const std::vector<Jo
 
 Status GatewayStore::remove_schedule(const std::string& campaign) {
     return db_->transaction([&]() -> Status {
-        for (auto sql : {"DELETE FROM jobs WHERE campaign = ?1", "DELETE FROM schedules WHERE campaign = ?1"}) {
+        for (auto sql : {"DELETE FROM jobs WHERE campaign = ?1", "DELETE FROM schedules WHERE campaign = ?1",
+                         "DELETE FROM job_attempts WHERE campaign = ?1"}) {
             auto s = db_->prepare(sql);
             if (!s) return s.error();
             auto st = s->bind(1, text(campaign)).run();
@@ -141,7 +144,13 @@ Status GatewayStore::insert_job(const JobRow& j, bool replace) {
     return s->run();
 }
 
-Status GatewayStore::save_job(const JobRow& job) { return insert_job(job, true); }
+Status GatewayStore::save_job(const JobRow& job) {
+    return db_->transaction([&]() -> Status {
+        auto st = insert_job(job, true);
+        if (!st) return st;
+        return save_attempts(job);
+    });
+}
 
 Status GatewayStore::save_jobs(const std::vector<const JobRow*>& jobs) {
     if (jobs.empty()) return ok_status();
@@ -183,6 +192,8 @@ Expected<std::vector<JobRow>> GatewayStore::load_jobs() {
         j.firmware = versions_from_text(s->text(11));
         out.push_back(std::move(j));
     }
+    auto st = load_attempts(out);
+    if (!st) return st.error();
     return out;
 }
 

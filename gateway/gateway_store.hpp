@@ -28,6 +28,10 @@ struct JobRow {
     std::optional<TimePoint> started_at;
     std::optional<TimePoint> ended_at;
     Versions firmware;  // versions reported at power-on
+    // R17: failed attempts so far (a retry is due at update_at), and R19: an
+    // operator suspended the transfer. Stored in job_attempts.
+    std::uint32_t attempts = 0;
+    bool suspended = false;
 };
 
 class GatewayStore {
@@ -53,6 +57,10 @@ private:
     explicit GatewayStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
     Status migrate();
     Status insert_job(const JobRow& job, bool replace);
+    // gateway_store_attempts.cpp: the job_attempts table (R17, suspend)
+    Status migrate_attempts();
+    Status save_attempts(const JobRow& job);
+    Status load_attempts(std::vector<JobRow>& jobs);
     std::unique_ptr<Database> db_;
 };
 

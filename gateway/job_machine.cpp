@@ -13,30 +13,38 @@ struct Transition {
 using S = JobState;
 using E = JobEvent;
 
-// The whole life of a job. Completed and Failed are final.
+// The whole life of a job. Completed, Failed and Expired are final; a failed
+// attempt with retries left goes back to Waiting (R17).
 constexpr std::array kTable{
     Transition{S::Waiting, E::FetchStarted, S::Fetching},
     Transition{S::Waiting, E::Offered, S::Transferring},
     Transition{S::Waiting, E::DeviceError, S::Failed},
-    Transition{S::Waiting, E::Expired, S::Failed},
+    Transition{S::Waiting, E::Expired, S::Expired},
     Transition{S::Fetching, E::FetchStarted, S::Fetching},
     Transition{S::Fetching, E::Offered, S::Transferring},
     Transition{S::Fetching, E::DeviceError, S::Failed},
-    Transition{S::Fetching, E::Expired, S::Failed},
+    Transition{S::Fetching, E::Expired, S::Expired},
     Transition{S::Transferring, E::Offered, S::Transferring},
     Transition{S::Transferring, E::Installing, S::Installing},
     Transition{S::Transferring, E::Restarting, S::Restarting},
     Transition{S::Transferring, E::BootedExpected, S::Completed},
     Transition{S::Transferring, E::BootedOther, S::Failed},
     Transition{S::Transferring, E::DeviceError, S::Failed},
-    Transition{S::Transferring, E::Expired, S::Failed},
+    Transition{S::Transferring, E::Expired, S::Expired},
+    Transition{S::Transferring, E::RetryScheduled, S::Waiting},
     Transition{S::Installing, E::Restarting, S::Restarting},
     Transition{S::Installing, E::BootedExpected, S::Completed},
     Transition{S::Installing, E::BootedOther, S::Failed},
     Transition{S::Installing, E::DeviceError, S::Failed},
+    Transition{S::Installing, E::RetryScheduled, S::Waiting},
+    Transition{S::Installing, E::NoPowerOn, S::Failed},
     Transition{S::Restarting, E::BootedExpected, S::Completed},
     Transition{S::Restarting, E::BootedOther, S::Failed},
     Transition{S::Restarting, E::DeviceError, S::Failed},
+    Transition{S::Restarting, E::RetryScheduled, S::Waiting},
+    Transition{S::Restarting, E::NoPowerOn, S::Failed},
+    // A late power-on report of an attempt that was given up on still counts.
+    Transition{S::Waiting, E::BootedExpected, S::Completed},
 };
 }  // namespace
 
@@ -50,6 +58,8 @@ std::string_view to_string(JobEvent e) {
         case E::BootedOther: return "booted_other";
         case E::DeviceError: return "device_error";
         case E::Expired: return "expired";
+        case E::RetryScheduled: return "retry_scheduled";
+        case E::NoPowerOn: return "no_power_on";
     }
     return "unknown";
 }
@@ -60,6 +70,6 @@ std::optional<JobState> next_state(JobState from, JobEvent event) {
     return std::nullopt;
 }
 
-bool is_terminal(JobState s) { return s == S::Completed || s == S::Failed; }
+bool is_terminal(JobState s) { return s == S::Completed || s == S::Failed || s == S::Expired; }
 
 }  // namespace fleetcast::gateway

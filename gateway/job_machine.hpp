@@ -17,7 +17,9 @@ enum class JobEvent {
     BootedExpected,  // power_on with every expected new version
     BootedOther,     // power_on with some other version
     DeviceError,     // device reported an error
-    Expired,         // expires_at passed before the transfer ended
+    Expired,         // expires_at passed (or cannot be met) before the transfer ended (R18)
+    RetryScheduled,  // an attempt failed and the retry policy allows another (R17)
+    NoPowerOn,       // no power-on report within the policy's timeout, no retry left (R16)
 };
 std::string_view to_string(JobEvent e);
 

@@ -46,6 +46,12 @@ void RateMeter::delivered(const std::string& campaign, const std::string& device
     report(RateLink::Device, device, bytes, took, "fanout");
 }
 
+std::optional<double> RateMeter::device_rate(const std::string& device) const {
+    auto it = device_rates_.find(device);
+    if (it == device_rates_.end()) return std::nullopt;
+    return it->second;
+}
+
 void RateMeter::report(RateLink link, const std::string& device, std::uint64_t bytes, Millis took,
                        std::string_view source) {
     RateReport r;
@@ -58,8 +64,10 @@ void RateMeter::report(RateLink link, const std::string& device, std::uint64_t b
     if (link == RateLink::Manager) {
         have_manager_ = true;
         manager_bytes_per_s_ = r.bytes_per_second();
+    } else {
+        have_device_.insert(device);
+        device_rates_[device] = r.bytes_per_second();
     }
-    else have_device_.insert(device);
     counters_.add("rate_reports");
     auto st = transport_.publish(topics::gw_report(gateway_), encode(r));
     if (!st) log_warn("gateway", "report_failed").kv("gateway", gateway_).kv("error", st.error().str());

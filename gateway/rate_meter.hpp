@@ -10,6 +10,7 @@
 // Times come from the Clock, so figures are in schedule time like the plans.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -50,6 +51,9 @@ public:
     // Latest measured manager -> gateway rate, 0 when none yet.
     double manager_bytes_per_second() const { return manager_bytes_per_s_; }
     bool has_device_rate(const std::string& device) const { return have_device_.count(device) > 0; }
+    // The last figure measured for the gateway -> device link (bytes/s in
+    // clock time), or nullopt; used to stop a transfer that cannot finish (R18).
+    std::optional<double> device_rate(const std::string& device) const;
 
 private:
     struct Window {
@@ -77,6 +81,7 @@ private:
     std::map<std::pair<std::string, std::string>, std::pair<TimePoint, std::uint64_t>> offers_;  // (campaign, device)
     bool have_manager_ = false;
     std::set<std::string> have_device_;
+    std::map<std::string, double> device_rates_;  // last figure per device
     std::map<std::string, Probe> probes_;  // by probe id
     std::uint64_t probe_seq_ = 0;
 };

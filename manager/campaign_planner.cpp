@@ -90,6 +90,20 @@ Expected<CampaignSpec> campaign_spec_from_json(const cJSON* args) {
         if (!ms) return ms.error();
         *dst = Millis{static_cast<Millis::rep>(*ms)};
     }
+    if (has(args, "retry_max")) {
+        auto n = json::get_uint(args, "retry_max", kMaxRetries);
+        if (!n) return n.error();
+        spec.retry.max_retries = static_cast<std::uint32_t>(*n);
+    }
+    for (auto [key, dst] : {std::pair{"retry_backoff_ms", &spec.retry.backoff},
+                            std::pair{"power_on_timeout_ms", &spec.retry.power_on_timeout}}) {
+        if (!has(args, key)) continue;
+        auto ms = json::get_uint(args, key, 24ULL * 3600 * 1000);
+        if (!ms) return ms.error();
+        if (*ms == 0 && dst == &spec.retry.power_on_timeout)
+            return make_error("bad_args", "power_on_timeout_ms must be positive");
+        *dst = Millis{static_cast<Millis::rep>(*ms)};
+    }
     if (spec.update_at && spec.update_in) return make_error("bad_args", "give update_at or update_in_ms, not both");
     if (spec.transmit_at && spec.transmit_in)
         return make_error("bad_args", "give transmit_at or transmit_in_ms, not both");
@@ -134,6 +148,7 @@ Expected<CampaignPlan> plan_campaign(const CampaignSpec& spec, const std::string
     c.update_at = spec.update_at.value_or(now);
     c.transmit_at = spec.transmit_at;
     c.expires_at = spec.expires_at;
+    c.retry = spec.retry;
     auto images = choose_images(spec, firmware);
     if (!images) return images.error();
 
@@ -193,6 +208,7 @@ std::map<std::string, Schedule> schedules_for(const CampaignRecord& campaign, co
             s.update_at = campaign.update_at;
             s.transmit_at = campaign.transmit_at;
             s.expires_at = campaign.expires_at;
+            s.retry = campaign.retry;
         }
         s.devices.push_back({t.device, t.model, t.fw_ids});
         needed[t.gateway].insert(t.fw_ids.begin(), t.fw_ids.end());

@@ -37,6 +37,7 @@ struct CampaignSpec {
     bool asap = false;  // times computed from sizes and rates (also without any time)
     TransferMode mode = TransferMode::Pull;
     std::optional<std::string> campaign;  // empty = generated
+    RetryPolicy retry;                    // retry_max, retry_backoff_ms, power_on_timeout_ms (R17)
 };
 Expected<CampaignSpec> campaign_spec_from_json(const cJSON* args);
 // Turns the relative times of `spec` into absolute ones.

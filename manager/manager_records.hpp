@@ -43,6 +43,7 @@ struct CampaignRecord {
     std::optional<TimePoint> expires_at;
     std::string state{kCampaignActive};
     std::optional<TimePoint> expected_end;  // planned: update time + transfers (R9)
+    RetryPolicy retry;                      // R17, carried in the schedules (table campaign_retry)
 };
 
 struct TargetRecord {
@@ -81,7 +82,7 @@ struct LinkRateRecord {
 };
 
 inline bool is_terminal(JobState s) {
-    return s == JobState::Completed || s == JobState::Failed;
+    return s == JobState::Completed || s == JobState::Failed || s == JobState::Expired;
 }
 
 }  // namespace fleetcast::manager

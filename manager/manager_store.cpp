@@ -198,6 +198,7 @@ Expected<std::unique_ptr<ManagerStore>> ManagerStore::open(const std::filesystem
     if (!db) return db.error();
     std::unique_ptr<ManagerStore> store(new ManagerStore(std::move(*db)));
     auto st = store->migrate();
+    if (st) st = store->ensure_campaign_extras();
     if (!st) return st.error().with_context("schema of " + db_path.string());
     return store;
 }
@@ -291,7 +292,8 @@ Expected<std::vector<GatewayRecord>> ManagerStore::list_gateways() {
 }
 
 // ---- campaigns --------------------------------------------------------------
-Status ManagerStore::insert_campaign(const CampaignRecord& c, const std::vector<TargetRecord>& targets) {
+Status ManagerStore::insert_campaign(const CampaignRecord& c, const std::vector<TargetRecord>& targets,
+                                     const std::vector<std::pair<std::string, std::string>>& skipped) {
     return db_->transaction([&]() -> Status {
         auto stmt = db_->prepare(std::string("INSERT INTO campaigns (") + kCampaignCols +
                                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
@@ -305,21 +307,31 @@ Status ManagerStore::insert_campaign(const CampaignRecord& c, const std::vector<
             st = write_target(t, true);
             if (!st) return st;
         }
-        return ok_status();
+        return insert_campaign_extras(c, skipped);
     });
 }
 
 Expected<std::optional<CampaignRecord>> ManagerStore::find_campaign(const std::string& id) {
     auto stmt = db_->prepare(std::string("SELECT ") + kCampaignCols + " FROM campaigns WHERE id = ?1");
     if (stmt) stmt->bind(1, sv(id));
-    return first(collect<CampaignRecord>(std::move(stmt), campaign_row));
+    auto all = collect<CampaignRecord>(std::move(stmt), campaign_row);
+    if (all) {
+        auto st = fill_retry(*all);
+        if (!st) return st.error();
+    }
+    return first(std::move(all));
 }
 
 Expected<std::vector<CampaignRecord>> ManagerStore::campaigns_in_state(std::string_view state) {
     auto stmt =
         db_->prepare(std::string("SELECT ") + kCampaignCols + " FROM campaigns WHERE state = ?1 ORDER BY created_at");
     if (stmt) stmt->bind(1, state);
-    return collect<CampaignRecord>(std::move(stmt), campaign_row);
+    auto all = collect<CampaignRecord>(std::move(stmt), campaign_row);
+    if (all) {
+        auto st = fill_retry(*all);
+        if (!st) return st.error();
+    }
+    return all;
 }
 
 Status ManagerStore::set_campaign_state(const std::string& id, std::string_view state) {

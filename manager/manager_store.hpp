@@ -42,7 +42,9 @@ class ManagerStore {
     Expected<std::vector<GatewayRecord>> list_gateways();
 
     // campaigns and their targets; a campaign is written in one transaction
-    Status insert_campaign(const CampaignRecord& c, const std::vector<TargetRecord>& targets);
+    // `skipped`: devices left out, with the reason (Fig. 21), stored with it.
+    Status insert_campaign(const CampaignRecord& c, const std::vector<TargetRecord>& targets,
+                           const std::vector<std::pair<std::string, std::string>>& skipped = {});
     Expected<std::optional<CampaignRecord>> find_campaign(const std::string& id);
     Expected<std::vector<CampaignRecord>> campaigns_in_state(std::string_view state);
     Status set_campaign_state(const std::string& id, std::string_view state);
@@ -71,7 +73,14 @@ class ManagerStore {
     Status upsert_rate(const LinkRateRecord& r);
     Expected<std::vector<LinkRateRecord>> list_rates();
 
+    // manager_store_campaign.cpp: tables of issue 5 (created if missing):
+    // the retry policy per campaign and the devices left out at creation (Fig. 21).
+    Status insert_campaign_extras(const CampaignRecord& c, const std::vector<std::pair<std::string, std::string>>& skipped);
+    Expected<std::vector<std::pair<std::string, std::string>>> skipped(const std::string& campaign);  // device, reason
+
    private:
+    Status ensure_campaign_extras();
+    Status fill_retry(std::vector<CampaignRecord>& campaigns);
     explicit ManagerStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
     Status migrate();
     Status write_target(const TargetRecord& t, bool insert);

@@ -7,6 +7,7 @@
 #include "manager/campaign_planner.hpp"
 #include "manager/dashboard_views.hpp"
 #include "manager/results_view.hpp"
+#include "manager/status_views.hpp"
 #include "manager/schedule_planner.hpp"
 
 namespace fleetcast::manager {
@@ -58,7 +59,7 @@ Expected<Json> OperatorApi::handle(const OperatorRequest& req) {
     Expected<Json> data = make_error("bad_args", "unknown op '" + req.op +
                                                      "' (firmware_add, firmware_list, device_list, gateway_list, "
                                                      "rate_list, campaign_create, results, " +
-                                                     std::string(kDashboardViewOps) + ")");
+                                                     std::string(kDashboardViewOps) + ", " + std::string(kStatusViewOps) + ")");
     if (req.op == "firmware_add")
         data = firmware_add(args);
     else if (req.op == "firmware_list")
@@ -75,6 +76,8 @@ Expected<Json> OperatorApi::handle(const OperatorRequest& req) {
         data = results(args);
     else if (auto view = dashboard_view(store_, req.op, args))
         data = std::move(*view);
+    else if (auto status = status_view(store_, req.op, args, clock_.now()))
+        data = std::move(*status);
     return data;
 }
 
@@ -250,7 +253,9 @@ Expected<Json> OperatorApi::campaign_create(const cJSON* args) {
         return make_error("no_targets", plan->skipped.empty()
                                             ? std::string("no device is registered yet")
                                             : "no device needs an update: " + skipped_summary(plan->skipped));
-    auto st = store_.insert_campaign(plan->campaign, plan->targets);
+    std::vector<std::pair<std::string, std::string>> skipped_rows;
+    for (const auto& s : plan->skipped) skipped_rows.emplace_back(s.device, s.reason);
+    auto st = store_.insert_campaign(plan->campaign, plan->targets, skipped_rows);
     if (!st) return st.error();
     log_info("manager", "campaign_created")
         .kv("campaign", plan->campaign.id)
@@ -279,6 +284,10 @@ Expected<Json> OperatorApi::campaign_create(const cJSON* args) {
     json::put(data.get(), "expires_at", plan->campaign.expires_at);
     json::put(data.get(), "expected_end", times->expected_end);
     json::put(data.get(), "notes", times->notes);
+    cJSON* retry = cJSON_AddObjectToObject(data.get(), "retry");
+    json::put(retry, "max", std::uint64_t{plan->campaign.retry.max_retries});
+    json::put(retry, "backoff_ms", static_cast<std::uint64_t>(plan->campaign.retry.backoff.count()));
+    json::put(retry, "power_on_timeout_ms", static_cast<std::uint64_t>(plan->campaign.retry.power_on_timeout.count()));
     cJSON* skipped = cJSON_AddArrayToObject(data.get(), "skipped");
     for (const auto& s : plan->skipped) {
         cJSON* item = cJSON_CreateObject();

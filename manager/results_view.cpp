@@ -1,5 +1,7 @@
 #include "manager/results_view.hpp"
 
+#include <cctype>
+
 #include <map>
 
 namespace fleetcast::manager {
@@ -10,9 +12,21 @@ std::string_view result_label(JobState s) {
             return kResultCompleted;
         case JobState::Failed:
             return kResultError;
+        case JobState::Expired:
+            return kResultExpired;
         default:
             return kResultWaiting;
     }
+}
+
+std::string error_kind(const std::string& detail) {
+    auto colon = detail.find(": ");
+    if (colon == std::string::npos || colon == 0 || colon > 32) return {};
+    for (std::size_t i = 0; i < colon; ++i) {
+        char ch = detail[i];
+        if (!(std::islower(static_cast<unsigned char>(ch)) || ch == '_')) return {};
+    }
+    return detail.substr(0, colon);
 }
 
 namespace {
@@ -39,6 +53,7 @@ cJSON* target_row(const TargetRecord& t) {
     json::put(row, "result", result_label(t.state));
     json::put(row, "progress", static_cast<std::uint64_t>(t.progress));
     json::put(row, "detail", t.detail);
+    json::put(row, "error", t.state == JobState::Completed ? std::string() : error_kind(t.detail));
     json::put(row, "started_at", t.started_at);
     json::put(row, "ended_at", t.ended_at);
     return row;
@@ -50,7 +65,7 @@ Json results_page_json(const CampaignRecord& c, const std::vector<TargetRecord>&
     auto data = Json::object();
     cJSON* o = data.get();
     put_campaign(o, c);
-    std::map<std::string_view, std::uint64_t> counts{{kResultCompleted, 0}, {kResultWaiting, 0}, {kResultError, 0}};
+    std::map<std::string_view, std::uint64_t> counts{{kResultCompleted, 0}, {kResultWaiting, 0}, {kResultError, 0}, {kResultExpired, 0}, {kResultCanceled, 0}};
     std::uint64_t total = 0;
     for (const auto& [state, n] : state_counts) {
         counts[result_label(state)] += n;

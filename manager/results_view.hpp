@@ -13,8 +13,13 @@ namespace fleetcast::manager {
 inline constexpr std::string_view kResultCompleted = "UPDATING COMPLETED";
 inline constexpr std::string_view kResultWaiting = "WAITING FOR RE-UPDATING";
 inline constexpr std::string_view kResultError = "ERROR";
+inline constexpr std::string_view kResultExpired = "EXPIRED";
+inline constexpr std::string_view kResultCanceled = "CANCELED";
 
 std::string_view result_label(JobState s);
+// The error kind at the head of a gateway comment ("write_failure: ...",
+// "no_power_on: ...", "boot_failed: ..."), or "" when the comment has none.
+std::string error_kind(const std::string& detail);
 Json results_json(const CampaignRecord& campaign, const std::vector<TargetRecord>& targets);
 // One page of a large campaign: `page` rows starting at `offset`; the summary
 // counts every target (by job state).

@@ -12,6 +12,7 @@
 #include "common/json.hpp"
 #include "manager/cli/request_client.hpp"
 #include "manager/cli/table.hpp"
+#include "manager/cli/view_commands.hpp"
 
 namespace po = boost::program_options;
 
@@ -57,20 +58,6 @@ std::string versions_text(const cJSON* obj, const char* key) {
         out += (out.empty() ? "" : ",") + std::string(item->string) + "=" + item->valuestring;
     }
     return out.empty() ? "-" : out;
-}
-
-// main 1.0→2.0, controller -→3.2
-std::string version_changes(const cJSON* row) {
-    const cJSON* olds = cJSON_GetObjectItemCaseSensitive(row, "old");
-    std::string out;
-    const cJSON* item = nullptr;
-    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(row, "new")) {
-        if (!cJSON_IsString(item)) continue;
-        auto old = json::get_optional_string(olds, item->string);
-        out +=
-            (out.empty() ? "" : ", ") + std::string(item->string) + " " + old.value_or("-") + "→" + item->valuestring;
-    }
-    return out;
 }
 
 void print_json(const Json& data) {
@@ -268,7 +255,10 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
         "transmit-at", po::value(&transmit_at), "push mode transmission time (ISO-8601, +DURATION or now)")(
         "asap", po::bool_switch(), "times from image sizes and measured rates (the default without times)")(
         "expires-at", po::value(&expires_at), "expiration time (ISO-8601 or +DURATION)")("mode", po::value(&mode), "pull (default) or push")(
-        "campaign", po::value(&campaign), "campaign id (default c-YYYYMMDD-HHMMSS-xxxx)");
+        "campaign", po::value(&campaign), "campaign id (default c-YYYYMMDD-HHMMSS-xxxx)")(
+        "retries", po::value<unsigned>(), "re-tries of a failed device update (default 3, at most 20)")(
+        "retry-backoff", po::value<std::string>(), "wait before the first retry, doubled for each next (default 5s)")(
+        "power-on-timeout", po::value<std::string>(), "wait for the power-on report after a restart (default 60s)");
     auto vm = parse(args, desc);
     if (!devices_file.empty())
         for (auto& d : read_devices_file(devices_file)) devices.push_back(std::move(d));
@@ -292,6 +282,16 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
     if (!devices.empty()) json::put(a.get(), "devices", devices);
     if (!models.empty()) json::put(a.get(), "models", models);
     if (!firmware.empty()) json::put(a.get(), "firmware", firmware);
+    if (vm.count("retries")) {
+        if (vm["retries"].as<unsigned>() > kMaxRetries) throw UsageError("--retries is at most 20");
+        json::put(a.get(), "retry_max", std::uint64_t{vm["retries"].as<unsigned>()});
+    }
+    for (auto [option, key] : {std::pair{"retry-backoff", "retry_backoff_ms"}, std::pair{"power-on-timeout", "power_on_timeout_ms"}}) {
+        if (!vm.count(option)) continue;
+        auto d = parse_duration(vm[option].as<std::string>());
+        if (!d || d->count() <= 0) throw UsageError(std::string("--") + option + " must be a positive duration like 5s");
+        json::put(a.get(), key, static_cast<std::uint64_t>(d->count()));
+    }
     for (auto [text, option, key] :
          {std::tuple{&update_at, "update-at", "update_at"}, std::tuple{&transmit_at, "transmit-at", "transmit_at"},
           std::tuple{&expires_at, "expires-at", "expires_at"}}) {
@@ -329,26 +329,6 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
     cJSON_ArrayForEach(s, skipped) t.add({"  " + str(s, "device"), str(s, "reason")});
     if (cJSON_GetArraySize(skipped) > 0) t.print(std::cout);
     return 0;
-}
-
-void print_results(const Json& data) {
-    const cJSON* o = data.get();
-    std::cout << "campaign " << str(o, "campaign") << " (" << str(o, "state") << ", " << str(o, "mode")
-              << ", update at " << str(o, "update_at") << ")\n";
-    Table t({"DEVICE", "GATEWAY", "MODEL", "VERSIONS", "RESULT", "START", "END", "DETAIL"});
-    const cJSON* row = nullptr;
-    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "devices")) {
-        std::string result = str(row, "result");
-        if (str(row, "state") != "completed" && str(row, "state") != "failed")
-            result += " (" + str(row, "state") + " " + std::to_string(num(row, "progress")) + "%)";
-        t.add({str(row, "device"), str(row, "gateway"), str(row, "model"), version_changes(row), result,
-               short_time(str(row, "started_at")), short_time(str(row, "ended_at")), str(row, "detail")});
-    }
-    t.print(std::cout);
-    const cJSON* s = cJSON_GetObjectItemCaseSensitive(o, "summary");
-    std::cout << "summary: " << num(s, "UPDATING COMPLETED") << " UPDATING COMPLETED, "
-              << num(s, "WAITING FOR RE-UPDATING") << " WAITING FOR RE-UPDATING, " << num(s, "ERROR") << " ERROR ("
-              << num(s, "total") << " targets)\n";
 }
 
 int results(const GlobalOptions& g, const std::vector<std::string>& args) {
@@ -399,7 +379,7 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
     if (g.json)
         print_json(*data);
     else
-        print_results(*data);
+        print_results_by_gateway(*data);
     if (wait_s < 0) return 0;
     const cJSON* s = cJSON_GetObjectItemCaseSensitive(data->get(), "summary");
     bool all_completed = num(s, "UPDATING COMPLETED") == num(s, "total");
@@ -421,8 +401,13 @@ std::string commands_usage() {
            "  rates                          latest measured rate per link (R9)\n"
            "  campaign create (--all | --model M... | --device ID... | --devices-file F) [--firmware FW...]\n"
            "                  [--update-at T] [--transmit-at T | --asap] [--expires-at T] [--mode pull|push]\n"
-           "                  [--campaign ID]\n"
-           "  results CAMPAIGN [--wait-complete SECONDS]\n"
+           "                  [--campaign ID] [--retries N] [--retry-backoff 5s] [--power-on-timeout 60s]\n"
+           "  campaign watch CAMPAIGN [--interval 1s]  live progress bar per gateway until the campaign ends\n"
+           "  results CAMPAIGN [--wait-complete SECONDS]  per gateway: start, end, result, error; summary line\n"
+           "  status DEVICE [--watch] [--interval 1s]  state, progress, expected end (Fig. 19)\n"
+           "  targets CAMPAIGN               target devices, old -> new version per component (Fig. 20)\n"
+           "  unregistered CAMPAIGN          devices left out of the campaign, with the reason (Fig. 21)\n"
+           "  gateway GW                     the gateway's table: necessity, update time, comment (Fig. 24)\n"
            "times: ISO-8601 (2026-11-25T21:30:00Z; without a zone: local time), +DURATION (+20m, +2h,\n"
            "       on the manager's clock) or now; without times the manager plans them (--asap)\n"
            "exit status: 0 ok, 1 failed, 2 bad input (usage, unreadable devices file, bad time, refused args)\n";
@@ -439,6 +424,11 @@ int run_command(const GlobalOptions& g, const std::string& command, const std::v
     if (command == "rates" && args.empty()) return list_rates(g);
     if (command == "campaign" && sub == "create") return campaign_create(g, rest);
     if (command == "results") return results(g, args);
+    if (command == "status") return status_command(g, args);
+    if (command == "targets") return targets_command(g, args);
+    if (command == "unregistered") return unregistered_command(g, args);
+    if (command == "gateway") return gateway_command(g, args);
+    if (command == "campaign" && sub == "watch") return campaign_watch_command(g, rest);
     throw UsageError("unknown command '" + command + (sub.empty() ? "" : " " + sub) + "'");
 }
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -44,7 +45,14 @@ Expected<std::unique_ptr<RequestClient>> RequestClient::connect(MqttOptions opti
 }
 
 Status RequestClient::wait_manager_online() {
-    const auto deadline = std::chrono::steady_clock::now() + timeout_;
+    // The manager's state is retained (its will says offline): the broker hands
+    // it over right after the subscription. No state at all within a few
+    // seconds, or an offline one not replaced within a second, means the
+    // manager is down: say so at once instead of waiting the whole --timeout.
+    constexpr auto kNoStateWait = std::chrono::milliseconds(3000);
+    constexpr auto kOfflineGrace = std::chrono::milliseconds(1000);
+    const auto start = std::chrono::steady_clock::now();
+    auto deadline = start + std::min(timeout_, kNoStateWait);
     const auto state_topic = topics::manager_state();
     bool seen = false;
     while (true) {
@@ -52,13 +60,15 @@ Status RequestClient::wait_manager_online() {
         if (left.count() <= 0) break;
         auto event = queue_.pop_for(left);
         if (!event || event->kind != MqttEvent::Kind::Message || event->topic != state_topic) continue;
-        seen = true;
         auto state = decode_process_state(event->payload);
         if (state && state->online) return ok_status();
+        if (!seen) deadline = std::min(deadline, std::chrono::steady_clock::now() + kOfflineGrace);
+        seen = true;
     }
-    return make_error("timeout", seen ? "the manager is offline (retained state on " + state_topic + ")"
-                                      : "no manager state on " + state_topic + " within " +
-                                            std::to_string(timeout_.count()) + " ms (is fleetcast-manager running?)");
+    return make_error("manager_down", seen ? "the manager is down (its retained state on " + state_topic +
+                                                 " says offline); start fleetcast-manager or check --broker"
+                                           : "no manager on this broker (no state on " + state_topic +
+                                                 "); is fleetcast-manager running?");
 }
 
 Expected<OperatorResponse> RequestClient::request(const std::string& op, const Json& args) {

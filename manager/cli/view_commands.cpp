@@ -1,0 +1,336 @@
+#include "manager/cli/view_commands.hpp"
+
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "common/clock.hpp"
+#include "common/ids.hpp"
+#include "manager/cli/request_client.hpp"
+#include "manager/cli/table.hpp"
+
+namespace po = boost::program_options;
+
+namespace fleetcast::cli {
+
+namespace {
+
+std::string str(const cJSON* obj, const char* key) {
+    auto s = json::get_optional_string(obj, key);
+    return s ? *s : std::string();
+}
+
+std::uint64_t num(const cJSON* obj, const char* key) {
+    auto n = json::get_uint(obj, key, UINT64_MAX / 2);
+    return n ? *n : 0;
+}
+
+std::string short_time(const std::string& iso) {
+    if (iso.size() < 19) return "-";
+    return iso.substr(0, 10) + " " + iso.substr(11, 8);
+}
+
+std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
+
+void print_json(const Json& data) {
+    char* text = cJSON_Print(data.get());
+    std::cout << (text ? text : "{}") << '\n';
+    cJSON_free(text);
+}
+
+// Parses one positional id argument plus `extra` options.
+std::string id_arg(const std::vector<std::string>& args, const char* name, po::options_description& desc,
+                   po::variables_map& vm) {
+    std::string id;
+    desc.add_options()(name, po::value(&id)->required(), name);
+    po::positional_options_description pos;
+    pos.add(name, 1);
+    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+    po::notify(vm);
+    auto st = validate_id(id, name);
+    if (!st) throw po::error(st.error().message);
+    return id;
+}
+
+std::unique_ptr<RequestClient> connect(const GlobalOptions& g) {
+    auto client = RequestClient::connect(g.mqtt, g.timeout);
+    if (!client) {
+        std::cerr << "fleetcast: " << client.error().message << '\n';
+        return nullptr;
+    }
+    return std::move(*client);
+}
+
+std::optional<Json> call(RequestClient& client, const std::string& op, const char* key, const std::string& value) {
+    auto a = Json::object();
+    json::put(a.get(), key, value);
+    auto resp = client.request(op, a);
+    if (!resp) {
+        std::cerr << "fleetcast: " << resp.error().message << '\n';
+        return std::nullopt;
+    }
+    if (!resp->ok) {
+        std::cerr << "fleetcast: " << op << " failed: " << resp->error << '\n';
+        return std::nullopt;
+    }
+    return std::move(resp->data);
+}
+
+// One request, printed as JSON or with `print`; exit status.
+template <typename Print>
+int one_view(const GlobalOptions& g, const std::string& op, const char* key, const std::string& value, Print print) {
+    auto client = connect(g);
+    if (!client) return 1;
+    auto data = call(*client, op, key, value);
+    if (!data) return 1;
+    if (g.json)
+        print_json(*data);
+    else
+        print(*data);
+    return 0;
+}
+
+Millis interval_arg(const std::string& text) {
+    auto d = parse_duration(text);
+    if (!d || d->count() <= 0) throw po::error("--interval must be a positive duration like 1s");
+    return *d;
+}
+
+void print_status(const Json& data) {
+    const cJSON* o = data.get();
+    Table t({"FIELD", "VALUE"});
+    t.add({"now", short_time(str(o, "now"))});
+    t.add({"device", str(o, "device")});
+    t.add({"gateway", str(o, "gateway")});
+    t.add({"device status", str(o, "status")});
+    t.add({"campaign", or_dash(str(o, "campaign"))});
+    t.add({"state", str(o, "phase") + (str(o, "state").empty() ? "" : " (" + str(o, "state") + ")")});
+    t.add({"progress", progress_bar(num(o, "progress"))});
+    t.add({"result", or_dash(str(o, "result"))});
+    t.add({"update at", short_time(str(o, "update_at"))});
+    t.add({"expected end", short_time(str(o, "expected_end"))});
+    t.add({"started", short_time(str(o, "started_at"))});
+    t.add({"ended", short_time(str(o, "ended_at"))});
+    t.add({"error", or_dash(str(o, "error"))});
+    t.add({"detail", or_dash(str(o, "detail"))});
+    t.print(std::cout);
+}
+
+bool settled(const cJSON* status) {
+    const cJSON* s = cJSON_GetObjectItemCaseSensitive(status, "settled");
+    return cJSON_IsTrue(s);
+}
+
+}  // namespace
+
+std::string progress_bar(std::uint64_t percent, std::size_t width) {
+    percent = std::min<std::uint64_t>(percent, 100);
+    std::size_t full = static_cast<std::size_t>(percent * width / 100);
+    char pct[8];
+    std::snprintf(pct, sizeof pct, "%3u%%", static_cast<unsigned>(percent));
+    return "[" + std::string(full, '#') + std::string(width - full, '-') + "] " + pct;
+}
+
+int status_command(const GlobalOptions& g, const std::vector<std::string>& args) {
+    std::string interval = "1s";
+    po::options_description desc("status DEVICE [--watch]");
+    desc.add_options()("watch", po::bool_switch(), "refresh with a progress bar until the device settles")(
+        "interval", po::value(&interval), "refresh interval with --watch (default 1s)");
+    po::variables_map vm;
+    auto device = id_arg(args, "device", desc, vm);
+    if (!vm["watch"].as<bool>()) return one_view(g, "device_status", "device", device, print_status);
+    auto every = interval_arg(interval);
+    auto client = connect(g);
+    if (!client) return 1;
+    const bool tty = ::isatty(STDOUT_FILENO) != 0;
+    while (true) {
+        auto data = call(*client, "device_status", "device", device);
+        if (!data) return 1;
+        const cJSON* o = data->get();
+        if (settled(o)) {
+            if (!g.json && tty) std::cout << '\n';
+            if (g.json)
+                print_json(*data);
+            else
+                print_status(*data);
+            return 0;
+        }
+        if (!g.json) {
+            std::string line = device + "  " + progress_bar(num(o, "progress")) + "  " + str(o, "phase") +
+                               "  expected end " + short_time(str(o, "expected_end"));
+            if (tty)
+                std::cout << '\r' << line << "\033[K" << std::flush;
+            else
+                std::cout << line << '\n' << std::flush;
+        }
+        std::this_thread::sleep_for(every);
+    }
+}
+
+int targets_command(const GlobalOptions& g, const std::vector<std::string>& args) {
+    po::options_description desc("targets CAMPAIGN");
+    po::variables_map vm;
+    auto campaign = id_arg(args, "campaign", desc, vm);
+    return one_view(g, "targets", "campaign", campaign, [](const Json& data) {
+        const cJSON* o = data.get();
+        std::cout << "campaign " << str(o, "campaign") << ": " << num(o, "total") << " target devices\n";
+        // One column per component, in the order first seen (main, controller, df...).
+        std::vector<std::string> components;
+        const cJSON* row = nullptr;
+        cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "devices")) {
+            const cJSON* ch = nullptr;
+            cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(row, "changes")) {
+                auto c = str(ch, "component");
+                if (std::find(components.begin(), components.end(), c) == components.end()) components.push_back(c);
+            }
+        }
+        std::vector<std::string> header{"TYPE", "SERIAL", "TRANSMISSION", "UPDATE"};
+        for (const auto& c : components) {
+            std::string up = c;
+            for (auto& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            header.push_back(up);
+        }
+        Table t(header);
+        cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "devices")) {
+            std::vector<std::string> cells{str(row, "model"), str(row, "serial"), short_time(str(row, "transmit_at")),
+                                           short_time(str(row, "update_at"))};
+            for (const auto& c : components) {
+                std::string cell = "-";
+                const cJSON* ch = nullptr;
+                cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(row, "changes")) if (str(ch, "component") == c)
+                    cell = or_dash(str(ch, "old")) + " → " + str(ch, "new");
+                cells.push_back(cell);
+            }
+            t.add(cells);
+        }
+        t.print(std::cout);
+    });
+}
+
+int unregistered_command(const GlobalOptions& g, const std::vector<std::string>& args) {
+    po::options_description desc("unregistered CAMPAIGN");
+    po::variables_map vm;
+    auto campaign = id_arg(args, "campaign", desc, vm);
+    return one_view(g, "unregistered", "campaign", campaign, [](const Json& data) {
+        const cJSON* o = data.get();
+        std::cout << "campaign " << str(o, "campaign") << ": " << num(o, "total") << " devices not included\n";
+        Table t({"DEVICE", "REASON"});
+        const cJSON* row = nullptr;
+        cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "devices")) t.add({str(row, "device"), str(row, "reason")});
+        t.print(std::cout);
+    });
+}
+
+int gateway_command(const GlobalOptions& g, const std::vector<std::string>& args) {
+    po::options_description desc("gateway GW");
+    po::variables_map vm;
+    auto gw = id_arg(args, "gateway", desc, vm);
+    return one_view(g, "gateway_table", "gateway", gw, [](const Json& data) {
+        const cJSON* o = data.get();
+        std::cout << "gateway " << str(o, "gateway") << " (" << str(o, "status") << ", last seen "
+                  << short_time(str(o, "last_seen")) << ")\n";
+        Table t({"DEVICE", "CAMPAIGN", "NECESSITY", "UPDATE TIME", "STATE", "PROGRESS", "COMMENT"});
+        const cJSON* row = nullptr;
+        cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "rows")) {
+            t.add({str(row, "device"), str(row, "campaign"), str(row, "necessity"), short_time(str(row, "update_at")),
+                   str(row, "state"), std::to_string(num(row, "progress")) + "%", or_dash(str(row, "detail"))});
+        }
+        t.print(std::cout);
+    });
+}
+
+void print_results_by_gateway(const Json& data) {
+    const cJSON* o = data.get();
+    std::cout << "campaign " << str(o, "campaign") << " (" << str(o, "state") << ", " << str(o, "mode")
+              << ", update at " << short_time(str(o, "update_at")) << ")\n";
+    std::map<std::string, std::vector<const cJSON*>> by_gateway;
+    const cJSON* row = nullptr;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "devices")) by_gateway[str(row, "gateway")].push_back(row);
+    for (const auto& [gw, rows] : by_gateway) {
+        std::cout << "\ngateway " << gw << " (" << rows.size() << " devices)\n";
+        Table t({"DEVICE", "MODEL", "VERSIONS", "START", "END", "RESULT", "ERROR", "DETAIL"});
+        for (const cJSON* r : rows) {
+            std::string versions;
+            const cJSON* olds = cJSON_GetObjectItemCaseSensitive(r, "old");
+            const cJSON* item = nullptr;
+            cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(r, "new")) {
+                if (!cJSON_IsString(item)) continue;
+                versions += (versions.empty() ? "" : ", ") + std::string(item->string) + " " +
+                            json::get_optional_string(olds, item->string).value_or("-") + "→" + item->valuestring;
+            }
+            std::string result = str(r, "result");
+            std::string state = str(r, "state");
+            if (result == "WAITING FOR RE-UPDATING") result += " (" + state + " " + std::to_string(num(r, "progress")) + "%)";
+            t.add({str(r, "device"), str(r, "model"), or_dash(versions), short_time(str(r, "started_at")),
+                   short_time(str(r, "ended_at")), result, or_dash(str(r, "error")), or_dash(str(r, "detail"))});
+        }
+        t.print(std::cout);
+    }
+    const cJSON* s = cJSON_GetObjectItemCaseSensitive(o, "summary");
+    std::cout << "\nsummary: " << num(s, "UPDATING COMPLETED") << " completed, " << num(s, "WAITING FOR RE-UPDATING")
+              << " waiting, " << num(s, "ERROR") << " error, " << num(s, "EXPIRED") << " expired, "
+              << num(s, "CANCELED") << " canceled (" << num(s, "total") << " targets)\n";
+}
+
+int campaign_watch_command(const GlobalOptions& g, const std::vector<std::string>& args) {
+    std::string interval = "1s";
+    po::options_description desc("campaign watch CAMPAIGN");
+    desc.add_options()("interval", po::value(&interval), "refresh interval (default 1s)");
+    po::variables_map vm;
+    auto campaign = id_arg(args, "campaign", desc, vm);
+    auto every = interval_arg(interval);
+    auto client = connect(g);
+    if (!client) return 1;
+    const bool tty = ::isatty(STDOUT_FILENO) != 0;
+    std::size_t drawn = 0;  // lines of the last frame, redrawn in place on a terminal
+    while (true) {
+        auto data = call(*client, "results", "campaign", campaign);
+        if (!data) return 1;
+        const cJSON* o = data->get();
+        bool done = num(o, "pending") == 0;
+        if (g.json) {
+            if (done) print_json(*data);
+        } else {
+            // Per gateway: ended targets and the mean progress of all of them.
+            struct Gw {
+                std::uint64_t total = 0, ended = 0, progress = 0;
+            };
+            std::map<std::string, Gw> gws;
+            const cJSON* row = nullptr;
+            cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "devices")) {
+                auto& gw = gws[str(row, "gateway")];
+                ++gw.total;
+                bool ended = str(row, "result") != "WAITING FOR RE-UPDATING";
+                gw.ended += ended ? 1 : 0;
+                gw.progress += ended ? 100 : num(row, "progress");
+            }
+            if (tty && drawn > 0) std::cout << "\033[" << drawn << "A";
+            Table t({"GATEWAY", "PROGRESS", "ENDED"});
+            for (const auto& [name, gw] : gws)
+                t.add({name, progress_bar(gw.total ? gw.progress / gw.total : 0),
+                       std::to_string(gw.ended) + "/" + std::to_string(gw.total)});
+            std::ostringstream frame;
+            t.print(frame);
+            const cJSON* s = cJSON_GetObjectItemCaseSensitive(o, "summary");
+            frame << short_time(format_time(std::chrono::system_clock::now())) << "  " << num(s, "UPDATING COMPLETED")
+                  << " completed, " << num(s, "WAITING FOR RE-UPDATING") << " waiting, " << num(s, "ERROR")
+                  << " error, " << num(s, "EXPIRED") << " expired, " << num(s, "CANCELED") << " canceled\n";
+            std::string text = frame.str();
+            if (tty) {
+                std::string cleared;
+                for (char ch : text) cleared += ch == '\n' ? std::string("\033[K\n") : std::string(1, ch);
+                text = cleared;
+            }
+            std::cout << text << std::flush;
+            drawn = static_cast<std::size_t>(std::count(frame.str().begin(), frame.str().end(), '\n'));
+        }
+        if (done) return 0;
+        std::this_thread::sleep_for(every);
+    }
+}
+
+}  // namespace fleetcast::cli

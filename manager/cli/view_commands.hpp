@@ -1,0 +1,24 @@
+#pragma once
+// The operator views of R19 (issue 5): status, targets, unregistered,
+// gateway, results grouped by gateway, campaign watch. Each prints an aligned
+// table, or the manager's response data with --json.
+#include <string>
+#include <vector>
+
+#include "common/json.hpp"
+#include "manager/cli/commands.hpp"
+
+namespace fleetcast::cli {
+
+int status_command(const GlobalOptions& g, const std::vector<std::string>& args);
+int targets_command(const GlobalOptions& g, const std::vector<std::string>& args);
+int unregistered_command(const GlobalOptions& g, const std::vector<std::string>& args);
+int gateway_command(const GlobalOptions& g, const std::vector<std::string>& args);
+int campaign_watch_command(const GlobalOptions& g, const std::vector<std::string>& args);
+// Fig. 46/47: per gateway a table of its devices, then one summary line.
+void print_results_by_gateway(const Json& results);
+
+// "[##########----------]  50%"
+std::string progress_bar(std::uint64_t percent, std::size_t width = 20);
+
+}  // namespace fleetcast::cli
