@@ -4,7 +4,9 @@
 
 #include <boost/program_options.hpp>
 #include <iostream>
+#include <algorithm>
 #include <map>
+#include <sstream>
 #include <set>
 #include <thread>
 
@@ -319,14 +321,15 @@ int campaign_watch_command(const GlobalOptions& g, const std::vector<std::string
             frame << short_time(format_time(std::chrono::system_clock::now())) << "  " << num(s, "UPDATING COMPLETED")
                   << " completed, " << num(s, "WAITING FOR RE-UPDATING") << " waiting, " << num(s, "ERROR")
                   << " error, " << num(s, "EXPIRED") << " expired, " << num(s, "CANCELED") << " canceled\n";
-            std::string text = frame.str();
+            const std::string plain = frame.str();
+            std::string text = plain;
             if (tty) {
                 std::string cleared;
                 for (char ch : text) cleared += ch == '\n' ? std::string("\033[K\n") : std::string(1, ch);
                 text = cleared;
             }
             std::cout << text << std::flush;
-            drawn = static_cast<std::size_t>(std::count(frame.str().begin(), frame.str().end(), '\n'));
+            drawn = static_cast<std::size_t>(std::count(plain.begin(), plain.end(), '\n'));
         }
         if (done) return 0;
         std::this_thread::sleep_for(every);

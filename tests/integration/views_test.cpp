@@ -148,6 +148,10 @@ TEST(Views, EachViewsJsonMatchesTheStoredState) {
     auto gv = f.fleet.cli_json({"gateway", "gw1"});
     ASSERT_FALSE(gv.empty());
     EXPECT_EQ(str(gv.get(), "gateway"), "gw1");
+    auto gws = f.store->list_gateways();
+    ASSERT_TRUE(gws);
+    ASSERT_EQ(gws->size(), 1u);
+    EXPECT_EQ(str(gv.get(), "status"), gws->front().status);
     for (const auto& t : *targets) {
         const cJSON* row = row_of(gv, "rows", t.device);
         if (!row) continue;  // the campaign ended: only active campaigns' rows are listed
