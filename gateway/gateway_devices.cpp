@@ -124,6 +124,9 @@ void Gateway::on_progress(JobRow& job, const ProgressEvent& e) {
     if (e.phase == "installing") rates_.delivered(job.campaign, job.device);
     if (e.phase == "installing") jobs_.apply(job, JobEvent::Installing, clock_.now());
     else if (e.phase == "restarting") jobs_.apply(job, JobEvent::Restarting, clock_.now());
+    // R16: the power-on report is due within the campaign's timeout from here.
+    if (job.state == JobState::Installing || job.state == JobState::Restarting)
+        restart_since_.try_emplace({job.campaign, job.device}, clock_.now());
     jobs_.set_progress(job, e.percent);
 }
 

@@ -56,6 +56,43 @@ TEST(Messages, ScheduleRoundTripsWithOptionalTimes) {
     EXPECT_EQ(d->devices[0].fw_ids[0], "0123456789abcdef");
 }
 
+TEST(Messages, ScheduleCarriesTheCampaignsRetryPolicy) {
+    Schedule s;
+    s.campaign = "c-1";
+    s.update_at = t0();
+    s.firmware.push_back(sample_manifest());
+    s.devices.push_back({"A123-000001", "A123", {"0123456789abcdef"}});
+    s.retry = RetryPolicy{2, Millis(300), Millis(1500)};
+    auto d = decode_schedule(encode(s));
+    ASSERT_TRUE(d) << d.error().str();
+    EXPECT_EQ(d->retry, s.retry);
+    // Without "retry" (an older manager): the defaults.
+    auto text = encode(s);
+    auto j = Json::parse(text);
+    ASSERT_TRUE(j);
+    cJSON_DeleteItemFromObjectCaseSensitive(j->get(), "retry");
+    auto old = decode_schedule(j->dump());
+    ASSERT_TRUE(old) << old.error().str();
+    EXPECT_EQ(old->retry, RetryPolicy{});
+    // Out of range values are refused.
+    cJSON* r = cJSON_AddObjectToObject(j->get(), "retry");
+    cJSON_AddNumberToObject(r, "max", 1000);
+    cJSON_AddNumberToObject(r, "backoff_ms", 10);
+    cJSON_AddNumberToObject(r, "power_on_timeout_ms", 10);
+    EXPECT_FALSE(decode_schedule(j->dump()));
+}
+
+TEST(Messages, ExpireCommandRoundTrips) {
+    auto d = decode_device_command(encode(ExpireCmd{"c-9"}));
+    ASSERT_TRUE(d) << d.error().str();
+    auto* e = std::get_if<ExpireCmd>(&*d);
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(e->campaign, "c-9");
+    auto state = job_state_from_string("expired");
+    ASSERT_TRUE(state);
+    EXPECT_EQ(*state, JobState::Expired);
+}
+
 TEST(Messages, ScheduleNamingUnknownFirmwareIsRejected) {
     Schedule s;
     s.campaign = "c-1";

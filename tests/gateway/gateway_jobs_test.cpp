@@ -8,8 +8,12 @@ namespace {
 class Jobs : public GatewayTest {
 protected:
     const std::string d1 = "A123-000001";
-    void transferring() {
-        send_schedule(make_schedule("c1", clock.now(), {&main_v2}, {d1}));
+    void transferring(std::uint32_t max_retries = 0) {
+        auto s = make_schedule("c1", clock.now(), {&main_v2}, {d1});
+        s.retry.max_retries = max_retries;
+        s.retry.backoff = Millis(2000);
+        s.retry.power_on_timeout = Millis(30000);
+        send_schedule(s);
         send_all_chunks(main_v2);
         device_event(d1, encode(ReadyEvent{"c1", {main_v2.manifest.fw_id}}));
         ASSERT_EQ(job_reports(d1).back().state, JobState::Transferring);
@@ -144,14 +148,71 @@ TEST_F(Jobs, DeviceStateIsStoredAndForwardedOnlyWhenChanged) {
     EXPECT_EQ((*devices)[0].firmware.at("main"), "2.0");
 }
 
-TEST_F(Jobs, ExpiredTransferIsFailedAsExpired) {
+TEST_F(Jobs, ExpiredTransferIsReportedExpired) {
     auto s = make_schedule("c1", clock.now(), {&main_v2}, {d1});
     s.expires_at = clock.now() + std::chrono::minutes(5);
     send_schedule(s);
     advance(Millis(5 * 60 * 1000));
     auto r = job_reports(d1).back();
-    EXPECT_EQ(r.state, JobState::Failed);
+    EXPECT_EQ(r.state, JobState::Expired);
     EXPECT_NE(r.detail.find("EXPIRED"), std::string::npos);
+}
+
+TEST_F(Jobs, ExpiryDuringTransferTellsTheDeviceToDropItsPartialImage) {
+    auto s = make_schedule("c1", clock.now(), {&main_v2}, {d1});
+    s.expires_at = clock.now() + std::chrono::minutes(5);
+    send_schedule(s);
+    send_all_chunks(main_v2);
+    device_event(d1, encode(ReadyEvent{"c1", {main_v2.manifest.fw_id}}));
+    ASSERT_EQ(job_reports(d1).back().state, JobState::Transferring);
+    advance(Millis(5 * 60 * 1000));
+    EXPECT_EQ(job_reports(d1).back().state, JobState::Expired);
+    auto cmds = commands(d1);
+    ASSERT_FALSE(cmds.empty());
+    auto* expire = std::get_if<ExpireCmd>(&cmds.back());
+    ASSERT_NE(expire, nullptr);
+    EXPECT_EQ(expire->campaign, "c1");
+}
+
+TEST_F(Jobs, FailedAttemptIsRetriedAfterBackoffThenEndsInError) {
+    transferring(1);
+    device_event(d1, encode(ErrorEvent{"c1", main_v2.manifest.fw_id, "write_failure", "disk"}));
+    auto r = job_reports(d1).back();
+    EXPECT_EQ(r.state, JobState::Waiting);
+    EXPECT_NE(r.detail.find("write_failure: disk"), std::string::npos) << r.detail;
+    EXPECT_NE(r.detail.find("retry 1/1"), std::string::npos) << r.detail;
+    EXPECT_FALSE(r.ended_at.has_value());
+    EXPECT_EQ(stored(d1).attempts, 1u);
+    auto offers = commands(d1).size();
+    advance(Millis(1000));
+    EXPECT_EQ(commands(d1).size(), offers) << "offered again before the backoff passed";
+    advance(Millis(1500));
+    ASSERT_GT(commands(d1).size(), offers);
+    EXPECT_TRUE(std::holds_alternative<OfferCmd>(commands(d1).back()));
+    EXPECT_EQ(job_reports(d1).back().state, JobState::Transferring);
+    // The second failure is the last allowed.
+    device_event(d1, encode(ErrorEvent{"c1", main_v2.manifest.fw_id, "write_failure", "disk"}));
+    r = job_reports(d1).back();
+    EXPECT_EQ(r.state, JobState::Failed);
+    EXPECT_NE(r.detail.find("after 1 retries"), std::string::npos) << r.detail;
+    EXPECT_TRUE(r.ended_at.has_value());
+}
+
+TEST_F(Jobs, RestartWithoutPowerOnReportFailsAfterTimeout) {
+    transferring(0);
+    device_event(d1, encode(ProgressEvent{"c1", "restarting", 100}));
+    advance(Millis(29000));
+    EXPECT_EQ(job_reports(d1).back().state, JobState::Restarting);
+    advance(Millis(3000));
+    auto r = job_reports(d1).back();
+    EXPECT_EQ(r.state, JobState::Failed);
+    EXPECT_NE(r.detail.find("no_power_on"), std::string::npos) << r.detail;
+}
+
+TEST_F(Jobs, RejectedOfferIsNotRetried) {
+    transferring(3);
+    device_event(d1, encode(ErrorEvent{"c1", main_v2.manifest.fw_id, "rejected", "downgrade"}));
+    EXPECT_EQ(job_reports(d1).back().state, JobState::Failed);
 }
 
 }  // namespace

@@ -17,15 +17,26 @@ TEST(JobMachine, HappyPathEndsCompleted) {
 }
 
 TEST(JobMachine, EndedJobsAcceptNoEvent) {
-    for (auto s : {JobState::Completed, JobState::Failed})
+    for (auto s : {JobState::Completed, JobState::Failed, JobState::Expired})
         for (auto e : {JobEvent::FetchStarted, JobEvent::Offered, JobEvent::Installing, JobEvent::Restarting,
-                       JobEvent::BootedExpected, JobEvent::BootedOther, JobEvent::DeviceError, JobEvent::Expired})
+                       JobEvent::BootedExpected, JobEvent::BootedOther, JobEvent::DeviceError, JobEvent::Expired,
+                       JobEvent::RetryScheduled, JobEvent::NoPowerOn})
             EXPECT_FALSE(next_state(s, e)) << to_string(s) << " + " << to_string(e);
 }
 
 TEST(JobMachine, InstallingIsNotExpired) {
     EXPECT_FALSE(next_state(JobState::Installing, JobEvent::Expired));
-    EXPECT_EQ(next_state(JobState::Transferring, JobEvent::Expired), JobState::Failed);
+    EXPECT_EQ(next_state(JobState::Transferring, JobEvent::Expired), JobState::Expired);
+    EXPECT_EQ(next_state(JobState::Waiting, JobEvent::Expired), JobState::Expired);
+}
+
+TEST(JobMachine, FailedAttemptGoesBackToWaitingForARetry) {
+    for (auto s : {JobState::Transferring, JobState::Installing, JobState::Restarting})
+        EXPECT_EQ(next_state(s, JobEvent::RetryScheduled), JobState::Waiting) << to_string(s);
+    EXPECT_EQ(next_state(JobState::Restarting, JobEvent::NoPowerOn), JobState::Failed);
+    EXPECT_FALSE(next_state(JobState::Transferring, JobEvent::NoPowerOn));
+    // A power-on report that arrives after the gateway gave up on it still completes the job.
+    EXPECT_EQ(next_state(JobState::Waiting, JobEvent::BootedExpected), JobState::Completed);
 }
 
 }  // namespace
