@@ -13,4 +13,8 @@ Status expect_type(const cJSON* obj, const char* type);
 // Returns the "type" field of a message object.
 Expected<std::string> message_type(const cJSON* obj);
 Expected<DeviceSeenReport> device_seen_from_json(const cJSON* obj);
+// messages_control.cpp: the cancel/defer/set-param messages
+Expected<DeviceCommand> control_command_from_json(const cJSON* obj, const std::string& type);
+Expected<DeviceEvent> control_event_from_json(const cJSON* obj, const std::string& type);
+Expected<Millis> millis_from_json(const cJSON* obj, const char* key, Millis max);
 }  // namespace fleetcast::detail

@@ -122,6 +122,18 @@ enum class DeviceStatus { Idle, Busy, Updating, Error, Offline };
 std::string_view to_string(DeviceStatus s);
 Expected<DeviceStatus> device_status_from_string(std::string_view s);
 
+// Fig. 12 service call types (status error): A hardware disabled, cannot be
+// reset remotely; B one function disabled; C logged only; D hardware disabled,
+// cleared by a power cycle.
+bool valid_service_call(std::string_view type);
+
+// Fig. 36 "deferment management parameter": the value and when it was last set.
+struct DefermentParam {
+    Millis value{0};
+    TimePoint set_at{};
+    bool operator==(const DefermentParam&) const = default;
+};
+
 struct DeviceState {
     std::string device;
     std::string gateway;
@@ -129,6 +141,9 @@ struct DeviceState {
     DeviceStatus status = DeviceStatus::Idle;
     Versions firmware;
     TimePoint at{};
+    std::string activity;      // busy: printing | copying | scanning (free text id)
+    std::string service_call;  // error: "A" | "B" | "C" | "D"
+    std::optional<DefermentParam> deferment;
 };
 std::string encode(const DeviceState& s);  // {"type":"device_state",...}
 Expected<DeviceState> decode_device_state(std::string_view text);
@@ -150,10 +165,31 @@ struct FanoutDoneCmd {
 struct ExpireCmd {
     std::string campaign;
 };
-using DeviceCommand = std::variant<OfferCmd, FanoutDoneCmd, ExpireCmd>;
+// Cancel the device's update of `campaign` unless its boot pointer flipped.
+struct CancelCmd {
+    std::string campaign;
+    std::string request_id;
+    std::string by;  // operator | panel
+};
+// Drop the communication request of `campaign`: a new one comes at `until`.
+struct PostponeCmd {
+    std::string campaign;
+    std::string request_id;
+    TimePoint until{};
+};
+// Sets a device parameter; the only one so far is "deferment" (milliseconds).
+struct SetParamCmd {
+    std::string name;
+    Millis value{0};
+    std::string request_id;
+};
+using DeviceCommand = std::variant<OfferCmd, FanoutDoneCmd, ExpireCmd, CancelCmd, PostponeCmd, SetParamCmd>;
 std::string encode(const OfferCmd& c);       // {"type":"offer",...}
 std::string encode(const FanoutDoneCmd& c);  // {"type":"fanout_done",...}
 std::string encode(const ExpireCmd& c);      // {"type":"expire",...}
+std::string encode(const CancelCmd& c);      // {"type":"cancel",...}
+std::string encode(const PostponeCmd& c);    // {"type":"postpone",...}
+std::string encode(const SetParamCmd& c);    // {"type":"set_param",...}
 Expected<DeviceCommand> decode_device_command(std::string_view text);
 
 // ---- device -> gateway events ------------------------------------------------
@@ -182,7 +218,30 @@ struct ErrorEvent {
     std::string code;   // checksum, no_space, write_failure, rejected, bad_manifest
     std::string detail;
 };
-using DeviceEvent = std::variant<ReadyEvent, NeedEvent, ProgressEvent, PowerOnEvent, ErrorEvent>;
+// The answer to a communication request will come at `until` (the device's
+// deferment period, R12): the device is alive, the gateway waits.
+struct DeferredEvent {
+    std::string campaign;
+    TimePoint until{};
+};
+// The device's user asks to move the update later (R14), by `by` or by the
+// gateway's configured period when absent.
+struct DeferRequestEvent {
+    std::string campaign;
+    std::string request_id;
+    std::optional<Millis> by;
+};
+// The device dropped the update of `campaign` and keeps its old firmware (R15).
+struct CanceledEvent {
+    std::string campaign;
+    std::string request_id;
+    std::string by;  // panel | operator
+};
+using DeviceEvent = std::variant<ReadyEvent, NeedEvent, ProgressEvent, PowerOnEvent, ErrorEvent, DeferredEvent,
+                                 DeferRequestEvent, CanceledEvent>;
+std::string encode(const DeferredEvent& e);      // {"type":"deferred",...}
+std::string encode(const DeferRequestEvent& e);  // {"type":"defer",...}
+std::string encode(const CanceledEvent& e);      // {"type":"canceled",...}
 std::string encode(const ReadyEvent& e);     // {"type":"ready",...}
 std::string encode(const NeedEvent& e);      // {"type":"need",...}
 std::string encode(const ProgressEvent& e);  // {"type":"progress",...}
@@ -196,7 +255,8 @@ struct DeviceSeenReport {  // the gateway forwards each device state it sees
 };
 // Expired (R18): the campaign's expiration time passed (or the measured rate
 // showed the transfer could not finish by then); the device keeps its firmware.
-enum class JobState { Waiting, Fetching, Transferring, Installing, Restarting, Completed, Failed, Expired };
+// Requesting (R11): communication request sent, no answer yet. Canceled (R15).
+enum class JobState { Waiting, Fetching, Requesting, Transferring, Installing, Restarting, Completed, Failed, Expired, Canceled };
 std::string_view to_string(JobState s);
 Expected<JobState> job_state_from_string(std::string_view s);
 struct JobReport {
@@ -208,6 +268,7 @@ struct JobReport {
     std::optional<TimePoint> started_at;
     std::optional<TimePoint> ended_at;
     Versions firmware;  // versions reported at power-on (Completed/Failed)
+    std::optional<TimePoint> update_at;  // the device's (possibly moved) update time
 };
 struct CacheReport {
     std::string fw_id;
@@ -259,6 +320,31 @@ struct ProbeData {
     std::uint64_t bytes = 0;  // whole payload size
 };
 Expected<ProbeData> decode_probe_data(std::string_view bytes);
+
+// ---- manager -> gateway commands (gw/{gw}/cmd) --------------------------------
+struct GwDeferCmd {
+    std::string campaign;
+    std::string device;
+    std::string request_id;
+    std::optional<Millis> by;  // absent: the gateway's configured period
+};
+struct GwCancelCmd {
+    std::string campaign;
+    std::string device;
+    std::string request_id;
+};
+struct GwSetParamCmd {
+    std::string device;
+    std::string name;  // deferment
+    Millis value{0};
+    std::string request_id;
+};
+using GatewayCommand = std::variant<GwDeferCmd, GwCancelCmd, GwSetParamCmd>;
+std::string encode(const GwDeferCmd& c);     // {"type":"defer",...}
+std::string encode(const GwCancelCmd& c);    // {"type":"cancel",...}
+std::string encode(const GwSetParamCmd& c);  // {"type":"set_param",...}
+Expected<GatewayCommand> decode_gateway_command(std::string_view text);
+inline constexpr Millis kMaxDeferment{7LL * 24 * 3600 * 1000};  // a week
 
 // ---- operator <-> manager request/response ---------------------------------
 struct OperatorRequest {

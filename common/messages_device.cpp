@@ -32,6 +32,13 @@ void put_device_state(cJSON* o, const DeviceState& s) {
     json::put(o, "status", to_string(s.status));
     json::put(o, "firmware", s.firmware);
     json::put(o, "at", s.at);
+    if (!s.activity.empty()) json::put(o, "activity", s.activity);
+    if (!s.service_call.empty()) json::put(o, "service_call", s.service_call);
+    if (s.deferment) {
+        cJSON* d = cJSON_AddObjectToObject(o, "deferment");
+        json::put(d, "value_ms", static_cast<std::uint64_t>(s.deferment->value.count()));
+        json::put(d, "set_at", s.deferment->set_at);
+    }
 }
 
 Expected<DeviceState> device_state_from_json(const cJSON* o) {
@@ -50,6 +57,22 @@ Expected<DeviceState> device_state_from_json(const cJSON* o) {
         s.firmware = *fw;
         FC_TRY(at, json::get_time(o, "at"));
         s.at = *at;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(o, "activity")) {
+        FC_TRY(a, json::get_id(o, "activity", "activity"));
+        s.activity = *a;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(o, "service_call")) {
+        FC_TRY(sc, json::get_string(o, "service_call", 1));
+        if (!valid_service_call(*sc)) return make_error("bad_value", "service_call must be A, B, C or D");
+        if (s.status != DeviceStatus::Error) return make_error("bad_value", "service_call without status error");
+        s.service_call = *sc;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(o, "deferment")) {
+        FC_TRY(d, json::get_object(o, "deferment"));
+        FC_TRY(v, detail::millis_from_json(*d, "value_ms", kMaxDeferment));
+        FC_TRY(at, json::get_time(*d, "set_at"));
+        s.deferment = DefermentParam{*v, *at};
     }
     return s;
 }
@@ -126,6 +149,7 @@ Expected<DeviceCommand> decode_device_command(std::string_view text) {
     FC_TRY(j, Json::parse(text, 8 * 1024 * 1024));
     const cJSON* o = j->get();
     FC_TRY(type, detail::message_type(o));
+    if (*type != "offer" && *type != "fanout_done" && *type != "expire") return detail::control_command_from_json(o, *type);
     FC_TRY(campaign, json::get_id(o, "campaign", "campaign"));
     if (*type == "offer") {
         OfferCmd c;
@@ -243,7 +267,7 @@ Expected<DeviceEvent> decode_device_event(std::string_view text) {
         e.detail = *det;
         return DeviceEvent{e};
     }
-    return make_error("unknown_type", "unknown device event type '" + *type + "'");
+    return detail::control_event_from_json(o, *type);
 }
 
 }  // namespace fleetcast

@@ -51,19 +51,22 @@ std::string_view to_string(JobState s) {
     switch (s) {
         case JobState::Waiting: return "waiting";
         case JobState::Fetching: return "fetching";
+        case JobState::Requesting: return "requesting";
         case JobState::Transferring: return "transferring";
         case JobState::Installing: return "installing";
         case JobState::Restarting: return "restarting";
         case JobState::Completed: return "completed";
         case JobState::Failed: return "failed";
         case JobState::Expired: return "expired";
+        case JobState::Canceled: return "canceled";
     }
     return "unknown";
 }
 
 Expected<JobState> job_state_from_string(std::string_view s) {
-    for (auto st : {JobState::Waiting, JobState::Fetching, JobState::Transferring, JobState::Installing,
-                    JobState::Restarting, JobState::Completed, JobState::Failed, JobState::Expired})
+    for (auto st : {JobState::Waiting, JobState::Fetching, JobState::Requesting, JobState::Transferring,
+                    JobState::Installing, JobState::Restarting, JobState::Completed, JobState::Failed,
+                    JobState::Expired, JobState::Canceled})
         if (to_string(st) == s) return st;
     return make_error("bad_value", "unknown job state '" + std::string(s.substr(0, 32)) + "'");
 }
@@ -79,6 +82,7 @@ std::string encode(const JobReport& r) {
     json::put(j.get(), "started_at", r.started_at);
     json::put(j.get(), "ended_at", r.ended_at);
     json::put(j.get(), "firmware", r.firmware);
+    json::put(j.get(), "update_at", r.update_at);
     return j.dump();
 }
 
@@ -110,6 +114,8 @@ Expected<GatewayReport> decode_gateway_report(std::string_view text) {
         FC_TRY(sa, json::get_optional_time(o, "started_at"));
         FC_TRY(ea, json::get_optional_time(o, "ended_at"));
         FC_TRY(fw, json::get_versions(o, "firmware"));
+        FC_TRY(ua, json::get_optional_time(o, "update_at"));
+        r.update_at = *ua;
         r.campaign = *c;
         r.device = *d;
         r.state = *state;

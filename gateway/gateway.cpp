@@ -42,7 +42,7 @@ Status Gateway::start() {
     // Devices that were being offered an image before the restart get the
     // offer again: they resume their partial slot and answer ready.
     for (const auto& [key, job] : jobs_.rows())
-        if (job.state == JobState::Transferring) offer_pending_.insert(key);
+        if (job.state == JobState::Transferring || job.state == JobState::Requesting) offer_pending_.insert(key);
     log_info("gateway", "started")
         .kv("gateway", config_.id)
         .kv("schedules", schedules_.size())
@@ -108,6 +108,7 @@ void Gateway::tick() {
         rates_.tick(manager_online_, devices_);
     }
     run_fanouts(now);
+    check_answers(now);
     if (counters_.snapshot() != published_counters_ && now - last_state_at_ >= config_.state_interval)
         publish_state(now);
 }
@@ -152,10 +153,7 @@ void Gateway::on_message(const MqttEvent& event) {
             if (!st) bad_input("probe_ack", event.topic, st.error());
             return;
         }
-        case topics::Kind::GwCmd:
-            // Reserved in topics.md (defer, suspend, cancel): not acted on yet.
-            log_info("gateway", "command_ignored").kv("gateway", config_.id).kv("bytes", event.payload.size());
-            return;
+        case topics::Kind::GwCmd: return on_gateway_command(event.topic, event.payload);
         default: return bad_input("unexpected_topic", event.topic, make_error("bad_topic", "not a gateway input"));
     }
 }

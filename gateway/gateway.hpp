@@ -39,6 +39,11 @@ struct GatewayConfig {
     // The manager's public key (R21): manifests that do not verify are never
     // fetched nor offered; their jobs fail with the reason.
     std::shared_ptr<const TrustKey> trust_key;
+    // R13/R14: how much later a busy/blocked device, an unanswered
+    // communication request or a defer without --by moves the update time
+    // (schedule time: with --time-scale, 20m is 20 scaled minutes).
+    Millis defer_period{20 * 60 * 1000};
+    Millis answer_timeout{10000};  // R11: no answer to the communication request -> "no response"
 };
 
 class Gateway {
@@ -92,6 +97,17 @@ private:
     void check_power_on(TimePoint now);
     bool check_expiry(const Schedule& schedule, TimePoint now);  // true once expires_at passed
     void expire(JobRow& job, const std::string& detail, TimePoint now);
+    // gateway_control.cpp: handshake answers, busy/service-call checks, defer and cancel (R11-R15)
+    bool may_start(JobRow& job, TimePoint now);
+    void postpone(JobRow& job, TimePoint now, Millis by, const std::string& reason);
+    void check_answers(TimePoint now);
+    void on_deferred(JobRow& job, const DeferredEvent& e);
+    void on_defer_request(JobRow& job, const std::string& request_id, std::optional<Millis> by, const std::string& source);
+    void on_cancel_request(JobRow& job, const std::string& request_id, const std::string& source);
+    void on_canceled(JobRow& job, const CanceledEvent& e);
+    void on_gateway_command(const std::string& topic, const std::string& payload);
+    void send_cancel(const JobRow& job, const std::string& request_id, const std::string& by);
+    bool remember_request(JobRow& job, const std::string& request_id);
 
     GatewayConfig config_;
     Transport& transport_;
@@ -109,6 +125,7 @@ private:
     std::map<std::string, DeviceState> devices_;           // by device id
     std::set<JobKey> offer_pending_;                       // re-offer after a reconnect or restart
     std::map<JobKey, TimePoint> restart_since_;            // installing/restarting since (power-on timeout)
+    std::map<JobKey, TimePoint> answer_due_;               // Requesting jobs: answer expected by then
     bool dirty_ = true;
     TimePoint last_scan_{};
     TimePoint last_state_at_{};

@@ -49,8 +49,11 @@ void Gateway::on_device_state(const std::string& topic, const std::string& devic
     if (!st) log_warn("gateway", "report_failed").kv("device", device).kv("error", st.error().str());
     if (was_offline && state->status != DeviceStatus::Offline) {
         // Back online: an update that was in transfer is offered again.
-        for (const auto& [key, job] : jobs_.rows())
-            if (key.second == device && job.state == JobState::Transferring) offer_pending_.insert(key);
+        for (const auto& [key, job] : jobs_.rows()) {
+            if (key.second != device) continue;
+            if (job.state == JobState::Transferring || job.state == JobState::Requesting) offer_pending_.insert(key);
+            if (!job.cancel_pending.empty() && !is_terminal(job.state)) send_cancel(job, "resend", job.cancel_pending);
+        }
         dirty_ = true;
     }
 }
@@ -79,12 +82,24 @@ void Gateway::on_device_event(const std::string& topic, const std::string& devic
             else if constexpr (std::is_same_v<T, NeedEvent>) on_need(topic, *job, e);
             else if constexpr (std::is_same_v<T, ProgressEvent>) on_progress(*job, e);
             else if constexpr (std::is_same_v<T, PowerOnEvent>) on_power_on(*job, e);
-            else on_error(*job, e);
+            else if constexpr (std::is_same_v<T, ErrorEvent>) on_error(*job, e);
+            else if constexpr (std::is_same_v<T, DeferredEvent>) on_deferred(*job, e);
+            else if constexpr (std::is_same_v<T, DeferRequestEvent>) on_defer_request(*job, e.request_id, e.by, "panel");
+            else on_canceled(*job, e);
         },
         *event);
 }
 
 void Gateway::on_ready(const std::string& topic, JobRow& job, const ReadyEvent& e) {
+    if (job.state == JobState::Canceled) {
+        send_cancel(job, "resend", job.cancel_pending.empty() ? "operator" : job.cancel_pending);
+        return;
+    }
+    if (job.state == JobState::Requesting) {
+        // The device answered the communication request: transmission may start (R11).
+        answer_due_.erase({job.campaign, job.device});
+        jobs_.apply(job, JobEvent::Answered, clock_.now(), "answered");
+    }
     if (job.state != JobState::Transferring) {
         log_info("gateway", "ready_ignored").kv("campaign", job.campaign).kv("device", job.device).kv("state", to_string(job.state));
         return;
@@ -142,7 +157,11 @@ void Gateway::on_power_on(JobRow& job, const PowerOnEvent& e) {
     }
     restart_since_.erase({job.campaign, job.device});
     if (mismatch.empty()) {
-        if (jobs_.apply(job, JobEvent::BootedExpected, clock_.now(), "", &e.firmware)) plans_.withdraw(job.campaign, job.device);
+        // A cancel that reached the device after its boot pointer flipped changed nothing (R15).
+        std::string note = job.cancel_pending.empty()
+                               ? std::string()
+                               : "cancel (" + job.cancel_pending + ") came too late: the boot pointer had flipped";
+        if (jobs_.apply(job, JobEvent::BootedExpected, clock_.now(), note, &e.firmware)) plans_.withdraw(job.campaign, job.device);
         return;
     }
     // R16: the old version came back (the new image did not boot): a failed attempt.

@@ -93,6 +93,7 @@ void Gateway::forget_schedule(const std::string& campaign) {
     jobs_.forget_campaign(campaign);
     plans_.forget_campaign(campaign);
     std::erase_if(offer_pending_, [&](const JobKey& k) { return k.first == campaign; });
+    std::erase_if(answer_due_, [&](const auto& kv) { return kv.first.first == campaign; });
     rebuild_manifests();
     log_info("gateway", "schedule_cleared").kv("gateway", config_.id).kv("campaign", campaign);
 }
@@ -129,9 +130,10 @@ void Gateway::run_schedule(const Schedule& schedule, TimePoint now) {
     for (auto it = first; in_campaign(it); ++it) {
         JobRow& job = it->second;
         if (!job.necessary || is_terminal(job.state) || job.suspended) continue;
-        if (job.update_at > now) continue;  // a retry's backoff (R17)
+        if (job.update_at > now) continue;  // a retry's backoff (R17); busy, defer, no response (R13, R14)
         bool waiting = job.state == JobState::Waiting || job.state == JobState::Fetching;
-        bool reoffer = job.state == JobState::Transferring && offer_pending_.count(it->first);
+        bool reoffer = (job.state == JobState::Transferring || job.state == JobState::Requesting) &&
+                       offer_pending_.count(it->first);
         if (!waiting && !reoffer) continue;
         if (!all_cached(job)) {
             for (const auto& fw : job.fw_ids)
@@ -139,7 +141,7 @@ void Gateway::run_schedule(const Schedule& schedule, TimePoint now) {
             jobs_.apply(job, JobEvent::FetchStarted, now);
             continue;
         }
-        if (!device_offline(job.device)) offer(job, now);
+        if (!device_offline(job.device) && (reoffer || may_start(job, now))) offer(job, now);
     }
 }
 
@@ -150,6 +152,7 @@ void Gateway::offer(JobRow& job, TimePoint now) {
         if (const auto* m = manifest(fw)) cmd.firmware.push_back(*m);
     if (cmd.firmware.empty() || !jobs_.apply(job, JobEvent::Offered, now)) return;
     offer_pending_.erase({job.campaign, job.device});
+    answer_due_[{job.campaign, job.device}] = now + config_.answer_timeout;
     for (const auto& fw : job.fw_ids) plans_.offered({job.campaign, fw}, job.device, now);
     std::uint64_t bytes = 0;
     for (const auto& m : cmd.firmware) bytes += m.size;

@@ -73,7 +73,10 @@ Status GatewayStore::migrate() {
         " progress INTEGER NOT NULL, started_at TEXT, ended_at TEXT, firmware TEXT NOT NULL,"
         " PRIMARY KEY (campaign, device));"
         "CREATE TABLE IF NOT EXISTS devices ("
-        " id TEXT PRIMARY KEY, model TEXT NOT NULL, status TEXT NOT NULL, firmware TEXT NOT NULL, at TEXT NOT NULL);");
+        " id TEXT PRIMARY KEY, model TEXT NOT NULL, status TEXT NOT NULL, firmware TEXT NOT NULL, at TEXT NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS job_requests ("
+        " campaign TEXT NOT NULL, device TEXT NOT NULL, applied TEXT NOT NULL, cancel_pending TEXT NOT NULL,"
+        " PRIMARY KEY (campaign, device));");
 }
 
 Status GatewayStore::add_schedule(const Schedule& schedule, const std::vector<JobRow>& new_jobs) {
@@ -95,7 +98,7 @@ Status GatewayStore::add_schedule(const Schedule& schedule, const std::vector<Jo
 Status GatewayStore::remove_schedule(const std::string& campaign) {
     return db_->transaction([&]() -> Status {
         for (auto sql : {"DELETE FROM jobs WHERE campaign = ?1", "DELETE FROM schedules WHERE campaign = ?1",
-                         "DELETE FROM job_attempts WHERE campaign = ?1"}) {
+                         "DELETE FROM job_attempts WHERE campaign = ?1", "DELETE FROM job_requests WHERE campaign = ?1"}) {
             auto s = db_->prepare(sql);
             if (!s) return s.error();
             auto st = s->bind(1, text(campaign)).run();
@@ -141,7 +144,18 @@ Status GatewayStore::insert_job(const JobRow& j, bool replace) {
         .bind(10, time_text(j.started_at))
         .bind(11, time_text(j.ended_at))
         .bind(12, text(firmware));
-    return s->run();
+    auto st = s->run();
+    if (!st || (j.applied_requests.empty() && j.cancel_pending.empty())) return st;
+    // Kept in their own table so the jobs table of older gateways stays as it was.
+    auto r = db_->prepare(
+        "INSERT OR REPLACE INTO job_requests (campaign, device, applied, cancel_pending) VALUES (?1, ?2, ?3, ?4)");
+    if (!r) return r.error();
+    auto applied = join_ids(j.applied_requests);
+    return r->bind(1, text(j.campaign))
+        .bind(2, text(j.device))
+        .bind(3, text(applied))
+        .bind(4, text(j.cancel_pending))
+        .run();
 }
 
 Status GatewayStore::save_job(const JobRow& job) {
@@ -194,6 +208,18 @@ Expected<std::vector<JobRow>> GatewayStore::load_jobs() {
     }
     auto st = load_attempts(out);
     if (!st) return st.error();
+    auto r = db_->prepare("SELECT campaign, device, applied, cancel_pending FROM job_requests");
+    if (!r) return r.error();
+    while (true) {
+        auto row = r->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        for (auto& j : out) {
+            if (j.campaign != r->text(0) || j.device != r->text(1)) continue;
+            j.applied_requests = split_ids(r->text(2));
+            j.cancel_pending = r->text(3);
+        }
+    }
     return out;
 }
 

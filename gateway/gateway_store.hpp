@@ -32,7 +32,13 @@ struct JobRow {
     // operator suspended the transfer. Stored in job_attempts.
     std::uint32_t attempts = 0;
     bool suspended = false;
+    // Ids of the last defer/cancel requests applied: a redelivered one (QoS 1)
+    // has no second effect. Bounded (kMaxAppliedRequests).
+    std::vector<std::string> applied_requests;
+    // "operator" or "panel" while a cancel waits for the device's answer.
+    std::string cancel_pending;
 };
+inline constexpr std::size_t kMaxAppliedRequests = 16;
 
 class GatewayStore {
 public:

@@ -11,7 +11,11 @@ namespace fleetcast::gateway {
 
 enum class JobEvent {
     FetchStarted,    // the gateway asks the manager for an image this job needs
-    Offered,         // offer sent to the device (again after a reconnect)
+    Offered,         // communication request (offer) sent to the device (again after a reconnect)
+    Answered,        // the device answered ready: transmission may start (R11)
+    Postponed,       // update time moved later: busy, service call, defer (R13, R14)
+    NoResponse,      // no answer to the communication request within the timeout (R11)
+    Canceled,        // the update was canceled before the boot pointer flipped (R15)
     Installing,      // device progress: phase installing
     Restarting,      // device progress: phase restarting
     BootedExpected,  // power_on with every expected new version

@@ -67,10 +67,32 @@ bool JobTable::apply(JobRow& job, JobEvent event, TimePoint now, const std::stri
     if (event == JobEvent::Offered && !job.started_at) job.started_at = now;
     if (is_terminal(job.state)) job.ended_at = now;
     if (job.state == JobState::Completed) job.progress = 100;
+    if (job.state == JobState::Canceled) job.necessary = false;
     if (!detail.empty()) job.comment = detail;
     if (firmware) job.firmware = *firmware;
     return store_and_report(job, before);
 }
+
+bool JobTable::apply_at(JobRow& job, JobEvent event, TimePoint now, TimePoint update_at, const std::string& detail) {
+    auto next = next_state(job.state, event);
+    if (!next) {
+        log_debug("gateway", "job_event_ignored")
+            .kv("campaign", job.campaign)
+            .kv("device", job.device)
+            .kv("state", to_string(job.state))
+            .kv("event", to_string(event));
+        return false;
+    }
+    if (*next == job.state && update_at == job.update_at && detail == job.comment) return true;
+    JobRow before = job;
+    job.state = *next;
+    job.update_at = update_at;
+    if (!detail.empty()) job.comment = detail;
+    if (event == JobEvent::Offered && !job.started_at) job.started_at = now;
+    return store_and_report(job, before);
+}
+
+bool JobTable::save(JobRow& job, const JobRow& before) { return store_and_report(job, before); }
 
 void JobTable::set_progress(JobRow& job, std::uint32_t percent) {
     if (is_terminal(job.state) || percent == job.progress) return;
@@ -115,6 +137,7 @@ bool JobTable::store_and_report(JobRow& job, const JobRow& before) {
         .kv("device", job.device)
         .kv("state", to_string(job.state))
         .kv("progress", job.progress)
+        .kv("update_at", format_time(job.update_at))
         .kv("detail", job.comment);
     report(job);
     return true;
@@ -130,6 +153,7 @@ void JobTable::report(const JobRow& job) {
     r.started_at = job.started_at;
     r.ended_at = job.ended_at;
     r.firmware = job.firmware;
+    r.update_at = job.update_at;
     auto st = transport_.publish(topics::gw_report(gateway_), encode(r));
     if (!st) log_warn("gateway", "report_failed").kv("campaign", job.campaign).kv("device", job.device).kv("error", st.error().str());
 }

@@ -36,6 +36,12 @@ public:
     // changed). A self-transition is accepted but neither stored nor reported.
     bool apply(JobRow& job, JobEvent event, TimePoint now, const std::string& detail = {},
                const Versions* firmware = nullptr);
+    // Like apply(), and also sets the update time; stored and reported even
+    // when the state stays (a postponed Waiting job, a deferring device).
+    bool apply_at(JobRow& job, JobEvent event, TimePoint now, TimePoint update_at, const std::string& detail);
+    // Stores a row changed outside the state machine (request ids, a pending
+    // cancel, a comment); false (and the row restored) when it fails.
+    bool save(JobRow& job, const JobRow& before);
     // Records device progress; stored and reported once per 10 % step, in
     // the next flush_progress().
     void set_progress(JobRow& job, std::uint32_t percent);

@@ -40,7 +40,7 @@ int fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string id, broker, state_dir, ready_timeout, log_level, client_id, trust_key;
+    std::string id, broker, state_dir, ready_timeout, log_level, client_id, trust_key, defer_period, answer_timeout;
     std::uint32_t fetch_window = 32, fanout_window = 64;
     double time_scale = 1.0;
     std::string time_origin;
@@ -54,6 +54,10 @@ int main(int argc, char** argv) {
         ("fetch-window", po::value(&fetch_window)->default_value(32), "chunks requested from the manager at a time")
         ("fanout-window", po::value(&fanout_window)->default_value(64), "unacknowledged chunk publishes to devices")
         ("ready-timeout", po::value(&ready_timeout)->default_value("3s"), "wait for ready answers before fan-out")
+        ("defer-period", po::value(&defer_period)->default_value("20m"),
+         "how much later a busy/blocked/unanswering device or a defer without --by moves the update time")
+        ("answer-timeout", po::value(&answer_timeout)->default_value("10s"),
+         "no answer to a communication request within this -> \"no response\", retried after --defer-period")
         ("log-level", po::value(&log_level)->default_value("info"), "debug, info, warn or error")
         ("client-id", po::value(&client_id), "MQTT client id (default gw-<id>)")
         ("trust-key", po::value(&trust_key)->required(), "the manager's Ed25519 public key (PEM): manifests must verify")
@@ -79,6 +83,10 @@ int main(int argc, char** argv) {
     if (auto st = validate_id(id, "gateway"); !st) return fail(st.error().message);
     auto timeout = parse_duration(ready_timeout);
     if (!timeout) return fail("--ready-timeout: " + timeout.error().message);
+    auto period = parse_duration(defer_period);
+    if (!period || period->count() <= 0) return fail("--defer-period must be a positive duration like 20m");
+    auto answer = parse_duration(answer_timeout);
+    if (!answer || answer->count() <= 0) return fail("--answer-timeout must be a positive duration like 10s");
     if (fetch_window == 0 || fanout_window == 0) return fail("windows must be at least 1");
     if (time_scale <= 0) return fail("--time-scale must be positive");
     if (auto st = ensure_dir(state_dir); !st) return fail(st.error().str());
@@ -113,6 +121,8 @@ int main(int argc, char** argv) {
     auto key = TrustKey::load(trust_key);
     if (!key) return fail("--trust-key: " + key.error().str());
     config.trust_key = std::make_shared<const TrustKey>(std::move(*key));
+    config.defer_period = *period;            // a schedule period: not scaled
+    config.answer_timeout = scaled(*answer);  // a real wait for the device
 
     BlockingQueue<MqttEvent> queue(4096);
     mqtt.uri = broker;

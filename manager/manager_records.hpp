@@ -82,7 +82,7 @@ struct LinkRateRecord {
 };
 
 inline bool is_terminal(JobState s) {
-    return s == JobState::Completed || s == JobState::Failed || s == JobState::Expired;
+    return s == JobState::Completed || s == JobState::Failed || s == JobState::Expired || s == JobState::Canceled;
 }
 
 }  // namespace fleetcast::manager

@@ -30,12 +30,14 @@ std::string_view phase_of(JobState s) {
     switch (s) {
         case JobState::Waiting: return "waiting";
         case JobState::Fetching: return "waiting";  // the gateway is still caching the image
+        case JobState::Requesting: return "waiting";  // asked to communicate, no answer yet (R11)
         case JobState::Transferring: return "downloading";
         case JobState::Installing: return "updating";
         case JobState::Restarting: return "updating";
         case JobState::Completed: return "completed";
         case JobState::Failed: return "error";
         case JobState::Expired: return "expired";
+        case JobState::Canceled: return "canceled";
     }
     return "unknown";
 }
