@@ -12,7 +12,8 @@ DeviceAgent::DeviceAgent(DeviceConfig config, Transport& transport, Clock& clock
       transport_(transport),
       clock_(clock),
       counters_(counters),
-      store_(config_.state_dir) {}
+      store_(config_.state_dir),
+      panel_(config_.state_dir) {}
 
 DeviceAgent::~DeviceAgent() = default;
 
@@ -28,6 +29,13 @@ Status DeviceAgent::start() {
     }
     state_ = std::move(*loaded);
     ++state_.boot_count;
+    if (state_.boot_count == 1) apply_profile_at_first_boot();
+    // A power cycle clears a type D service call (Fig. 12) and ends a busy job.
+    if (state_.condition.service_call == "D" || state_.condition.status == DeviceStatus::Busy) {
+        if (state_.boot_count > 1) state_.condition = Condition{};
+    }
+    if (config_.deferment && (!state_.deferment || state_.deferment->value != *config_.deferment))
+        state_.deferment = DefermentParam{*config_.deferment, clock_.now()};
     auto boot = settle_boot_trial(state_, config_.boot_health, [&](const DeviceNvState& s) { return store_.save(s); });
     if (!boot) {
         log_error("device", "state_save_failed").kv("device", config_.id).kv("error", boot.error().str());
@@ -121,8 +129,14 @@ void DeviceAgent::on_command(const DeviceCommand& cmd) {
                 on_offer(c);
             else if constexpr (std::is_same_v<T, ExpireCmd>)
                 on_expire(c);
-            else
+            else if constexpr (std::is_same_v<T, FanoutDoneCmd>)
                 on_fanout_done(c);
+            else if constexpr (std::is_same_v<T, CancelCmd>)
+                on_cancel(c);
+            else if constexpr (std::is_same_v<T, PostponeCmd>)
+                on_postpone(c);
+            else
+                on_set_param(c);
         },
         cmd);
 }
@@ -132,9 +146,12 @@ void DeviceAgent::publish_state() {
     s.device = config_.id;
     s.gateway = config_.gateway;
     s.model = config_.model;
-    s.status = state_.update ? DeviceStatus::Updating : DeviceStatus::Idle;
+    s.status = reported_status();
     s.firmware = state_.versions();
     s.at = clock_.now();
+    if (s.status == DeviceStatus::Busy) s.activity = state_.condition.activity;
+    if (s.status == DeviceStatus::Error) s.service_call = state_.condition.service_call;
+    s.deferment = state_.deferment;
     transport_.publish(topics::dev_state(config_.gateway, config_.id), encode(s), true);
 }
 
@@ -148,6 +165,9 @@ template void DeviceAgent::emit(const NeedEvent&);
 template void DeviceAgent::emit(const ProgressEvent&);
 template void DeviceAgent::emit(const PowerOnEvent&);
 template void DeviceAgent::emit(const ErrorEvent&);
+template void DeviceAgent::emit(const DeferredEvent&);
+template void DeviceAgent::emit(const DeferRequestEvent&);
+template void DeviceAgent::emit(const CanceledEvent&);
 
 void DeviceAgent::emit_error(const std::string& campaign, const std::string& fw_id, const std::string& code,
                              const std::string& detail) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/clock.hpp"
@@ -19,6 +20,7 @@
 #include "device/device_state.hpp"
 #include "device/device_state_store.hpp"
 #include "device/image_download.hpp"
+#include "device/panel_inbox.hpp"
 
 namespace fleetcast::device {
 
@@ -42,6 +44,14 @@ struct DeviceConfig {
     BootHealthConfig boot_health;  // simulated first-boot health check (R22)
     Millis flash_write_delay{0};   // simulated slow flash, after each chunk write
     DeviceFaults faults;
+    std::optional<Millis> deferment;  // set locally at start (R12); otherwise the stored value
+    Millis install_time{0};           // how long writing the verified image takes (cancellable)
+    std::chrono::milliseconds panel_poll{200};
+    // Simulator profile (--profile): the device's own behaviour for demos and tests.
+    Millis busy_for{0};         // busy (printing) for this long after the first power-on
+    std::string service_call;   // first power-on in service call error of this type
+    bool auto_defer = false;    // the user presses defer on the first waiting screen
+    bool auto_cancel = false;   // the user presses cancel once the first chunk arrived
 };
 
 class DeviceAgent {
@@ -59,6 +69,13 @@ class DeviceAgent {
 
     bool restart_requested() const { return restart_requested_; }
     bool updating() const { return state_.update.has_value(); }
+
+    // device_agent_control.cpp: the panel's actions (R14, R15, R20) and local settings.
+    // Each returns what the panel shows, or why it refused.
+    Expected<std::string> panel_defer(const std::string& request_id, std::optional<Millis> by);
+    Expected<std::string> panel_cancel(const std::string& request_id);
+    Expected<std::string> set_deferment(Millis value);
+    Expected<std::string> set_condition(const Condition& condition);
     const DeviceNvState& state() const { return state_; }
     const DeviceConfig& config() const { return config_; }
     std::string offline_payload() const;
@@ -94,6 +111,18 @@ class DeviceAgent {
     bool all_complete() const;
     void install();
     void fanout_subscriptions(bool subscribe);
+    void finish_install();
+
+    // device_agent_control.cpp: communication request, deferment, cancel, postpone
+    void on_cancel(const CancelCmd& cmd);
+    void on_postpone(const PostponeCmd& cmd);
+    void on_set_param(const SetParamCmd& cmd);
+    void wait_deferment(const std::string& campaign, std::vector<FirmwareManifest> firmware);
+    bool cancel_update(const std::string& campaign, const std::string& request_id, const std::string& by);
+    void control_tick();
+    void apply_profile_at_first_boot();
+    bool save_state();
+    DeviceStatus reported_status() const;
 
     DeviceConfig config_;
     Transport& transport_;
@@ -107,6 +136,12 @@ class DeviceAgent {
     std::uint32_t last_decile_ = 0;
     bool started_ = false;
     bool restart_requested_ = false;
+    std::optional<TimePoint> busy_until_;
+    std::optional<TimePoint> installing_until_;
+    bool auto_defer_done_ = false;
+    bool auto_cancel_done_ = false;
+    TimePoint last_panel_poll_{};
+    PanelInbox panel_;
 };
 
 }  // namespace fleetcast::device

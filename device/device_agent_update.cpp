@@ -73,13 +73,22 @@ void DeviceAgent::on_offer(const OfferCmd& offer) {
         send_ready();
         return;
     }
+    if (state_.pending_request && state_.pending_request->campaign == offer.campaign) {
+        // A repeated communication request while we wait out the deferment: same answer time.
+        emit(DeferredEvent{offer.campaign, state_.pending_request->answer_at});
+        return;
+    }
     if (state_.update) abandon_update("replaced by campaign " + offer.campaign);
+    if (state_.deferment && state_.deferment->value.count() > 0) return wait_deferment(offer.campaign, std::move(todo));
+    if (config_.auto_defer && !auto_defer_done_) return wait_deferment(offer.campaign, std::move(todo));
     begin_update(offer.campaign, std::move(todo));
 }
 
 void DeviceAgent::begin_update(const std::string& campaign, std::vector<FirmwareManifest> firmware) {
     // Persisted before anything is opened: a restart from here on resumes this update.
     state_.update = UpdateInProgress{campaign, std::move(firmware)};
+    state_.pending_request.reset();
+    state_.postponed_until.reset();
     auto st = store_.save(state_);
     if (!st) {
         state_.update.reset();
@@ -142,6 +151,7 @@ void DeviceAgent::abandon_update(const std::string& why) {
         .kv("why", why);
     fanout_subscriptions(false);
     downloads_.clear();  // partial slot files stay; an offer of the same image resumes them
+    installing_until_.reset();
     state_.update.reset();
     auto st = store_.save(state_);
     if (!st) log_error("device", "state_save_failed").kv("device", config_.id).kv("error", st.error().str());
@@ -189,6 +199,12 @@ void DeviceAgent::on_chunk(const std::string& topic, const std::string& fw_id, c
     fanout_started_ = true;
     last_activity_ = clock_.now();
     report_progress();
+    if (config_.auto_cancel && !auto_cancel_done_) {
+        // Simulator profile: the user presses cancel while the image comes in.
+        auto_cancel_done_ = true;
+        auto r = panel_cancel("auto-cancel-" + std::to_string(state_.boot_count));
+        if (r) return;
+    }
     if (d.complete()) {
         log_info("device", "image_received")
             .kv("device", config_.id)
@@ -232,7 +248,13 @@ void DeviceAgent::ask_missing(ImageDownload& d) {
 }
 
 void DeviceAgent::tick() {
-    if (!started_ || restart_requested_ || !state_.update || downloads_.empty()) return;
+    if (!started_ || restart_requested_) return;
+    control_tick();
+    if (restart_requested_ || !state_.update || downloads_.empty()) return;
+    if (installing_until_) {
+        if (clock_.now() >= *installing_until_) finish_install();
+        return;
+    }
     // Before the fan-out has started, give the gateway longer: asking every
     // device for repairs while it is still collecting `ready`s defeats the multicast.
     auto timeout = fanout_started_ ? config_.no_progress_timeout : 2 * config_.no_progress_timeout;
@@ -278,6 +300,18 @@ void DeviceAgent::install() {
         return;
     }
     emit(ProgressEvent{campaign, "installing", 100});
+    if (config_.install_time.count() > 0) {
+        // Writing takes a while (a flash part): cancellable until it ends (R15).
+        installing_until_ = clock_.now() + config_.install_time;
+        log_info("device", "writing").kv("device", config_.id).kv("campaign", campaign).kv("ms", config_.install_time.count());
+        return;
+    }
+    finish_install();
+}
+
+void DeviceAgent::finish_install() {
+    installing_until_.reset();
+    const std::string campaign = state_.update->campaign;
     if (inject_install_fault(campaign)) return;
     for (auto& [id, d] : downloads_) {
         auto st = d->finish();
@@ -301,6 +335,7 @@ void DeviceAgent::install() {
     }
     next.trial = std::move(trial);
     next.update.reset();
+    next.last_update = LastUpdate{campaign, "normal_end", state_.versions(), next.versions(), clock_.now()};
     auto st = store_.save(next);
     if (!st) {
         emit_error(campaign, "", "write_failure", st.error().message);

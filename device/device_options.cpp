@@ -1,6 +1,7 @@
 #include "device/device_options.hpp"
 
 #include <boost/program_options.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -53,10 +54,50 @@ bool has_fault(double share, unsigned i) {
     return static_cast<unsigned long long>((i + 1) * share) > static_cast<unsigned long long>(i * share);
 }
 
+struct ProfileShare {
+    std::string kind;  // busy, sc-a, sc-b, sc-c, sc-d, defer, cancel
+    unsigned count = 0;
+};
+
+// "busy=2,sc-c=10%,defer=1,cancel=1": how many virtual devices (or which
+// share) behave how; assigned in this order from the first device on.
+Expected<std::vector<ProfileShare>> parse_profile(const std::string& text, unsigned devices) {
+    std::vector<ProfileShare> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto end = text.find(',', start);
+        if (end == std::string::npos) end = text.size();
+        std::string item = text.substr(start, end - start);
+        start = end + 1;
+        auto eq = item.find('=');
+        if (eq == std::string::npos) return make_error("bad_option", "--profile item '" + item + "' is not KIND=N or KIND=N%");
+        std::string kind = item.substr(0, eq), n = item.substr(eq + 1);
+        static const std::vector<std::string> kinds{"busy", "sc-a", "sc-b", "sc-c", "sc-d", "defer", "cancel"};
+        if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
+            return make_error("bad_option", "--profile kind '" + kind + "' is not busy, sc-a, sc-b, sc-c, sc-d, defer or cancel");
+        bool percent = !n.empty() && n.back() == '%';
+        if (percent) n.pop_back();
+        if (n.empty() || n.size() > 6 || n.find_first_not_of("0123456789") != std::string::npos)
+            return make_error("bad_option", "--profile count '" + item + "' is not a number");
+        unsigned v = static_cast<unsigned>(std::stoul(n));
+        if (percent && v > 100) return make_error("bad_option", "--profile share above 100%");
+        out.push_back({kind, percent ? (devices * v + 99) / 100 : v});
+    }
+    return out;
+}
+
+void apply_profile(DeviceConfig& d, const std::string& kind, Millis busy_for) {
+    if (kind == "busy") d.busy_for = busy_for;
+    else if (kind == "defer") d.auto_defer = true;
+    else if (kind == "cancel") d.auto_cancel = true;
+    else d.service_call = std::string(1, static_cast<char>(kind.back() - 'a' + 'A'));
+}
+
 }  // namespace
 
 Expected<CommandLine> parse_command_line(int argc, char** argv) {
-    std::string id, gateway, broker, state_dir, log_level, timeout, trust_key, flash_delay;
+    std::string id, gateway, broker, state_dir, log_level, timeout, trust_key, flash_delay, deferment, install_time, profile,
+        busy_for = "10s";
     std::vector<std::string> models, firmware, fail_first_boot;
     unsigned simulate = 0, first_serial = 1;
     double fault_write = 0, fault_power_on = 0, fault_boot = 0;
@@ -75,6 +116,10 @@ Expected<CommandLine> parse_command_line(int argc, char** argv) {
         "first-serial", po::value(&first_serial)->default_value(1), "serial number of the first virtual device")(
         "no-progress-timeout", po::value(&timeout)->default_value("10s"),
         "re-ask missing chunks after this long without progress (fanout_done asks at once; this is the safety net: shorter makes a loaded site ask for repairs the fan-out is still delivering)")(
+        "deferment", po::value(&deferment), "set the deferment parameter locally: answer a communication request only after this (20m, 0s)")(
+        "install-time", po::value(&install_time), "how long writing a verified image takes (cancellable meanwhile); default 0s")(
+        "profile", po::value(&profile), "with --simulate: KIND=N or KIND=N% for busy, sc-a..sc-d, defer, cancel (first devices first)")(
+        "busy-for", po::value(&busy_for)->default_value("10s"), "profile busy: how long such a device stays busy after start")(
         "log-level", po::value(&log_level)->default_value("info"), "debug, info, warn or error")(
         "trust-key", po::value(&trust_key), "the manager's Ed25519 public key (PEM): only manifests it signed are installed")(
         "fail-first-boot", po::value(&fail_first_boot)->composing(),
@@ -130,6 +175,22 @@ Expected<CommandLine> parse_command_line(int argc, char** argv) {
         if (!(share >= 0.0 && share <= 1.0)) return make_error("bad_option", "a --fault-* share must be between 0 and 1");
 
     DeviceConfig base;
+    if (!deferment.empty()) {
+        auto d = parse_duration(deferment);
+        if (!d || d->count() < 0 || *d > kMaxDeferment)
+            return make_error("bad_option", "--deferment must be a duration like 20m (at most 7d)");
+        base.deferment = *d;
+    }
+    if (!install_time.empty()) {
+        auto d = parse_duration(install_time);
+        if (!d || d->count() < 0) return make_error("bad_option", "--install-time must be a duration like 2s");
+        base.install_time = *d;
+    }
+    auto busy = parse_duration(busy_for);
+    if (!busy || busy->count() <= 0) return make_error("bad_option", "--busy-for must be a positive duration like 10s");
+    if (!profile.empty() && simulate == 0) return make_error("bad_option", "--profile goes with --simulate");
+    auto shares = parse_profile(profile, simulate);
+    if (!shares) return shares.error();
     base.gateway = gateway;
     base.initial_firmware = *versions;
     base.no_progress_timeout = *no_progress;
@@ -164,6 +225,10 @@ Expected<CommandLine> parse_command_line(int argc, char** argv) {
             d.faults.boot_fails = has_fault(fault_boot, i);
             cl.host.devices.push_back(std::move(d));
         }
+        std::size_t next = 0;
+        for (const auto& share : *shares)
+            for (unsigned k = 0; k < share.count && next < cl.host.devices.size(); ++k)
+                apply_profile(cl.host.devices[next++], share.kind, *busy);
     }
     cl.host.mqtt.uri = broker;
     for (int i = 0; i < argc; ++i) cl.host.argv.emplace_back(argv[i]);

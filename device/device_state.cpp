@@ -78,6 +78,116 @@ Expected<BootTrial> trial_from_json(const cJSON* o) {
     }
     return t;
 }
+
+Expected<std::vector<FirmwareManifest>> manifests_from_json(const cJSON* o) {
+    std::vector<FirmwareManifest> out;
+    auto fw = json::get_array(o, "firmware", 64);
+    if (!fw) return fw.error();
+    const cJSON* item = nullptr;
+    cJSON_ArrayForEach(item, *fw) {
+        auto m = manifest_from_json(item);
+        if (!m) return m.error();
+        out.push_back(*m);
+    }
+    return out;
+}
+
+void put_manifests(cJSON* o, const std::vector<FirmwareManifest>& firmware) {
+    cJSON* fw = cJSON_AddArrayToObject(o, "firmware");
+    for (const auto& m : firmware) {
+        cJSON* item = cJSON_CreateObject();
+        to_json(item, m);
+        cJSON_AddItemToArray(fw, item);
+    }
+}
+
+bool has(const cJSON* o, const char* key) { return cJSON_GetObjectItemCaseSensitive(o, key) != nullptr; }
+
+void put_extras(cJSON* o, const DeviceNvState& s) {
+    if (s.deferment) {
+        cJSON* d = cJSON_AddObjectToObject(o, "deferment");
+        json::put(d, "value_ms", static_cast<std::uint64_t>(s.deferment->value.count()));
+        json::put(d, "set_at", s.deferment->set_at);
+    }
+    if (s.pending_request) {
+        cJSON* p = cJSON_AddObjectToObject(o, "pending_request");
+        json::put(p, "campaign", s.pending_request->campaign);
+        json::put(p, "answer_at", s.pending_request->answer_at);
+        put_manifests(p, s.pending_request->firmware);
+    }
+    json::put(o, "postponed_until", s.postponed_until);
+    if (s.condition.status != DeviceStatus::Idle) {
+        cJSON* c = cJSON_AddObjectToObject(o, "condition");
+        json::put(c, "status", to_string(s.condition.status));
+        if (!s.condition.activity.empty()) json::put(c, "activity", s.condition.activity);
+        if (!s.condition.service_call.empty()) json::put(c, "service_call", s.condition.service_call);
+    }
+    if (s.last_update) {
+        cJSON* l = cJSON_AddObjectToObject(o, "last_update");
+        json::put(l, "campaign", s.last_update->campaign);
+        json::put(l, "result", s.last_update->result);
+        json::put(l, "old", s.last_update->old_versions);
+        json::put(l, "new", s.last_update->new_versions);
+        json::put(l, "at", s.last_update->at);
+    }
+}
+
+Status read_extras(const cJSON* o, DeviceNvState& s) {
+    if (has(o, "deferment")) {
+        auto d = json::get_object(o, "deferment");
+        if (!d) return d.error();
+        auto v = json::get_uint(*d, "value_ms", static_cast<std::uint64_t>(kMaxDeferment.count()));
+        if (!v) return v.error();
+        auto at = json::get_time(*d, "set_at");
+        if (!at) return at.error();
+        s.deferment = DefermentParam{Millis(static_cast<Millis::rep>(*v)), *at};
+    }
+    if (has(o, "pending_request")) {
+        auto p = json::get_object(o, "pending_request");
+        if (!p) return p.error();
+        auto c = json::get_id(*p, "campaign", "campaign");
+        if (!c) return c.error();
+        auto at = json::get_time(*p, "answer_at");
+        if (!at) return at.error();
+        auto fw = manifests_from_json(*p);
+        if (!fw) return fw.error();
+        s.pending_request = PendingRequest{*c, *fw, *at};
+    }
+    auto pu = json::get_optional_time(o, "postponed_until");
+    if (!pu) return pu.error();
+    s.postponed_until = *pu;
+    if (has(o, "condition")) {
+        auto c = json::get_object(o, "condition");
+        if (!c) return c.error();
+        auto st = json::get_string(*c, "status", 16);
+        if (!st) return st.error();
+        auto status = device_status_from_string(*st);
+        if (!status) return status.error();
+        s.condition.status = *status;
+        s.condition.activity = json::get_optional_string(*c, "activity").value_or("");
+        s.condition.service_call = json::get_optional_string(*c, "service_call").value_or("");
+    }
+    if (has(o, "last_update")) {
+        auto l = json::get_object(o, "last_update");
+        if (!l) return l.error();
+        LastUpdate u;
+        auto c = json::get_id(*l, "campaign", "campaign");
+        if (!c) return c.error();
+        u.campaign = *c;
+        u.result = json::get_optional_string(*l, "result").value_or("");
+        auto ov = json::get_versions(*l, "old");
+        if (!ov) return ov.error();
+        auto nv = json::get_versions(*l, "new");
+        if (!nv) return nv.error();
+        u.old_versions = *ov;
+        u.new_versions = *nv;
+        auto at = json::get_time(*l, "at");
+        if (!at) return at.error();
+        u.at = *at;
+        s.last_update = u;
+    }
+    return ok_status();
+}
 }  // namespace
 
 std::string_view to_string(Slot s) {
@@ -116,6 +226,7 @@ std::string encode_nv_state(const DeviceNvState& s) {
             cJSON_AddItemToArray(fw, item);
         }
     }
+    put_extras(j.get(), s);
     return j.dump();
 }
 
@@ -160,6 +271,8 @@ Expected<DeviceNvState> decode_nv_state(std::string_view text) {
         if (!up) return up.error().with_context("update");
         s.update = *up;
     }
+    auto extras = read_extras(o, s);
+    if (!extras) return extras.error();
     return s;
 }
 

@@ -41,12 +41,41 @@ struct BootTrial {
     bool attempted = false;                              // the trial boot has started
 };
 
+// A communication request the device answers only after its deferment
+// period (R12): the panel's waiting screen, with defer and cancel.
+struct PendingRequest {
+    std::string campaign;
+    std::vector<FirmwareManifest> firmware;
+    TimePoint answer_at{};
+};
+
+// The device's own condition (R13): busy with a job, or a service call error.
+struct Condition {
+    DeviceStatus status = DeviceStatus::Idle;  // idle, busy or error
+    std::string activity;                      // busy: printing, copying, scanning
+    std::string service_call;                  // error: A, B, C or D (Fig. 12)
+};
+
+// How the last update ended, for the panel's "ended normally" screen.
+struct LastUpdate {
+    std::string campaign;
+    std::string result;  // normal_end | canceled
+    Versions old_versions;
+    Versions new_versions;
+    TimePoint at{};
+};
+
 struct DeviceNvState {
     std::map<std::string, ComponentState> components;
     std::uint64_t boot_count = 0;
     std::string pending_campaign;  // set by the boot pointer flip, reported at the next power_on
     std::optional<UpdateInProgress> update;
     std::optional<BootTrial> trial;
+    std::optional<DefermentParam> deferment;  // Fig. 36
+    std::optional<PendingRequest> pending_request;
+    std::optional<TimePoint> postponed_until;  // the gateway moved the update here (panel display)
+    Condition condition;
+    std::optional<LastUpdate> last_update;
 
     Versions versions() const;
 };

@@ -5,6 +5,8 @@
 #include "common/log.hpp"
 #include "device/device_host.hpp"
 #include "device/device_options.hpp"
+#include "device/panel_cli.hpp"
+#include <string_view>
 
 namespace {
 std::atomic<bool> g_stop{false};
@@ -15,6 +17,7 @@ extern "C" void on_signal(int) {
 
 int main(int argc, char** argv) {
     using namespace fleetcast;
+    if (argc > 1 && std::string_view(argv[1]) == "panel") return device::run_panel(argc - 1, argv + 1);
     auto cl = device::parse_command_line(argc, argv);
     if (!cl) {
         std::fprintf(stderr, "fleetcast-device: %s\n", cl.error().message.c_str());
