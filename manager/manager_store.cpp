@@ -199,8 +199,57 @@ Expected<std::unique_ptr<ManagerStore>> ManagerStore::open(const std::filesystem
     std::unique_ptr<ManagerStore> store(new ManagerStore(std::move(*db)));
     auto st = store->migrate();
     if (st) st = store->ensure_campaign_extras();
+    if (st) st = store->ensure_extras();
     if (!st) return st.error().with_context("schema of " + db_path.string());
     return store;
+}
+
+Status ManagerStore::ensure_extras() {
+    return db_->exec(
+        "CREATE TABLE IF NOT EXISTS target_times (campaign TEXT NOT NULL, device TEXT NOT NULL,"
+        " update_at TEXT NOT NULL, PRIMARY KEY (campaign, device));"
+        "CREATE TABLE IF NOT EXISTS device_params (device TEXT NOT NULL PRIMARY KEY, deferment_ms INTEGER NOT NULL,"
+        " set_at TEXT NOT NULL);");
+}
+
+Status ManagerStore::set_target_update_at(const std::string& campaign, const std::string& device, TimePoint at) {
+    auto stmt = db_->prepare("INSERT OR REPLACE INTO target_times (campaign, device, update_at) VALUES (?1, ?2, ?3)");
+    if (!stmt) return stmt.error();
+    return stmt->bind(1, sv(campaign)).bind(2, sv(device)).bind(3, sv(format_time(at))).run();
+}
+
+Expected<std::map<std::string, TimePoint>> ManagerStore::target_update_times(const std::string& campaign) {
+    auto stmt = db_->prepare("SELECT device, update_at FROM target_times WHERE campaign = ?1");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, sv(campaign));
+    std::map<std::string, TimePoint> out;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        if (auto t = parse_time(stmt->text(1))) out[stmt->text(0)] = *t;
+    }
+    return out;
+}
+
+Status ManagerStore::set_deferment(const std::string& device, const DefermentParam& p) {
+    auto stmt = db_->prepare("INSERT OR REPLACE INTO device_params (device, deferment_ms, set_at) VALUES (?1, ?2, ?3)");
+    if (!stmt) return stmt.error();
+    return stmt->bind(1, sv(device)).bind(2, std::int64_t{p.value.count()}).bind(3, sv(format_time(p.set_at))).run();
+}
+
+Expected<std::map<std::string, DefermentParam>> ManagerStore::deferments() {
+    auto stmt = db_->prepare("SELECT device, deferment_ms, set_at FROM device_params");
+    if (!stmt) return stmt.error();
+    std::map<std::string, DefermentParam> out;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        auto t = parse_time(stmt->text(2));
+        out[stmt->text(0)] = DefermentParam{Millis(stmt->int64(1)), t ? *t : TimePoint{}};
+    }
+    return out;
 }
 
 Status ManagerStore::migrate() {

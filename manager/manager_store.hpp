@@ -78,9 +78,18 @@ class ManagerStore {
     Status insert_campaign_extras(const CampaignRecord& c, const std::vector<std::pair<std::string, std::string>>& skipped);
     Expected<std::vector<std::pair<std::string, std::string>>> skipped(const std::string& campaign);  // device, reason
 
+    // R12-R14 extras, in their own tables (created if missing, whatever the schema version):
+    // the per-target update time as last reported by the gateway (moved by
+    // busy/defer), and the device's deferment parameter (Fig. 36).
+    Status set_target_update_at(const std::string& campaign, const std::string& device, TimePoint at);
+    Expected<std::map<std::string, TimePoint>> target_update_times(const std::string& campaign);
+    Status set_deferment(const std::string& device, const DefermentParam& p);
+    Expected<std::map<std::string, DefermentParam>> deferments();
+
    private:
     Status ensure_campaign_extras();
     Status fill_retry(std::vector<CampaignRecord>& campaigns);
+    Status ensure_extras();
     explicit ManagerStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
     Status migrate();
     Status write_target(const TargetRecord& t, bool insert);

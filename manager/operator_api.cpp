@@ -58,7 +58,7 @@ Expected<Json> OperatorApi::handle(const OperatorRequest& req) {
     const cJSON* args = req.args.get();
     Expected<Json> data = make_error("bad_args", "unknown op '" + req.op +
                                                      "' (firmware_add, firmware_list, device_list, gateway_list, "
-                                                     "rate_list, campaign_create, results, " +
+                                                     "rate_list, campaign_create, results, defer, cancel, set_param, " +
                                                      std::string(kDashboardViewOps) + ", " + std::string(kStatusViewOps) + ")");
     if (req.op == "firmware_add")
         data = firmware_add(args);
@@ -74,6 +74,12 @@ Expected<Json> OperatorApi::handle(const OperatorRequest& req) {
         data = campaign_create(args);
     else if (req.op == "results")
         data = results(args);
+    else if (req.op == "defer")
+        data = defer(req.req_id, args);
+    else if (req.op == "cancel")
+        data = cancel(req.req_id, args);
+    else if (req.op == "set_param")
+        data = set_param(req.req_id, args);
     else if (auto view = dashboard_view(store_, req.op, args))
         data = std::move(*view);
     else if (auto status = status_view(store_, req.op, args, clock_.now()))
@@ -134,6 +140,8 @@ Expected<Json> OperatorApi::firmware_list() {
 Expected<Json> OperatorApi::device_list() {
     auto all = store_.list_devices();
     if (!all) return all.error();
+    auto params = store_.deferments();
+    if (!params) return params.error();
     auto data = Json::object();
     cJSON* arr = cJSON_AddArrayToObject(data.get(), "devices");
     for (const auto& d : *all) {
@@ -144,6 +152,11 @@ Expected<Json> OperatorApi::device_list() {
         json::put(item, "status", d.status);
         json::put(item, "firmware", d.firmware);
         json::put(item, "last_seen", d.last_seen);
+        if (auto it = params->find(d.id); it != params->end()) {
+            cJSON* p = cJSON_AddObjectToObject(item, "deferment");
+            json::put(p, "value_ms", static_cast<std::uint64_t>(it->second.value.count()));
+            json::put(p, "set_at", it->second.set_at);
+        }
         cJSON_AddItemToArray(arr, item);
     }
     return data;
@@ -325,7 +338,9 @@ Expected<Json> OperatorApi::results(const cJSON* args) {
         if (!rows) return rows.error();
         page = std::move(*rows);
     }
-    return results_page_json(**c, page, offset, *counts);
+    auto times = store_.target_update_times(*id);  // moved by busy/defer (R13, R14)
+    if (!times) return times.error();
+    return results_page_json(**c, page, offset, *counts, *times);
 }
 
 }  // namespace fleetcast::manager

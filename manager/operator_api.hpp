@@ -36,6 +36,11 @@ class OperatorApi {
     Expected<Json> campaign_create(const cJSON* args);
     Expected<Json> results(const cJSON* args);
     Expected<std::string> new_campaign_id();
+    // operator_control.cpp: defer, cancel, set_param (R12, R14, R15)
+    Expected<Json> defer(const std::string& req_id, const cJSON* args);
+    Expected<Json> cancel(const std::string& req_id, const cJSON* args);
+    Expected<Json> set_param(const std::string& req_id, const cJSON* args);
+    Expected<TargetRecord> active_target(const std::string& device);
 
     ManagerStore& store_;
     FirmwareRepository& repo_;

@@ -67,6 +67,7 @@ Status ReportHandler::on_device_seen(const std::string& gateway, const DeviceSee
                           "device " + s.device + " claims gateway " + s.gateway + " in a report of " + gateway);
     DeviceRecord d{s.device, gateway, s.model, std::string(to_string(s.status)), s.firmware, clock_.now()};
     auto st = store_.upsert_device(d);
+    if (st && s.deferment) st = store_.set_deferment(s.device, *s.deferment);
     if (!st) return st;
     log_info("manager", "device_seen")
         .kv("gateway", gateway)
@@ -96,6 +97,16 @@ Status ReportHandler::on_job(const std::string& gateway, const JobReport& r) {
         return ok_status();
     }
     TargetRecord t = apply(old, r, clock_.now());
+    if (r.update_at) {
+        // The gateway moved this device's update time (busy, defer, no response): the operator sees it.
+        auto times = store_.target_update_times(r.campaign);
+        if (!times) return times.error();
+        auto it = times->find(r.device);
+        if (it == times->end() || it->second != *r.update_at) {
+            auto st = store_.set_target_update_at(r.campaign, r.device, *r.update_at);
+            if (!st) return st;
+        }
+    }
     if (same(t, old)) return ok_status();
     auto st = store_.transaction([&]() -> Status {
         auto s = store_.update_target(t);

@@ -14,6 +14,8 @@ std::string_view result_label(JobState s) {
             return kResultError;
         case JobState::Expired:
             return kResultExpired;
+        case JobState::Canceled:
+            return kResultCanceled;
         default:
             return kResultWaiting;
     }
@@ -41,7 +43,7 @@ void put_campaign(cJSON* o, const CampaignRecord& c) {
     json::put(o, "expected_end", c.expected_end);
 }
 
-cJSON* target_row(const TargetRecord& t) {
+cJSON* target_row(const TargetRecord& t, const CampaignRecord& c, const std::map<std::string, TimePoint>& update_times) {
     cJSON* row = cJSON_CreateObject();
     json::put(row, "device", t.device);
     json::put(row, "gateway", t.gateway);
@@ -56,12 +58,15 @@ cJSON* target_row(const TargetRecord& t) {
     json::put(row, "error", t.state == JobState::Completed ? std::string() : error_kind(t.detail));
     json::put(row, "started_at", t.started_at);
     json::put(row, "ended_at", t.ended_at);
+    auto moved = update_times.find(t.device);
+    json::put(row, "update_at", moved == update_times.end() ? c.update_at : moved->second);
     return row;
 }
 }  // namespace
 
 Json results_page_json(const CampaignRecord& c, const std::vector<TargetRecord>& page, std::uint64_t offset,
-                       const std::map<JobState, std::uint64_t>& state_counts) {
+                       const std::map<JobState, std::uint64_t>& state_counts,
+                       const std::map<std::string, TimePoint>& update_times) {
     auto data = Json::object();
     cJSON* o = data.get();
     put_campaign(o, c);
@@ -72,7 +77,7 @@ Json results_page_json(const CampaignRecord& c, const std::vector<TargetRecord>&
         total += n;
     }
     cJSON* devices = cJSON_AddArrayToObject(o, "devices");
-    for (const auto& t : page) cJSON_AddItemToArray(devices, target_row(t));
+    for (const auto& t : page) cJSON_AddItemToArray(devices, target_row(t, c, update_times));
     cJSON* summary = cJSON_AddObjectToObject(o, "summary");
     for (const auto& [label, n] : counts) json::put(summary, std::string(label).c_str(), n);
     json::put(summary, "total", total);
@@ -82,10 +87,11 @@ Json results_page_json(const CampaignRecord& c, const std::vector<TargetRecord>&
     return data;
 }
 
-Json results_json(const CampaignRecord& c, const std::vector<TargetRecord>& targets) {
+Json results_json(const CampaignRecord& c, const std::vector<TargetRecord>& targets,
+                  const std::map<std::string, TimePoint>& update_times) {
     std::map<JobState, std::uint64_t> counts;
     for (const auto& t : targets) ++counts[t.state];
-    return results_page_json(c, targets, 0, counts);
+    return results_page_json(c, targets, 0, counts, update_times);
 }
 
 }  // namespace fleetcast::manager

@@ -254,7 +254,7 @@ void print_results_by_gateway(const Json& data) {
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "devices")) by_gateway[str(row, "gateway")].push_back(row);
     for (const auto& [gw, rows] : by_gateway) {
         std::cout << "\ngateway " << gw << " (" << rows.size() << " devices)\n";
-        Table t({"DEVICE", "MODEL", "VERSIONS", "START", "END", "RESULT", "ERROR", "DETAIL"});
+        Table t({"DEVICE", "MODEL", "VERSIONS", "UPDATE AT", "START", "END", "RESULT", "ERROR", "DETAIL"});
         for (const cJSON* r : rows) {
             std::string versions;
             const cJSON* olds = cJSON_GetObjectItemCaseSensitive(r, "old");
@@ -267,7 +267,8 @@ void print_results_by_gateway(const Json& data) {
             std::string result = str(r, "result");
             std::string state = str(r, "state");
             if (result == "WAITING FOR RE-UPDATING") result += " (" + state + " " + std::to_string(num(r, "progress")) + "%)";
-            t.add({str(r, "device"), str(r, "model"), or_dash(versions), short_time(str(r, "started_at")),
+            // UPDATE AT: this device's own time, moved by busy/defer (R13, R14).
+            t.add({str(r, "device"), str(r, "model"), or_dash(versions), short_time(str(r, "update_at")), short_time(str(r, "started_at")),
                    short_time(str(r, "ended_at")), result, or_dash(str(r, "error")), or_dash(str(r, "detail"))});
         }
         t.print(std::cout);

@@ -132,7 +132,7 @@ TEST(Messages, DeviceEventsRoundTrip) {
 }
 
 TEST(Messages, DeviceStateAndOfflineWillDecode) {
-    DeviceState s{"A123-000001", "gw1", "A123", DeviceStatus::Busy, {{"main", "1.0"}}, t0()};
+    DeviceState s{"A123-000001", "gw1", "A123", DeviceStatus::Busy, {{"main", "1.0"}}, t0(), "printing", "", std::nullopt};
     auto d = decode_device_state(encode(s));
     ASSERT_TRUE(d);
     EXPECT_EQ(d->status, DeviceStatus::Busy);

@@ -107,7 +107,7 @@ void GatewayTest::send_all_chunks(const TestImage& img) {
 
 void GatewayTest::device_state(const std::string& device, const std::string& model, const Versions& firmware,
                                DeviceStatus status) {
-    DeviceState s{device, kGw, model, status, firmware, clock.now()};
+    DeviceState s{device, kGw, model, status, firmware, clock.now(), "", "", std::nullopt};
     deliver(topics::dev_state(kGw, device),
             status == DeviceStatus::Offline ? encode_device_offline(device, kGw, model) : encode(s), true);
 }

@@ -62,7 +62,7 @@ TEST_F(ManagerTest, MalformedReportsAreCountedAndIgnored) {
                         "detail":"","firmware":{}})");
     deliver(report, R"({"type":"device_seen","device":"A+1","gateway":"gw1","model":"A123","status":"idle",
                         "firmware":{},"at":"2026-11-25T21:30:00.000Z"})");
-    DeviceState other{"A123-000001", "gw2", "A123", DeviceStatus::Idle, {{"main", "9.9"}}, clock.now()};
+    DeviceState other{"A123-000001", "gw2", "A123", DeviceStatus::Idle, {{"main", "9.9"}}, clock.now(), "", "", std::nullopt};
     deliver(report, encode(DeviceSeenReport{other}));  // claims another gateway
     deliver(report, std::string(1024 * 1024, ' '));
     deliver("fleetcast/v1/gw/bad id/report", encode(DeviceSeenReport{other}));
@@ -91,7 +91,7 @@ TEST_F(ManagerTest, MalformedReportsAreCountedAndIgnored) {
 TEST_F(ManagerTest, OfflineDeviceKeepsItsKnownVersions) {
     device_seen("gw1", "A123-000001", "A123", {{"main", "1.0"}});
     deliver(topics::gw_report("gw1"),
-            encode(DeviceSeenReport{DeviceState{"A123-000001", "gw1", "A123", DeviceStatus::Offline, {}, {}}}));
+            encode(DeviceSeenReport{DeviceState{"A123-000001", "gw1", "A123", DeviceStatus::Offline, {}, {}, "", "", std::nullopt}}));
     auto devices = request("device_list");
     const cJSON* d = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(devices.data.get(), "devices"), 0);
     EXPECT_EQ(field(d, "status"), "offline");

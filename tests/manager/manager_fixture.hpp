@@ -95,7 +95,7 @@ class ManagerTest : public ::testing::Test {
     }
 
     void device_seen(const std::string& gw, const std::string& dev, const std::string& model, Versions fw) {
-        DeviceState s{dev, gw, model, DeviceStatus::Idle, std::move(fw), clock.now()};
+        DeviceState s{dev, gw, model, DeviceStatus::Idle, std::move(fw), clock.now(), "", "", std::nullopt};
         deliver(topics::gw_report(gw), encode(DeviceSeenReport{s}));
     }
 
