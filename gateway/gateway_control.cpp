@@ -63,7 +63,7 @@ void Gateway::postpone(JobRow& job, TimePoint now, Millis by, const std::string&
     if (was == JobState::Requesting) {
         // The device may be waiting out its deferment: it drops the request.
         auto st = transport_.publish(topics::dev_cmd(config_.id, job.device),
-                                     encode(PostponeCmd{job.campaign, "postpone-" + hhmmss(to), to}));
+                                     encode(PostponeCmd{job.campaign, "postpone-" + std::to_string(to.time_since_epoch().count()), to}));
         if (!st) log_warn("gateway", "postpone_failed").kv("device", job.device).kv("error", st.error().str());
     }
 }

@@ -44,7 +44,7 @@ TEST_F(Fanout, CachedImageIsOfferedToEveryTargetDevice) {
         EXPECT_EQ(offer->campaign, "c1");
         ASSERT_EQ(offer->firmware.size(), 1u);
         EXPECT_EQ(offer->firmware[0].sha256, main_v2.manifest.sha256);
-        EXPECT_EQ(job_reports(d).back().state, JobState::Transferring);
+        EXPECT_EQ(job_reports(d).back().state, JobState::Requesting);  // communication requested, no answer yet (R11)
         EXPECT_TRUE(job_reports(d).back().started_at.has_value());
     }
 }

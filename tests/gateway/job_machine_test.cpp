@@ -41,3 +41,35 @@ TEST(JobMachine, FailedAttemptGoesBackToWaitingForARetry) {
 
 }  // namespace
 }  // namespace fleetcast::gateway
+
+namespace fleetcast::gateway {
+namespace {
+
+TEST(JobMachine, CommunicationRequestIsAnsweredBeforeTransfer) {
+    EXPECT_EQ(next_state(JobState::Waiting, JobEvent::Offered), JobState::Requesting);
+    EXPECT_EQ(next_state(JobState::Requesting, JobEvent::Answered), JobState::Transferring);
+    EXPECT_EQ(next_state(JobState::Requesting, JobEvent::NoResponse), JobState::Waiting);
+    EXPECT_FALSE(next_state(JobState::Waiting, JobEvent::Answered));
+    EXPECT_FALSE(next_state(JobState::Transferring, JobEvent::NoResponse));
+}
+
+TEST(JobMachine, OnlyJobsNotYetTransferringArePostponed) {
+    for (auto s : {JobState::Waiting, JobState::Fetching, JobState::Requesting})
+        EXPECT_EQ(next_state(s, JobEvent::Postponed), JobState::Waiting) << to_string(s);
+    for (auto s : {JobState::Transferring, JobState::Installing, JobState::Restarting, JobState::Completed,
+                   JobState::Canceled})
+        EXPECT_FALSE(next_state(s, JobEvent::Postponed)) << to_string(s);
+}
+
+TEST(JobMachine, CancelIsPossibleUntilTheBootPointerFlips) {
+    for (auto s : {JobState::Waiting, JobState::Fetching, JobState::Requesting, JobState::Transferring,
+                   JobState::Installing})
+        EXPECT_EQ(next_state(s, JobEvent::Canceled), JobState::Canceled) << to_string(s);
+    EXPECT_FALSE(next_state(JobState::Restarting, JobEvent::Canceled));
+    EXPECT_TRUE(is_terminal(JobState::Canceled));
+    for (auto e : {JobEvent::Offered, JobEvent::Answered, JobEvent::Postponed, JobEvent::BootedExpected})
+        EXPECT_FALSE(next_state(JobState::Canceled, e)) << to_string(e);
+}
+
+}  // namespace
+}  // namespace fleetcast::gateway
