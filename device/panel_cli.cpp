@@ -131,7 +131,7 @@ int run_panel(int argc, char** argv) {
                                                          "how long to wait for the agent's answer");
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(argc - 1, argv + 1).options(desc).run(), vm);
+        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);  // argv[0] ("panel") is skipped
         po::notify(vm);
     } catch (const std::exception& e) {
         return usage_error(e.what());

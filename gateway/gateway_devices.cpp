@@ -9,7 +9,8 @@ namespace fleetcast::gateway {
 
 namespace {
 bool same_state(const DeviceState& a, const DeviceState& b) {
-    return a.model == b.model && a.status == b.status && a.firmware == b.firmware;
+    return a.model == b.model && a.status == b.status && a.firmware == b.firmware && a.activity == b.activity &&
+           a.service_call == b.service_call && a.deferment == b.deferment;
 }
 std::string campaign_of(const DeviceEvent& e) {
     return std::visit([](const auto& ev) { return ev.campaign; }, e);

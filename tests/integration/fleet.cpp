@@ -109,6 +109,12 @@ void Fleet::start_gateway(const std::string& id, const std::string& broker_uri, 
                                        dir_ / ("gateway-" + id + ".log")));
 }
 
+CommandResult Fleet::panel(const std::string& device_id, const std::vector<std::string>& args) {
+    std::vector<std::string> argv{FLEETCAST_DEVICE_BIN, "panel", "--state-dir", device_dir(device_id).string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, std::chrono::seconds(20));
+}
+
 std::size_t Fleet::start_devices(const std::string& gateway, const std::string& model, int count, int first_serial,
                                  const std::vector<std::string>& firmware, const std::string& broker_uri,
                                  const std::vector<std::string>& extra, const std::vector<std::string>& prefix) {

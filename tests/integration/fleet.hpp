@@ -54,6 +54,8 @@ public:
     // A site broker for `gateway`, bridged to the fleet's broker, configured by scripts/site-broker.
     Broker& start_site_broker(const std::string& gateway);
     std::string gateway_broker_uri(const std::string& gateway) const { return site_brokers_.at(gateway)->uri(); }
+    // `fleetcast-device panel --state-dir DIR ARGS...`
+    CommandResult panel(const std::string& device_id, const std::vector<std::string>& args);
     ChildProcess& manager() { return manager_; }
     ChildProcess& gateway(const std::string& id) { return gateways_.at(id); }
     std::vector<ChildProcess>& device_processes() { return devices_; }
