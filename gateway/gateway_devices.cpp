@@ -99,7 +99,7 @@ void Gateway::on_ready(const std::string& topic, JobRow& job, const ReadyEvent& 
     if (job.state == JobState::Requesting) {
         // The device answered the communication request: transmission may start (R11).
         answer_due_.erase({job.campaign, job.device});
-        jobs_.apply(job, JobEvent::Answered, clock_.now(), "answered");
+        jobs_.apply(job, JobEvent::Answered, clock_.now());  // the comment (e.g. a move) stays
     }
     if (job.state != JobState::Transferring) {
         log_info("gateway", "ready_ignored").kv("campaign", job.campaign).kv("device", job.device).kv("state", to_string(job.state));

@@ -156,12 +156,13 @@ TEST_F(Handshake, ServiceCallTypeCDoesNotBlockAndTypeADoes) {
 
 TEST_F(Handshake, DeferFromPanelAndOperatorMovesUpdateTime) {
     const std::string p = serial_id("A123", 1), o = serial_id("A123", 2);
-    fleet.start_devices("gw1", "A123", 2, 1, {"main=1.0"}, "", {"--deferment", "60s"});
+    fleet.start_devices("gw1", "A123", 2, 1, {"main=1.0"}, "", {"--deferment", "6s"});
     ASSERT_NO_FATAL_FAILURE(add_image());
     ASSERT_TRUE(fleet.wait_registered(2, 30s));
     auto campaign = create();
     for (const auto& d : {p, o})
         ASSERT_TRUE(eventually([&] { return fleet.panel(d, {"--show"}).output.find("WAITING") != std::string::npos; }, 30s));
+    // A defer moves the update time (here: the expected end of the waiting screen) by --by.
     // After this the devices answer at once, so the moved time is what holds them back.
     for (const auto& d : {p, o}) ASSERT_EQ(fleet.panel(d, {"--set-deferment", "0s"}).exit_code, 0);
 
