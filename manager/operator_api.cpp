@@ -74,9 +74,9 @@ Expected<Json> OperatorApi::handle(const OperatorRequest& req) {
         data = campaign_create(args);
     else if (req.op == "results")
         data = results(args);
-    else if (req.op == "defer")
+    else if (req.op == "defer" || req.op == "device_defer")  // device_defer: the dashboard's name
         data = defer(req.req_id, args);
-    else if (req.op == "cancel")
+    else if (req.op == "cancel" || req.op == "device_cancel")
         data = cancel(req.req_id, args);
     else if (req.op == "set_param")
         data = set_param(req.req_id, args);

@@ -50,6 +50,11 @@ Expected<Json> OperatorApi::defer(const std::string& req_id, const cJSON* args) 
     if (!device) return device.error();
     auto by = optional_duration(args, "by_ms");
     if (!by) return by.error();
+    if (!*by) {  // the dashboard sends `by` in seconds
+        auto secs = optional_duration(args, "by");
+        if (!secs) return secs.error();
+        if (*secs) *by = Millis((*secs)->count() * 1000);
+    }
     auto t = active_target(*device);
     if (!t) return t.error();
     if (t->state == JobState::Transferring || t->state == JobState::Installing || t->state == JobState::Restarting)
