@@ -147,6 +147,8 @@ Expected<Json> gateway_table_view(ManagerStore& store, const cJSON* args) {
     for (const auto& c : *active) {
         auto targets = store.targets(c.id);
         if (!targets) return targets.error();
+        auto moved = store.target_update_times(c.id);  // busy/defer moved some (R13, R14)
+        if (!moved) return moved.error();
         for (const auto& t : *targets) {
             if (t.gateway != gw->id) continue;
             cJSON* row = cJSON_CreateObject();
@@ -154,6 +156,8 @@ Expected<Json> gateway_table_view(ManagerStore& store, const cJSON* args) {
             json::put(row, "model", t.model);
             json::put(row, "campaign", c.id);
             put_campaign_times(row, c);
+            if (auto it = moved->find(t.device); it != moved->end())
+                cJSON_ReplaceItemInObjectCaseSensitive(row, "update_at", cJSON_CreateString(format_time(it->second).c_str()));
             put_target(row, t);
             cJSON_AddItemToArray(rows, row);
         }
