@@ -141,9 +141,11 @@ struct DeviceState {
     DeviceStatus status = DeviceStatus::Idle;
     Versions firmware;
     TimePoint at{};
-    std::string activity;      // busy: printing | copying | scanning (free text id)
-    std::string service_call;  // error: "A" | "B" | "C" | "D"
-    std::optional<DefermentParam> deferment;
+    // Added for R12/R13; default member initializers keep older aggregate
+    // initialisations ({device, gateway, model, status, firmware, at}) valid.
+    std::string activity{};      // busy: printing | copying | scanning (free text id)
+    std::string service_call{};  // error: "A" | "B" | "C" | "D"
+    std::optional<DefermentParam> deferment{};
 };
 std::string encode(const DeviceState& s);  // {"type":"device_state",...}
 Expected<DeviceState> decode_device_state(std::string_view text);
