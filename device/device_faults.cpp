@@ -13,6 +13,13 @@ constexpr const char* kWriteFaultMarker = "fault-first-write.done";
 }
 
 void DeviceAgent::on_expire(const ExpireCmd& cmd) {
+    if (state_.pending_request && state_.pending_request->campaign == cmd.campaign) {
+        // Still waiting out the deferment (R12): nothing was written; the request goes.
+        state_.pending_request.reset();
+        save_state();
+        log_info("device", "update_expired").kv("device", config_.id).kv("campaign", cmd.campaign).kv("stage", "waiting");
+        return;
+    }
     if (!state_.update || state_.update->campaign != cmd.campaign) {
         counters_.add("stale_command");
         log_info("device", "expire_ignored").kv("device", config_.id).kv("campaign", cmd.campaign);

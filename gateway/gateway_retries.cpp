@@ -109,7 +109,8 @@ bool Gateway::check_expiry(const Schedule& schedule, TimePoint now) {
 }
 
 void Gateway::expire(JobRow& job, const std::string& detail, TimePoint now) {
-    bool was_sending = job.state == JobState::Transferring;
+    // A requesting device may be waiting out its deferment (R12): it is told too.
+    bool was_sending = job.state == JobState::Transferring || job.state == JobState::Requesting;
     if (!jobs_.apply(job, JobEvent::Expired, now, detail)) return;
     plans_.withdraw(job.campaign, job.device);
     sender_.drop_repairs(job.device);
