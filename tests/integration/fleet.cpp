@@ -168,7 +168,8 @@ void Fleet::add_firmware(ImageFile& image, const std::vector<std::string>& extra
 }
 
 CommandResult Fleet::cli(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
-    std::vector<std::string> argv{FLEETCAST_CLI_BIN, "--broker", uri()};
+    // A generous answer timeout: a loaded CI machine must not turn into a flaky test.
+    std::vector<std::string> argv{FLEETCAST_CLI_BIN, "--broker", uri(), "--timeout", "30s"};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv, timeout);
 }
