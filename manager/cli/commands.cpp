@@ -448,8 +448,11 @@ int defer(const GlobalOptions& g, const std::vector<std::string>& args) {
     const cJSON* row0 = before ? device_row(*before, device) : nullptr;
     std::string old_at = row0 ? str(row0, "update_at") : "";
     std::string old_detail = row0 ? str(row0, "detail") : "";
-    auto after = poll_row(*client, campaign, device, g.timeout,
-                          [&](const cJSON* row) { return str(row, "detail") != old_detail || str(row, "update_at") != old_at; });
+    // The gateway may have applied the defer before `before` was read: its comment then already says so.
+    auto after = poll_row(*client, campaign, device, g.timeout, [&](const cJSON* row) {
+        return str(row, "detail") != old_detail || str(row, "update_at") != old_at ||
+               str(row, "detail").find("deferred by operator") != std::string::npos;
+    });
     if (!after) return 1;
     const cJSON* row = device_row(*after, device);
     if (g.json) return print_json(*after), 0;

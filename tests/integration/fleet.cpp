@@ -168,8 +168,9 @@ void Fleet::add_firmware(ImageFile& image, const std::vector<std::string>& extra
 }
 
 CommandResult Fleet::cli(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
-    // A generous answer timeout: a loaded CI machine must not turn into a flaky test.
-    std::vector<std::string> argv{FLEETCAST_CLI_BIN, "--broker", uri(), "--timeout", "30s"};
+    // A generous answer timeout (a loaded CI machine must not turn into a flaky
+    // test), below the 30 s this helper waits for the command by default.
+    std::vector<std::string> argv{FLEETCAST_CLI_BIN, "--broker", uri(), "--timeout", "20s"};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv, timeout);
 }
