@@ -60,7 +60,12 @@ Status Manager::start() {
         auto st = transport_.subscribe(filter);
         if (!st) return st;
     }
-    publish_state();
+    // The retained "online" state goes out on the Connected event, after the
+    // session has (re)subscribed: published here, while connecting, Paho would
+    // flush it before those subscriptions, and a gateway or operator reacting
+    // to "online" would talk to a manager not yet listening.
+    published_counters_ = counters_.snapshot();
+    state_published_at_ = clock_.now();
     auto st = schedules_.republish_active();
     if (!st) return st;
     log_info("manager", "started").kv("id", config_.id).kv("state_dir", config_.state_dir.string());
