@@ -12,6 +12,7 @@
 #include "common/ids.hpp"
 #include "common/json.hpp"
 #include "common/messages.hpp"
+#include "manager/cli/json_fields.hpp"
 #include "manager/cli/request_client.hpp"
 #include "manager/cli/table.hpp"
 #include "manager/cli/view_commands.hpp"
@@ -34,22 +35,6 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
     po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
     po::notify(vm);
     return vm;
-}
-
-std::string str(const cJSON* obj, const char* key) {
-    auto s = json::get_optional_string(obj, key);
-    return s ? *s : std::string();
-}
-
-std::uint64_t num(const cJSON* obj, const char* key) {
-    auto n = json::get_uint(obj, key, UINT64_MAX / 2);
-    return n ? *n : 0;
-}
-
-// "2026-11-25T21:30:01.000Z" -> "2026-11-25 21:30:01"; "-" when absent.
-std::string short_time(const std::string& iso) {
-    if (iso.size() < 19) return "-";
-    return iso.substr(0, 10) + " " + iso.substr(11, 8);
 }
 
 std::string versions_text(const cJSON* obj, const char* key) {

@@ -12,6 +12,7 @@
 
 #include "common/clock.hpp"
 #include "common/ids.hpp"
+#include "manager/cli/json_fields.hpp"
 #include "manager/cli/request_client.hpp"
 #include "manager/cli/table.hpp"
 
@@ -20,21 +21,6 @@ namespace po = boost::program_options;
 namespace fleetcast::cli {
 
 namespace {
-
-std::string str(const cJSON* obj, const char* key) {
-    auto s = json::get_optional_string(obj, key);
-    return s ? *s : std::string();
-}
-
-std::uint64_t num(const cJSON* obj, const char* key) {
-    auto n = json::get_uint(obj, key, UINT64_MAX / 2);
-    return n ? *n : 0;
-}
-
-std::string short_time(const std::string& iso) {
-    if (iso.size() < 19) return "-";
-    return iso.substr(0, 10) + " " + iso.substr(11, 8);
-}
 
 std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 
