@@ -179,19 +179,28 @@ struct PostponeCmd {
     std::string request_id;
     TimePoint until{};
 };
+// R19: the operator suspended the device's update of `campaign`: the device
+// stops receiving, keeps the chunks it has (an offer of the same image
+// resumes them) and drops a communication request it is deferring.
+struct SuspendCmd {
+    std::string campaign;
+    std::string request_id;
+};
 // Sets a device parameter; the only one so far is "deferment" (milliseconds).
 struct SetParamCmd {
     std::string name;
     Millis value{0};
     std::string request_id;
 };
-using DeviceCommand = std::variant<OfferCmd, FanoutDoneCmd, ExpireCmd, CancelCmd, PostponeCmd, SetParamCmd>;
+using DeviceCommand =
+    std::variant<OfferCmd, FanoutDoneCmd, ExpireCmd, CancelCmd, PostponeCmd, SetParamCmd, SuspendCmd>;
 std::string encode(const OfferCmd& c);       // {"type":"offer",...}
 std::string encode(const FanoutDoneCmd& c);  // {"type":"fanout_done",...}
 std::string encode(const ExpireCmd& c);      // {"type":"expire",...}
 std::string encode(const CancelCmd& c);      // {"type":"cancel",...}
 std::string encode(const PostponeCmd& c);    // {"type":"postpone",...}
 std::string encode(const SetParamCmd& c);    // {"type":"set_param",...}
+std::string encode(const SuspendCmd& c);     // {"type":"suspend",...}
 Expected<DeviceCommand> decode_device_command(std::string_view text);
 
 // ---- device -> gateway events ------------------------------------------------
@@ -271,6 +280,7 @@ struct JobReport {
     std::optional<TimePoint> ended_at;
     Versions firmware;  // versions reported at power-on (Completed/Failed)
     std::optional<TimePoint> update_at;  // the device's (possibly moved) update time
+    bool suspended = false;              // R19: held by the operator until resumed
 };
 struct CacheReport {
     std::string fw_id;
@@ -341,10 +351,19 @@ struct GwSetParamCmd {
     Millis value{0};
     std::string request_id;
 };
-using GatewayCommand = std::variant<GwDeferCmd, GwCancelCmd, GwSetParamCmd>;
+// R19: hold the device's update (stop its transfer, keep what it received)
+// until a resume; resume lets it run again from where it stopped.
+struct GwSuspendCmd {
+    std::string campaign;
+    std::string device;
+    std::string request_id;
+    bool suspend = true;  // false: resume
+};
+using GatewayCommand = std::variant<GwDeferCmd, GwCancelCmd, GwSetParamCmd, GwSuspendCmd>;
 std::string encode(const GwDeferCmd& c);     // {"type":"defer",...}
 std::string encode(const GwCancelCmd& c);    // {"type":"cancel",...}
 std::string encode(const GwSetParamCmd& c);  // {"type":"set_param",...}
+std::string encode(const GwSuspendCmd& c);   // {"type":"suspend"|"resume",...}
 Expected<GatewayCommand> decode_gateway_command(std::string_view text);
 inline constexpr Millis kMaxDeferment{7LL * 24 * 3600 * 1000};  // a week
 

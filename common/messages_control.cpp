@@ -1,5 +1,5 @@
 // Control messages of the handshake, deferral and cancel (R11-R15): device
-// commands cancel/postpone/set_param, device events deferred/defer/canceled,
+// commands cancel/postpone/set_param/suspend, device events deferred/defer/canceled,
 // and the manager -> gateway commands on gw/{gw}/cmd.
 #include "common/ids.hpp"
 #include "common/message_fields.hpp"
@@ -65,6 +65,13 @@ std::string encode(const SetParamCmd& c) {
     return j.dump();
 }
 
+std::string encode(const SuspendCmd& c) {
+    auto j = typed("suspend");
+    json::put(j.get(), "campaign", c.campaign);
+    json::put(j.get(), "request_id", c.request_id);
+    return j.dump();
+}
+
 Expected<DeviceCommand> detail::control_command_from_json(const cJSON* o, const std::string& type) {
     if (type == "set_param") {
         FC_TRY(name, json::get_id(o, "name", "parameter"));
@@ -84,6 +91,7 @@ Expected<DeviceCommand> detail::control_command_from_json(const cJSON* o, const 
         FC_TRY(until, json::get_time(o, "until"));
         return DeviceCommand{PostponeCmd{*campaign, *rid, *until}};
     }
+    if (type == "suspend") return DeviceCommand{SuspendCmd{*campaign, *rid}};
     return make_error("unknown_type", "unknown device command type '" + type + "'");
 }
 
@@ -157,6 +165,14 @@ std::string encode(const GwSetParamCmd& c) {
     return j.dump();
 }
 
+std::string encode(const GwSuspendCmd& c) {
+    auto j = typed(c.suspend ? "suspend" : "resume");
+    json::put(j.get(), "campaign", c.campaign);
+    json::put(j.get(), "device", c.device);
+    json::put(j.get(), "request_id", c.request_id);
+    return j.dump();
+}
+
 Expected<GatewayCommand> decode_gateway_command(std::string_view text) {
     FC_TRY(j, Json::parse(text, 64 * 1024));
     const cJSON* o = j->get();
@@ -176,6 +192,8 @@ Expected<GatewayCommand> decode_gateway_command(std::string_view text) {
         return GatewayCommand{GwDeferCmd{*campaign, *device, *rid, *by}};
     }
     if (*type == "cancel") return GatewayCommand{GwCancelCmd{*campaign, *device, *rid}};
+    if (*type == "suspend" || *type == "resume")
+        return GatewayCommand{GwSuspendCmd{*campaign, *device, *rid, *type == "suspend"}};
     return make_error("unknown_type", "unknown gateway command type '" + *type + "'");
 }
 

@@ -83,6 +83,7 @@ std::string encode(const JobReport& r) {
     json::put(j.get(), "ended_at", r.ended_at);
     json::put(j.get(), "firmware", r.firmware);
     json::put(j.get(), "update_at", r.update_at);
+    if (r.suspended) json::put(j.get(), "suspended", true);
     return j.dump();
 }
 
@@ -116,6 +117,10 @@ Expected<GatewayReport> decode_gateway_report(std::string_view text) {
         FC_TRY(fw, json::get_versions(o, "firmware"));
         FC_TRY(ua, json::get_optional_time(o, "update_at"));
         r.update_at = *ua;
+        if (cJSON_GetObjectItemCaseSensitive(o, "suspended")) {
+            FC_TRY(sus, json::get_bool(o, "suspended"));
+            r.suspended = *sus;
+        }
         r.campaign = *c;
         r.device = *d;
         r.state = *state;

@@ -135,6 +135,8 @@ void DeviceAgent::on_command(const DeviceCommand& cmd) {
                 on_cancel(c);
             else if constexpr (std::is_same_v<T, PostponeCmd>)
                 on_postpone(c);
+            else if constexpr (std::is_same_v<T, SuspendCmd>)
+                on_suspend(c);
             else
                 on_set_param(c);
         },

@@ -116,6 +116,7 @@ class DeviceAgent {
     // device_agent_control.cpp: communication request, deferment, cancel, postpone
     void on_cancel(const CancelCmd& cmd);
     void on_postpone(const PostponeCmd& cmd);
+    void on_suspend(const SuspendCmd& cmd);
     void on_set_param(const SetParamCmd& cmd);
     void wait_deferment(const std::string& campaign, std::vector<FirmwareManifest> firmware);
     bool cancel_update(const std::string& campaign, const std::string& request_id, const std::string& by);

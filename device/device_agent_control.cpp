@@ -183,6 +183,27 @@ void DeviceAgent::on_postpone(const PostponeCmd& cmd) {
     log_info("device", "update_postponed").kv("device", config_.id).kv("campaign", cmd.campaign).kv("until", format_time(cmd.until));
 }
 
+void DeviceAgent::on_suspend(const SuspendCmd& cmd) {
+    // R19: stop receiving; the chunks written so far stay in the slot, and
+    // the offer that follows the operator's resume continues from them.
+    bool receiving = state_.update && state_.update->campaign == cmd.campaign && !installing_until_;
+    bool requested = state_.pending_request && state_.pending_request->campaign == cmd.campaign;
+    if (!receiving && !requested) {
+        counters_.add("stale_command");
+        log_info("device", "suspend_ignored")
+            .kv("device", config_.id)
+            .kv("campaign", cmd.campaign)
+            .kv("why", "no transfer of this campaign is running or requested");
+        return;
+    }
+    if (receiving) abandon_update("suspended by the operator");
+    if (requested) {
+        state_.pending_request.reset();
+        save_state();
+    }
+    log_info("device", "update_suspended").kv("device", config_.id).kv("campaign", cmd.campaign).kv("request", cmd.request_id);
+}
+
 void DeviceAgent::on_set_param(const SetParamCmd& cmd) {
     auto r = set_deferment(cmd.value);
     log_info("device", "set_param")

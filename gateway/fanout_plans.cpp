@@ -28,6 +28,14 @@ void FanoutPlans::withdraw(const std::string& campaign, const std::string& devic
     }
 }
 
+std::vector<FanoutKey> FanoutPlans::unattended(const std::string& campaign) const {
+    std::vector<FanoutKey> out;
+    for (auto it = plans_.lower_bound({campaign, ""}); it != plans_.end() && it->first.first == campaign; ++it)
+        if (it->second.phase == Phase::Sending && it->second.offered.empty() && it->second.ready.empty())
+            out.push_back(it->first);
+    return out;
+}
+
 std::vector<FanoutKey> FanoutPlans::due(TimePoint now, Millis ready_timeout) {
     std::vector<FanoutKey> out;
     for (auto& [key, p] : plans_) {

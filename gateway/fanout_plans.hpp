@@ -24,6 +24,9 @@ public:
     Phase ready(const FanoutKey& key, const std::string& device, TimePoint now);
     // The device no longer takes part (its job ended).
     void withdraw(const std::string& campaign, const std::string& device);
+    // The campaign's fan-outs still sending with no device left offered or
+    // ready (e.g. the only one was suspended): nothing needs them.
+    std::vector<FanoutKey> unattended(const std::string& campaign) const;
     // Plans that should start sending now; they move to Sending.
     std::vector<FanoutKey> due(TimePoint now, Millis ready_timeout);
     // A fan-out ended: the plan is Done; returns the devices that were ready.

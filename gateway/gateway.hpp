@@ -107,6 +107,8 @@ private:
     void on_canceled(JobRow& job, const CanceledEvent& e);
     void on_gateway_command(const std::string& topic, const std::string& payload);
     void send_cancel(const JobRow& job, const std::string& request_id, const std::string& by);
+    // gateway_suspend.cpp: the operator's hold and release of one update (R19)
+    void on_suspend_request(JobRow& job, const std::string& request_id, bool suspend);
     bool remember_request(JobRow& job, const std::string& request_id);
 
     GatewayConfig config_;

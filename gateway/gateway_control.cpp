@@ -217,6 +217,7 @@ void Gateway::on_gateway_command(const std::string& topic, const std::string& pa
                     return bad_input("gateway_command", topic,
                                      make_error("unknown_job", "no job for device " + c.device + " in campaign " + c.campaign));
                 if constexpr (std::is_same_v<T, GwDeferCmd>) on_defer_request(*job, c.request_id, c.by, "operator");
+                else if constexpr (std::is_same_v<T, GwSuspendCmd>) on_suspend_request(*job, c.request_id, c.suspend);
                 else on_cancel_request(*job, c.request_id, "operator");
             }
         },

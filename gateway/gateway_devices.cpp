@@ -121,6 +121,11 @@ void Gateway::on_ready(const std::string& topic, JobRow& job, const ReadyEvent& 
 void Gateway::on_need(const std::string& topic, JobRow& job, const NeedEvent& e) {
     if (std::find(job.fw_ids.begin(), job.fw_ids.end(), e.fw_id) == job.fw_ids.end())
         return bad_input("need", topic, make_error("unknown_firmware", "job does not include firmware " + e.fw_id));
+    if (job.suspended) {
+        // R19: nothing is sent to a suspended device until the resume.
+        log_info("gateway", "need_ignored").kv("campaign", job.campaign).kv("device", job.device).kv("why", "suspended");
+        return;
+    }
     const auto* m = manifest(e.fw_id);
     if (!m || !fetcher_.cached(e.fw_id)) {
         log_warn("gateway", "need_not_cached").kv("campaign", job.campaign).kv("device", job.device).kv("fw", e.fw_id);

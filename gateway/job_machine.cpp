@@ -19,7 +19,7 @@ using E = JobEvent;
 // (the device answered) -> Installing -> Restarting -> Completed. Until the
 // transfer starts the job can go back to Waiting with a later update time
 // (busy, defer, no response: R13, R14); until the boot pointer flips it can
-// be canceled (R15).
+// be canceled (R15) or suspended (R19).
 constexpr std::array kTable{
     Transition{S::Waiting, E::FetchStarted, S::Fetching},
     Transition{S::Waiting, E::Offered, S::Requesting},
@@ -67,6 +67,12 @@ constexpr std::array kTable{
     Transition{S::Restarting, E::DeviceError, S::Failed},
     Transition{S::Restarting, E::RetryScheduled, S::Waiting},
     Transition{S::Restarting, E::NoPowerOn, S::Failed},
+    // R19: an operator's suspend holds the job in Waiting until the resume;
+    // once the image is being written it is too late.
+    Transition{S::Waiting, E::Suspended, S::Waiting},
+    Transition{S::Fetching, E::Suspended, S::Waiting},
+    Transition{S::Requesting, E::Suspended, S::Waiting},
+    Transition{S::Transferring, E::Suspended, S::Waiting},
     // A late power-on report of an attempt that was given up on still counts.
     Transition{S::Waiting, E::BootedExpected, S::Completed},
 };
@@ -88,6 +94,7 @@ std::string_view to_string(JobEvent e) {
         case E::Expired: return "expired";
         case E::RetryScheduled: return "retry_scheduled";
         case E::NoPowerOn: return "no_power_on";
+        case E::Suspended: return "suspended";
     }
     return "unknown";
 }

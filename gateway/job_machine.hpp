@@ -24,6 +24,7 @@ enum class JobEvent {
     Expired,         // expires_at passed (or cannot be met) before the transfer ended (R18)
     RetryScheduled,  // an attempt failed and the retry policy allows another (R17)
     NoPowerOn,       // no power-on report within the policy's timeout, no retry left (R16)
+    Suspended,       // the operator holds the update until a resume; the device keeps what it received (R19)
 };
 std::string_view to_string(JobEvent e);
 

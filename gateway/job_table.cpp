@@ -154,6 +154,7 @@ void JobTable::report(const JobRow& job) {
     r.ended_at = job.ended_at;
     r.firmware = job.firmware;
     r.update_at = job.update_at;
+    r.suspended = job.suspended;
     auto st = transport_.publish(topics::gw_report(gateway_), encode(r));
     if (!st) log_warn("gateway", "report_failed").kv("campaign", job.campaign).kv("device", job.device).kv("error", st.error().str());
 }

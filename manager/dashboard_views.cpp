@@ -44,6 +44,7 @@ void put_target(cJSON* row, const TargetRecord& t) {
     json::put(row, "old", t.old_versions);
     json::put(row, "new", t.new_versions);
     json::put(row, "detail", t.detail);
+    json::put(row, "suspended", t.suspended);
     json::put(row, "started_at", t.started_at);
     json::put(row, "ended_at", t.ended_at);
 }

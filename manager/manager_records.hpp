@@ -59,6 +59,7 @@ struct TargetRecord {
     std::string detail;
     std::optional<TimePoint> started_at;
     std::optional<TimePoint> ended_at;
+    bool suspended = false;  // R19: held by the operator until resumed
 };
 
 struct TransferRecord {

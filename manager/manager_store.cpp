@@ -90,13 +90,18 @@ const char* kSchemaV3 = R"sql(
 ALTER TABLE firmware ADD COLUMN signed_manifest TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Schema 4 (issue 5): the operator suspended this device's update (R19).
+const char* kSchemaV4 = R"sql(
+ALTER TABLE targets ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 const char* kFirmwareCols =
     "fw_id, model, component, version, size, sha256, chunk_size, allow_downgrade, added_at, signed_manifest";
 const char* kDeviceCols = "id, gateway, model, status, firmware, last_seen";
 const char* kCampaignCols = "id, created_at, mode, update_at, transmit_at, expires_at, state, expected_end";
 const char* kTargetCols =
     "campaign, device, gateway, model, fw_ids, old_versions, new_versions, state, progress, detail, started_at, "
-    "ended_at";
+    "ended_at, suspended";
 
 FirmwareRecord firmware_row(const Statement& s) {
     FirmwareRecord r;
@@ -150,6 +155,7 @@ TargetRecord target_row(const Statement& s) {
     t.detail = s.text(9);
     t.started_at = opt_time_col(s, 10);
     t.ended_at = opt_time_col(s, 11);
+    t.suspended = s.int64(12) != 0;
     return t;
 }
 
@@ -266,6 +272,7 @@ Status ManagerStore::migrate() {
         auto st = version < 1 ? db_->exec(kSchema) : ok_status();
         if (st && version < 2) st = db_->exec(kSchemaV2);
         if (st && version < 3) st = db_->exec(kSchemaV3);
+        if (st && version < 4) st = db_->exec(kSchemaV4);
         if (!st) return st;
         return db_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
     });
@@ -420,6 +427,28 @@ Expected<std::map<JobState, std::uint64_t>> ManagerStore::target_state_counts(co
     return out;
 }
 
+Expected<std::map<std::string, ManagerStore::GatewayProgress>> ManagerStore::target_progress_by_gateway(
+    const std::string& campaign) {
+    auto stmt = db_->prepare(
+        "SELECT gateway, state, COUNT(*), SUM(progress) FROM targets WHERE campaign = ?1 GROUP BY gateway, state");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, sv(campaign));
+    std::map<std::string, GatewayProgress> out;
+    while (true) {
+        auto r = stmt->step();
+        if (!r) return r.error();
+        if (!*r) break;
+        auto state = job_state_from_string(stmt->text(1));
+        bool ended = !state || is_terminal(*state);
+        auto n = static_cast<std::uint64_t>(stmt->int64(2));
+        auto& gw = out[stmt->text(0)];
+        gw.total += n;
+        gw.ended += ended ? n : 0;
+        gw.progress_sum += ended ? 100 * n : static_cast<std::uint64_t>(stmt->int64(3));
+    }
+    return out;
+}
+
 Expected<std::optional<TargetRecord>> ManagerStore::find_target(const std::string& campaign,
                                                                 const std::string& device) {
     auto stmt =
@@ -435,16 +464,17 @@ Status ManagerStore::update_target(const TargetRecord& t) {
 Status ManagerStore::write_target(const TargetRecord& t, bool insert) {
     auto stmt = db_->prepare(
         insert ? std::string("INSERT INTO targets (") + kTargetCols +
-                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
                : std::string("UPDATE targets SET gateway = ?3, model = ?4, fw_ids = ?5, old_versions = ?6, "
                              "new_versions = ?7, state = ?8, progress = ?9, detail = ?10, started_at = ?11, "
-                             "ended_at = ?12 WHERE campaign = ?1 AND device = ?2"));
+                             "ended_at = ?12, suspended = ?13 WHERE campaign = ?1 AND device = ?2"));
     if (!stmt) return stmt.error();
     stmt->bind(1, sv(t.campaign)).bind(2, sv(t.device)).bind(3, sv(t.gateway)).bind(4, sv(t.model));
     stmt->bind(5, sv(join_ids(t.fw_ids))).bind(6, sv(versions_to_json(t.old_versions)));
     stmt->bind(7, sv(versions_to_json(t.new_versions))).bind(8, to_string(t.state));
     stmt->bind(9, std::int64_t{t.progress}).bind(10, sv(t.detail));
     stmt->bind(11, opt_time(t.started_at)).bind(12, opt_time(t.ended_at));
+    stmt->bind(13, std::int64_t{t.suspended ? 1 : 0});
     return stmt->run();
 }
 

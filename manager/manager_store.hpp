@@ -15,7 +15,7 @@
 
 namespace fleetcast::manager {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 class ManagerStore {
    public:
@@ -53,6 +53,12 @@ class ManagerStore {
     Expected<std::vector<TargetRecord>> targets_page(const std::string& campaign, std::uint64_t offset,
                                                      std::uint64_t limit);
     Expected<std::map<JobState, std::uint64_t>> target_state_counts(const std::string& campaign);
+    // Per gateway: targets, those whose job ended, and the sum of their
+    // progress (an ended job counts 100): `campaign watch` without the rows.
+    struct GatewayProgress {
+        std::uint64_t total = 0, ended = 0, progress_sum = 0;
+    };
+    Expected<std::map<std::string, GatewayProgress>> target_progress_by_gateway(const std::string& campaign);
     Expected<std::optional<TargetRecord>> find_target(const std::string& campaign, const std::string& device);
     Status update_target(const TargetRecord& t);
 

@@ -58,7 +58,8 @@ Expected<Json> OperatorApi::handle(const OperatorRequest& req) {
     const cJSON* args = req.args.get();
     Expected<Json> data = make_error("bad_args", "unknown op '" + req.op +
                                                      "' (firmware_add, firmware_list, device_list, gateway_list, "
-                                                     "rate_list, campaign_create, results, defer, cancel, set_param, " +
+                                                     "rate_list, campaign_create, results, defer, cancel, suspend, resume, "
+                                                     "set_param, " +
                                                      std::string(kDashboardViewOps) + ", " + std::string(kStatusViewOps) + ")");
     if (req.op == "firmware_add")
         data = firmware_add(args);
@@ -78,6 +79,10 @@ Expected<Json> OperatorApi::handle(const OperatorRequest& req) {
         data = defer(req.req_id, args);
     else if (req.op == "cancel" || req.op == "device_cancel")
         data = cancel(req.req_id, args);
+    else if (req.op == "suspend" || req.op == "device_suspend")
+        data = suspend(req.req_id, args, true);
+    else if (req.op == "resume" || req.op == "device_resume")
+        data = suspend(req.req_id, args, false);
     else if (req.op == "set_param")
         data = set_param(req.req_id, args);
     else if (auto view = dashboard_view(store_, req.op, args))
@@ -319,17 +324,9 @@ Expected<Json> OperatorApi::results(const cJSON* args) {
     if (!*c) return make_error("not_found", "unknown campaign " + *id);
     // Paged: a campaign of 100,000 targets is ~30 MB of rows, far above the
     // broker's packet limit; the CLI asks page after page.
-    std::uint64_t offset = 0, limit = kResultsPageMax;
-    if (auto* f = cJSON_GetObjectItemCaseSensitive(args, "offset"); f && !cJSON_IsNull(f)) {
-        auto v = json::get_uint(args, "offset", 1ULL << 40);
-        if (!v) return v.error();
-        offset = *v;
-    }
-    if (auto* f = cJSON_GetObjectItemCaseSensitive(args, "limit"); f && !cJSON_IsNull(f)) {
-        auto v = json::get_uint(args, "limit", kResultsPageMax);
-        if (!v) return v.error();
-        limit = *v;
-    }
+    auto paging = page_args(args);
+    if (!paging) return paging.error();
+    const auto [offset, limit] = *paging;
     auto counts = store_.target_state_counts(*id);
     if (!counts) return counts.error();
     std::vector<TargetRecord> page;
@@ -340,7 +337,22 @@ Expected<Json> OperatorApi::results(const cJSON* args) {
     }
     auto times = store_.target_update_times(*id);  // moved by busy/defer (R13, R14)
     if (!times) return times.error();
-    return results_page_json(**c, page, offset, *counts, *times);
+    auto data = results_page_json(**c, page, offset, *counts, *times);
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(args, "by_gateway"))) {
+        // `campaign watch`: one bar per gateway over every target, without the rows.
+        auto by_gw = store_.target_progress_by_gateway(*id);
+        if (!by_gw) return by_gw.error();
+        cJSON* gws = cJSON_AddArrayToObject(data.get(), "gateways");
+        for (const auto& [gw, p] : *by_gw) {
+            cJSON* item = cJSON_CreateObject();
+            json::put(item, "gateway", gw);
+            json::put(item, "total", p.total);
+            json::put(item, "ended", p.ended);
+            json::put(item, "progress", p.total ? p.progress_sum / p.total : std::uint64_t{0});
+            cJSON_AddItemToArray(gws, item);
+        }
+    }
+    return data;
 }
 
 }  // namespace fleetcast::manager

@@ -36,9 +36,10 @@ class OperatorApi {
     Expected<Json> campaign_create(const cJSON* args);
     Expected<Json> results(const cJSON* args);
     Expected<std::string> new_campaign_id();
-    // operator_control.cpp: defer, cancel, set_param (R12, R14, R15)
+    // operator_control.cpp: defer, cancel, suspend/resume, set_param (R12, R14, R15, R19)
     Expected<Json> defer(const std::string& req_id, const cJSON* args);
     Expected<Json> cancel(const std::string& req_id, const cJSON* args);
+    Expected<Json> suspend(const std::string& req_id, const cJSON* args, bool suspend);
     Expected<Json> set_param(const std::string& req_id, const cJSON* args);
     Expected<TargetRecord> active_target(const std::string& device);
 

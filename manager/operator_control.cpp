@@ -1,4 +1,4 @@
-// Operator requests that act on one device's update (R12, R14, R15): the
+// Operator requests that act on one device's update (R12, R14, R15, R19): the
 // manager finds the device's gateway and its running campaign, and sends the
 // gateway a command on gw/{gw}/cmd carrying the request id, so a redelivered
 // command has no second effect. The gateway's job reports bring the outcome
@@ -81,6 +81,27 @@ Expected<Json> OperatorApi::cancel(const std::string& req_id, const cJSON* args)
     auto st = transport_.publish(topics::gw_cmd(t->gateway), encode(GwCancelCmd{t->campaign, *device, req_id}));
     if (!st) return st.error();
     log_info("manager", "cancel_sent").kv("campaign", t->campaign).kv("gateway", t->gateway).kv("device", *device).kv("request", req_id);
+    return target_data(*t, req_id);
+}
+
+Expected<Json> OperatorApi::suspend(const std::string& req_id, const cJSON* args, bool suspend) {
+    auto device = json::get_id(args, "device", "device");
+    if (!device) return device.error();
+    auto t = active_target(*device);
+    if (!t) return t.error();
+    if (suspend && (t->state == JobState::Installing || t->state == JobState::Restarting))
+        return make_error("too_late", "the update of " + *device + " is " + std::string(to_string(t->state)) +
+                                          ": the image is being written, it can no longer be suspended");
+    if (!suspend && !t->suspended)
+        return make_error("not_suspended", "the update of " + *device + " in campaign " + t->campaign +
+                                               " is not suspended (state " + std::string(to_string(t->state)) + ")");
+    auto st = transport_.publish(topics::gw_cmd(t->gateway), encode(GwSuspendCmd{t->campaign, *device, req_id, suspend}));
+    if (!st) return st.error();
+    log_info("manager", suspend ? "suspend_sent" : "resume_sent")
+        .kv("campaign", t->campaign)
+        .kv("gateway", t->gateway)
+        .kv("device", *device)
+        .kv("request", req_id);
     return target_data(*t, req_id);
 }
 

@@ -21,6 +21,7 @@ TargetRecord apply(TargetRecord t, const JobReport& r, TimePoint now) {
     t.state = r.state;
     t.progress = r.state == JobState::Completed ? 100 : r.progress;
     t.detail = r.detail;
+    t.suspended = r.suspended && !is_terminal(r.state);
     if (r.started_at)
         t.started_at = r.started_at;
     else if (!t.started_at && r.state != JobState::Waiting)
@@ -37,7 +38,7 @@ TargetRecord apply(TargetRecord t, const JobReport& r, TimePoint now) {
 
 bool same(const TargetRecord& a, const TargetRecord& b) {
     return a.state == b.state && a.progress == b.progress && a.detail == b.detail && a.started_at == b.started_at &&
-           a.ended_at == b.ended_at && a.new_versions == b.new_versions;
+           a.ended_at == b.ended_at && a.new_versions == b.new_versions && a.suspended == b.suspended;
 }
 
 }  // namespace

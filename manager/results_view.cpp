@@ -55,6 +55,7 @@ cJSON* target_row(const TargetRecord& t, const CampaignRecord& c, const std::map
     json::put(row, "result", result_label(t.state));
     json::put(row, "progress", static_cast<std::uint64_t>(t.progress));
     json::put(row, "detail", t.detail);
+    json::put(row, "suspended", t.suspended);
     json::put(row, "error", t.state == JobState::Completed ? std::string() : error_kind(t.detail));
     json::put(row, "started_at", t.started_at);
     json::put(row, "ended_at", t.ended_at);
@@ -63,6 +64,21 @@ cJSON* target_row(const TargetRecord& t, const CampaignRecord& c, const std::map
     return row;
 }
 }  // namespace
+
+Expected<PageArgs> page_args(const cJSON* args) {
+    PageArgs p;
+    if (auto* f = cJSON_GetObjectItemCaseSensitive(args, "offset"); f && !cJSON_IsNull(f)) {
+        auto v = json::get_uint(args, "offset", 1ULL << 40);
+        if (!v) return v.error();
+        p.offset = *v;
+    }
+    if (auto* f = cJSON_GetObjectItemCaseSensitive(args, "limit"); f && !cJSON_IsNull(f)) {
+        auto v = json::get_uint(args, "limit", kResultsPageMax);
+        if (!v) return v.error();
+        p.limit = *v;
+    }
+    return p;
+}
 
 Json results_page_json(const CampaignRecord& c, const std::vector<TargetRecord>& page, std::uint64_t offset,
                        const std::map<JobState, std::uint64_t>& state_counts,

@@ -28,6 +28,12 @@ Json results_json(const CampaignRecord& campaign, const std::vector<TargetRecord
 // One page of a large campaign: `page` rows starting at `offset`; the summary
 // counts every target (by job state).
 inline constexpr std::uint64_t kResultsPageMax = 5000;
+struct PageArgs {
+    std::uint64_t offset = 0;
+    std::uint64_t limit = kResultsPageMax;
+};
+// `offset` (default 0) and `limit` (default and at most kResultsPageMax) of a paged view.
+Expected<PageArgs> page_args(const cJSON* args);
 Json results_page_json(const CampaignRecord& campaign, const std::vector<TargetRecord>& page, std::uint64_t offset,
                        const std::map<JobState, std::uint64_t>& state_counts,
                        const std::map<std::string, TimePoint>& update_times = {});

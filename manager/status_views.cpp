@@ -66,12 +66,14 @@ Expected<Json> device_status_view(ManagerStore& store, const cJSON* args, TimePo
         return data;
     }
     for (const char* key : {"campaign", "state", "result", "progress", "update_at", "started_at", "ended_at", "detail",
-                            "old", "new"})
+                            "old", "new", "suspended"})
         copy_field(o, latest, key);
     auto campaign = json::get_optional_string(latest, "campaign").value_or("");
     auto state = job_state_from_string(json::get_optional_string(latest, "state").value_or(""));
     JobState s = state ? *state : JobState::Waiting;
-    json::put(o, "phase", phase_of(s));
+    // R19: an operator's hold shows until the resume, whatever the job's state.
+    bool held = !is_terminal(s) && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(latest, "suspended"));
+    json::put(o, "phase", held ? std::string_view("suspended") : phase_of(s));
     json::put(o, "settled", is_terminal(s));
     json::put(o, "error", s == JobState::Completed ? std::string()
                                                    : error_kind(json::get_optional_string(latest, "detail").value_or("")));
@@ -90,13 +92,21 @@ Expected<Json> device_status_view(ManagerStore& store, const cJSON* args, TimePo
 Expected<Json> targets_view(ManagerStore& store, const cJSON* args) {
     auto c = campaign_arg(store, args);
     if (!c) return c.error();
-    auto targets = store.targets(c->id);
+    // Paged like `results`: a large campaign's rows stay far below the broker's packet limit.
+    auto paging = page_args(args);
+    if (!paging) return paging.error();
+    auto counts = store.target_state_counts(c->id);
+    if (!counts) return counts.error();
+    std::uint64_t total = 0;
+    for (const auto& [state, n] : *counts) total += n;
+    auto targets = store.targets_page(c->id, paging->offset, paging->limit);
     if (!targets) return targets.error();
     auto data = Json::object();
     cJSON* o = data.get();
     json::put(o, "campaign", c->id);
     json::put(o, "mode", to_string(c->mode));
-    json::put(o, "total", static_cast<std::uint64_t>(targets->size()));
+    json::put(o, "total", total);
+    json::put(o, "offset", paging->offset);
     cJSON* arr = cJSON_AddArrayToObject(o, "devices");
     for (const auto& t : *targets) {
         cJSON* row = cJSON_CreateObject();

@@ -130,6 +130,7 @@ export class FleetModel {
       detail: r.detail ?? row.detail,
       started_at: r.started_at || row.started_at,
       ended_at: r.ended_at || row.ended_at,
+      suspended: r.suspended === true, // absent in a report: not held
     });
     if (r.update_at) row.update_at = r.update_at;
     if (r.state === 'completed' && r.firmware) row.new = r.firmware;

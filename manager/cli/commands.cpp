@@ -12,6 +12,8 @@
 #include "common/ids.hpp"
 #include "common/json.hpp"
 #include "common/messages.hpp"
+#include "manager/cli/cli_support.hpp"
+#include "manager/cli/control_commands.hpp"
 #include "manager/cli/json_fields.hpp"
 #include "manager/cli/request_client.hpp"
 #include "manager/cli/table.hpp"
@@ -25,18 +27,6 @@ namespace {
 
 constexpr auto kPollInterval = std::chrono::milliseconds(500);
 
-struct UsageError : po::error {
-    using po::error::error;
-};
-
-po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc,
-                        const po::positional_options_description& pos = {}) {
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-    po::notify(vm);
-    return vm;
-}
-
 std::string versions_text(const cJSON* obj, const char* key) {
     std::string out;
     const cJSON* item = nullptr;
@@ -45,53 +35,6 @@ std::string versions_text(const cJSON* obj, const char* key) {
         out += (out.empty() ? "" : ",") + std::string(item->string) + "=" + item->valuestring;
     }
     return out.empty() ? "-" : out;
-}
-
-void print_json(const Json& data) {
-    char* text = cJSON_Print(data.get());
-    std::cout << (text ? text : "{}") << '\n';
-    cJSON_free(text);
-}
-
-// Failures the operator's input caused (exit 2), by the manager's error code;
-// anything else (no target, storage, broker) is exit 1.
-bool is_input_error(const std::string& code) {
-    static const std::set<std::string> kInput{"bad_args",    "bad_time",     "bad_duration", "bad_id",
-                                              "bad_version", "wrong_type",   "missing_field", "out_of_range",
-                                              "too_large",   "bad_json",     "not_found",    "duplicate"};
-    return kInput.count(code) > 0;
-}
-
-// Sends one request; prints the error and returns nullopt when it fails, with
-// the exit status that failure deserves in `exit_code`.
-std::optional<Json> call(RequestClient& client, const std::string& op, const Json& args, int& exit_code) {
-    exit_code = 1;
-    auto resp = client.request(op, args);
-    if (!resp) {
-        std::cerr << "fleetcast: " << resp.error().message << '\n';
-        return std::nullopt;
-    }
-    if (!resp->ok) {
-        std::cerr << "fleetcast: " << op << " failed: " << resp->error << '\n';
-        if (is_input_error(resp->code)) exit_code = 2;
-        return std::nullopt;
-    }
-    exit_code = 0;
-    return std::move(resp->data);
-}
-
-std::optional<Json> call(RequestClient& client, const std::string& op, const Json& args) {
-    int ignored = 0;
-    return call(client, op, args, ignored);
-}
-
-std::unique_ptr<RequestClient> connect(const GlobalOptions& g) {
-    auto client = RequestClient::connect(g.mqtt, g.timeout);
-    if (!client) {
-        std::cerr << "fleetcast: " << client.error().message << '\n';
-        return nullptr;
-    }
-    return std::move(*client);
 }
 
 // A time option: "now", "+20m" (relative: resolved by the manager's own clock,
@@ -349,20 +292,8 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
         if (!summary) return 1;
     }
     // Then every page of rows, gathered into one document.
-    auto data = call(*client, "results", a);
+    auto data = call_all_pages(*client, "results", a);
     if (!data) return 1;
-    cJSON* all_rows = cJSON_GetObjectItemCaseSensitive(data->get(), "devices");
-    while (all_rows && static_cast<std::uint64_t>(cJSON_GetArraySize(all_rows)) < num(data->get(), "total")) {
-        auto next = Json::object();
-        json::put(next.get(), "campaign", campaign);
-        json::put(next.get(), "offset", static_cast<std::uint64_t>(cJSON_GetArraySize(all_rows)));
-        auto page = call(*client, "results", next);
-        if (!page) return 1;
-        cJSON* rows = cJSON_GetObjectItemCaseSensitive(page->get(), "devices");
-        if (!rows || cJSON_GetArraySize(rows) == 0) break;  // the campaign shrank meanwhile
-        while (cJSON_GetArraySize(rows) > 0) cJSON_AddItemToArray(all_rows, cJSON_DetachItemFromArray(rows, 0));
-    }
-    cJSON_DeleteItemFromObjectCaseSensitive(data->get(), "offset");
     if (g.json)
         print_json(*data);
     else
@@ -374,134 +305,6 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
     if (!all_completed && !g.json)
         std::cerr << "fleetcast: campaign " << campaign << " has not completed on every target that was not canceled\n";
     return all_completed ? 0 : 1;
-}
-
-// The results row of `device` in `campaign`, or nullptr.
-const cJSON* device_row(const Json& results, const std::string& device) {
-    const cJSON* row = nullptr;
-    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(results.get(), "devices")) if (str(row, "device") == device) return row;
-    return nullptr;
-}
-
-// Polls the campaign's results until `done(row)` or the timeout; the last row's results.
-std::optional<Json> poll_row(RequestClient& client, const std::string& campaign, const std::string& device,
-                             std::chrono::milliseconds timeout, const std::function<bool(const cJSON*)>& done) {
-    auto a = Json::object();
-    json::put(a.get(), "campaign", campaign);
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::optional<Json> data;
-    while (true) {
-        data = call(client, "results", a);
-        if (!data) return data;
-        const cJSON* row = device_row(*data, device);
-        if ((row && done(row)) || std::chrono::steady_clock::now() >= deadline) return data;
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-}
-
-std::string device_arg(const std::vector<std::string>& args, const char* usage, po::options_description& desc,
-                       po::variables_map& vm) {
-    std::string device;
-    desc.add_options()("device", po::value(&device)->required(), "device id");
-    po::positional_options_description pos;
-    pos.add("device", 1);
-    vm = parse(args, desc, pos);
-    auto st = validate_id(device, "device");
-    if (!st) throw UsageError(std::string(usage) + ": " + st.error().message);
-    return device;
-}
-
-int defer(const GlobalOptions& g, const std::vector<std::string>& args) {
-    std::string by;
-    po::options_description desc("defer DEVICE [--by 20m]");
-    desc.add_options()("by", po::value(&by), "how much later (default: the gateway's --defer-period)");
-    po::variables_map vm;
-    auto device = device_arg(args, "defer", desc, vm);
-    auto a = Json::object();
-    json::put(a.get(), "device", device);
-    if (!by.empty()) {
-        auto d = parse_duration(by);
-        if (!d || d->count() <= 0) throw UsageError("--by must be a positive duration like 20m, not '" + by + "'");
-        json::put(a.get(), "by_ms", static_cast<std::uint64_t>(d->count()));
-    }
-    auto client = connect(g);
-    if (!client) return 1;
-    auto sent = call(*client, "defer", a);
-    if (!sent) return 1;
-    std::string campaign = str(sent->get(), "campaign");
-    auto before = call(*client, "results", [&] { auto r = Json::object(); json::put(r.get(), "campaign", campaign); return r; }());
-    const cJSON* row0 = before ? device_row(*before, device) : nullptr;
-    std::string old_at = row0 ? str(row0, "update_at") : "";
-    std::string old_detail = row0 ? str(row0, "detail") : "";
-    // The gateway may have applied the defer before `before` was read: its comment then already says so.
-    auto after = poll_row(*client, campaign, device, g.timeout, [&](const cJSON* row) {
-        return str(row, "detail") != old_detail || str(row, "update_at") != old_at ||
-               str(row, "detail").find("deferred by operator") != std::string::npos;
-    });
-    if (!after) return 1;
-    const cJSON* row = device_row(*after, device);
-    if (g.json) return print_json(*after), 0;
-    std::cout << "device " << device << " (campaign " << campaign << "): update time " << short_time(old_at) << " -> "
-              << short_time(row ? str(row, "update_at") : "") << "\n"
-              << "gateway comment: " << (row ? str(row, "detail") : "-") << "\n";
-    return 0;
-}
-
-int cancel(const GlobalOptions& g, const std::vector<std::string>& args) {
-    po::options_description desc("cancel DEVICE");
-    po::variables_map vm;
-    auto device = device_arg(args, "cancel", desc, vm);
-    auto a = Json::object();
-    json::put(a.get(), "device", device);
-    auto client = connect(g);
-    if (!client) return 1;
-    auto sent = call(*client, "cancel", a);
-    if (!sent) return 1;
-    std::string campaign = str(sent->get(), "campaign");
-    auto after = poll_row(*client, campaign, device, g.timeout, [](const cJSON* row) {
-        auto s = str(row, "state");
-        return s == "canceled" || s == "completed" || s == "failed";
-    });
-    if (!after) return 1;
-    const cJSON* row = device_row(*after, device);
-    std::string state = row ? str(row, "state") : "?";
-    if (g.json) print_json(*after);
-    else
-        std::cout << "device " << device << " (campaign " << campaign << "): " << (row ? str(row, "result") : "?") << " ("
-                  << state << ")\n"
-                  << "gateway comment: " << (row ? str(row, "detail") : "-") << "\n";
-    if (state == "canceled") return 0;
-    std::cerr << "fleetcast: the update of " << device << " was not canceled (state " << state << ")\n";
-    return 1;
-}
-
-int set_param(const GlobalOptions& g, const std::vector<std::string>& args) {
-    std::string device, name, value;
-    po::options_description desc("device set-param DEVICE NAME VALUE");
-    desc.add_options()("device", po::value(&device)->required(), "device id")("name", po::value(&name)->required(),
-                                                                             "parameter: deferment")(
-        "value", po::value(&value)->required(), "deferment: a duration (20m, 0s)");
-    po::positional_options_description pos;
-    pos.add("device", 1).add("name", 1).add("value", 1);
-    parse(args, desc, pos);
-    auto st = validate_id(device, "device");
-    if (!st) throw UsageError("set-param: " + st.error().message);
-    if (name != "deferment") throw UsageError("unknown parameter '" + name + "' (deferment)");
-    auto d = parse_duration(value);
-    if (!d || d->count() < 0 || *d > kMaxDeferment)
-        throw UsageError("deferment must be a duration like 20m (at most 7d), not '" + value + "'");
-    auto a = Json::object();
-    json::put(a.get(), "device", device);
-    json::put(a.get(), "name", name);
-    json::put(a.get(), "value_ms", static_cast<std::uint64_t>(d->count()));
-    auto client = connect(g);
-    if (!client) return 1;
-    auto data = call(*client, "set_param", a);
-    if (!data) return 1;
-    if (g.json) return print_json(*data), 0;
-    std::cout << "deferment of " << device << " set to " << value << " (sent through gateway "
-              << str(data->get(), "gateway") << ")\n";
-    return 0;
 }
 
 }  // namespace
@@ -526,6 +329,8 @@ std::string commands_usage() {
            "  gateway GW                     the gateway's table: necessity, update time, comment (Fig. 24)\n"
            "  defer DEVICE [--by 20m]        move the device's update time later (before its transfer starts)\n"
            "  cancel DEVICE                  cancel the device's update (before its boot pointer flips)\n"
+           "  suspend DEVICE                 hold the device's update: its transfer stops, received chunks stay\n"
+           "  resume DEVICE                  let a suspended update run again (only missing chunks are sent)\n"
            "  device set-param DEVICE deferment 20m\n"
            "times: ISO-8601 (2026-11-25T21:30:00Z; without a zone: local time), +DURATION (+20m, +2h,\n"
            "       on the manager's clock) or now; without times the manager plans them (--asap)\n"
@@ -548,9 +353,11 @@ int run_command(const GlobalOptions& g, const std::string& command, const std::v
     if (command == "unregistered") return unregistered_command(g, args);
     if (command == "gateway") return gateway_command(g, args);
     if (command == "campaign" && sub == "watch") return campaign_watch_command(g, rest);
-    if (command == "defer") return defer(g, args);
-    if (command == "cancel") return cancel(g, args);
-    if (command == "device" && sub == "set-param") return set_param(g, rest);
+    if (command == "defer") return defer_command(g, args);
+    if (command == "cancel") return cancel_command(g, args);
+    if (command == "suspend") return suspend_command(g, args, true);
+    if (command == "resume") return suspend_command(g, args, false);
+    if (command == "device" && sub == "set-param") return set_param_command(g, rest);
     throw UsageError("unknown command '" + command + (sub.empty() ? "" : " " + sub) + "'");
 }
 

@@ -12,6 +12,7 @@
 
 #include "common/clock.hpp"
 #include "common/ids.hpp"
+#include "manager/cli/cli_support.hpp"
 #include "manager/cli/json_fields.hpp"
 #include "manager/cli/request_client.hpp"
 #include "manager/cli/table.hpp"
@@ -23,50 +24,6 @@ namespace fleetcast::cli {
 namespace {
 
 std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
-
-void print_json(const Json& data) {
-    char* text = cJSON_Print(data.get());
-    std::cout << (text ? text : "{}") << '\n';
-    cJSON_free(text);
-}
-
-// Parses one positional id argument plus `extra` options.
-std::string id_arg(const std::vector<std::string>& args, const char* name, po::options_description& desc,
-                   po::variables_map& vm) {
-    std::string id;
-    desc.add_options()(name, po::value(&id)->required(), name);
-    po::positional_options_description pos;
-    pos.add(name, 1);
-    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-    po::notify(vm);
-    auto st = validate_id(id, name);
-    if (!st) throw po::error(st.error().message);
-    return id;
-}
-
-std::unique_ptr<RequestClient> connect(const GlobalOptions& g) {
-    auto client = RequestClient::connect(g.mqtt, g.timeout);
-    if (!client) {
-        std::cerr << "fleetcast: " << client.error().message << '\n';
-        return nullptr;
-    }
-    return std::move(*client);
-}
-
-std::optional<Json> call(RequestClient& client, const std::string& op, const char* key, const std::string& value) {
-    auto a = Json::object();
-    json::put(a.get(), key, value);
-    auto resp = client.request(op, a);
-    if (!resp) {
-        std::cerr << "fleetcast: " << resp.error().message << '\n';
-        return std::nullopt;
-    }
-    if (!resp->ok) {
-        std::cerr << "fleetcast: " << op << " failed: " << resp->error << '\n';
-        return std::nullopt;
-    }
-    return std::move(resp->data);
-}
 
 // One request, printed as JSON or with `print`; exit status.
 template <typename Print>
@@ -163,8 +120,15 @@ int targets_command(const GlobalOptions& g, const std::vector<std::string>& args
     po::options_description desc("targets CAMPAIGN");
     po::variables_map vm;
     auto campaign = id_arg(args, "campaign", desc, vm);
-    return one_view(g, "targets", "campaign", campaign, [](const Json& data) {
-        const cJSON* o = data.get();
+    auto client = connect(g);
+    if (!client) return 1;
+    auto a = Json::object();
+    json::put(a.get(), "campaign", campaign);
+    auto all = call_all_pages(*client, "targets", a);  // every page: one table, one JSON document
+    if (!all) return 1;
+    if (g.json) return print_json(*all), 0;
+    {
+        const cJSON* o = all->get();
         std::cout << "campaign " << str(o, "campaign") << ": " << num(o, "total") << " target devices\n";
         // One column per component, in the order first seen (main, controller, df...).
         std::vector<std::string> components;
@@ -196,7 +160,8 @@ int targets_command(const GlobalOptions& g, const std::vector<std::string>& args
             t.add(cells);
         }
         t.print(std::cout);
-    });
+    }
+    return 0;
 }
 
 int unregistered_command(const GlobalOptions& g, const std::vector<std::string>& args) {
@@ -276,8 +241,14 @@ int campaign_watch_command(const GlobalOptions& g, const std::vector<std::string
     if (!client) return 1;
     const bool tty = ::isatty(STDOUT_FILENO) != 0;
     std::size_t drawn = 0;  // lines of the last frame, redrawn in place on a terminal
+    // The summary and one aggregate per gateway over every target, no rows:
+    // the same small answer for 10 devices or 100,000.
+    auto a = Json::object();
+    json::put(a.get(), "campaign", campaign);
+    json::put(a.get(), "limit", std::uint64_t{0});
+    json::put(a.get(), "by_gateway", true);
     while (true) {
-        auto data = call(*client, "results", "campaign", campaign);
+        auto data = call(*client, "results", a);
         if (!data) return 1;
         const cJSON* o = data->get();
         bool done = num(o, "pending") == 0;
@@ -285,23 +256,12 @@ int campaign_watch_command(const GlobalOptions& g, const std::vector<std::string
             if (done) print_json(*data);
         } else {
             // Per gateway: ended targets and the mean progress of all of them.
-            struct Gw {
-                std::uint64_t total = 0, ended = 0, progress = 0;
-            };
-            std::map<std::string, Gw> gws;
-            const cJSON* row = nullptr;
-            cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "devices")) {
-                auto& gw = gws[str(row, "gateway")];
-                ++gw.total;
-                bool ended = str(row, "result") != "WAITING FOR RE-UPDATING";
-                gw.ended += ended ? 1 : 0;
-                gw.progress += ended ? 100 : num(row, "progress");
-            }
             if (tty && drawn > 0) std::cout << "\033[" << drawn << "A";
             Table t({"GATEWAY", "PROGRESS", "ENDED"});
-            for (const auto& [name, gw] : gws)
-                t.add({name, progress_bar(gw.total ? gw.progress / gw.total : 0),
-                       std::to_string(gw.ended) + "/" + std::to_string(gw.total)});
+            const cJSON* gw = nullptr;
+            cJSON_ArrayForEach(gw, cJSON_GetObjectItemCaseSensitive(o, "gateways"))
+                t.add({str(gw, "gateway"), progress_bar(num(gw, "progress")),
+                       std::to_string(num(gw, "ended")) + "/" + std::to_string(num(gw, "total"))});
             std::ostringstream frame;
             t.print(frame);
             const cJSON* s = cJSON_GetObjectItemCaseSensitive(o, "summary");

@@ -93,6 +93,26 @@ TEST(Messages, ExpireCommandRoundTrips) {
     EXPECT_EQ(*state, JobState::Expired);
 }
 
+TEST(Messages, SuspendAndResumeCommandsRoundTrip) {
+    for (bool suspend : {true, false}) {
+        auto g = decode_gateway_command(encode(GwSuspendCmd{"c-9", "A123-000001", "r-7", suspend}));
+        ASSERT_TRUE(g) << g.error().str();
+        auto* c = std::get_if<GwSuspendCmd>(&*g);
+        ASSERT_NE(c, nullptr);
+        EXPECT_EQ(c->suspend, suspend);
+        EXPECT_EQ(c->campaign, "c-9");
+        EXPECT_EQ(c->device, "A123-000001");
+        EXPECT_EQ(c->request_id, "r-7");
+    }
+    auto d = decode_device_command(encode(SuspendCmd{"c-9", "r-7"}));
+    ASSERT_TRUE(d) << d.error().str();
+    ASSERT_TRUE(std::holds_alternative<SuspendCmd>(*d));
+    EXPECT_EQ(std::get<SuspendCmd>(*d).request_id, "r-7");
+    EXPECT_FALSE(decode_gateway_command(R"({"type":"suspend","campaign":"c-9","device":"A123-#","request_id":"r"})"));
+    EXPECT_FALSE(decode_gateway_command(R"({"type":"resume","campaign":"c-9","device":"A123-000001"})"));
+    EXPECT_FALSE(decode_device_command(R"({"type":"suspend","campaign":"c/+","request_id":"r"})"));
+}
+
 TEST(Messages, ScheduleNamingUnknownFirmwareIsRejected) {
     Schedule s;
     s.campaign = "c-1";
@@ -155,6 +175,15 @@ TEST(Messages, GatewayReportsRoundTrip) {
     auto& jr = std::get<JobReport>(*r);
     EXPECT_EQ(jr.state, JobState::Completed);
     EXPECT_EQ(*jr.ended_at, t0() + std::chrono::seconds(9));
+    EXPECT_FALSE(jr.suspended);
+    j.state = JobState::Waiting;
+    j.suspended = true;
+    auto held = decode_gateway_report(encode(j));
+    ASSERT_TRUE(held) << held.error().str();
+    EXPECT_TRUE(std::get<JobReport>(*held).suspended);
+    auto text = encode(j);
+    text.replace(text.find("\"suspended\":true"), 16, "\"suspended\":1");
+    EXPECT_FALSE(decode_gateway_report(text)) << "a non-boolean suspended is refused";
 }
 
 TEST(Messages, OperatorRequestCarriesArgsObject) {

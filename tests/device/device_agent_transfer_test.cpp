@@ -147,6 +147,33 @@ TEST_F(DeviceAgentTest, RestartMidTransferResumesMissingChunksOnly) {
     EXPECT_EQ(slot_file("main", Slot::B), img.bytes);
 }
 
+TEST_F(DeviceAgentTest, SuspendStopsReceivingAndTheNextOfferResumesFromTheChunksKept) {
+    auto agent = start_agent();
+    auto img = make_image("A123", "main", "2.0", 80 * 1024);
+    const auto model_topic = topics::site_model_chunk("gw1", "A123", img.manifest.fw_id);
+    offer(*agent, "c1", {&img});
+    fanout(*agent, img, 0, 29);
+    command(*agent, encode(SuspendCmd{"c1", "r-1"}));
+    EXPECT_FALSE(agent->updating());
+    EXPECT_FALSE(transport.subscriptions.count(model_topic)) << "still listening to the fan-out";
+    EXPECT_EQ(agent->state().components.at("main").version, "1.0");
+    fanout(*agent, img, 30, 35);  // chunks still in flight are not written
+    EXPECT_EQ(counters.get("stale_chunk"), 6u);
+    command(*agent, encode(SuspendCmd{"c1", "r-1"}));  // nothing left to suspend
+    EXPECT_EQ(counters.get("stale_command"), 1u);
+
+    transport.clear();
+    offer(*agent, "c1", {&img});  // after the operator's resume
+    ASSERT_TRUE(agent->updating());
+    command(*agent, encode(FanoutDoneCmd{"c1", img.manifest.fw_id, img.manifest.chunk_count}));
+    auto need = events_of<NeedEvent>();
+    ASSERT_EQ(need.size(), 1u);
+    EXPECT_EQ(need[0].ranges, (std::vector<ChunkRange>{{30, 79}})) << "chunks received before the suspend asked again";
+    fanout(*agent, img, 30, 79);
+    ASSERT_TRUE(agent->restart_requested());
+    EXPECT_EQ(slot_file("main", Slot::B), img.bytes);
+}
+
 TEST_F(DeviceAgentTest, SeveralComponentsFlipTogether) {
     auto c = config();
     c.initial_firmware = {{"main", "1.0"}, {"controller", "3.1"}, {"df", "1.0"}};

@@ -61,6 +61,14 @@ TEST(JobMachine, OnlyJobsNotYetTransferringArePostponed) {
         EXPECT_FALSE(next_state(s, JobEvent::Postponed)) << to_string(s);
 }
 
+TEST(JobMachine, SuspendHoldsAJobInWaitingUntilTheImageIsWritten) {
+    for (auto s : {JobState::Waiting, JobState::Fetching, JobState::Requesting, JobState::Transferring})
+        EXPECT_EQ(next_state(s, JobEvent::Suspended), JobState::Waiting) << to_string(s);
+    for (auto s : {JobState::Installing, JobState::Restarting, JobState::Completed, JobState::Failed,
+                   JobState::Expired, JobState::Canceled})
+        EXPECT_FALSE(next_state(s, JobEvent::Suspended)) << to_string(s);
+}
+
 TEST(JobMachine, CancelIsPossibleUntilTheBootPointerFlips) {
     for (auto s : {JobState::Waiting, JobState::Fetching, JobState::Requesting, JobState::Transferring,
                    JobState::Installing})

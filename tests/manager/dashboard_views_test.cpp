@@ -100,9 +100,9 @@ TEST_F(DashboardViewsTest, UnknownOrMalformedIdsGetClearErrors) {
     EXPECT_NE(no_gw.error.find("unknown gateway gw9"), std::string::npos) << no_gw.error;
     auto bad_limit = request("campaign_list", R"({"limit":"ten"})");
     EXPECT_FALSE(bad_limit.ok);
-    auto op = request("device_suspend", R"({"device":"A123-000001"})");
+    auto op = request("device_reboot", R"({"device":"A123-000001"})");
     EXPECT_FALSE(op.ok);
-    EXPECT_NE(op.error.find("unknown op 'device_suspend'"), std::string::npos) << op.error;
+    EXPECT_NE(op.error.find("unknown op 'device_reboot'"), std::string::npos) << op.error;
 }
 
 }  // namespace

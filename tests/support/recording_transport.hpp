@@ -30,7 +30,8 @@ public:
         subscriptions.erase(filter);
         return ok_status();
     }
-    std::size_t in_flight() const override { return 0; }
+    // Tests set this to hold senders back (a full publish window).
+    std::size_t in_flight() const override { return held_in_flight; }
     bool connected() const override { return true; }
 
     std::vector<Published> on_topic(const std::string& topic) const {
@@ -43,6 +44,7 @@ public:
 
     std::vector<Published> published;
     std::set<std::string> subscriptions;
+    std::size_t held_in_flight = 0;
 };
 
 }  // namespace fleetcast::testing

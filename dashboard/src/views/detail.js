@@ -49,7 +49,7 @@ export class DetailView {
         h('dt', {}, 'status'), h('dd', { id: 'detail-status' }, live.status || d.status || '–'),
         h('dt', {}, 'firmware'), h('dd', {}, fmtVersions(live.firmware || d.firmware || {})),
         h('dt', {}, 'last seen'), h('dd', {}, fmtTime(d.last_seen || live.liveAt)),
-        h('dt', {}, 'update'), h('dd', { id: 'detail-update' }, row ? `${row.state} ${row.progress || 0} % (${fmtVersions(row.old, row.new)}), update time ${fmtTime(row.update_at || (current && current.update_at))}` : 'not a target of the shown campaign'),
+        h('dt', {}, 'update'), h('dd', { id: 'detail-update' }, row ? `${row.state}${row.suspended ? ' (suspended by the operator: Resume lets it go on)' : ''} ${row.progress || 0} % (${fmtVersions(row.old, row.new)}), update time ${fmtTime(row.update_at || (current && current.update_at))}` : 'not a target of the shown campaign'),
         h('dt', {}, 'expected end'), h('dd', {}, expected),
         h('dt', {}, 'deferment parameter'), h('dd', {}, d.deferment || live.deferment || 'not reported by this manager'),
       ),

@@ -87,7 +87,7 @@ export class DeviceTableView {
       h('td', {}, r.gateway || '–'),
       h('td', {}, r.target ? fmtVersions(r.old, r.new) : fmtVersions(r.old)),
       h('td', { class: 'update-at' }, r.update_at ? fmtTime(r.update_at) : '–'),
-      h('td', { class: `job-state ${stateClass(r.state)}`, title: r.result }, r.state),
+      h('td', { class: `job-state ${stateClass(r.state)}`, title: r.result }, r.suspended ? `${r.state} (suspended)` : r.state),
       h('td', {}, r.target ? progressBar(r.progress, r.state === 'failed' ? 'err' : '') : ''),
       h('td', { class: 'device-status' }, r.status || '–'),
     );

@@ -1,0 +1,43 @@
+#pragma once
+// What every operator command shares: option parsing, the connection to the
+// manager, one request with its error printed, every page of a paged view,
+// and JSON output. Errors are printed here, once, in one format.
+#include <boost/program_options.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/json.hpp"
+#include "manager/cli/commands.hpp"
+#include "manager/cli/request_client.hpp"
+
+namespace fleetcast::cli {
+
+// Bad usage: exit status 2.
+struct UsageError : boost::program_options::error {
+    using boost::program_options::error::error;
+};
+
+boost::program_options::variables_map parse(const std::vector<std::string>& args,
+                                            const boost::program_options::options_description& desc,
+                                            const boost::program_options::positional_options_description& pos = {});
+// One positional id (validated) plus the options already in `desc`.
+std::string id_arg(const std::vector<std::string>& args, const char* name,
+                   boost::program_options::options_description& desc, boost::program_options::variables_map& vm);
+
+void print_json(const Json& data);
+// Connects and waits for the manager's online state; nullptr (error printed) when it is down.
+std::unique_ptr<RequestClient> connect(const GlobalOptions& g);
+
+// Sends one request; prints the error and returns nullopt when it fails, with
+// the exit status that failure deserves in `exit_code` (2: the input was refused).
+std::optional<Json> call(RequestClient& client, const std::string& op, const Json& args, int& exit_code);
+std::optional<Json> call(RequestClient& client, const std::string& op, const Json& args);
+std::optional<Json> call(RequestClient& client, const std::string& op, const char* key, const std::string& value);
+// A paged view (`results`, `targets`): asks page after page (offset) until
+// `total` rows are in, and returns the first answer with every row in
+// `devices` (and no `offset`).
+std::optional<Json> call_all_pages(RequestClient& client, const std::string& op, const Json& args);
+
+}  // namespace fleetcast::cli
