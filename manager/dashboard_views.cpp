@@ -113,6 +113,14 @@ Expected<Json> device_detail_view(ManagerStore& store, const cJSON* args) {
     json::put(o, "status", d.status);
     json::put(o, "firmware", d.firmware);
     json::put(o, "last_seen", d.last_seen);
+    // R12: the device's deferment parameter, as it last reported it.
+    auto param = store.deferment(d.id);
+    if (!param) return param.error();
+    if (*param) {
+        cJSON* def = cJSON_AddObjectToObject(o, "deferment");
+        json::put(def, "value_ms", static_cast<std::uint64_t>((*param)->value.count()));
+        json::put(def, "set_at", (*param)->set_at);
+    }
     cJSON* history = cJSON_AddArrayToObject(o, "history");
     for (const auto& c : *campaigns) {
         auto t = store.find_target(c.id, d.id);

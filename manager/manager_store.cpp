@@ -258,6 +258,17 @@ Expected<std::map<std::string, DefermentParam>> ManagerStore::deferments() {
     return out;
 }
 
+Expected<std::optional<DefermentParam>> ManagerStore::deferment(const std::string& device) {
+    auto stmt = db_->prepare("SELECT deferment_ms, set_at FROM device_params WHERE device = ?1");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, sv(device));
+    auto row = stmt->step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<DefermentParam>();
+    auto t = parse_time(stmt->text(1));
+    return std::optional<DefermentParam>(DefermentParam{Millis(stmt->int64(0)), t ? *t : TimePoint{}});
+}
+
 Status ManagerStore::migrate() {
     auto q = db_->prepare("PRAGMA user_version");
     if (!q) return q.error();

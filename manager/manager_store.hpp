@@ -91,6 +91,7 @@ class ManagerStore {
     Expected<std::map<std::string, TimePoint>> target_update_times(const std::string& campaign);
     Status set_deferment(const std::string& device, const DefermentParam& p);
     Expected<std::map<std::string, DefermentParam>> deferments();
+    Expected<std::optional<DefermentParam>> deferment(const std::string& device);
 
    private:
     Status ensure_campaign_extras();

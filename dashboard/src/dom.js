@@ -33,6 +33,15 @@ export function fmtVersions(oldV = {}, newV = {}) {
   return comps.map((c) => (newV[c] && newV[c] !== oldV[c] ? `${c} ${oldV[c] || '?'}→${newV[c]}` : `${c} ${oldV[c]}`)).join(', ');
 }
 
+// A deferment parameter {value_ms, set_at} (R12): "20 min (set 18:02:11)"; "off" when 0.
+export function fmtDeferment(p) {
+  if (!p || typeof p.value_ms !== 'number') return null;
+  if (p.value_ms === 0) return 'off (answers at once)';
+  const mins = p.value_ms / 60000;
+  const value = mins >= 1 ? `${Math.round(mins * 10) / 10} min` : `${Math.round(p.value_ms / 1000)} s`;
+  return p.set_at ? `${value} (set ${fmtTime(p.set_at)})` : value;
+}
+
 export function progressBar(pct, cls = '') {
   return h('div', { class: 'bar', title: `${pct} %` }, h('div', { class: `fill ${cls}`, style: `width:${Math.max(0, Math.min(100, pct))}%` }));
 }

@@ -111,6 +111,7 @@ export class FleetModel {
       model: s.model || d.model,
       status: s.status,
       firmware: s.firmware || d.firmware,
+      deferment: s.deferment || d.deferment,
       liveAt: s.at || new Date().toISOString(),
     });
     this.changed();
@@ -200,6 +201,7 @@ export class FleetModel {
         state: r.state,
         result: r.result,
         progress: r.progress || 0,
+        suspended: r.suspended === true,
         status: d.status || '',
         target: true,
       });

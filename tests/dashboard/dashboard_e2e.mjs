@@ -10,7 +10,8 @@
 //                table pages and filters; then the broker is killed and the
 //                page says "disconnected — retrying", and comes back with it.
 //   defer        a defer click (with its confirmation) moves that device's
-//                update time in the gateway table.
+//                update time in the gateway table; Suspend then shows the
+//                hold in the device table, and Resume lifts it (R19).
 // Exit 77 = skipped (ctest SKIP_RETURN_CODE), with the reason on stdout.
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -155,6 +156,31 @@ async function deferCase(fleet, browser, o) {
     { timeout: 20000 },
   );
   check(true, `${device}'s update time moved later in the gateway table (was ${before}, now ${await page.locator(cell).getAttribute('data-iso')})`);
+
+  // Suspend, then resume: each confirmed, accepted, and visible in the device table.
+  const stateCell = `#device-table tbody tr[data-device="${device}"] td.job-state`;
+  for (const [op, held] of [['device_suspend', true], ['device_resume', false]]) {
+    await page.click(`#detail [data-action="${op}"]`);
+    await page.waitForSelector('#confirm[open]');
+    await page.click('#confirm-yes');
+    await page.waitForFunction(
+      (name) => {
+        const li = document.querySelector('#action-log li');
+        return li && li.textContent.includes(name) && /accepted|refused/.test(li.className);
+      },
+      op,
+      { timeout: 20000 },
+    );
+    const said = await text(page, '#action-log li');
+    check(/accepted/.test(said), `the manager accepted ${op}: ${said}`);
+    await page.waitForFunction(
+      ([sel, want]) => (document.querySelector(sel)?.textContent || '').includes('(suspended)') === want,
+      [stateCell, held],
+      { timeout: 20000 },
+    );
+    check(true, `${device} ${held ? 'shows' : 'no longer shows'} "(suspended)" in the device table: ${await text(page, stateCell)}`);
+  }
+  await page.screenshot({ path: join(o.artifacts, 'dashboard-suspend.png'), fullPage: true });
   return 0;
 }
 

@@ -47,6 +47,21 @@ TEST_F(DashboardViewsTest, CampaignListShowsNewestFirstWithCountsPerResultAndGat
     EXPECT_EQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(limited.data.get(), "campaigns")), 1);
 }
 
+TEST_F(DashboardViewsTest, DeviceDetailShowsTheDefermentTheDeviceReported) {
+    auto none = request("device_detail", R"({"device":"A123-000002"})");
+    ASSERT_TRUE(none.ok) << none.error;
+    EXPECT_EQ(cJSON_GetObjectItemCaseSensitive(none.data.get(), "deferment"), nullptr);
+    DeviceState s{"A123-000002", "gw1", "A123", DeviceStatus::Idle, {{"main", "1.0"}}, clock.now(), "", "",
+                  DefermentParam{Millis(20 * 60 * 1000), clock.now()}};
+    deliver(topics::gw_report("gw1"), encode(DeviceSeenReport{s}));
+    auto r = request("device_detail", R"({"device":"A123-000002"})");
+    ASSERT_TRUE(r.ok) << r.error;
+    const cJSON* d = cJSON_GetObjectItemCaseSensitive(r.data.get(), "deferment");
+    ASSERT_NE(d, nullptr);
+    EXPECT_EQ(count(d, "value_ms"), 1200000u);
+    EXPECT_EQ(field(d, "set_at"), format_time(clock.now()));
+}
+
 TEST_F(DashboardViewsTest, DeviceDetailHasStatusAndTheHistoryOfEveryCampaign) {
     create_campaign(R"({"devices":["A123-000001"],"campaign":"c-1"})");
     job("gw1", "c-1", "A123-000001", JobState::Failed, 40, {}, "checksum");

@@ -1,6 +1,6 @@
 // Device detail (Fig. 19): status, expected end, deferment parameter, the
 // history of results, and the operator actions (with a confirmation).
-import { $, fmtTime, fmtVersions, h, replace, stateClass } from '../dom.js';
+import { $, fmtDeferment, fmtTime, fmtVersions, h, replace, stateClass } from '../dom.js';
 
 export class DetailView {
   constructor(model, { onClose, onAction }) {
@@ -51,7 +51,7 @@ export class DetailView {
         h('dt', {}, 'last seen'), h('dd', {}, fmtTime(d.last_seen || live.liveAt)),
         h('dt', {}, 'update'), h('dd', { id: 'detail-update' }, row ? `${row.state}${row.suspended ? ' (suspended by the operator: Resume lets it go on)' : ''} ${row.progress || 0} % (${fmtVersions(row.old, row.new)}), update time ${fmtTime(row.update_at || (current && current.update_at))}` : 'not a target of the shown campaign'),
         h('dt', {}, 'expected end'), h('dd', {}, expected),
-        h('dt', {}, 'deferment parameter'), h('dd', {}, d.deferment || live.deferment || 'not reported by this manager'),
+        h('dt', {}, 'deferment parameter'), h('dd', { id: 'detail-deferment' }, fmtDeferment(live.deferment) || fmtDeferment(d.deferment) || 'not reported by the device yet'),
       ),
       h('h3', {}, 'History of results'),
       h(
