@@ -20,22 +20,12 @@ protected:
         send_schedule(make_schedule("c1", clock.now(), {&main_v2}, devices));
         send_all_chunks(main_v2);
     }
-    int offers(const std::string& device) const {
-        int n = 0;
-        for (const auto& c : commands(device)) n += std::holds_alternative<OfferCmd>(c);
-        return n;
-    }
+    int offers(const std::string& device) const { return count_commands<OfferCmd>(device); }
     template <typename T>
     int count(const std::string& device) const {
-        int n = 0;
-        for (const auto& c : commands(device)) n += std::holds_alternative<T>(c);
-        return n;
+        return count_commands<T>(device);
     }
-    JobRow job(const std::string& device) const {
-        for (const auto& j : stored_jobs())
-            if (j.device == device) return j;
-        return {};
-    }
+    JobRow job(const std::string& device) const { return stored_job(device); }
     void operator_cmd(const std::string& payload) { deliver(topics::gw_cmd(kGw), payload); }
 };
 

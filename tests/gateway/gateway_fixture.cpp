@@ -180,6 +180,12 @@ std::vector<std::uint32_t> GatewayTest::chunk_indexes(const std::string& topic) 
     return out;
 }
 
+JobRow GatewayTest::stored_job(const std::string& device) const {
+    for (const auto& j : stored_jobs())
+        if (j.device == device) return j;
+    return {};
+}
+
 std::vector<JobRow> GatewayTest::stored_jobs() const {
     auto other = GatewayStore::open(dir / "gateway.db");
     EXPECT_TRUE(other);

@@ -56,6 +56,14 @@ protected:
     std::vector<DeviceCommand> commands(const std::string& device) const;
     std::vector<std::uint32_t> chunk_indexes(const std::string& topic) const;
     std::vector<JobRow> stored_jobs() const;  // read through a second connection
+    JobRow stored_job(const std::string& device) const;  // that device's row (empty when none)
+    // How many commands of type T the gateway sent to `device`.
+    template <typename T>
+    int count_commands(const std::string& device) const {
+        int n = 0;
+        for (const auto& c : commands(device)) n += std::holds_alternative<T>(c);
+        return n;
+    }
     std::uint64_t counter(const std::string& name) const { return gw->counters().get(name); }
 
     std::filesystem::path dir;

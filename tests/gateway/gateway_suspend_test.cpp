@@ -14,15 +14,9 @@ protected:
     const std::string d2 = "A123-000002";
     template <typename T>
     int count(const std::string& device) const {
-        int n = 0;
-        for (const auto& c : commands(device)) n += std::holds_alternative<T>(c);
-        return n;
+        return count_commands<T>(device);
     }
-    JobRow job(const std::string& device) const {
-        for (const auto& j : stored_jobs())
-            if (j.device == device) return j;
-        return {};
-    }
+    JobRow job(const std::string& device) const { return stored_job(device); }
     void op(const std::string& device, const std::string& request_id, bool suspend) {
         deliver(topics::gw_cmd(kGw), encode(GwSuspendCmd{"c1", device, request_id, suspend}));
     }
