@@ -15,10 +15,12 @@ std::string mb_per_s(double rate) {
     return buf;
 }
 
-// The rate to plan with: the measured one, else the assumed one (noted once per link).
+bool usable(std::optional<double> measured) { return measured && *measured > 0 && std::isfinite(*measured); }
+
+// The rate to plan with: the measured one, else the assumed one (noted once for the link).
 double rate_or_assumed(std::optional<double> measured, const std::string& link, const PlannerSettings& s,
                        std::vector<std::string>& notes) {
-    if (measured && *measured > 0 && std::isfinite(*measured)) return *measured;
+    if (usable(measured)) return *measured;
     notes.push_back("no rate measured for " + link + ": assumed " + mb_per_s(s.assumed_rate));
     return s.assumed_rate;
 }
@@ -61,12 +63,23 @@ Expected<TimePlan> plan_times(const TimeRequest& req, TimePoint now, const std::
                                                plan.notes)
                              : 1.0);
         Millis deliver{0};
+        // Device links without a figure: one note per gateway, not one per
+        // device (100,000 lines would not fit the answer).
+        std::uint64_t unmeasured = 0;
+        std::string first_unmeasured;
         for (const auto& [device, bytes] : g.device_bytes) {
             if (bytes == 0) continue;
-            auto r = rate_or_assumed(lookup(rates.device, std::pair{g.gateway, device}), g.gateway + "->" + device,
-                                     settings, plan.notes);
-            deliver = std::max(deliver, transfer_time(bytes, r));
+            auto measured = lookup(rates.device, std::pair{g.gateway, device});
+            if (!usable(measured) && unmeasured++ == 0) first_unmeasured = device;
+            deliver = std::max(deliver, transfer_time(bytes, usable(measured) ? *measured : settings.assumed_rate));
         }
+        if (unmeasured == 1)
+            plan.notes.push_back("no rate measured for " + g.gateway + "->" + first_unmeasured + ": assumed " +
+                                 mb_per_s(settings.assumed_rate));
+        else if (unmeasured > 1)
+            plan.notes.push_back("no rate measured for " + std::to_string(unmeasured) + " device links of " +
+                                 g.gateway + " (" + g.gateway + "->" + first_unmeasured + ", ...): assumed " +
+                                 mb_per_s(settings.assumed_rate));
         per_gateway[g.gateway] = {down, deliver};
         plan.download = std::max(plan.download, down);
         plan.delivery = std::max(plan.delivery, deliver);

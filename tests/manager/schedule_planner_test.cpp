@@ -90,6 +90,24 @@ TEST(SchedulePlanner, UnknownOrZeroRateUsesTheAssumedRateAndSaysSo) {
     EXPECT_EQ(plan->update_at, kNow + 7s);  // 5 s + max(2 s, 1.25 s)
 }
 
+TEST(SchedulePlanner, UnmeasuredDeviceLinksAreOneNotePerGateway) {
+    ManualClock clock(kNow);
+    GatewayLoad g;
+    g.gateway = "gw1";
+    g.download_bytes = 10 * MB;
+    for (int i = 0; i < 1000; ++i) g.device_bytes["A123-" + std::to_string(100000 + i)] = 10 * MB;
+    RateTable rates;
+    rates.gateway["gw1"] = 2.0 * MB;
+    rates.device[{"gw1", "A123-100000"}] = 4.0 * MB;  // one measured: not counted
+    PlannerSettings s;
+    s.assumed_rate = 2.0 * MB;
+    auto plan = plan_times(push(), clock.now(), {g}, rates, s);
+    ASSERT_TRUE(plan) << plan.error().str();
+    ASSERT_EQ(plan->notes.size(), 1u);
+    EXPECT_NE(plan->notes[0].find("999 device links of gw1"), std::string::npos) << plan->notes[0];
+    EXPECT_EQ(plan->delivery, 5s) << "the slowest (assumed) link decides";
+}
+
 TEST(SchedulePlanner, PastTimesMoveToNow) {
     ManualClock clock(kNow);
     auto req = push();
