@@ -214,6 +214,8 @@ Status ManagerStore::ensure_extras() {
     return db_->exec(
         "CREATE TABLE IF NOT EXISTS target_times (campaign TEXT NOT NULL, device TEXT NOT NULL,"
         " update_at TEXT NOT NULL, PRIMARY KEY (campaign, device));"
+        // settle(): open targets of one gateway without scanning the campaign.
+        "CREATE INDEX IF NOT EXISTS targets_by_gateway_state ON targets(campaign, gateway, state);"
         "CREATE TABLE IF NOT EXISTS device_params (device TEXT NOT NULL PRIMARY KEY, deferment_ms INTEGER NOT NULL,"
         " set_at TEXT NOT NULL);");
 }
@@ -458,6 +460,22 @@ Expected<std::map<std::string, ManagerStore::GatewayProgress>> ManagerStore::tar
         gw.progress_sum += ended ? 100 * n : static_cast<std::uint64_t>(stmt->int64(3));
     }
     return out;
+}
+
+Expected<std::uint64_t> ManagerStore::open_targets(const std::string& campaign,
+                                                   const std::optional<std::string>& gateway) {
+    std::string open_states;
+    for (auto st : {JobState::Waiting, JobState::Fetching, JobState::Requesting, JobState::Transferring,
+                    JobState::Installing, JobState::Restarting})
+        open_states += std::string(open_states.empty() ? "'" : ", '") + std::string(to_string(st)) + "'";
+    auto stmt = db_->prepare("SELECT COUNT(*) FROM targets WHERE campaign = ?1" +
+                             std::string(gateway ? " AND gateway = ?2" : "") + " AND state IN (" + open_states + ")");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, sv(campaign));
+    if (gateway) stmt->bind(2, sv(*gateway));
+    auto row = stmt->step();
+    if (!row) return row.error();
+    return *row ? static_cast<std::uint64_t>(stmt->int64(0)) : std::uint64_t{0};
 }
 
 Expected<std::optional<TargetRecord>> ManagerStore::find_target(const std::string& campaign,

@@ -59,6 +59,9 @@ class ManagerStore {
         std::uint64_t total = 0, ended = 0, progress_sum = 0;
     };
     Expected<std::map<std::string, GatewayProgress>> target_progress_by_gateway(const std::string& campaign);
+    // Targets whose job has not ended, of the campaign or of one of its
+    // gateways (an index range, not a scan of every target).
+    Expected<std::uint64_t> open_targets(const std::string& campaign, const std::optional<std::string>& gateway);
     Expected<std::optional<TargetRecord>> find_target(const std::string& campaign, const std::string& device);
     Status update_target(const TargetRecord& t);
 
