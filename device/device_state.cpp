@@ -20,21 +20,6 @@ Expected<ComponentState> component_from_json(const cJSON* o) {
     return ComponentState{*s, *ver, *sha};
 }
 
-Expected<UpdateInProgress> update_from_json(const cJSON* o) {
-    UpdateInProgress u;
-    auto c = json::get_id(o, "campaign", "campaign");
-    if (!c) return c.error();
-    u.campaign = *c;
-    auto fw = json::get_array(o, "firmware", 64);
-    if (!fw) return fw.error();
-    const cJSON* item = nullptr;
-    cJSON_ArrayForEach(item, *fw) {
-        auto m = manifest_from_json(item);
-        if (!m) return m.error();
-        u.firmware.push_back(*m);
-    }
-    return u;
-}
 void put_component(cJSON* o, const ComponentState& c) {
     json::put(o, "slot", to_string(c.active));
     json::put(o, "version", c.version);
@@ -90,6 +75,17 @@ Expected<std::vector<FirmwareManifest>> manifests_from_json(const cJSON* o) {
         out.push_back(*m);
     }
     return out;
+}
+
+Expected<UpdateInProgress> update_from_json(const cJSON* o) {
+    UpdateInProgress u;
+    auto c = json::get_id(o, "campaign", "campaign");
+    if (!c) return c.error();
+    u.campaign = *c;
+    auto fw = manifests_from_json(o);
+    if (!fw) return fw.error();
+    u.firmware = std::move(*fw);
+    return u;
 }
 
 void put_manifests(cJSON* o, const std::vector<FirmwareManifest>& firmware) {

@@ -52,6 +52,15 @@ void JobTable::forget_campaign(const std::string& campaign) {
 }
 
 bool JobTable::apply(JobRow& job, JobEvent event, TimePoint now, const std::string& detail, const Versions* firmware) {
+    return transition(job, event, now, std::nullopt, detail, firmware);
+}
+
+bool JobTable::apply_at(JobRow& job, JobEvent event, TimePoint now, TimePoint update_at, const std::string& detail) {
+    return transition(job, event, now, update_at, detail, nullptr);
+}
+
+bool JobTable::transition(JobRow& job, JobEvent event, TimePoint now, std::optional<TimePoint> update_at,
+                          const std::string& detail, const Versions* firmware) {
     auto next = next_state(job.state, event);
     if (!next) {
         log_debug("gateway", "job_event_ignored")
@@ -61,34 +70,18 @@ bool JobTable::apply(JobRow& job, JobEvent event, TimePoint now, const std::stri
             .kv("event", to_string(event));
         return false;
     }
-    if (*next == job.state) return true;
+    // A self-transition changes nothing, unless it moves the update time or the comment.
+    bool moves = update_at && (*update_at != job.update_at || detail != job.comment);
+    if (*next == job.state && !moves) return true;
     JobRow before = job;
     job.state = *next;
+    if (update_at) job.update_at = *update_at;
     if (event == JobEvent::Offered && !job.started_at) job.started_at = now;
     if (is_terminal(job.state)) job.ended_at = now;
     if (job.state == JobState::Completed) job.progress = 100;
     if (job.state == JobState::Canceled) job.necessary = false;
     if (!detail.empty()) job.comment = detail;
     if (firmware) job.firmware = *firmware;
-    return store_and_report(job, before);
-}
-
-bool JobTable::apply_at(JobRow& job, JobEvent event, TimePoint now, TimePoint update_at, const std::string& detail) {
-    auto next = next_state(job.state, event);
-    if (!next) {
-        log_debug("gateway", "job_event_ignored")
-            .kv("campaign", job.campaign)
-            .kv("device", job.device)
-            .kv("state", to_string(job.state))
-            .kv("event", to_string(event));
-        return false;
-    }
-    if (*next == job.state && update_at == job.update_at && detail == job.comment) return true;
-    JobRow before = job;
-    job.state = *next;
-    job.update_at = update_at;
-    if (!detail.empty()) job.comment = detail;
-    if (event == JobEvent::Offered && !job.started_at) job.started_at = now;
     return store_and_report(job, before);
 }
 

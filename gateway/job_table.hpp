@@ -3,6 +3,7 @@
 // goes through apply()/set_progress(): the transition table decides, the row
 // is written to SQLite, then the change is reported to the manager.
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -51,6 +52,9 @@ public:
     void flush_progress();
 
 private:
+    // apply() and apply_at(): the one path of a state change.
+    bool transition(JobRow& job, JobEvent event, TimePoint now, std::optional<TimePoint> update_at,
+                    const std::string& detail, const Versions* firmware);
     bool store_and_report(JobRow& job, const JobRow& before);
     void report(const JobRow& job);
     GatewayStore& store_;
