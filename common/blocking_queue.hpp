@@ -2,7 +2,9 @@
 // The hand-off from MQTT callback threads to a program's single loop.
 // Bounded: when the loop falls behind, push() blocks the network thread, which
 // stops reading the socket; TCP then slows the broker down instead of memory
-// growing with the backlog.
+// growing with the backlog. Two lanes: pop() takes urgent items first (a
+// device's commands overtake the chunks it has not written yet); each lane
+// has the capacity.
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -17,22 +19,25 @@ public:
     explicit BlockingQueue(std::size_t capacity) : capacity_(capacity) {}
 
     // false when closed.
-    bool push(T item) {
+    bool push(T item, bool urgent = false) {
         std::unique_lock lock(mu_);
-        not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+        auto& lane = urgent ? urgent_ : items_;
+        not_full_.wait(lock, [&] { return closed_ || lane.size() < capacity_; });
         if (closed_) return false;
-        items_.push_back(std::move(item));
+        lane.push_back(std::move(item));
         not_empty_.notify_one();
         return true;
     }
 
     std::optional<T> pop_for(std::chrono::milliseconds timeout) {
         std::unique_lock lock(mu_);
-        if (!not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); })) return std::nullopt;
-        if (items_.empty()) return std::nullopt;
-        T item = std::move(items_.front());
-        items_.pop_front();
-        not_full_.notify_one();
+        auto ready = [&] { return closed_ || !items_.empty() || !urgent_.empty(); };
+        if (!not_empty_.wait_for(lock, timeout, ready)) return std::nullopt;
+        auto& lane = urgent_.empty() ? items_ : urgent_;
+        if (lane.empty()) return std::nullopt;
+        T item = std::move(lane.front());
+        lane.pop_front();
+        not_full_.notify_all();  // the waiting pusher may be on either lane
         return item;
     }
 
@@ -45,7 +50,7 @@ public:
 
     std::size_t size() const {
         std::lock_guard lock(mu_);
-        return items_.size();
+        return items_.size() + urgent_.size();
     }
 
 private:
@@ -53,6 +58,7 @@ private:
     mutable std::mutex mu_;
     std::condition_variable not_empty_, not_full_;
     std::deque<T> items_;
+    std::deque<T> urgent_;
     bool closed_ = false;
 };
 

@@ -15,23 +15,23 @@ public:
     void connection_lost(const std::string& cause) override {
         s_.connected_ = false;
         log_warn("mqtt", "connection_lost").kv("client", s_.options_.client_id).kv("cause", cause);
-        s_.sink_.push(MqttEvent{MqttEvent::Kind::ConnectionLost, s_.tag_, {}, {}, false});
+        s_.sink_.push(MqttEvent{MqttEvent::Kind::ConnectionLost, s_.tag_, {}, {}, false}, s_.urgent_);
     }
     void message_arrived(mqtt::const_message_ptr msg) override {
         s_.sink_.push(MqttEvent{MqttEvent::Kind::Message, s_.tag_, msg->get_topic(), msg->get_payload_str(),
-                                msg->is_retained()});
+                                msg->is_retained()}, s_.urgent_);
     }
     void delivery_complete(mqtt::delivery_token_ptr) override {
         if (s_.in_flight_ > 0) --s_.in_flight_;
-        s_.sink_.push(MqttEvent{MqttEvent::Kind::Delivered, s_.tag_, {}, {}, false});
+        s_.sink_.push(MqttEvent{MqttEvent::Kind::Delivered, s_.tag_, {}, {}, false}, s_.urgent_);
     }
 
 private:
     MqttSession& s_;
 };
 
-MqttSession::MqttSession(MqttOptions options, BlockingQueue<MqttEvent>& sink, int tag)
-    : options_(std::move(options)), sink_(sink), tag_(tag) {}
+MqttSession::MqttSession(MqttOptions options, BlockingQueue<MqttEvent>& sink, int tag, bool urgent)
+    : options_(std::move(options)), sink_(sink), tag_(tag), urgent_(urgent) {}
 
 MqttSession::~MqttSession() {
     if (client_) {
@@ -59,7 +59,7 @@ void MqttSession::on_connected() {
     } catch (const std::exception&) {
     }
     connected_ = true;
-    sink_.push(MqttEvent{MqttEvent::Kind::Connected, tag_, {}, {}, false});
+    sink_.push(MqttEvent{MqttEvent::Kind::Connected, tag_, {}, {}, false}, urgent_);
 }
 
 Status MqttSession::start() {

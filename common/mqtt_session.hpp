@@ -38,7 +38,8 @@ struct MqttOptions {
 
 class MqttSession final : public Transport {
 public:
-    MqttSession(MqttOptions options, BlockingQueue<MqttEvent>& sink, int tag = 0);
+    // urgent: this session's events take the sink's urgent lane.
+    MqttSession(MqttOptions options, BlockingQueue<MqttEvent>& sink, int tag = 0, bool urgent = false);
     ~MqttSession() override;
 
     // Starts connecting and returns; Connected arrives as an event.
@@ -61,6 +62,7 @@ private:
     MqttOptions options_;
     BlockingQueue<MqttEvent>& sink_;
     int tag_;
+    bool urgent_;
     std::unique_ptr<Callback> callback_;
     std::unique_ptr<mqtt::async_client> client_;
     std::mutex subs_mu_;

@@ -181,6 +181,7 @@ Status PartialImage::write_chunk(std::uint32_t index, std::string_view payload) 
 }
 
 Status PartialImage::checkpoint() {
+    if (discarded_) return ok_status();  // nothing left to describe: never write the bitmap back
     if (fd_ >= 0 && ::fdatasync(fd_) != 0) return io_error("fdatasync", path_);
     std::string bits;
     bits.reserve(have_.size());
@@ -228,6 +229,7 @@ Status PartialImage::finish() {
 }
 
 Status PartialImage::discard() {
+    discarded_ = true;
     drop_live();
     if (fd_ >= 0) {
         ::close(fd_);

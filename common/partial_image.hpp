@@ -87,6 +87,7 @@ private:
     std::vector<bool> have_;
     std::uint32_t received_ = 0;
     std::uint32_t since_checkpoint_ = 0;
+    bool discarded_ = false;  // discard() ran: checkpoint() writes nothing
 };
 
 // Reads chunk `index` of a finished image file (pread).

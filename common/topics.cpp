@@ -77,6 +77,12 @@ std::string dev_chunk(std::string_view gw, std::string_view d, std::string_view 
 std::string dev_chunk_filter(std::string_view gw, std::string_view d) {
     return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "fw", "+", "chunk"});
 }
+std::string dev_fanout_done(std::string_view gw, std::string_view d, std::string_view fw) {
+    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "fw", checked(fw, "firmware"), "done"});
+}
+std::string dev_fanout_done_filter(std::string_view gw, std::string_view d) {
+    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "fw", "+", "done"});
+}
 std::string dev_event(std::string_view gw, std::string_view d) {
     return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "event"});
 }
@@ -151,8 +157,8 @@ Expected<Parsed> parse_topic(std::string_view topic) {
         } else if (n == 6 && p[2] == "dev" && p[4] == "probe" && p[5] == "ack") {
             out.kind = Kind::DevProbeAck;
             st = id(p[3], "device", out.device);
-        } else if (n == 7 && p[2] == "dev" && p[4] == "fw" && p[6] == "chunk") {
-            out.kind = Kind::DevChunk;
+        } else if (n == 7 && p[2] == "dev" && p[4] == "fw" && (p[6] == "chunk" || p[6] == "done")) {
+            out.kind = p[6] == "chunk" ? Kind::DevChunk : Kind::DevFanoutDone;
             st = id(p[3], "device", out.device);
             if (st) st = id(p[5], "firmware", out.fw_id);
         } else if (n == 7 && p[2] == "model" && p[4] == "fw" && p[6] == "chunk") {

@@ -40,6 +40,9 @@ std::string site_model_chunk(std::string_view gw, std::string_view model, std::s
 std::string dev_cmd(std::string_view gw, std::string_view dev);    // gateway -> device JSON
 std::string dev_chunk(std::string_view gw, std::string_view dev, std::string_view fw_id);  // gateway -> device repair chunks
 std::string dev_chunk_filter(std::string_view gw, std::string_view dev);  // .../site/{gw}/dev/{dev}/fw/+/chunk
+// gateway -> device fanout_done, on the device's data connection behind the chunks it follows
+std::string dev_fanout_done(std::string_view gw, std::string_view dev, std::string_view fw_id);
+std::string dev_fanout_done_filter(std::string_view gw, std::string_view dev);  // .../site/{gw}/dev/{dev}/fw/+/done
 std::string dev_event(std::string_view gw, std::string_view dev);  // device -> gateway JSON
 std::string dev_event_filter(std::string_view gw);                 // .../site/{gw}/dev/+/event
 std::string dev_state(std::string_view gw, std::string_view dev); // retained, LWT
@@ -64,6 +67,7 @@ enum class Kind {
     SiteModelChunk,
     DevCmd,
     DevChunk,
+    DevFanoutDone,
     DevEvent,
     DevState,
     DevProbe,
@@ -76,7 +80,7 @@ struct Parsed {
     std::string client;    // ManagerRequest/Response
     std::string gateway;   // all gw/site topics
     std::string campaign;  // GwSchedule
-    std::string fw_id;     // FwManifest, GwChunk, SiteModelChunk, DevChunk
+    std::string fw_id;     // FwManifest, GwChunk, SiteModelChunk, DevChunk, DevFanoutDone
     std::string model;     // SiteModelChunk
     std::string device;    // Dev*
 };

@@ -7,9 +7,11 @@
 
 namespace fleetcast::device {
 
-DeviceAgent::DeviceAgent(DeviceConfig config, Transport& transport, Clock& clock, Counters& counters)
+DeviceAgent::DeviceAgent(DeviceConfig config, Transport& transport, Clock& clock, Counters& counters,
+                         Transport* data)
     : config_(std::move(config)),
       transport_(transport),
+      data_(data ? *data : transport),
       clock_(clock),
       counters_(counters),
       store_(config_.state_dir),
@@ -51,8 +53,9 @@ Status DeviceAgent::start() {
     }
     started_ = true;
     transport_.subscribe(topics::dev_cmd(config_.gateway, config_.id));
-    transport_.subscribe(topics::dev_chunk_filter(config_.gateway, config_.id));
     transport_.subscribe(topics::dev_probe(config_.gateway, config_.id));
+    data_.subscribe(topics::dev_chunk_filter(config_.gateway, config_.id));
+    data_.subscribe(topics::dev_fanout_done_filter(config_.gateway, config_.id));
     publish_state();
     if (boot->rolled_back) {
         // Before power_on, so the gateway records this reason rather than a version mismatch.
@@ -89,6 +92,11 @@ void DeviceAgent::handle(const MqttEvent& event) {
     }
 }
 
+void DeviceAgent::handle_data(const MqttEvent& event) {
+    if (!started_ || restart_requested_) return;
+    if (event.kind == MqttEvent::Kind::Message) on_message(event);
+}
+
 void DeviceAgent::on_message(const MqttEvent& event) {
     auto topic = topics::parse_topic(event.topic);
     if (!topic) return bad_input("bad_input", event.topic, topic.error().str());
@@ -104,6 +112,16 @@ void DeviceAgent::on_message(const MqttEvent& event) {
         case topics::Kind::DevChunk:
             if (t.device != config_.id) return bad_input("bad_input", event.topic, "chunk for another device");
             return on_chunk(event.topic, t.fw_id, event.payload);
+        case topics::Kind::DevFanoutDone: {
+            // On the data connection, behind the fan-out's last chunk.
+            if (t.device != config_.id) return bad_input("bad_input", event.topic, "fanout_done for another device");
+            auto cmd = decode_device_command(event.payload);
+            if (!cmd) return bad_input("bad_input", event.topic, cmd.error().str());
+            const auto* done = std::get_if<FanoutDoneCmd>(&*cmd);
+            if (!done || done->fw_id != t.fw_id)
+                return bad_input("bad_input", event.topic, "not the fanout_done of image " + t.fw_id);
+            return on_fanout_done(*done);
+        }
         case topics::Kind::SiteModelChunk:
             if (t.model != config_.model) return bad_input("bad_input", event.topic, "chunk for another model");
             return on_chunk(event.topic, t.fw_id, event.payload);

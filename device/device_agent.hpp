@@ -56,7 +56,12 @@ struct DeviceConfig {
 
 class DeviceAgent {
    public:
-    DeviceAgent(DeviceConfig config, Transport& transport, Clock& clock, Counters& counters);
+    // `transport`: the control connection (commands, events, state). `data`:
+    // the connection that receives chunks and fanout_done (default: the same
+    // one). Two connections let a command overtake chunks the broker still
+    // holds for the device: MQTT keeps one ordered stream per connection.
+    DeviceAgent(DeviceConfig config, Transport& transport, Clock& clock, Counters& counters,
+                Transport* data = nullptr);
     ~DeviceAgent();
     DeviceAgent(const DeviceAgent&) = delete;
     DeviceAgent& operator=(const DeviceAgent&) = delete;
@@ -64,6 +69,8 @@ class DeviceAgent {
     // Power-on: load state, count the boot, announce, resume an interrupted update.
     Status start();
     void handle(const MqttEvent& event);
+    // An event of the data connection (chunks, fanout_done).
+    void handle_data(const MqttEvent& event);
     // Re-asks for missing chunks when nothing arrived for the no-progress timeout.
     void tick();
 
@@ -127,6 +134,7 @@ class DeviceAgent {
 
     DeviceConfig config_;
     Transport& transport_;
+    Transport& data_;
     Clock& clock_;
     Counters& counters_;
     DeviceStateStore store_;

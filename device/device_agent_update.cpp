@@ -162,9 +162,9 @@ void DeviceAgent::fanout_subscriptions(bool subscribe) {
     for (const auto& m : state_.update->firmware) {
         auto filter = topics::site_model_chunk(config_.gateway, config_.model, m.fw_id);
         if (subscribe)
-            transport_.subscribe(filter);
+            data_.subscribe(filter);
         else
-            transport_.unsubscribe(filter);
+            data_.unsubscribe(filter);
     }
 }
 

@@ -22,6 +22,9 @@ std::size_t queue_capacity(std::size_t devices) {
     return 32 + 4 * devices;
 }
 constexpr std::size_t kTickBacklog = 64;
+// Event tags: device i's control session is i, its data session -(i + 1).
+int control_tag(std::size_t i) { return static_cast<int>(i); }
+int data_tag(std::size_t i) { return -static_cast<int>(i) - 1; }
 }  // namespace
 
 DeviceHost::DeviceHost(HostOptions options, Clock& clock)
@@ -38,20 +41,31 @@ void DeviceHost::connect_all() {
         mo.client_id = d.config.id;
         mo.will_topic = topics::dev_state(d.config.gateway, d.config.id);
         mo.will_payload = encode_device_offline(d.config.id, d.config.gateway, d.config.model);
-        d.session = std::make_unique<MqttSession>(std::move(mo), queue_, static_cast<int>(i));
+        // The data connection: no will (the control one carries the device's state).
+        MqttOptions data = options_.mqtt;
+        data.client_id = d.config.id + kDataClientSuffix;
+        d.session = std::make_unique<MqttSession>(std::move(mo), queue_, control_tag(i), true);
+        d.data_session = std::make_unique<MqttSession>(std::move(data), queue_, data_tag(i));
         d.transport = std::make_unique<OutboxTransport>(outbox_, *d.session);
+        d.data_transport = std::make_unique<OutboxTransport>(outbox_, *d.data_session);
         devices_.push_back(std::move(d));
     }
     // Start every connect first, then wait: one after another costs ~2 s per client.
     for (auto& d : devices_) {
-        auto st = d.session->start();
-        if (!st) log_error("device", "connect_failed").kv("device", d.config.id).kv("error", st.error().str());
+        for (auto* session : {d.session.get(), d.data_session.get()}) {
+            auto st = session->start();
+            if (!st)
+                log_error("device", "connect_failed")
+                    .kv("device", d.config.id)
+                    .kv("client", session->client_id())
+                    .kv("error", st.error().str());
+        }
     }
     auto deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
     std::size_t connected = 0;
     while (std::chrono::steady_clock::now() < deadline) {
         connected = 0;
-        for (auto& d : devices_) connected += d.session->connected() ? 1 : 0;
+        for (auto& d : devices_) connected += d.session->connected() && d.data_session->connected() ? 1 : 0;
         if (connected == devices_.size()) break;
         // Nothing to dispatch to yet (agents start below); draining keeps Paho's threads free.
         queue_.pop_for(std::chrono::milliseconds(10));
@@ -61,7 +75,7 @@ void DeviceHost::connect_all() {
 }
 
 void DeviceHost::start_agent(Device& d) {
-    d.agent = std::make_unique<DeviceAgent>(d.config, *d.transport, clock_, counters_);
+    d.agent = std::make_unique<DeviceAgent>(d.config, *d.transport, clock_, counters_, d.data_transport.get());
     auto st = d.agent->start();
     if (!st) {
         log_error("device", "start_failed").kv("device", d.config.id).kv("error", st.error().str());
@@ -70,10 +84,15 @@ void DeviceHost::start_agent(Device& d) {
 }
 
 void DeviceHost::dispatch(const MqttEvent& ev) {
-    if (ev.tag < 0 || static_cast<std::size_t>(ev.tag) >= devices_.size()) return;
-    auto& d = devices_[static_cast<std::size_t>(ev.tag)];
+    const bool data = ev.tag < 0;
+    const auto index = static_cast<std::size_t>(data ? -(ev.tag + 1) : ev.tag);
+    if (index >= devices_.size()) return;
+    auto& d = devices_[index];
     if (!d.agent) return;
-    d.agent->handle(ev);
+    if (data)
+        d.agent->handle_data(ev);
+    else
+        d.agent->handle(ev);
     after_step(d);
 }
 
@@ -97,7 +116,9 @@ void DeviceHost::reexec() {
     for (auto& d : devices_) {
         d.agent.reset();
         d.session->stop();
+        d.data_session->stop();
         d.session.reset();
+        d.data_session.reset();
     }
     std::vector<char*> args;
     for (auto& a : options_.argv) args.push_back(a.data());
@@ -119,6 +140,7 @@ void DeviceHost::stop_all() {
             for (std::size_t i = w; i < devices_.size(); i += workers) {
                 const auto& c = devices_[i].config;
                 devices_[i].session->stop(encode_device_offline(c.id, c.gateway, c.model));
+                devices_[i].data_session->stop();
             }
         });
     }

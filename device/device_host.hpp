@@ -19,6 +19,9 @@
 
 namespace fleetcast::device {
 
+// A device's data connection's client id: its id + this suffix.
+inline constexpr const char* kDataClientSuffix = ".data";
+
 struct HostOptions {
     std::vector<DeviceConfig> devices;
     MqttOptions mqtt;                // uri and credentials; client id and will are set per device
@@ -39,8 +42,10 @@ class DeviceHost {
    private:
     struct Device {
         DeviceConfig config;
-        std::unique_ptr<MqttSession> session;
+        std::unique_ptr<MqttSession> session;        // control: commands, events, state (urgent lane)
+        std::unique_ptr<MqttSession> data_session;   // chunks and fanout_done
         std::unique_ptr<OutboxTransport> transport;  // what the agent uses: never blocks the loop
+        std::unique_ptr<OutboxTransport> data_transport;
         std::unique_ptr<DeviceAgent> agent;
     };
     void connect_all();

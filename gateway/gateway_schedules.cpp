@@ -180,7 +180,9 @@ void Gateway::send_fanout_done(const std::string& campaign, const std::string& d
     const JobRow* job = jobs_.find(campaign, device);
     const auto* m = manifest(fw_id);
     if (!job || !m || is_terminal(job->state)) return;
-    auto st = transport_.publish(topics::dev_cmd(config_.id, device), encode(FanoutDoneCmd{campaign, fw_id, m->chunk_count}));
+    // On the device's data topic: it reaches the device behind the fan-out's last chunk.
+    auto st = transport_.publish(topics::dev_fanout_done(config_.id, device, fw_id),
+                                 encode(FanoutDoneCmd{campaign, fw_id, m->chunk_count}));
     if (!st) log_warn("gateway", "fanout_done_failed").kv("campaign", campaign).kv("device", device).kv("error", st.error().str());
     log_info("gateway", "fanout_done_sent")
         .kv("gateway", config_.id)

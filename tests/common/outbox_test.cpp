@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "common/blocking_queue.hpp"
 #include "common/outbox_transport.hpp"
 
 namespace fleetcast {
@@ -22,3 +23,15 @@ TEST(Outbox, RunsOperationsInOrderAndFlushesOnStop) {
 
 }  // namespace
 }  // namespace fleetcast
+
+TEST(BlockingQueue, UrgentItemsOvertakeQueuedOnesAndEachLaneHasTheCapacity) {
+    fleetcast::BlockingQueue<int> q(2);
+    ASSERT_TRUE(q.push(1));
+    ASSERT_TRUE(q.push(2));
+    ASSERT_TRUE(q.push(10, true));  // the normal lane is full: the urgent one is not
+    ASSERT_TRUE(q.push(11, true));
+    EXPECT_EQ(q.size(), 4u);
+    std::vector<int> order;
+    while (auto v = q.pop_for(std::chrono::milliseconds(0))) order.push_back(*v);
+    EXPECT_EQ(order, (std::vector<int>{10, 11, 1, 2}));
+}

@@ -65,6 +65,20 @@ TEST(PartialImage, ReopenResumesOnlyMissingChunks) {
     EXPECT_EQ(missing[1], (ChunkRange{6, 7}));
 }
 
+TEST(PartialImage, DiscardedImageLeavesNoFilesEvenAfterACheckpoint) {
+    TempDir dir;
+    auto img = image(8 * 1024);
+    auto p = PartialImage::open(dir.path / "x.img", img.size(), 1024, to_hex(sha256(img)));
+    ASSERT_TRUE(p);
+    for (std::uint32_t i : {0u, 1u}) ASSERT_TRUE((*p)->write_chunk(i, chunk_of(img, 1024, i)));
+    ASSERT_TRUE((*p)->checkpoint());
+    ASSERT_TRUE((*p)->discard());
+    // An owner that checkpoints when it goes (the device's download does) must not bring the bitmap back.
+    EXPECT_TRUE((*p)->checkpoint());
+    p->reset();
+    EXPECT_TRUE(fs::is_empty(dir.path)) << "files left after discard";
+}
+
 TEST(PartialImage, DifferentIdentityStartsOver) {
     TempDir dir;
     auto img = image(4 * 1024);

@@ -20,6 +20,13 @@ TEST(Topics, BuildersAndParserAgree) {
     EXPECT_EQ(d->device, "A123-000001");
     EXPECT_EQ(d->fw_id, "ffee");
 
+    auto done = topics::parse_topic(topics::dev_fanout_done("gw1", "A123-000001", "ffee"));
+    ASSERT_TRUE(done);
+    EXPECT_EQ(done->kind, topics::Kind::DevFanoutDone);
+    EXPECT_EQ(done->device, "A123-000001");
+    EXPECT_EQ(done->fw_id, "ffee");
+    EXPECT_FALSE(topics::parse_topic("fleetcast/v1/site/gw1/dev/A123-000001/fw/ffee/over"));
+
     auto s = topics::parse_topic(topics::gw_schedule("gw1", "c-1"));
     ASSERT_TRUE(s);
     EXPECT_EQ(s->kind, topics::Kind::GwSchedule);

@@ -97,6 +97,11 @@ class DeviceAgentTest : public ::testing::Test {
         auto topic = topics::site_model_chunk("gw1", img.manifest.model, img.manifest.fw_id);
         for (std::uint32_t i = first; i <= last; ++i) deliver(a, topic, chunk_of(img, i));
     }
+    // fanout_done comes on the device's data topic, behind the fan-out's chunks.
+    void fanout_done(DeviceAgent& a, const FanoutDoneCmd& cmd) {
+        a.handle_data(MqttEvent{MqttEvent::Kind::Message, 0, topics::dev_fanout_done("gw1", a.config().id, cmd.fw_id),
+                                encode(cmd), false});
+    }
     void fanout_all(DeviceAgent& a, const Image& img) { fanout(a, img, 0, img.manifest.chunk_count - 1); }
 
     std::vector<DeviceEvent> events() const {

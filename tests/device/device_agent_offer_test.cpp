@@ -51,7 +51,7 @@ TEST_F(DeviceAgentTest, DuplicateOfferAnswersReadyAgainAndKeepsReceivedChunks) {
     fanout(*agent, img, 0, 4);
     offer(*agent, "c1", {&img});
     EXPECT_EQ(events_of<ReadyEvent>().size(), 2u);
-    command(*agent, encode(FanoutDoneCmd{"c1", img.manifest.fw_id, img.manifest.chunk_count}));
+    fanout_done(*agent, FanoutDoneCmd{"c1", img.manifest.fw_id, img.manifest.chunk_count});
     auto need = events_of<NeedEvent>();
     ASSERT_EQ(need.size(), 1u);
     EXPECT_EQ(need[0].ranges, (std::vector<ChunkRange>{{5, 9}}));

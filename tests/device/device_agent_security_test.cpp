@@ -58,7 +58,7 @@ TEST_F(DeviceAgentTest, ForgedChunkIsRefusedThenTheGenuineOneIsAskedForAndWritte
     fanout(*agent, img, 0, 0);
     fanout(*agent, img, 2, 3);
     EXPECT_EQ(counters.get("bad_chunk"), 1u);
-    command(*agent, encode(FanoutDoneCmd{"c1", img.manifest.fw_id, 4}));
+    fanout_done(*agent, FanoutDoneCmd{"c1", img.manifest.fw_id, 4});
     auto need = events_of<NeedEvent>();
     ASSERT_EQ(need.size(), 1u);
     EXPECT_EQ(need[0].ranges, (std::vector<ChunkRange>{{1, 1}}));

@@ -82,7 +82,7 @@ TEST_F(DeviceAgentTest, CorruptChunkIsRejectedAndNotWritten) {
     fanout(*agent, img, 0, 2);
     fanout(*agent, img, 4, 9);
     EXPECT_FALSE(agent->restart_requested());
-    command(*agent, encode(FanoutDoneCmd{"c1", img.manifest.fw_id, img.manifest.chunk_count}));
+    fanout_done(*agent, FanoutDoneCmd{"c1", img.manifest.fw_id, img.manifest.chunk_count});
     auto need = events_of<NeedEvent>();
     ASSERT_EQ(need.size(), 1u);
     EXPECT_EQ(need[0].ranges, (std::vector<ChunkRange>{{3, 3}}));
@@ -138,7 +138,7 @@ TEST_F(DeviceAgentTest, RestartMidTransferResumesMissingChunksOnly) {
     EXPECT_TRUE(transport.subscriptions.count(topics::site_model_chunk("gw1", "A123", img.manifest.fw_id)));
     ASSERT_EQ(events_of<ReadyEvent>().size(), 1u);
     EXPECT_EQ(states().back().status, DeviceStatus::Updating);
-    command(*resumed, encode(FanoutDoneCmd{"c1", img.manifest.fw_id, img.manifest.chunk_count}));
+    fanout_done(*resumed, FanoutDoneCmd{"c1", img.manifest.fw_id, img.manifest.chunk_count});
     auto need = events_of<NeedEvent>();
     ASSERT_EQ(need.size(), 1u);
     EXPECT_EQ(need[0].ranges, (std::vector<ChunkRange>{{40, 79}}));
@@ -165,7 +165,7 @@ TEST_F(DeviceAgentTest, SuspendStopsReceivingAndTheNextOfferResumesFromTheChunks
     transport.clear();
     offer(*agent, "c1", {&img});  // after the operator's resume
     ASSERT_TRUE(agent->updating());
-    command(*agent, encode(FanoutDoneCmd{"c1", img.manifest.fw_id, img.manifest.chunk_count}));
+    fanout_done(*agent, FanoutDoneCmd{"c1", img.manifest.fw_id, img.manifest.chunk_count});
     auto need = events_of<NeedEvent>();
     ASSERT_EQ(need.size(), 1u);
     EXPECT_EQ(need[0].ranges, (std::vector<ChunkRange>{{30, 79}})) << "chunks received before the suspend asked again";
@@ -225,7 +225,7 @@ TEST_F(DeviceAgentTest, NeedAsksForAtMost256ChunksAndTheNextBatchWhenAnswered) {
     auto agent = start_agent();
     auto img = make_image("A123", "main", "2.0", 600 * 1024);
     offer(*agent, "c1", {&img});
-    command(*agent, encode(FanoutDoneCmd{"c1", img.manifest.fw_id, img.manifest.chunk_count}));
+    fanout_done(*agent, FanoutDoneCmd{"c1", img.manifest.fw_id, img.manifest.chunk_count});
     auto need = events_of<NeedEvent>();
     ASSERT_EQ(need.size(), 1u);
     EXPECT_EQ(need[0].ranges, (std::vector<ChunkRange>{{0, 255}}));

@@ -161,8 +161,13 @@ std::vector<CacheReport> GatewayTest::cache_reports() const {
 }
 
 std::vector<DeviceCommand> GatewayTest::commands(const std::string& device) const {
+    // Commands, and fanout_done on the device's data topics, in the order sent.
     std::vector<DeviceCommand> out;
-    for (const auto& p : transport.on_topic(topics::dev_cmd(kGw, device))) {
+    const auto cmd_topic = topics::dev_cmd(kGw, device);
+    for (const auto& p : transport.published) {
+        auto t = topics::parse_topic(p.topic);
+        bool done = t && t->kind == topics::Kind::DevFanoutDone && t->device == device;
+        if (p.topic != cmd_topic && !done) continue;
         auto c = decode_device_command(p.payload);
         EXPECT_TRUE(c);
         if (c) out.push_back(*c);

@@ -3,6 +3,7 @@
 // wrote, and after the resume only the chunks it lacks cross the site link.
 #include <gtest/gtest.h>
 
+#include "common/atomic_file.hpp"
 #include "common/chunk_codec.hpp"
 #include "common/messages.hpp"
 #include "common/topics.hpp"
@@ -85,4 +86,58 @@ TEST(SuspendResume, SuspendHoldsAnUpdateMidWayAndResumeSendsOnlyMissingChunks) {
     EXPECT_LE(resent, chunks / 2 + 1) << "chunks the device had written before the suspend were sent again";
     auto again = f.fleet.cli({"resume", kDevice});
     EXPECT_NE(again.exit_code, 0) << "resume of an ended update: " << again.output;
+}
+
+TEST(SuspendResume, SuspendReachesADeviceBehindOnWritingAtOnce) {
+    // 60 chunks at 100 ms of simulated flash each: the gateway hands the whole
+    // image to the broker at once and the device writes it over ~6 s. The
+    // suspend comes on the device's control connection, ahead of the chunks
+    // still queued for its data connection: the device stops mid-image.
+    const std::uint64_t size = 60 * kDefaultChunkSize;
+    const std::uint32_t chunks = chunk_count_for(size, kDefaultChunkSize);
+    OneDevice f({"--flash-write-delay", "100ms"}, size);
+    Observer wire(f.fleet.uri(), "wire-observer");
+    wire.subscribe("fleetcast/v1/site/gw1/#");
+    auto campaign = f.create({"--retries", "0"});
+    ASSERT_FALSE(campaign.empty());
+    ASSERT_TRUE(eventually(
+        [&] {
+            auto results = f.fleet.cli_json({"results", campaign});
+            auto p = json::get_uint(first_row(results), "progress", 100);
+            return p && *p >= 20;
+        },
+        30s))
+        << "the transfer never reached 20 %";
+
+    auto suspended = f.fleet.cli({"suspend", kDevice});
+    ASSERT_EQ(suspended.exit_code, 0) << suspended.output;
+    // The device takes the command long before the rest of the image would be written.
+    auto device_log = [&] {
+        auto text = read_file(f.fleet.device_processes().at(0).log_path());
+        return text ? *text : std::string();
+    };
+    ASSERT_TRUE(eventually([&] { return device_log().find("update_suspended") != std::string::npos; }, 3s))
+        << "the device did not take the suspend within 3 s";
+    auto status = f.fleet.cli_json({"status", kDevice});
+    EXPECT_EQ(str(status.get(), "phase"), "suspended");
+    const auto held_progress = json::get_uint(status.get(), "progress", 100);
+    ASSERT_TRUE(held_progress);
+    EXPECT_LT(*held_progress, 100u);
+    EXPECT_FALSE(eventually([&] { return f.running_main() == "2.0"; }, 8s))
+        << "the device installed the image while its update was suspended";
+
+    const auto fan = topics::site_model_chunk("gw1", "A123", f.image.fw_id);
+    const auto repair = topics::dev_chunk("gw1", kDevice, f.image.fw_id);
+    auto before = wire.stats();
+    auto resumed = f.fleet.cli({"resume", kDevice});
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+    auto row = f.ended_row(campaign, 60s);
+    ASSERT_FALSE(row.empty());
+    EXPECT_EQ(str(row.get(), "result"), "UPDATING COMPLETED") << str(row.get(), "detail");
+    EXPECT_EQ(f.running_main(), "2.0");
+    auto after = wire.stats();
+    EXPECT_EQ(after[fan].messages, before[fan].messages) << "the image was fanned out again";
+    const std::uint64_t resent = after[repair].messages - before[repair].messages;
+    EXPECT_GT(resent, 0u);
+    EXPECT_LE(resent, chunks - *held_progress * chunks / 100) << "chunks written before the suspend were sent again";
 }
