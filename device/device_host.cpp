@@ -51,27 +51,35 @@ void DeviceHost::connect_all() {
         devices_.push_back(std::move(d));
     }
     // Start every connect first, then wait: one after another costs ~2 s per client.
+    // The control connections only: the data connections start once the
+    // agents run (start_data_sessions), so the chunks a persistent session
+    // held for a device reach its agent instead of this wait.
     for (auto& d : devices_) {
-        for (auto* session : {d.session.get(), d.data_session.get()}) {
-            auto st = session->start();
-            if (!st)
-                log_error("device", "connect_failed")
-                    .kv("device", d.config.id)
-                    .kv("client", session->client_id())
-                    .kv("error", st.error().str());
-        }
+        auto st = d.session->start();
+        if (!st) log_error("device", "connect_failed").kv("device", d.config.id).kv("error", st.error().str());
     }
     auto deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
     std::size_t connected = 0;
     while (std::chrono::steady_clock::now() < deadline) {
         connected = 0;
-        for (auto& d : devices_) connected += d.session->connected() && d.data_session->connected() ? 1 : 0;
+        for (auto& d : devices_) connected += d.session->connected() ? 1 : 0;
         if (connected == devices_.size()) break;
         // Nothing to dispatch to yet (agents start below); draining keeps Paho's threads free.
         queue_.pop_for(std::chrono::milliseconds(10));
     }
     log_info("device", "connected").kv("devices", devices_.size()).kv("connected", connected);
     if (connected < devices_.size()) log_warn("device", "not_all_connected").kv("missing", devices_.size() - connected);
+}
+
+void DeviceHost::start_data_sessions() {
+    for (auto& d : devices_) {
+        auto st = d.data_session->start();
+        if (!st)
+            log_error("device", "connect_failed")
+                .kv("device", d.config.id)
+                .kv("client", d.data_session->client_id())
+                .kv("error", st.error().str());
+    }
 }
 
 void DeviceHost::start_agent(Device& d) {
@@ -155,6 +163,7 @@ int DeviceHost::run(const std::atomic<bool>& stop_requested) {
         start_agent(d);
         drain_now();
     }
+    start_data_sessions();
     std::size_t running = 0;
     for (auto& d : devices_) running += d.agent ? 1 : 0;
     log_info("device", "started").kv("devices", devices_.size()).kv("running", running);

@@ -49,6 +49,7 @@ class DeviceHost {
         std::unique_ptr<DeviceAgent> agent;
     };
     void connect_all();
+    void start_data_sessions();
     void start_agent(Device& d);
     void dispatch(const MqttEvent& ev);
     void after_step(Device& d);
