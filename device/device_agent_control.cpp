@@ -36,6 +36,7 @@ void DeviceAgent::wait_deferment(const std::string& campaign, std::vector<Firmwa
     // panel shows the waiting screen (defer / cancel). Persisted first.
     state_.pending_request = PendingRequest{campaign, std::move(firmware), clock_.now() + wait};
     state_.postponed_until.reset();
+    state_.held_campaign.clear();
     if (!save_state()) {
         state_.pending_request.reset();
         return emit_error(campaign, "", "write_failure", "cannot store the communication request");
@@ -142,6 +143,7 @@ bool DeviceAgent::cancel_update(const std::string& campaign, const std::string& 
     }
     if (state_.pending_request && state_.pending_request->campaign == campaign) state_.pending_request.reset();
     state_.postponed_until.reset();
+    state_.held_campaign.clear();
     // The boot pointer never moved: the device keeps running what it ran (R15).
     state_.last_update = LastUpdate{campaign, "canceled", before, before, clock_.now()};
     if (!save_state()) return false;
@@ -196,11 +198,10 @@ void DeviceAgent::on_suspend(const SuspendCmd& cmd) {
             .kv("why", "no transfer of this campaign is running or requested");
         return;
     }
-    if (receiving) abandon_update("suspended by the operator");
-    if (requested) {
-        state_.pending_request.reset();
-        save_state();
-    }
+    state_.held_campaign = cmd.campaign;  // the panel says why nothing happens
+    if (requested) state_.pending_request.reset();
+    if (receiving) abandon_update("suspended by the operator");  // saves the state
+    else save_state();
     log_info("device", "update_suspended").kv("device", config_.id).kv("campaign", cmd.campaign).kv("request", cmd.request_id);
 }
 

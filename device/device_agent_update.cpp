@@ -89,6 +89,7 @@ void DeviceAgent::begin_update(const std::string& campaign, std::vector<Firmware
     state_.update = UpdateInProgress{campaign, std::move(firmware)};
     state_.pending_request.reset();
     state_.postponed_until.reset();
+    state_.held_campaign.clear();
     auto st = store_.save(state_);
     if (!st) {
         state_.update.reset();

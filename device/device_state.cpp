@@ -112,6 +112,7 @@ void put_extras(cJSON* o, const DeviceNvState& s) {
         put_manifests(p, s.pending_request->firmware);
     }
     json::put(o, "postponed_until", s.postponed_until);
+    if (!s.held_campaign.empty()) json::put(o, "held_campaign", s.held_campaign);
     if (s.condition.status != DeviceStatus::Idle) {
         cJSON* c = cJSON_AddObjectToObject(o, "condition");
         json::put(c, "status", to_string(s.condition.status));
@@ -152,6 +153,11 @@ Status read_extras(const cJSON* o, DeviceNvState& s) {
     auto pu = json::get_optional_time(o, "postponed_until");
     if (!pu) return pu.error();
     s.postponed_until = *pu;
+    if (has(o, "held_campaign")) {
+        auto held = json::get_id(o, "held_campaign", "campaign");
+        if (!held) return held.error();
+        s.held_campaign = *held;
+    }
     if (has(o, "condition")) {
         auto c = json::get_object(o, "condition");
         if (!c) return c.error();

@@ -74,6 +74,7 @@ struct DeviceNvState {
     std::optional<DefermentParam> deferment;  // Fig. 36
     std::optional<PendingRequest> pending_request;
     std::optional<TimePoint> postponed_until;  // the gateway moved the update here (panel display)
+    std::string held_campaign;  // the operator suspended the update of this campaign (panel display, R19)
     Condition condition;
     std::optional<LastUpdate> last_update;
 

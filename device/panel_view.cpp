@@ -48,6 +48,9 @@ std::string panel_view_json(const DeviceConfig& config, const DeviceNvState& s, 
         campaign = s.update->campaign;
         json::put(o, "phase", writing ? "writing" : "receiving");
         json::put(o, "progress", total ? got * 100 / total : std::uint64_t{0});
+    } else if (!s.held_campaign.empty()) {
+        screen = "suspended";
+        campaign = s.held_campaign;
     } else if (s.postponed_until) {
         screen = "postponed";
         json::put(o, "postponed_until", *s.postponed_until);
@@ -117,6 +120,9 @@ std::string render_panel(const cJSON* v) {
         out << "| UPDATING FIRMWARE: " << str(v, "phase") << " " << (pct ? *pct : 0) << "%\n";
         out << "| campaign " << str(v, "campaign") << "\n";
         keys = "[c] cancel  [q] quit";
+    } else if (screen == "suspended") {
+        out << "| UPDATE SUSPENDED by the operator: it goes on from the chunks received when resumed\n";
+        out << "| campaign " << str(v, "campaign") << "\n";
     } else if (screen == "postponed") {
         auto t = parse_time(str(v, "postponed_until"));
         out << "| UPDATE DEFERRED: the gateway asks again at " << (t ? hhmmss(*t) : "?") << "\n";

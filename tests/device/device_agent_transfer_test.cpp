@@ -155,6 +155,11 @@ TEST_F(DeviceAgentTest, SuspendStopsReceivingAndTheNextOfferResumesFromTheChunks
     fanout(*agent, img, 0, 29);
     command(*agent, encode(SuspendCmd{"c1", "r-1"}));
     EXPECT_FALSE(agent->updating());
+    EXPECT_EQ(agent->state().held_campaign, "c1");
+    agent->tick();  // the panel's view says why nothing happens
+    auto view = read_file(dir / "panel" / "view.json");
+    ASSERT_TRUE(view);
+    EXPECT_NE(view->find("\"screen\":\"suspended\""), std::string::npos) << *view;
     EXPECT_FALSE(transport.subscriptions.count(model_topic)) << "still listening to the fan-out";
     EXPECT_EQ(agent->state().components.at("main").version, "1.0");
     fanout(*agent, img, 30, 35);  // chunks still in flight are not written
@@ -165,6 +170,7 @@ TEST_F(DeviceAgentTest, SuspendStopsReceivingAndTheNextOfferResumesFromTheChunks
     transport.clear();
     offer(*agent, "c1", {&img});  // after the operator's resume
     ASSERT_TRUE(agent->updating());
+    EXPECT_TRUE(agent->state().held_campaign.empty());
     fanout_done(*agent, FanoutDoneCmd{"c1", img.manifest.fw_id, img.manifest.chunk_count});
     auto need = events_of<NeedEvent>();
     ASSERT_EQ(need.size(), 1u);

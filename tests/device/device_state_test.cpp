@@ -22,6 +22,7 @@ TEST(DeviceNvState, RoundTripsEveryField) {
     m.chunk_size = 1024;
     m.chunk_count = 5;
     s.update = UpdateInProgress{"c2", {m}};
+    s.held_campaign = "c3";
     auto back = decode_nv_state(encode_nv_state(s));
     ASSERT_TRUE(back.ok()) << back.error().str();
     EXPECT_EQ(back->boot_count, 7u);
@@ -31,6 +32,7 @@ TEST(DeviceNvState, RoundTripsEveryField) {
     ASSERT_TRUE(back->update.has_value());
     EXPECT_EQ(back->update->campaign, "c2");
     EXPECT_EQ(back->update->firmware.at(0).fw_id, m.fw_id);
+    EXPECT_EQ(back->held_campaign, "c3");
 }
 
 TEST(DeviceNvState, RejectsDamagedFiles) {
