@@ -1,5 +1,6 @@
 #include "common/manifest_signing.hpp"
 
+#include <algorithm>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -224,6 +225,30 @@ std::string manifest_signed_text(const FirmwareManifest& m) {
     return t;
 }
 
+Expected<TrustKeySet> TrustKeySet::load(const std::vector<std::filesystem::path>& pem_files) {
+    std::vector<TrustKey> keys;
+    for (const auto& file : pem_files) {
+        auto k = TrustKey::load(file);
+        if (!k) return k.error().with_context(file.string());
+        bool known = std::any_of(keys.begin(), keys.end(), [&](const TrustKey& t) { return t.key_id() == k->key_id(); });
+        if (!known) keys.push_back(std::move(*k));
+    }
+    if (keys.empty()) return make_error("bad_key", "no trusted key given");
+    return TrustKeySet(std::move(keys));
+}
+
+const TrustKey* TrustKeySet::find(const std::string& key_id) const {
+    for (const auto& k : keys_)
+        if (k.key_id() == key_id) return &k;
+    return nullptr;
+}
+
+std::string TrustKeySet::ids() const {
+    std::string out;
+    for (const auto& k : keys_) out += (out.empty() ? "" : ", ") + k.key_id();
+    return out;
+}
+
 Status sign_manifest(FirmwareManifest& m, const SigningKey& key) {
     if (m.chunk_sha256.size() != m.chunk_count) return bad("chunk list does not match chunk_count");
     if (!m.expires_at) return bad("a signed manifest needs an expiry");
@@ -234,13 +259,22 @@ Status sign_manifest(FirmwareManifest& m, const SigningKey& key) {
     return ok_status();
 }
 
-Status verify_manifest(const FirmwareManifest& m, const TrustKey& key, TimePoint now) {
+namespace {
+// What verify_manifest checks before it looks at the key.
+Status check_signed_fields(const FirmwareManifest& m, TimePoint now) {
     if (m.fw_id.size() != 16 || m.sha256.compare(0, 16, m.fw_id) != 0)
         return bad("fw_id is not the first 16 hex digits of sha256");
     if (m.signature.empty()) return bad("manifest " + m.fw_id + " is not signed");
     if (m.chunk_sha256.size() != m.chunk_count) return bad("manifest " + m.fw_id + " lacks its chunk hash list");
     if (!m.expires_at) return bad("manifest " + m.fw_id + " has no expiry");
     if (now >= *m.expires_at) return bad("manifest " + m.fw_id + " expired at " + format_time(*m.expires_at));
+    return ok_status();
+}
+}  // namespace
+
+Status verify_manifest(const FirmwareManifest& m, const TrustKey& key, TimePoint now) {
+    auto fields = check_signed_fields(m, now);
+    if (!fields) return fields;
     if (m.key_id != key.key_id())
         return bad("manifest " + m.fw_id + " is signed by key " + m.key_id + ", trusted key is " + key.key_id());
     std::string sig;
@@ -249,6 +283,15 @@ Status verify_manifest(const FirmwareManifest& m, const TrustKey& key, TimePoint
     if (!key.verify(manifest_signed_text(m), sig))
         return bad("manifest " + m.fw_id + " signature does not verify with key " + key.key_id());
     return ok_status();
+}
+
+Status verify_manifest(const FirmwareManifest& m, const TrustKeySet& keys, TimePoint now) {
+    if (keys.empty()) return bad("no trusted manager key is configured");
+    auto fields = check_signed_fields(m, now);
+    if (!fields) return fields;
+    if (const TrustKey* k = keys.find(m.key_id)) return verify_manifest(m, *k, now);
+    return bad("manifest " + m.fw_id + " is signed by key " + m.key_id + ", which is not trusted here (trusted: " +
+               keys.ids() + ")");
 }
 
 }  // namespace fleetcast

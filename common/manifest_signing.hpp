@@ -40,6 +40,24 @@ class TrustKey {
     std::string key_id_;
 };
 
+// The manager keys a gateway or device trusts (R21 key rotation): a manifest
+// is checked with the key its key_id names. Rotation: trust old + new, switch
+// the manager's --signing-key (it re-signs what it publishes), then drop the old.
+class TrustKeySet {
+   public:
+    TrustKeySet() = default;
+    explicit TrustKeySet(std::vector<TrustKey> keys) : keys_(std::move(keys)) {}
+    // One PEM file per key; an error names the file. Duplicate keys count once.
+    static Expected<TrustKeySet> load(const std::vector<std::filesystem::path>& pem_files);
+    const TrustKey* find(const std::string& key_id) const;
+    bool empty() const { return keys_.empty(); }
+    std::size_t size() const { return keys_.size(); }
+    std::string ids() const;  // "a1b2..., c3d4..."
+
+   private:
+    std::vector<TrustKey> keys_;
+};
+
 class SigningKey {
    public:
     static Expected<SigningKey> generate();
@@ -71,5 +89,8 @@ Status sign_manifest(FirmwareManifest& m, const SigningKey& key);
 // Checks, in order: content address, chunk list, expiry at `now`, key id and
 // signature. Every failure is a "bad_manifest" error whose message says why.
 Status verify_manifest(const FirmwareManifest& m, const TrustKey& key, TimePoint now);
+// The same with the trusted key the manifest's key_id names; a key not in the
+// set is refused with the ids that are trusted.
+Status verify_manifest(const FirmwareManifest& m, const TrustKeySet& keys, TimePoint now);
 
 }  // namespace fleetcast

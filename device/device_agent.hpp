@@ -40,7 +40,7 @@ struct DeviceConfig {
     Millis no_progress_timeout{3000};
     std::uint32_t max_need_chunks = 256;
     // The manager's public key (R21). Without one every manifest is refused.
-    std::shared_ptr<const TrustKey> trust_key;
+    std::shared_ptr<const TrustKeySet> trust_keys;
     BootHealthConfig boot_health;  // simulated first-boot health check (R22)
     Millis flash_write_delay{0};   // simulated slow flash, after each chunk write
     DeviceFaults faults;

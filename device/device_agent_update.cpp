@@ -26,8 +26,8 @@ bool DeviceAgent::offer_acceptable(const OfferCmd& offer, std::vector<FirmwareMa
             ok = false;
         };
         // The device trusts the manager's key, never the gateway that relayed the offer.
-        auto verified = config_.trust_key
-                            ? verify_manifest(m, *config_.trust_key, clock_.now())
+        auto verified = config_.trust_keys
+                            ? verify_manifest(m, *config_.trust_keys, clock_.now())
                             : Status(make_error("bad_manifest", "no trusted manager key is provisioned"));
         if (!verified) {
             counters_.add("bad_manifest");

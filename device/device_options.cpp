@@ -96,9 +96,9 @@ void apply_profile(DeviceConfig& d, const std::string& kind, Millis busy_for) {
 }  // namespace
 
 Expected<CommandLine> parse_command_line(int argc, char** argv) {
-    std::string id, gateway, broker, state_dir, log_level, timeout, trust_key, flash_delay, deferment, install_time, profile,
+    std::string id, gateway, broker, state_dir, log_level, timeout, flash_delay, deferment, install_time, profile,
         busy_for = "10s";
-    std::vector<std::string> models, firmware, fail_first_boot;
+    std::vector<std::string> models, firmware, fail_first_boot, trust_keys;
     unsigned simulate = 0, first_serial = 1;
     double fault_write = 0, fault_power_on = 0, fault_boot = 0;
     CommandLine cl;
@@ -121,7 +121,8 @@ Expected<CommandLine> parse_command_line(int argc, char** argv) {
         "profile", po::value(&profile), "with --simulate: KIND=N or KIND=N% for busy, sc-a..sc-d, defer, cancel (first devices first)")(
         "busy-for", po::value(&busy_for)->default_value("10s"), "profile busy: how long such a device stays busy after start")(
         "log-level", po::value(&log_level)->default_value("info"), "debug, info, warn or error")(
-        "trust-key", po::value(&trust_key), "the manager's Ed25519 public key (PEM): only manifests it signed are installed")(
+        "trust-key", po::value(&trust_keys)->composing(),
+        "the manager's Ed25519 public key (PEM): only manifests it signed are installed; repeat it to trust two keys while rotating")(
         "fail-first-boot", po::value(&fail_first_boot)->composing(),
         "simulated health check: the first boot of component=version fails and is rolled back (repeatable)")(
         "flash-write-delay", po::value(&flash_delay)->default_value("0ms"),
@@ -150,10 +151,10 @@ Expected<CommandLine> parse_command_line(int argc, char** argv) {
     auto level = parse_log_level(log_level);
     if (!level) return level.error();
     cl.log_level = *level;
-    if (gateway.empty() || state_dir.empty() || models.empty() || trust_key.empty())
+    if (gateway.empty() || state_dir.empty() || models.empty() || trust_keys.empty())
         return make_error("bad_option", "--gateway, --model, --state-dir and --trust-key are required");
-    auto key = TrustKey::load(trust_key);
-    if (!key) return key.error().with_context("--trust-key");
+    auto keys = TrustKeySet::load({trust_keys.begin(), trust_keys.end()});
+    if (!keys) return keys.error().with_context("--trust-key");
     auto failing = parse_firmware(fail_first_boot);
     if (!failing) return failing.error().with_context("--fail-first-boot");
     if (fail_first_boot.empty()) failing->clear();
@@ -194,7 +195,7 @@ Expected<CommandLine> parse_command_line(int argc, char** argv) {
     base.gateway = gateway;
     base.initial_firmware = *versions;
     base.no_progress_timeout = *no_progress;
-    base.trust_key = std::make_shared<const TrustKey>(std::move(*key));
+    base.trust_keys = std::make_shared<const TrustKeySet>(std::move(*keys));
     base.boot_health.fail_first_boot = *failing;
     base.flash_write_delay = *delay;
     if (simulate == 0) {

@@ -38,7 +38,7 @@ struct GatewayConfig {
     RateMeterConfig rates;             // link rate measurement and probes (R9)
     // The manager's public key (R21): manifests that do not verify are never
     // fetched nor offered; their jobs fail with the reason.
-    std::shared_ptr<const TrustKey> trust_key;
+    std::shared_ptr<const TrustKeySet> trust_keys;
     // R13/R14: how much later a busy/blocked device, an unanswered
     // communication request or a defer without --by moves the update time
     // (schedule time: with --time-scale, 20m is 20 scaled minutes).

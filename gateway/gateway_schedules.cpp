@@ -11,8 +11,8 @@ const FirmwareManifest* Gateway::manifest(const std::string& fw_id) const {
 }
 
 Status Gateway::check_manifest(const FirmwareManifest& m) const {
-    if (!config_.trust_key) return make_error("bad_manifest", "no trusted manager key is configured");
-    return verify_manifest(m, *config_.trust_key, clock_.now());
+    if (!config_.trust_keys) return make_error("bad_manifest", "no trusted manager key is configured");
+    return verify_manifest(m, *config_.trust_keys, clock_.now());
 }
 
 void Gateway::rebuild_manifests() {

@@ -40,7 +40,8 @@ int fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string id, broker, state_dir, ready_timeout, log_level, client_id, trust_key, defer_period, answer_timeout;
+    std::string id, broker, state_dir, ready_timeout, log_level, client_id, defer_period, answer_timeout;
+    std::vector<std::string> trust_keys;
     std::uint32_t fetch_window = 32, fanout_window = 64;
     double time_scale = 1.0;
     std::string time_origin;
@@ -60,7 +61,8 @@ int main(int argc, char** argv) {
          "no answer to a communication request within this -> \"no response\", retried after --defer-period")
         ("log-level", po::value(&log_level)->default_value("info"), "debug, info, warn or error")
         ("client-id", po::value(&client_id), "MQTT client id (default gw-<id>)")
-        ("trust-key", po::value(&trust_key)->required(), "the manager's Ed25519 public key (PEM): manifests must verify")
+        ("trust-key", po::value(&trust_keys)->required(),
+         "the manager's Ed25519 public key (PEM): manifests must verify; repeat it to trust two keys while rotating")
         ("time-scale", po::value(&time_scale)->default_value(1.0), "schedule seconds per real second (demos)")
         ("time-origin", po::value(&time_origin), "ISO-8601 instant where scaled and real time agree (give every program the same)")
         ("no-rate-probe", po::bool_switch(&no_probe), "never probe a link that has no measured rate yet");
@@ -118,9 +120,9 @@ int main(int argc, char** argv) {
     config.rates.probe = !no_probe;
     config.rates.probe_timeout = scaled(config.rates.probe_timeout);
     config.rates.idle_gap = scaled(config.rates.idle_gap);
-    auto key = TrustKey::load(trust_key);
-    if (!key) return fail("--trust-key: " + key.error().str());
-    config.trust_key = std::make_shared<const TrustKey>(std::move(*key));
+    auto keys = TrustKeySet::load({trust_keys.begin(), trust_keys.end()});
+    if (!keys) return fail("--trust-key: " + keys.error().str());
+    config.trust_keys = std::make_shared<const TrustKeySet>(std::move(*keys));
     config.defer_period = *period;            // a schedule period: not scaled
     config.answer_timeout = scaled(*answer);  // a real wait for the device
 

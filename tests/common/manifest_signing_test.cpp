@@ -84,6 +84,54 @@ TEST(ManifestSigning, UnsignedExpiredAndForeignManifestsAreRefusedWithTheReason)
     EXPECT_FALSE(verify_manifest(forged, *test_trust_key(), kNow));
 }
 
+TEST(ManifestSigning, TrustKeySetChecksWithTheKeyTheManifestNames) {
+    auto old_key = test_signing_key();
+    auto new_key = SigningKey::generate();
+    ASSERT_TRUE(new_key);
+    auto by_old = signed_manifest();
+    auto by_new = by_old;
+    ASSERT_TRUE(sign_manifest(by_new, *new_key));
+
+    TrustKeySet both({old_key->public_key(), new_key->public_key()});
+    EXPECT_TRUE(verify_manifest(by_old, both, kNow)) << "during a rotation both keys are trusted";
+    EXPECT_TRUE(verify_manifest(by_new, both, kNow));
+
+    TrustKeySet retired({new_key->public_key()});
+    auto refused = verify_manifest(by_old, retired, kNow);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, "bad_manifest");
+    EXPECT_NE(refused.error().message.find("not trusted here (trusted: " + new_key->key_id() + ")"), std::string::npos)
+        << refused.error().message;
+    // The checks before the key still come first, and an empty set trusts nothing.
+    auto expired = verify_manifest(by_new, both, kNow + std::chrono::hours(2));
+    EXPECT_NE(expired.error().message.find("expired"), std::string::npos);
+    EXPECT_FALSE(verify_manifest(by_new, TrustKeySet(), kNow));
+    // A forged signature under a trusted id is still refused.
+    auto forged = by_new;
+    forged.signature = by_old.signature;
+    EXPECT_FALSE(verify_manifest(forged, both, kNow));
+}
+
+TEST(ManifestSigning, TrustKeySetLoadsEachFileOnceAndNamesABadOne) {
+    auto dir = std::filesystem::temp_directory_path() / ("fc-trust-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto a = SigningKey::generate();
+    auto b = SigningKey::generate();
+    ASSERT_TRUE(a && b);
+    ASSERT_TRUE(a->save(dir / "a.key", dir / "a.pub"));
+    ASSERT_TRUE(b->save(dir / "b.key", dir / "b.pub"));
+    auto set = TrustKeySet::load({dir / "a.pub", dir / "b.pub", dir / "a.pub"});
+    ASSERT_TRUE(set) << set.error().str();
+    EXPECT_EQ(set->size(), 2u);
+    EXPECT_NE(set->find(b->key_id()), nullptr);
+    EXPECT_EQ(set->ids(), a->key_id() + ", " + b->key_id());
+    auto bad = TrustKeySet::load({dir / "a.pub", dir / "missing.pub"});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().str().find("missing.pub"), std::string::npos) << bad.error().str();
+    EXPECT_FALSE(TrustKeySet::load({}));
+    std::filesystem::remove_all(dir);
+}
+
 TEST(ManifestSigning, KeysSurviveSaveAndLoad) {
     auto dir = std::filesystem::temp_directory_path() / ("fc-keys-" + std::to_string(::getpid()));
     auto key = SigningKey::generate();

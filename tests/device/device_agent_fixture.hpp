@@ -71,7 +71,7 @@ class DeviceAgentTest : public ::testing::Test {
         c.gateway = "gw1";
         c.state_dir = dir;
         c.initial_firmware = {{"main", "1.0"}};
-        c.trust_key = fleetcast::testing::test_trust_key();
+        c.trust_keys = fleetcast::testing::test_trust_keys();
         return c;
     }
     std::unique_ptr<DeviceAgent> start_agent(const DeviceConfig& c) {

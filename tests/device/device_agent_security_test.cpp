@@ -36,7 +36,7 @@ TEST_F(DeviceAgentTest, UnsignedForeignOrExpiredManifestIsRejectedBeforeAnyChunk
 
 TEST_F(DeviceAgentTest, DeviceWithoutTrustKeyRefusesEveryManifest) {
     auto c = config();
-    c.trust_key.reset();
+    c.trust_keys.reset();
     auto agent = start_agent(c);
     auto img = make_image("A123", "main", "2.0", 4000);
     offer(*agent, "c1", {&img});

@@ -52,7 +52,7 @@ GatewayConfig GatewayTest::config() const {
     c.fetch_window = 4;
     c.fanout_window = 8;
     c.ready_timeout = Millis(3000);
-    c.trust_key = fleetcast::testing::test_trust_key();
+    c.trust_keys = fleetcast::testing::test_trust_keys();
     return c;
 }
 

@@ -317,3 +317,35 @@ TEST(Security, FailedFirstBootRollsBackAndIsReported) {
     ASSERT_FALSE(devices.empty());
     EXPECT_NE(devices.dump().find("\"main\":\"1.0\""), std::string::npos) << devices.dump();
 }
+
+TEST(Security, KeyRotationMovesTheFleetToTheNewKeyAndRetiredKeysAreRefused) {
+    // R21 key rotation: the gateway and device 1 trust the old and the new key,
+    // device 2 was provisioned with the new key only, device 3 still trusts only
+    // the old one. The image is added under the old key; then the manager
+    // restarts with the new key and re-signs what it publishes.
+    Fleet fleet;
+    auto old_pub = fleet.trust_key().string();
+    fleet.make_key_pair("manager-2027");
+    const auto new_key = (fleet.dir() / "keys" / "manager-2027.key").string();
+    const auto new_pub = (fleet.dir() / "keys" / "manager-2027.pub").string();
+    fleet.start_manager();
+    fleet.start_gateway("gw1", "", {"--trust-key", old_pub, "--trust-key", new_pub});
+    fleet.start_devices("gw1", "A123", 1, 1, {"main=1.0"}, "", {"--trust-key", old_pub, "--trust-key", new_pub});
+    fleet.start_devices("gw1", "A123", 1, 2, {"main=1.0"}, "", {"--trust-key", new_pub});
+    fleet.start_devices("gw1", "A123", 1, 3, {"main=1.0"}, "", {"--trust-key", old_pub});
+    auto image = fleet.make_image("A123", "main", "2.0", 100 * 1024);
+    ASSERT_NO_FATAL_FAILURE(fleet.add_firmware(image));
+    ASSERT_TRUE(fleet.wait_registered(3, 60s));
+
+    fleet.manager().stop();
+    fleet.start_manager({"--signing-key", new_key});
+    auto results = results_of(fleet, create_campaign(fleet));
+    ASSERT_EQ(results.size(), 3u);
+    EXPECT_EQ(results["A123-000001"].first, "UPDATING COMPLETED") << results["A123-000001"].second;
+    EXPECT_EQ(results["A123-000002"].first, "UPDATING COMPLETED") << results["A123-000002"].second;
+    EXPECT_EQ(booted(fleet, "A123-000002", "main").second, "2.0");
+    // The retired key's device refuses the new signature and keeps its firmware.
+    EXPECT_EQ(results["A123-000003"].first, "ERROR");
+    EXPECT_NE(results["A123-000003"].second.find("not trusted here"), std::string::npos) << results["A123-000003"].second;
+    EXPECT_EQ(booted(fleet, "A123-000003", "main"), (std::pair<std::string, std::string>{"a", "1.0"}));
+}

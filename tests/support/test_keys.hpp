@@ -22,6 +22,11 @@ inline std::shared_ptr<const TrustKey> test_trust_key() {
     return std::make_shared<const TrustKey>(test_signing_key()->public_key());
 }
 
+// What gateways and devices are configured with: the test key alone.
+inline std::shared_ptr<const TrustKeySet> test_trust_keys() {
+    return std::make_shared<const TrustKeySet>(std::vector<TrustKey>{test_signing_key()->public_key()});
+}
+
 // Far beyond any ManualClock start used by the tests (2100-01-01).
 inline TimePoint test_manifest_expiry() { return TimePoint(std::chrono::seconds(4102444800LL)); }
 
