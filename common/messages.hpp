@@ -133,6 +133,11 @@ struct DefermentParam {
     TimePoint set_at{};
     bool operator==(const DefermentParam&) const = default;
 };
+// {"value_ms":1200000,"set_at":"…"} under `key`: the one JSON form of the
+// parameter (device state, the device's state file, the manager's views).
+void put_deferment(cJSON* obj, const char* key, const DefermentParam& p);
+// Reads that object (value at most kMaxDeferment).
+Expected<DefermentParam> deferment_from_json(const cJSON* deferment);
 
 struct DeviceState {
     std::string device;

@@ -34,11 +34,7 @@ void put_device_state(cJSON* o, const DeviceState& s) {
     json::put(o, "at", s.at);
     if (!s.activity.empty()) json::put(o, "activity", s.activity);
     if (!s.service_call.empty()) json::put(o, "service_call", s.service_call);
-    if (s.deferment) {
-        cJSON* d = cJSON_AddObjectToObject(o, "deferment");
-        json::put(d, "value_ms", static_cast<std::uint64_t>(s.deferment->value.count()));
-        json::put(d, "set_at", s.deferment->set_at);
-    }
+    if (s.deferment) put_deferment(o, "deferment", *s.deferment);
 }
 
 Expected<DeviceState> device_state_from_json(const cJSON* o) {
@@ -70,13 +66,24 @@ Expected<DeviceState> device_state_from_json(const cJSON* o) {
     }
     if (cJSON_GetObjectItemCaseSensitive(o, "deferment")) {
         FC_TRY(d, json::get_object(o, "deferment"));
-        FC_TRY(v, detail::millis_from_json(*d, "value_ms", kMaxDeferment));
-        FC_TRY(at, json::get_time(*d, "set_at"));
-        s.deferment = DefermentParam{*v, *at};
+        FC_TRY(p, deferment_from_json(*d));
+        s.deferment = *p;
     }
     return s;
 }
 }  // namespace
+
+void put_deferment(cJSON* obj, const char* key, const DefermentParam& p) {
+    cJSON* d = cJSON_AddObjectToObject(obj, key);
+    json::put(d, "value_ms", static_cast<std::uint64_t>(p.value.count()));
+    json::put(d, "set_at", p.set_at);
+}
+
+Expected<DefermentParam> deferment_from_json(const cJSON* d) {
+    FC_TRY(v, detail::millis_from_json(d, "value_ms", kMaxDeferment));
+    FC_TRY(at, json::get_time(d, "set_at"));
+    return DefermentParam{*v, *at};
+}
 
 std::string encode(const DeviceState& s) {
     auto j = Json::object();

@@ -100,11 +100,7 @@ void put_manifests(cJSON* o, const std::vector<FirmwareManifest>& firmware) {
 bool has(const cJSON* o, const char* key) { return cJSON_GetObjectItemCaseSensitive(o, key) != nullptr; }
 
 void put_extras(cJSON* o, const DeviceNvState& s) {
-    if (s.deferment) {
-        cJSON* d = cJSON_AddObjectToObject(o, "deferment");
-        json::put(d, "value_ms", static_cast<std::uint64_t>(s.deferment->value.count()));
-        json::put(d, "set_at", s.deferment->set_at);
-    }
+    if (s.deferment) put_deferment(o, "deferment", *s.deferment);
     if (s.pending_request) {
         cJSON* p = cJSON_AddObjectToObject(o, "pending_request");
         json::put(p, "campaign", s.pending_request->campaign);
@@ -119,25 +115,16 @@ void put_extras(cJSON* o, const DeviceNvState& s) {
         if (!s.condition.activity.empty()) json::put(c, "activity", s.condition.activity);
         if (!s.condition.service_call.empty()) json::put(c, "service_call", s.condition.service_call);
     }
-    if (s.last_update) {
-        cJSON* l = cJSON_AddObjectToObject(o, "last_update");
-        json::put(l, "campaign", s.last_update->campaign);
-        json::put(l, "result", s.last_update->result);
-        json::put(l, "old", s.last_update->old_versions);
-        json::put(l, "new", s.last_update->new_versions);
-        json::put(l, "at", s.last_update->at);
-    }
+    if (s.last_update) put_last_update(o, *s.last_update);
 }
 
 Status read_extras(const cJSON* o, DeviceNvState& s) {
     if (has(o, "deferment")) {
         auto d = json::get_object(o, "deferment");
         if (!d) return d.error();
-        auto v = json::get_uint(*d, "value_ms", static_cast<std::uint64_t>(kMaxDeferment.count()));
-        if (!v) return v.error();
-        auto at = json::get_time(*d, "set_at");
-        if (!at) return at.error();
-        s.deferment = DefermentParam{Millis(static_cast<Millis::rep>(*v)), *at};
+        auto p = deferment_from_json(*d);
+        if (!p) return p.error();
+        s.deferment = *p;
     }
     if (has(o, "pending_request")) {
         auto p = json::get_object(o, "pending_request");
@@ -191,6 +178,15 @@ Status read_extras(const cJSON* o, DeviceNvState& s) {
     return ok_status();
 }
 }  // namespace
+
+void put_last_update(cJSON* obj, const LastUpdate& u) {
+    cJSON* l = cJSON_AddObjectToObject(obj, "last_update");
+    json::put(l, "campaign", u.campaign);
+    json::put(l, "result", u.result);
+    json::put(l, "old", u.old_versions);
+    json::put(l, "new", u.new_versions);
+    json::put(l, "at", u.at);
+}
 
 std::string_view to_string(Slot s) {
     return s == Slot::A ? "a" : "b";

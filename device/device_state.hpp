@@ -82,6 +82,8 @@ struct DeviceNvState {
 };
 
 std::string encode_nv_state(const DeviceNvState& s);
+// {"campaign","result","old","new","at"} under "last_update" (state file and panel view).
+void put_last_update(cJSON* obj, const LastUpdate& u);
 Expected<DeviceNvState> decode_nv_state(std::string_view text);
 
 }  // namespace fleetcast::device

@@ -31,11 +31,7 @@ std::string panel_view_json(const DeviceConfig& config, const DeviceNvState& s, 
     json::put(o, "status", to_string(status));
     if (!s.condition.activity.empty()) json::put(o, "activity", s.condition.activity);
     if (!s.condition.service_call.empty()) json::put(o, "service_call", s.condition.service_call);
-    if (s.deferment) {
-        cJSON* d = cJSON_AddObjectToObject(o, "deferment");
-        json::put(d, "value_ms", static_cast<std::uint64_t>(s.deferment->value.count()));
-        json::put(d, "set_at", s.deferment->set_at);
-    }
+    if (s.deferment) put_deferment(o, "deferment", *s.deferment);
     std::string screen = "normal", campaign;
     std::uint64_t got = 0, total = 0;
     for (const auto& [id, d] : downloads) got += d->received(), total += d->chunk_count();
@@ -85,14 +81,7 @@ std::string panel_view_json(const DeviceConfig& config, const DeviceNvState& s, 
         json::put(item, "action", action);
         cJSON_AddItemToArray(fw, item);
     }
-    if (s.last_update) {
-        cJSON* l = cJSON_AddObjectToObject(o, "last_update");
-        json::put(l, "campaign", s.last_update->campaign);
-        json::put(l, "result", s.last_update->result);
-        json::put(l, "old", s.last_update->old_versions);
-        json::put(l, "new", s.last_update->new_versions);
-        json::put(l, "at", s.last_update->at);
-    }
+    if (s.last_update) put_last_update(o, *s.last_update);
     return j.dump();
 }
 

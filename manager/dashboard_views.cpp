@@ -51,6 +51,15 @@ void put_target(cJSON* row, const TargetRecord& t) {
 
 }  // namespace
 
+void put_device_fields(cJSON* o, const DeviceRecord& d) {
+    json::put(o, "device", d.id);
+    json::put(o, "gateway", d.gateway);
+    json::put(o, "model", d.model);
+    json::put(o, "status", d.status);
+    json::put(o, "firmware", d.firmware);
+    json::put(o, "last_seen", d.last_seen);
+}
+
 std::optional<Expected<Json>> dashboard_view(ManagerStore& store, const std::string& op, const cJSON* args) {
     if (op == "campaign_list") return campaign_list_view(store, args);
     if (op == "device_detail") return device_detail_view(store, args);
@@ -107,20 +116,11 @@ Expected<Json> device_detail_view(ManagerStore& store, const cJSON* args) {
 
     auto data = Json::object();
     cJSON* o = data.get();
-    json::put(o, "device", d.id);
-    json::put(o, "gateway", d.gateway);
-    json::put(o, "model", d.model);
-    json::put(o, "status", d.status);
-    json::put(o, "firmware", d.firmware);
-    json::put(o, "last_seen", d.last_seen);
+    put_device_fields(o, d);
     // R12: the device's deferment parameter, as it last reported it.
     auto param = store.deferment(d.id);
     if (!param) return param.error();
-    if (*param) {
-        cJSON* def = cJSON_AddObjectToObject(o, "deferment");
-        json::put(def, "value_ms", static_cast<std::uint64_t>((*param)->value.count()));
-        json::put(def, "set_at", (*param)->set_at);
-    }
+    if (*param) put_deferment(o, "deferment", **param);
     cJSON* history = cJSON_AddArrayToObject(o, "history");
     for (const auto& c : *campaigns) {
         auto t = store.find_target(c.id, d.id);

@@ -16,6 +16,8 @@ inline constexpr std::string_view kDashboardViewOps = "campaign_list, device_det
 
 // The response data of `op` when it is one of these views, nullopt otherwise.
 std::optional<Expected<Json>> dashboard_view(ManagerStore& store, const std::string& op, const cJSON* args);
+// device, gateway, model, status, firmware, last_seen: a device in every view (device_list too).
+void put_device_fields(cJSON* o, const DeviceRecord& d);
 
 Expected<Json> campaign_list_view(ManagerStore& store, const cJSON* args);
 Expected<Json> device_detail_view(ManagerStore& store, const cJSON* args);

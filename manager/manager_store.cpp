@@ -246,29 +246,27 @@ Status ManagerStore::set_deferment(const std::string& device, const DefermentPar
     return stmt->bind(1, sv(device)).bind(2, std::int64_t{p.value.count()}).bind(3, sv(format_time(p.set_at))).run();
 }
 
+namespace {
+using DeviceDeferment = std::pair<std::string, DefermentParam>;
+DeviceDeferment deferment_row(const Statement& s) {
+    auto t = parse_time(s.text(2));
+    return {s.text(0), DefermentParam{Millis(s.int64(1)), t ? *t : TimePoint{}}};
+}
+}  // namespace
+
 Expected<std::map<std::string, DefermentParam>> ManagerStore::deferments() {
-    auto stmt = db_->prepare("SELECT device, deferment_ms, set_at FROM device_params");
-    if (!stmt) return stmt.error();
-    std::map<std::string, DefermentParam> out;
-    while (true) {
-        auto row = stmt->step();
-        if (!row) return row.error();
-        if (!*row) break;
-        auto t = parse_time(stmt->text(2));
-        out[stmt->text(0)] = DefermentParam{Millis(stmt->int64(1)), t ? *t : TimePoint{}};
-    }
-    return out;
+    auto rows = collect<DeviceDeferment>(db_->prepare("SELECT device, deferment_ms, set_at FROM device_params"),
+                                         deferment_row);
+    if (!rows) return rows.error();
+    return std::map<std::string, DefermentParam>(rows->begin(), rows->end());
 }
 
 Expected<std::optional<DefermentParam>> ManagerStore::deferment(const std::string& device) {
-    auto stmt = db_->prepare("SELECT deferment_ms, set_at FROM device_params WHERE device = ?1");
-    if (!stmt) return stmt.error();
-    stmt->bind(1, sv(device));
-    auto row = stmt->step();
+    auto stmt = db_->prepare("SELECT device, deferment_ms, set_at FROM device_params WHERE device = ?1");
+    if (stmt) stmt->bind(1, sv(device));
+    auto row = first(collect<DeviceDeferment>(std::move(stmt), deferment_row));
     if (!row) return row.error();
-    if (!*row) return std::optional<DefermentParam>();
-    auto t = parse_time(stmt->text(1));
-    return std::optional<DefermentParam>(DefermentParam{Millis(stmt->int64(0)), t ? *t : TimePoint{}});
+    return *row ? std::optional<DefermentParam>((*row)->second) : std::nullopt;
 }
 
 Status ManagerStore::migrate() {

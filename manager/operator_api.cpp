@@ -151,17 +151,8 @@ Expected<Json> OperatorApi::device_list() {
     cJSON* arr = cJSON_AddArrayToObject(data.get(), "devices");
     for (const auto& d : *all) {
         cJSON* item = cJSON_CreateObject();
-        json::put(item, "device", d.id);
-        json::put(item, "gateway", d.gateway);
-        json::put(item, "model", d.model);
-        json::put(item, "status", d.status);
-        json::put(item, "firmware", d.firmware);
-        json::put(item, "last_seen", d.last_seen);
-        if (auto it = params->find(d.id); it != params->end()) {
-            cJSON* p = cJSON_AddObjectToObject(item, "deferment");
-            json::put(p, "value_ms", static_cast<std::uint64_t>(it->second.value.count()));
-            json::put(p, "set_at", it->second.set_at);
-        }
+        put_device_fields(item, d);
+        if (auto it = params->find(d.id); it != params->end()) put_deferment(item, "deferment", it->second);
         cJSON_AddItemToArray(arr, item);
     }
     return data;
