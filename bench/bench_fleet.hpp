@@ -3,7 +3,8 @@
 // loopback port (broker-config/dev.conf), the real manager, gateway(s) and
 // device agents as child processes, state under one folder, the operator CLI.
 // Unlike tests/integration/fleet.hpp it does not depend on GoogleTest: it is
-// shared by bench/fleet_bench and the CI smoke test.
+// shared by bench/fleet_bench and the CI smoke test. Command lines, keys,
+// images and the CLI come from tests/support/fleet_launcher.hpp, as there.
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -15,21 +16,14 @@
 #include "common/json.hpp"
 #include "tests/support/broker.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/fleet_launcher.hpp"
 
 namespace fleetcast::bench {
 
-struct ImageFile {
-    std::filesystem::path path;
-    std::string model, component, version;
-    std::uint64_t size = 0;
-    std::string sha256;
-    std::string fw_id;          // set by add_firmware
-    std::uint32_t chunk_size = 0;  // set by add_firmware
-    std::uint32_t chunk_count = 0;
-};
+using testing::ImageFile;
 
 struct FleetOptions {
-    std::filesystem::path dir;      // state of every process; created
+    std::filesystem::path dir;  // state of every process; created
     std::string log_level = "info";
     std::string broker_config = "dev.conf";
     std::vector<std::string> gateway_args;  // extra options for every gateway
@@ -37,7 +31,7 @@ struct FleetOptions {
 };
 
 class BenchFleet {
-public:
+   public:
     explicit BenchFleet(FleetOptions options);
     ~BenchFleet();
     BenchFleet(const BenchFleet&) = delete;
@@ -63,7 +57,9 @@ public:
 
     // A random image file of `size` bytes (seeded: the same size gives the same bytes per seed).
     ImageFile make_image(const std::string& model, const std::string& component, const std::string& version,
-                         std::uint64_t size);
+                         std::uint64_t size) {
+        return launcher_->make_image(model, component, version, size);
+    }
     // `fleetcast firmware add` (chunk_size 0: the default); fills fw_id and chunking.
     Status add_firmware(ImageFile& image, std::uint32_t chunk_size = 0);
     testing::CommandResult cli(const std::vector<std::string>& args,
@@ -79,15 +75,14 @@ public:
     // Stops every process (SIGTERM, then SIGKILL).
     void stop_all();
 
-private:
+   private:
     FleetOptions options_;
     std::unique_ptr<testing::Broker> broker_;
+    std::unique_ptr<testing::FleetLauncher> launcher_;
     testing::ChildProcess manager_;
     std::map<std::string, testing::ChildProcess> gateways_;
     std::map<std::string, testing::ChildProcess> others_;
     int simulators_ = 0;
-    int cli_runs_ = 0;
-    int image_seed_ = 1;
 };
 
 // Raises the soft open-files limit to the hard limit (1,000 MQTT clients in

@@ -9,15 +9,15 @@
 namespace fleetcast::bench {
 
 struct Target {
-    std::string what;    // e.g. "wall / raw baseline"
-    double value = 0;    // measured
-    std::string op;      // "<=" or ">=" or "<"
+    std::string what;  // e.g. "wall / raw baseline"
+    double value = 0;  // measured
+    std::string op;    // "<=" or ">=" or "<"
     double limit = 0;
     bool met() const;
 };
 
 class ScenarioReport {
-public:
+   public:
     explicit ScenarioReport(std::string name) : name_(std::move(name)) {}
     void figure(const std::string& key, double value, const std::string& unit = "");
     void note(const std::string& key, const std::string& text);
@@ -29,7 +29,7 @@ public:
     std::string table() const;
     const std::string& name() const { return name_; }
 
-private:
+   private:
     std::string name_;
     std::vector<std::pair<std::string, std::variant<double, std::string>>> fields_;
     std::vector<std::string> units_;

@@ -20,6 +20,8 @@ using Clock = std::chrono::steady_clock;
 
 struct Fetcher final : mqtt::callback {
     std::string site;
+    std::string fetch_topic;
+    std::string chunk_filter;
     DirectImage image;
     std::unique_ptr<mqtt::async_client> client;
     std::mutex mu;
@@ -52,7 +54,7 @@ struct Fetcher final : mqtt::callback {
         FetchRequest r;
         r.fw_id = image.fw_id;
         r.ranges = to_ranges(missing);
-        client->publish(topics::gw_fetch(site), encode(r), 1, false);
+        client->publish(fetch_topic, encode(r), 1, false);
     }
 };
 
@@ -69,9 +71,18 @@ DirectResult run_direct_fetchers(const std::string& uri, int devices, const std:
             char id[32];
             std::snprintf(id, sizeof id, "direct-%06d", i + 1);
             f->site = id;
+            auto fetch_topic = topics::gw_fetch(f->site);
+            auto chunk_filter = topics::gw_chunk_filter(f->site);
+            if (!fetch_topic || !chunk_filter) {
+                r.error = (fetch_topic ? chunk_filter : fetch_topic).error().str();
+                return r;
+            }
+            f->fetch_topic = std::move(*fetch_topic);
+            f->chunk_filter = std::move(*chunk_filter);
             f->image = images[static_cast<std::size_t>(i) % images.size()];
             f->have.assign(f->image.chunk_count, false);
-            f->client = std::make_unique<mqtt::async_client>(uri, f->site, mqtt::create_options(MQTTVERSION_3_1_1, 100000));
+            f->client =
+                std::make_unique<mqtt::async_client>(uri, f->site, mqtt::create_options(MQTTVERSION_3_1_1, 100000));
             f->client->set_callback(*f);
             tokens.push_back(f->client->connect(mqtt::connect_options_builder()
                                                     .clean_session(true)
@@ -82,7 +93,7 @@ DirectResult run_direct_fetchers(const std::string& uri, int devices, const std:
         }
         for (auto& t : tokens) t->wait();
         tokens.clear();
-        for (auto& f : fleet) tokens.push_back(f->client->subscribe(topics::gw_chunk_filter(f->site), 1));
+        for (auto& f : fleet) tokens.push_back(f->client->subscribe(f->chunk_filter, 1));
         for (auto& t : tokens) t->wait();
         auto start = Clock::now();
         for (auto& f : fleet) f->fetch_missing();

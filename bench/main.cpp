@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "bench/scenarios.hpp"
+#include "common/program_options.hpp"
 
 namespace po = boost::program_options;
 using namespace fleetcast::bench;
@@ -32,22 +33,12 @@ int main(int argc, char** argv) {
         "device simulator processes for scenario 1 (each one loop thread)")(
         "raw-window", po::value(&cfg.raw_window)->default_value(64), "unacknowledged publishes of the raw baselines")(
         "scale-devices", po::value(&cfg.scale_devices)->default_value(100000), "registered devices (scenario 6)")(
-        "log-level", po::value(&cfg.log_level)->default_value("info"), "log level of the programs")(
         "gateway-arg", po::value(&cfg.gateway_args)->composing(), "extra fleetcast-gateway option (repeatable)")(
         "device-arg", po::value(&cfg.device_args)->composing(), "extra fleetcast-device option (repeatable)")(
         "keep", po::bool_switch(&cfg.keep), "keep the state folders and logs");
+    fleetcast::add_log_level_option(desc, cfg.log_level, "log level of the programs");
     po::variables_map vm;
-    try {
-        po::store(po::parse_command_line(argc, argv, desc), vm);
-        if (vm.count("help")) {
-            std::cout << desc << "\n";
-            return 0;
-        }
-        po::notify(vm);
-    } catch (const std::exception& e) {
-        std::cerr << "fleet_bench: " << e.what() << "\n" << desc << "\n";
-        return 2;
-    }
+    if (auto done = fleetcast::parse_program_options("fleet_bench", argc, argv, desc, vm)) return *done;
     cfg.state_root = root;
     cfg.image_bytes = static_cast<std::uint64_t>(image_mib * 1024 * 1024);
     cfg.stream_bytes = static_cast<std::uint64_t>(stream_mib * 1024 * 1024);

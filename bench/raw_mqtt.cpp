@@ -15,7 +15,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 class CountingCallback final : public mqtt::callback {
-public:
+   public:
     std::atomic<std::uint64_t> bytes{0};
     void message_arrived(mqtt::const_message_ptr msg) override { bytes += msg->get_payload_ref().size(); }
 };
@@ -73,7 +73,8 @@ mqtt::connect_options connect_opts(int max_inflight) {
 RawResult raw_fanout(const std::string& uri, int subscribers, int topics, std::uint64_t bytes, std::uint32_t chunk_size,
                      int window, std::chrono::seconds timeout) {
     RawResult r;
-    std::string run = std::to_string(::getpid()) + "-" + std::to_string(Clock::now().time_since_epoch().count() % 100000);
+    std::string run =
+        std::to_string(::getpid()) + "-" + std::to_string(Clock::now().time_since_epoch().count() % 100000);
     std::vector<std::string> topic_list;
     for (int t = 0; t < topics; ++t) topic_list.push_back(topic_name(run, t));
     std::vector<std::unique_ptr<Subscriber>> subs;
@@ -91,7 +92,8 @@ RawResult raw_fanout(const std::string& uri, int subscribers, int topics, std::u
         for (auto& t : tokens) t->wait();
         tokens.clear();
         for (int i = 0; i < subscribers; ++i)
-            tokens.push_back(subs[static_cast<std::size_t>(i)]->client->subscribe(topic_list[static_cast<std::size_t>(i % topics)], 1));
+            tokens.push_back(subs[static_cast<std::size_t>(i)]->client->subscribe(
+                topic_list[static_cast<std::size_t>(i % topics)], 1));
         for (auto& t : tokens) t->wait();
         auto pub = make_client(uri, "raw-pub-" + run, window);
         pub->connect(connect_opts(std::max(window, 10)))->wait();

@@ -65,8 +65,8 @@ void cleanup(const BenchConfig& cfg, const fs::path& dir) {
     fs::remove_all(dir, ec);
 }
 
-FanoutRun run_fleet_fanout(BenchFleet& fleet, const BenchConfig& cfg, int devices, int models,
-                           std::uint64_t image_size, int simulators) {
+FanoutRun run_fleet_fanout(BenchFleet& fleet, const BenchConfig& cfg, int devices, int models, std::uint64_t image_size,
+                           int simulators) {
     FanoutRun run;
     WireCounter wire(fleet.uri(), "bench-wire-counter");
     fleet.start_manager();
@@ -76,8 +76,8 @@ FanoutRun run_fleet_fanout(BenchFleet& fleet, const BenchConfig& cfg, int device
     std::vector<testing::ChildProcess*> sims;
     simulators = std::max(1, std::min(simulators, devices));
     for (int s = 0; s < simulators; ++s)
-        sims.push_back(&fleet.start_simulator("gw1", model_list, devices / simulators + (s < devices % simulators ? 1 : 0),
-                                              {"main=1.0"}));
+        sims.push_back(&fleet.start_simulator("gw1", model_list,
+                                              devices / simulators + (s < devices % simulators ? 1 : 0), {"main=1.0"}));
     for (int m = 0; m < models; ++m) {
         auto img = fleet.make_image(model_list[static_cast<std::size_t>(m)], "main", "2.0", image_size);
         auto st = fleet.add_firmware(img, cfg.chunk_size);
@@ -104,7 +104,8 @@ FanoutRun run_fleet_fanout(BenchFleet& fleet, const BenchConfig& cfg, int device
     if (run.power_ons > 0)
         run.seconds_to_last_power_on = std::chrono::duration<double>(wire.last_power_on(run.campaign) - t0).count();
     // Repairs and reports may still trickle in for a moment; the byte counts are read after the manager agrees.
-    auto done = fleet.cli({"--timeout", "60s", "results", run.campaign, "--wait-complete", "120"}, std::chrono::seconds(200));
+    auto done =
+        fleet.cli({"--timeout", "60s", "results", run.campaign, "--wait-complete", "120"}, std::chrono::seconds(200));
     auto results = fleet.cli_json({"--timeout", "60s", "results", run.campaign}, std::chrono::seconds(120));
     if (results) {
         auto devs = json::get_array(results->get(), "devices", 10000000);
@@ -129,7 +130,8 @@ FanoutRun run_fleet_fanout(BenchFleet& fleet, const BenchConfig& cfg, int device
     run.per_topic = wire.per_topic();
     run.ok = all && run.completed == static_cast<std::size_t>(devices);
     if (!all) run.error = std::to_string(run.power_ons) + " of " + std::to_string(devices) + " devices sent power_on";
-    else if (!run.ok) run.error = "manager results: " + std::to_string(run.completed) + " completed; " + done.output.substr(0, 300);
+    else if (!run.ok)
+        run.error = "manager results: " + std::to_string(run.completed) + " completed; " + done.output.substr(0, 300);
     return run;
 }
 
@@ -137,8 +139,8 @@ ScenarioReport scenario_fanout(const BenchConfig& cfg, std::uint64_t& manager_by
     ScenarioReport rep("1_fanout");
     BenchFleet fleet(fleet_options(cfg, "fanout"));
     // The raw baseline first, on the same broker, while nothing else runs.
-    auto raw = raw_fanout(fleet.uri(), cfg.devices, cfg.models, cfg.image_bytes, cfg.chunk_size, cfg.raw_window,
-                          cfg.timeout);
+    auto raw =
+        raw_fanout(fleet.uri(), cfg.devices, cfg.models, cfg.image_bytes, cfg.chunk_size, cfg.raw_window, cfg.timeout);
     if (!raw.ok) rep.fail("raw baseline: " + raw.error);
     auto run = run_fleet_fanout(fleet, cfg, cfg.devices, cfg.models, cfg.image_bytes, cfg.simulators);
     if (!run.ok) rep.fail(run.error);
@@ -164,7 +166,8 @@ ScenarioReport scenario_fanout(const BenchConfig& cfg, std::uint64_t& manager_by
     rep.figure("cpu_gateway_s", run.cpu_gateway_s, "s");
     rep.figure("cpu_device_simulators_s", run.cpu_devices_s, "s");
     if (images > 0) {
-        rep.target({"manager->gateway / images", static_cast<double>(run.manager_to_gateway.bytes) / images, "<=", 1.02});
+        rep.target(
+            {"manager->gateway / images", static_cast<double>(run.manager_to_gateway.bytes) / images, "<=", 1.02});
         rep.target({"fan-out (w/o repairs) / images", static_cast<double>(run.fanout.bytes) / images, "<=", 1.1});
     }
     if (raw.seconds > 0) rep.target({"wall / raw baseline", run.seconds_to_last_power_on / raw.seconds, "<=", 1.5});

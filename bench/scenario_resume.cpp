@@ -85,7 +85,8 @@ ScenarioReport scenario_resume(const BenchConfig& cfg) {
     if (!gw.ok) rep.fail("gateway kill: " + gw.error);
     const double msg = cfg.chunk_size + 48.0;  // one full chunk message
     auto once = [](const ImageFile& i) { return chunk_message_bytes({i}); };
-    double dev_resent = static_cast<double>(dev.fanout.bytes + dev.repairs.bytes) - static_cast<double>(once(dev.image));
+    double dev_resent =
+        static_cast<double>(dev.fanout.bytes + dev.repairs.bytes) - static_cast<double>(once(dev.image));
     double gw_resent = static_cast<double>(gw.manager_to_gateway.bytes) - static_cast<double>(once(gw.image));
     rep.figure("image_bytes", static_cast<double>(cfg.stream_bytes), "B");
     rep.figure("chunk_size", cfg.chunk_size, "B");

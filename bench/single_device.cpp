@@ -23,7 +23,7 @@ std::uint64_t vm_hwm_kib(int pid) {
 namespace {
 // Samples the peak RSS of whatever process `pid` holds until stopped.
 class RssSampler {
-public:
+   public:
     explicit RssSampler(std::atomic<int>& pid)
         : thread_([this, &pid] {
               while (!stop_) {
@@ -39,7 +39,7 @@ public:
         return peak_;
     }
 
-private:
+   private:
     std::atomic<bool> stop_{false};
     std::atomic<std::uint64_t> peak_{0};
     std::thread thread_;

@@ -16,8 +16,9 @@ std::uint64_t field(const std::string& line, const std::string& key) {
 }  // namespace
 
 TcpBytes tcp_bytes_of(pid_t pid, int broker_port) {
-    auto r = testing::run_command({"ss", "-tinpH", "state", "established", "( dport = :" + std::to_string(broker_port) + " )"},
-                                  std::chrono::seconds(30));
+    auto r = testing::run_command(
+        {"ss", "-tinpH", "state", "established", "( dport = :" + std::to_string(broker_port) + " )"},
+        std::chrono::seconds(30));
     TcpBytes out;
     if (r.exit_code != 0) return out;
     std::istringstream in(r.output);

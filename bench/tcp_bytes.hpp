@@ -3,8 +3,8 @@
 // broker (tcp_info bytes_received, read with `ss -tinp`): the broker -> device
 // link as observed by the operating system, MQTT framing and control
 // messages included.
-#include <cstdint>
 #include <sys/types.h>
+#include <cstdint>
 
 namespace fleetcast::bench {
 

@@ -10,11 +10,13 @@
 namespace fleetcast::bench {
 
 class WireCounter::Callback final : public mqtt::callback {
-public:
+   public:
     explicit Callback(WireCounter& w) : w_(w) {}
-    void message_arrived(mqtt::const_message_ptr msg) override { w_.on_message(msg->get_topic(), msg->get_payload_str()); }
+    void message_arrived(mqtt::const_message_ptr msg) override {
+        w_.on_message(msg->get_topic(), msg->get_payload_str());
+    }
 
-private:
+   private:
     WireCounter& w_;
 };
 
@@ -22,7 +24,8 @@ WireCounter::WireCounter(const std::string& uri, const std::string& client_id) {
     callback_ = std::make_unique<Callback>(*this);
     client_ = std::make_unique<mqtt::async_client>(uri, client_id, mqtt::create_options(MQTTVERSION_3_1_1));
     client_->set_callback(*callback_);
-    auto opts = mqtt::connect_options_builder().clean_session(true).keep_alive_interval(std::chrono::seconds(60)).finalize();
+    auto opts =
+        mqtt::connect_options_builder().clean_session(true).keep_alive_interval(std::chrono::seconds(60)).finalize();
     client_->connect(opts)->wait_for(std::chrono::seconds(10));
     if (!client_->is_connected()) throw std::runtime_error("wire counter cannot connect to " + uri);
     std::string root(topics::kRoot);

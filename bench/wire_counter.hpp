@@ -29,7 +29,7 @@ struct LinkBytes {
 };
 
 class WireCounter {
-public:
+   public:
     WireCounter(const std::string& uri, const std::string& client_id);
     ~WireCounter();
     WireCounter(const WireCounter&) = delete;
@@ -47,10 +47,11 @@ public:
     // Highest `receiving` progress percent a device reported (any campaign).
     std::uint32_t progress(const std::string& device) const;
     // When a device first reported progress phase `phase` (e.g. "verifying": every chunk is in).
-    std::optional<std::chrono::steady_clock::time_point> phase_at(const std::string& device, const std::string& phase) const;
+    std::optional<std::chrono::steady_clock::time_point> phase_at(const std::string& device,
+                                                                  const std::string& phase) const;
     void reset();
 
-private:
+   private:
     class Callback;
     void on_message(const std::string& topic, const std::string& payload);
     std::unique_ptr<Callback> callback_;
@@ -58,7 +59,8 @@ private:
     mutable std::mutex mu_;
     std::map<std::string, LinkBytes> per_topic_;
     LinkBytes up_, fan_, repair_;
-    std::map<std::string, std::map<std::string, std::chrono::steady_clock::time_point>> power_on_;  // campaign -> device
+    std::map<std::string, std::map<std::string, std::chrono::steady_clock::time_point>>
+        power_on_;  // campaign -> device
     std::chrono::steady_clock::time_point first_fanout_{};
     std::map<std::string, std::uint32_t> progress_;
     std::map<std::pair<std::string, std::string>, std::chrono::steady_clock::time_point> phases_;

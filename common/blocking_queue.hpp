@@ -15,7 +15,7 @@ namespace fleetcast {
 
 template <typename T>
 class BlockingQueue {
-public:
+   public:
     explicit BlockingQueue(std::size_t capacity) : capacity_(capacity) {}
 
     // false when closed.
@@ -41,6 +41,17 @@ public:
         return item;
     }
 
+    // Only the urgent lane: the loop takes commands while it holds back data.
+    std::optional<T> pop_urgent_for(std::chrono::milliseconds timeout) {
+        std::unique_lock lock(mu_);
+        if (!not_empty_.wait_for(lock, timeout, [&] { return closed_ || !urgent_.empty(); })) return std::nullopt;
+        if (urgent_.empty()) return std::nullopt;
+        T item = std::move(urgent_.front());
+        urgent_.pop_front();
+        not_full_.notify_all();
+        return item;
+    }
+
     void close() {
         std::lock_guard lock(mu_);
         closed_ = true;
@@ -53,7 +64,7 @@ public:
         return items_.size() + urgent_.size();
     }
 
-private:
+   private:
     std::size_t capacity_;
     mutable std::mutex mu_;
     std::condition_variable not_empty_, not_full_;

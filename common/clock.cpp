@@ -38,7 +38,9 @@ std::string format_time(TimePoint t) {
 }
 
 Expected<TimePoint> parse_time(std::string_view text) {
-    auto bad = [&] { return make_error("bad_time", "'" + std::string(text.substr(0, 64)) + "' is not an ISO-8601 time"); };
+    auto bad = [&] {
+        return make_error("bad_time", "'" + std::string(text.substr(0, 64)) + "' is not an ISO-8601 time");
+    };
     if (text.size() < 16 || text.size() > 40) return bad();
     std::string s(text);
     int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, consumed = 0;
@@ -64,8 +66,7 @@ Expected<TimePoint> parse_time(std::string_view text) {
     }
     // Years stay well inside what a nanosecond system_clock can hold (to 2262):
     // a hostile "7046-..." must be an error, not a signed overflow (found by fuzz_device_messages).
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || se > 60 || y < 1970 ||
-        y > 2200)
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || se > 60 || y < 1970 || y > 2200)
         return bad();
     std::tm tm{};
     tm.tm_year = y - 1900;
@@ -92,7 +93,9 @@ Expected<TimePoint> parse_time(std::string_view text) {
 }
 
 Expected<Millis> parse_duration(std::string_view text) {
-    auto bad = [&] { return make_error("bad_duration", "'" + std::string(text.substr(0, 32)) + "' is not a duration like 20m"); };
+    auto bad = [&] {
+        return make_error("bad_duration", "'" + std::string(text.substr(0, 32)) + "' is not a duration like 20m");
+    };
     std::size_t i = 0;
     long long n = 0;
     while (i < text.size() && text[i] >= '0' && text[i] <= '9') {

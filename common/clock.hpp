@@ -15,13 +15,13 @@ using TimePoint = std::chrono::system_clock::time_point;
 using Millis = std::chrono::milliseconds;
 
 class Clock {
-public:
+   public:
     virtual ~Clock() = default;
     virtual TimePoint now() const = 0;
 };
 
 class SystemClock final : public Clock {
-public:
+   public:
     TimePoint now() const override { return std::chrono::system_clock::now(); }
 };
 
@@ -29,19 +29,19 @@ public:
 // With an origin, now() = origin + K * (real now - origin): processes given
 // the same origin and scale agree on the time (demo with several programs).
 class ScaledClock final : public Clock {
-public:
+   public:
     explicit ScaledClock(double scale);
     ScaledClock(double scale, TimePoint origin);
     TimePoint now() const override;
 
-private:
+   private:
     double scale_;
     TimePoint start_;
     std::chrono::steady_clock::time_point steady_start_;
 };
 
 class ManualClock final : public Clock {
-public:
+   public:
     explicit ManualClock(TimePoint start) : now_(start) {}
     TimePoint now() const override {
         std::lock_guard lock(mu_);
@@ -56,7 +56,7 @@ public:
         now_ = t;
     }
 
-private:
+   private:
     mutable std::mutex mu_;
     TimePoint now_;
 };

@@ -9,7 +9,7 @@
 namespace fleetcast {
 
 class Counters {
-public:
+   public:
     void add(const std::string& name, std::uint64_t n = 1) {
         std::lock_guard lock(mu_);
         values_[name] += n;
@@ -24,7 +24,7 @@ public:
         return values_;
     }
 
-private:
+   private:
     mutable std::mutex mu_;
     std::map<std::string, std::uint64_t> values_;
 };

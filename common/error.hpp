@@ -20,7 +20,7 @@ struct Unit {};
 
 template <typename T>
 class Expected {
-public:
+   public:
     Expected(T value) : v_(std::move(value)) {}
     Expected(Error error) : v_(std::move(error)) {}
 
@@ -35,7 +35,7 @@ public:
     const T& operator*() const& { return std::get<0>(v_); }
     const Error& error() const { return std::get<1>(v_); }
 
-private:
+   private:
     std::variant<T, Error> v_;
 };
 

@@ -23,11 +23,12 @@ std::string printable(std::string_view s) {
 Status validate_id(std::string_view id, std::string_view what) {
     if (id.empty()) return make_error("bad_id", std::string(what) + " id is empty");
     if (id.size() > kMaxIdLength)
-        return make_error("bad_id", std::string(what) + " id longer than " + std::to_string(kMaxIdLength) + " characters");
+        return make_error("bad_id", std::string(what) + " id '" + printable(id) + "' is longer than " +
+                                        std::to_string(kMaxIdLength) + " characters");
     for (char c : id) {
         if (!is_id_char(c))
-            return make_error("bad_id", std::string(what) + " id '" + printable(id) +
-                                            "' has a character outside [A-Za-z0-9._-]");
+            return make_error("bad_id",
+                              std::string(what) + " id '" + printable(id) + "' has a character outside [A-Za-z0-9._-]");
     }
     if (id == "." || id == "..") return make_error("bad_id", std::string(what) + " id may not be '.' or '..'");
     return ok_status();

@@ -8,8 +8,8 @@ namespace fleetcast {
 
 Expected<Json> Json::parse(std::string_view text, std::size_t max_bytes) {
     if (text.size() > max_bytes)
-        return make_error("too_large", "JSON of " + std::to_string(text.size()) + " bytes exceeds " +
-                                           std::to_string(max_bytes));
+        return make_error("too_large",
+                          "JSON of " + std::to_string(text.size()) + " bytes exceeds " + std::to_string(max_bytes));
     cJSON* root = cJSON_ParseWithLength(text.data(), text.size());
     if (!root) return make_error("bad_json", "malformed JSON");
     if (!cJSON_IsObject(root)) {
@@ -73,7 +73,8 @@ Expected<std::uint64_t> get_uint(const cJSON* obj, const char* key, std::uint64_
     double d = (*f)->valuedouble;
     // double(UINT64_MAX) rounds up to 2^64, which does not convert: cap below it.
     if (!(d >= 0) || d != std::floor(d) || d > static_cast<double>(max) || d >= 18446744073709551616.0)
-        return make_error("out_of_range", std::string("field '") + key + "' is not an integer in 0.." + std::to_string(max));
+        return make_error("out_of_range",
+                          std::string("field '") + key + "' is not an integer in 0.." + std::to_string(max));
     return static_cast<std::uint64_t>(d);
 }
 
@@ -105,8 +106,8 @@ Expected<const cJSON*> get_array(const cJSON* obj, const char* key, std::size_t 
     if (!f) return f.error();
     if (!cJSON_IsArray(*f)) return make_error("wrong_type", std::string("field '") + key + "' is not an array");
     if (static_cast<std::size_t>(cJSON_GetArraySize(*f)) > max_items)
-        return make_error("too_large", std::string("field '") + key + "' has more than " + std::to_string(max_items) +
-                                           " items");
+        return make_error("too_large",
+                          std::string("field '") + key + "' has more than " + std::to_string(max_items) + " items");
     return f;
 }
 
@@ -123,10 +124,12 @@ Expected<std::map<std::string, std::string>> get_versions(const cJSON* obj, cons
     std::map<std::string, std::string> out;
     const cJSON* item = nullptr;
     cJSON_ArrayForEach(item, *o) {
-        if (out.size() >= 64) return make_error("too_large", std::string("field '") + key + "' has too many components");
+        if (out.size() >= 64)
+            return make_error("too_large", std::string("field '") + key + "' has too many components");
         auto st = validate_id(item->string ? item->string : "", "component");
         if (!st) return st.error();
-        if (!cJSON_IsString(item)) return make_error("wrong_type", std::string("version of '") + item->string + "' is not a string");
+        if (!cJSON_IsString(item))
+            return make_error("wrong_type", std::string("version of '") + item->string + "' is not a string");
         auto vs = validate_version(item->valuestring);
         if (!vs) return vs.error();
         out[item->string] = item->valuestring;
@@ -141,7 +144,8 @@ Expected<std::vector<std::string>> get_id_list(const cJSON* obj, const char* key
     std::vector<std::string> out;
     const cJSON* item = nullptr;
     cJSON_ArrayForEach(item, *a) {
-        if (!cJSON_IsString(item)) return make_error("wrong_type", std::string("an item of '") + key + "' is not a string");
+        if (!cJSON_IsString(item))
+            return make_error("wrong_type", std::string("an item of '") + key + "' is not a string");
         auto st = validate_id(item->valuestring, what);
         if (!st) return st.error();
         out.emplace_back(item->valuestring);

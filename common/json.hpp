@@ -19,7 +19,7 @@ namespace fleetcast {
 inline constexpr std::size_t kMaxJsonBytes = 4 * 1024 * 1024;
 
 class Json {
-public:
+   public:
     Json() = default;
     explicit Json(cJSON* root) : root_(root, &cJSON_Delete) {}
     static Json object() { return Json(cJSON_CreateObject()); }
@@ -32,7 +32,7 @@ public:
     bool empty() const { return !root_; }
     std::string dump() const;
 
-private:
+   private:
     std::unique_ptr<cJSON, decltype(&cJSON_Delete)> root_{nullptr, &cJSON_Delete};
 };
 

@@ -47,7 +47,8 @@ void LogLine::write_text(const std::string& s) {
     if (quote) out_ << '"';
     for (char c : s.substr(0, 512)) {
         if (c == '"') out_ << "\\\"";
-        else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) out_ << "\\x" << std::hex << (static_cast<int>(c) & 0xff) << std::dec;
+        else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            out_ << "\\x" << std::hex << (static_cast<int>(c) & 0xff) << std::dec;
         else out_ << c;
     }
     if (s.size() > 512) out_ << "...";

@@ -13,7 +13,7 @@ void set_log_level(LogLevel level);
 LogLevel log_level();
 
 class LogLine {
-public:
+   public:
     LogLine(LogLevel level, std::string_view component, std::string_view event);
     ~LogLine();
     LogLine(const LogLine&) = delete;
@@ -27,7 +27,7 @@ public:
         return *this;
     }
 
-private:
+   private:
     template <typename T>
     void write_value(const T& v) {
         std::ostringstream tmp;

@@ -1,10 +1,10 @@
 #include "common/manifest_signing.hpp"
 
-#include <algorithm>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sys/stat.h>
+#include <algorithm>
 
 #include <cstring>
 #include <fstream>
@@ -166,8 +166,8 @@ std::string SigningKey::sign(std::string_view message) const {
     unsigned char sig[64];
     std::size_t len = sizeof sig;
     if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) != 1 ||
-        EVP_DigestSign(ctx.get(), sig, &len, reinterpret_cast<const unsigned char*>(message.data()),
-                       message.size()) != 1)
+        EVP_DigestSign(ctx.get(), sig, &len, reinterpret_cast<const unsigned char*>(message.data()), message.size()) !=
+            1)
         return {};
     return std::string(reinterpret_cast<char*>(sig), len);
 }
@@ -230,7 +230,8 @@ Expected<TrustKeySet> TrustKeySet::load(const std::vector<std::filesystem::path>
     for (const auto& file : pem_files) {
         auto k = TrustKey::load(file);
         if (!k) return k.error().with_context(file.string());
-        bool known = std::any_of(keys.begin(), keys.end(), [&](const TrustKey& t) { return t.key_id() == k->key_id(); });
+        bool known =
+            std::any_of(keys.begin(), keys.end(), [&](const TrustKey& t) { return t.key_id() == k->key_id(); });
         if (!known) keys.push_back(std::move(*k));
     }
     if (keys.empty()) return make_error("bad_key", "no trusted key given");
@@ -290,8 +291,8 @@ Status verify_manifest(const FirmwareManifest& m, const TrustKeySet& keys, TimeP
     auto fields = check_signed_fields(m, now);
     if (!fields) return fields;
     if (const TrustKey* k = keys.find(m.key_id)) return verify_manifest(m, *k, now);
-    return bad("manifest " + m.fw_id + " is signed by key " + m.key_id + ", which is not trusted here (trusted: " +
-               keys.ids() + ")");
+    return bad("manifest " + m.fw_id + " is signed by key " + m.key_id +
+               ", which is not trusted here (trusted: " + keys.ids() + ")");
 }
 
 }  // namespace fleetcast

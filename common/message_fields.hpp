@@ -16,5 +16,9 @@ Expected<DeviceSeenReport> device_seen_from_json(const cJSON* obj);
 // messages_control.cpp: the cancel/defer/set-param messages
 Expected<DeviceCommand> control_command_from_json(const cJSON* obj, const std::string& type);
 Expected<DeviceEvent> control_event_from_json(const cJSON* obj, const std::string& type);
+// messages_campaign.cpp: the campaign-level command (issue 16)
+Expected<GwCampaignCmd> campaign_command_from_json(const cJSON* obj);
 Expected<Millis> millis_from_json(const cJSON* obj, const char* key, Millis max);
+// 64 lowercase hex digits: how every SHA-256 travels in JSON.
+bool is_sha256_hex(std::string_view s);
 }  // namespace fleetcast::detail

@@ -41,10 +41,10 @@ struct FirmwareManifest {
     bool allow_downgrade = false;
     // Signed part (R21, common/manifest_signing.hpp). Decoders accept manifests
     // without them; verify_manifest() is what refuses an unsigned one.
-    std::vector<Digest> chunk_sha256;      // one per chunk, in order
-    std::optional<TimePoint> expires_at;   // the signature is void from then on
-    std::string key_id;                    // 16 hex: which manager key signed
-    std::string signature;                 // 128 hex: Ed25519 over manifest_signed_text()
+    std::vector<Digest> chunk_sha256;     // one per chunk, in order
+    std::optional<TimePoint> expires_at;  // the signature is void from then on
+    std::string key_id;                   // 16 hex: which manager key signed
+    std::string signature;                // 128 hex: Ed25519 over manifest_signed_text()
 };
 std::uint32_t chunk_count_for(std::uint64_t size, std::uint32_t chunk_size);
 void to_json(cJSON* obj, const FirmwareManifest& m);
@@ -76,9 +76,9 @@ struct ScheduleTarget {
 // ERROR, and how long the gateway waits for the power-on report (R16) after the
 // device said it restarts. Carried in the schedule as "retry" (optional).
 struct RetryPolicy {
-    std::uint32_t max_retries = 3;        // re-tries after the first attempt
-    Millis backoff{5000};                 // before retry n: backoff * 2^(n-1)
-    Millis power_on_timeout{60000};       // restarting/installing without power_on -> attempt failed
+    std::uint32_t max_retries = 3;   // re-tries after the first attempt
+    Millis backoff{5000};            // before retry n: backoff * 2^(n-1)
+    Millis power_on_timeout{60000};  // restarting/installing without power_on -> attempt failed
     bool operator==(const RetryPolicy&) const = default;
 };
 inline constexpr std::uint32_t kMaxRetries = 20;
@@ -93,8 +93,10 @@ struct Schedule {
     std::vector<ScheduleTarget> devices;
     RetryPolicy retry;
 };
-std::string encode(const Schedule& s);  // {"type":"schedule",...}
+std::string encode(const Schedule& s);                           // {"type":"schedule",...}
 Expected<RetryPolicy> retry_policy_from_json(const cJSON* obj);  // {"max","backoff_ms","power_on_timeout_ms"}
+// That object under `key` (the schedule's `retry`, campaign_create's answer).
+void put_retry_policy(cJSON* obj, const char* key, const RetryPolicy& r);
 Expected<Schedule> decode_schedule(std::string_view text);
 
 // ---- gateway -> manager chunk request ---------------------------------------
@@ -197,8 +199,7 @@ struct SetParamCmd {
     Millis value{0};
     std::string request_id;
 };
-using DeviceCommand =
-    std::variant<OfferCmd, FanoutDoneCmd, ExpireCmd, CancelCmd, PostponeCmd, SetParamCmd, SuspendCmd>;
+using DeviceCommand = std::variant<OfferCmd, FanoutDoneCmd, ExpireCmd, CancelCmd, PostponeCmd, SetParamCmd, SuspendCmd>;
 std::string encode(const OfferCmd& c);       // {"type":"offer",...}
 std::string encode(const FanoutDoneCmd& c);  // {"type":"fanout_done",...}
 std::string encode(const ExpireCmd& c);      // {"type":"expire",...}
@@ -212,7 +213,17 @@ Expected<DeviceCommand> decode_device_command(std::string_view text);
 struct ReadyEvent {  // subscribed to the fan-out topics of these images
     std::string campaign;
     std::vector<std::string> fw_ids;
+    // The device's boot count when it answered: a later power_on with a higher
+    // one follows a restart after this answer (what proves an install, with
+    // the image hashes of PowerOnEvent). Absent from older devices.
+    std::optional<std::uint64_t> boot_count{};
+    // Per image, the chunks the device still lacks (it resumed a partial
+    // image): the fan-out sends only what its listeners lack. An image not
+    // listed here is lacked whole. At most kMaxReadyRanges ranges per image
+    // (a longer list is closed with one range to the end: a superset).
+    std::map<std::string, std::vector<ChunkRange>> missing{};
 };
+inline constexpr std::size_t kMaxReadyRanges = 256;
 struct NeedEvent {  // missing chunks, to be sent on the device's own chunk topic
     std::string campaign;
     std::string fw_id;
@@ -223,10 +234,15 @@ struct ProgressEvent {
     std::string phase;  // receiving | verifying | installing | restarting
     std::uint32_t percent = 0;
 };
+using ImageHashes = std::map<std::string, std::string>;  // component -> 64 lowercase hex SHA-256
 struct PowerOnEvent {
     std::string campaign;  // empty when not booting from an update
     Versions firmware;
     std::uint64_t boot_count = 0;
+    // SHA-256 of the image each component booted (its active slot), as the
+    // device computed it when it verified the image before the flip. The
+    // gateway completes a job only when these equal the signed manifests'.
+    ImageHashes image_sha256{};
 };
 struct ErrorEvent {
     std::string campaign;
@@ -258,11 +274,11 @@ using DeviceEvent = std::variant<ReadyEvent, NeedEvent, ProgressEvent, PowerOnEv
 std::string encode(const DeferredEvent& e);      // {"type":"deferred",...}
 std::string encode(const DeferRequestEvent& e);  // {"type":"defer",...}
 std::string encode(const CanceledEvent& e);      // {"type":"canceled",...}
-std::string encode(const ReadyEvent& e);     // {"type":"ready",...}
-std::string encode(const NeedEvent& e);      // {"type":"need",...}
-std::string encode(const ProgressEvent& e);  // {"type":"progress",...}
-std::string encode(const PowerOnEvent& e);   // {"type":"power_on",...}
-std::string encode(const ErrorEvent& e);     // {"type":"error",...}
+std::string encode(const ReadyEvent& e);         // {"type":"ready",...}
+std::string encode(const NeedEvent& e);          // {"type":"need",...}
+std::string encode(const ProgressEvent& e);      // {"type":"progress",...}
+std::string encode(const PowerOnEvent& e);       // {"type":"power_on",...}
+std::string encode(const ErrorEvent& e);         // {"type":"error",...}
 Expected<DeviceEvent> decode_device_event(std::string_view text);
 
 // ---- gateway -> manager reports ---------------------------------------------
@@ -272,7 +288,18 @@ struct DeviceSeenReport {  // the gateway forwards each device state it sees
 // Expired (R18): the campaign's expiration time passed (or the measured rate
 // showed the transfer could not finish by then); the device keeps its firmware.
 // Requesting (R11): communication request sent, no answer yet. Canceled (R15).
-enum class JobState { Waiting, Fetching, Requesting, Transferring, Installing, Restarting, Completed, Failed, Expired, Canceled };
+enum class JobState {
+    Waiting,
+    Fetching,
+    Requesting,
+    Transferring,
+    Installing,
+    Restarting,
+    Completed,
+    Failed,
+    Expired,
+    Canceled
+};
 std::string_view to_string(JobState s);
 Expected<JobState> job_state_from_string(std::string_view s);
 struct JobReport {
@@ -283,7 +310,7 @@ struct JobReport {
     std::string detail;          // error or comment
     std::optional<TimePoint> started_at;
     std::optional<TimePoint> ended_at;
-    Versions firmware;  // versions reported at power-on (Completed/Failed)
+    Versions firmware;                   // versions reported at power-on (Completed/Failed)
     std::optional<TimePoint> update_at;  // the device's (possibly moved) update time
     bool suspended = false;              // R19: held by the operator until resumed
 };
@@ -303,21 +330,64 @@ struct RateReport {
     std::uint64_t millis = 0;  // > 0
     std::string source;        // fetch | push | fanout | probe
     TimePoint at{};
-    double bytes_per_second() const { return millis == 0 ? 0.0 : static_cast<double>(bytes) * 1000.0 / static_cast<double>(millis); }
+    double bytes_per_second() const {
+        return millis == 0 ? 0.0 : static_cast<double>(bytes) * 1000.0 / static_cast<double>(millis);
+    }
 };
-using GatewayReport = std::variant<DeviceSeenReport, JobReport, CacheReport, RateReport>;
-std::string encode(const DeviceSeenReport& r);  // {"type":"device_seen",...}
-std::string encode(const JobReport& r);         // {"type":"job",...}
-std::string encode(const CacheReport& r);       // {"type":"cache",...}
-std::string encode(const RateReport& r);        // {"type":"rate",...}
+// ---- reconciliation (R27, gateway -> manager) -------------------------------
+// What the gateway holds of one campaign: its job count, the jobs not ended,
+// and job_digest() over its (device, state) rows (common/job_digest.hpp).
+struct CampaignDigest {
+    std::string campaign;
+    std::uint64_t jobs = 0;
+    std::uint64_t open = 0;
+    std::string digest;  // 16 lowercase hex
+    bool operator==(const CampaignDigest&) const = default;
+};
+inline constexpr std::size_t kMaxDigestCampaigns = 1000;  // ~100 KiB: within a report's 256 KiB
+struct DigestReport {                                     // {"type":"digest","at":...,"campaigns":[...]}
+    TimePoint at{};
+    std::vector<CampaignDigest> campaigns;
+};
+// A device sent an event for a campaign the gateway holds no job of: the
+// manager re-publishes that gateway's schedule when the campaign runs there.
+struct UnknownJobReport {  // {"type":"unknown_job","campaign":...,"device":...,"event":"ready"}
+    std::string campaign;
+    std::string device;
+    std::string event;  // the device event's type
+};
+// A campaign-level command (GwCampaignCmd) applied to every job of the
+// campaign the gateway holds, and stored: the manager counts the campaign's
+// command confirmed on this gateway when this names its request id.
+enum class CampaignAction { Pause, Resume, Cancel };
+std::string_view to_string(CampaignAction a);
+Expected<CampaignAction> campaign_action_from_string(std::string_view s);
+struct CampaignAckReport {  // {"type":"campaign_ack","campaign":...,"action":"pause","request_id":...,"jobs":3}
+    std::string campaign;
+    CampaignAction action = CampaignAction::Pause;
+    std::string request_id;
+    std::uint64_t jobs = 0;  // jobs of the campaign the gateway holds
+};
+using GatewayReport = std::variant<DeviceSeenReport, JobReport, CacheReport, RateReport, DigestReport, UnknownJobReport,
+                                   CampaignAckReport>;
+std::string encode(const DeviceSeenReport& r);   // {"type":"device_seen",...}
+std::string encode(const JobReport& r);          // {"type":"job",...}
+std::string encode(const CacheReport& r);        // {"type":"cache",...}
+std::string encode(const RateReport& r);         // {"type":"rate",...}
+std::string encode(const DigestReport& r);       // {"type":"digest",...}
+std::string encode(const UnknownJobReport& r);   // {"type":"unknown_job",...}
+std::string encode(const CampaignAckReport& r);  // {"type":"campaign_ack",...}
 Expected<GatewayReport> decode_gateway_report(std::string_view text);
 namespace detail {
 Expected<RateReport> rate_report_from_json(const cJSON* obj);
-}
+Expected<DigestReport> digest_report_from_json(const cJSON* obj);
+Expected<UnknownJobReport> unknown_job_report_from_json(const cJSON* obj);
+Expected<CampaignAckReport> campaign_ack_report_from_json(const cJSON* obj);
+}  // namespace detail
 
 // ---- rate probes (R9, when a link has no measured figure yet) -------------
 inline constexpr std::uint64_t kMaxProbeBytes = 1024 * 1024;
-struct ProbeRequest {  // gateway -> manager on gw/{gw}/probe
+struct ProbeRequest {   // gateway -> manager on gw/{gw}/probe
     std::string probe;  // probe id, echoed in the answer
     std::uint64_t bytes = 0;
 };
@@ -364,11 +434,28 @@ struct GwSuspendCmd {
     std::string request_id;
     bool suspend = true;  // false: resume
 };
-using GatewayCommand = std::variant<GwDeferCmd, GwCancelCmd, GwSetParamCmd, GwSuspendCmd>;
+// R27: the manager's view of `campaign` differs from the gateway's digest:
+// the gateway answers with a job report for every job of the campaign.
+struct GwResyncCmd {
+    std::string campaign;
+    std::string request_id;
+};
+// Issue 16: pause, resume or cancel every job of `campaign` on this gateway
+// (gateway/gateway_campaigns.cpp); stored before it is acted on, answered
+// with a campaign_ack report. A redelivered one is acknowledged again only.
+struct GwCampaignCmd {
+    std::string campaign;
+    CampaignAction action = CampaignAction::Pause;
+    std::string request_id;
+    std::string reason;  // pause: why (shown in the job comments)
+};
+using GatewayCommand = std::variant<GwDeferCmd, GwCancelCmd, GwSetParamCmd, GwSuspendCmd, GwResyncCmd, GwCampaignCmd>;
 std::string encode(const GwDeferCmd& c);     // {"type":"defer",...}
 std::string encode(const GwCancelCmd& c);    // {"type":"cancel",...}
 std::string encode(const GwSetParamCmd& c);  // {"type":"set_param",...}
 std::string encode(const GwSuspendCmd& c);   // {"type":"suspend"|"resume",...}
+std::string encode(const GwResyncCmd& c);    // {"type":"resync",...}
+std::string encode(const GwCampaignCmd& c);  // {"type":"campaign",...}
 Expected<GatewayCommand> decode_gateway_command(std::string_view text);
 inline constexpr Millis kMaxDeferment{7LL * 24 * 3600 * 1000};  // a week
 
@@ -385,7 +472,7 @@ struct OperatorResponse {
     std::string code;   // when !ok: stable error code (bad_args, bad_time, not_found...)
     Json data;          // object, when ok
 };
-std::string encode(const OperatorRequest& r);   // {"type":"request",...}
+std::string encode(const OperatorRequest& r);  // {"type":"request",...}
 Expected<OperatorRequest> decode_operator_request(std::string_view text);
 std::string encode(const OperatorResponse& r);  // {"type":"response",...}
 Expected<OperatorResponse> decode_operator_response(std::string_view text);

@@ -173,10 +173,26 @@ std::string encode(const GwSuspendCmd& c) {
     return j.dump();
 }
 
+std::string encode(const GwResyncCmd& c) {
+    auto j = typed("resync");
+    json::put(j.get(), "campaign", c.campaign);
+    json::put(j.get(), "request_id", c.request_id);
+    return j.dump();
+}
+
 Expected<GatewayCommand> decode_gateway_command(std::string_view text) {
     FC_TRY(j, Json::parse(text, 64 * 1024));
     const cJSON* o = j->get();
     FC_TRY(type, detail::message_type(o));
+    if (*type == "resync") {  // names a campaign, not a device
+        FC_TRY(campaign, json::get_id(o, "campaign", "campaign"));
+        FC_TRY(rid, json::get_id(o, "request_id", "request"));
+        return GatewayCommand{GwResyncCmd{*campaign, *rid}};
+    }
+    if (*type == "campaign") {  // every job of a campaign (issue 16)
+        FC_TRY(c, detail::campaign_command_from_json(o));
+        return GatewayCommand{std::move(*c)};
+    }
     FC_TRY(device, json::get_id(o, "device", "device"));
     FC_TRY(rid, json::get_id(o, "request_id", "request"));
     if (*type == "set_param") {

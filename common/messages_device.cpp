@@ -1,4 +1,6 @@
 // Device state, gateway -> device commands and device -> gateway events.
+#include <algorithm>
+
 #include "common/ids.hpp"
 #include "common/message_fields.hpp"
 #include "common/messages.hpp"
@@ -19,7 +21,8 @@ std::string_view to_string(DeviceStatus s) {
 }
 
 Expected<DeviceStatus> device_status_from_string(std::string_view s) {
-    for (auto st : {DeviceStatus::Idle, DeviceStatus::Busy, DeviceStatus::Updating, DeviceStatus::Error, DeviceStatus::Offline})
+    for (auto st :
+         {DeviceStatus::Idle, DeviceStatus::Busy, DeviceStatus::Updating, DeviceStatus::Error, DeviceStatus::Offline})
         if (to_string(st) == s) return st;
     return make_error("bad_value", "unknown device status '" + std::string(s.substr(0, 32)) + "'");
 }
@@ -156,7 +159,8 @@ Expected<DeviceCommand> decode_device_command(std::string_view text) {
     FC_TRY(j, Json::parse(text, 8 * 1024 * 1024));
     const cJSON* o = j->get();
     FC_TRY(type, detail::message_type(o));
-    if (*type != "offer" && *type != "fanout_done" && *type != "expire") return detail::control_command_from_json(o, *type);
+    if (*type != "offer" && *type != "fanout_done" && *type != "expire")
+        return detail::control_command_from_json(o, *type);
     FC_TRY(campaign, json::get_id(o, "campaign", "campaign"));
     if (*type == "offer") {
         OfferCmd c;
@@ -185,11 +189,43 @@ Expected<DeviceCommand> decode_device_command(std::string_view text) {
 }
 
 // ---- events ------------------------------------------------------------------
+namespace {
+// {"main":"<64 lowercase hex>",...}: the SHA-256 of each component's booted image.
+Expected<ImageHashes> image_hashes_from_json(const cJSON* o, const char* key) {
+    FC_TRY(obj, json::get_object(o, key));
+    ImageHashes out;
+    const cJSON* item = nullptr;
+    cJSON_ArrayForEach(item, *obj) {
+        if (out.size() >= 64)
+            return make_error("too_large", std::string("field '") + key + "' has too many components");
+        auto st = validate_id(item->string ? item->string : "", "component");
+        if (!st) return st.error();
+        if (!cJSON_IsString(item))
+            return make_error("wrong_type", std::string(key) + " of '" + item->string + "' is not a string");
+        if (!detail::is_sha256_hex(item->valuestring))
+            return make_error("bad_value",
+                              std::string(key) + " of '" + item->string + "' is not 64 lowercase hex digits");
+        out[item->string] = item->valuestring;
+    }
+    return out;
+}
+}  // namespace
+
 std::string encode(const ReadyEvent& e) {
     auto j = Json::object();
     json::put(j.get(), "type", "ready");
     json::put(j.get(), "campaign", e.campaign);
     json::put(j.get(), "fw_ids", e.fw_ids);
+    if (e.boot_count) json::put(j.get(), "boot_count", *e.boot_count);
+    if (!e.missing.empty()) {
+        cJSON* arr = cJSON_AddArrayToObject(j.get(), "missing");
+        for (const auto& [fw, ranges] : e.missing) {
+            cJSON* item = cJSON_CreateObject();
+            json::put(item, "fw_id", fw);
+            put_ranges(item, "ranges", ranges);
+            cJSON_AddItemToArray(arr, item);
+        }
+    }
     return j.dump();
 }
 
@@ -217,6 +253,7 @@ std::string encode(const PowerOnEvent& e) {
     if (!e.campaign.empty()) json::put(j.get(), "campaign", e.campaign);
     json::put(j.get(), "firmware", e.firmware);
     json::put(j.get(), "boot_count", e.boot_count);
+    if (!e.image_sha256.empty()) json::put(j.get(), "image_sha256", e.image_sha256);
     return j.dump();
 }
 
@@ -244,12 +281,35 @@ Expected<DeviceEvent> decode_device_event(std::string_view text) {
         FC_TRY(bc, json::get_uint(o, "boot_count", UINT32_MAX));
         e.firmware = *fw;
         e.boot_count = *bc;
+        if (cJSON_GetObjectItemCaseSensitive(o, "image_sha256")) {
+            FC_TRY(hashes, image_hashes_from_json(o, "image_sha256"));
+            e.image_sha256 = *hashes;
+        }
         return DeviceEvent{e};
     }
     FC_TRY(campaign, json::get_id(o, "campaign", "campaign"));
     if (*type == "ready") {
         FC_TRY(ids, json::get_id_list(o, "fw_ids", "firmware", 64));
-        return DeviceEvent{ReadyEvent{*campaign, *ids}};
+        ReadyEvent e{*campaign, *ids};
+        if (cJSON_GetObjectItemCaseSensitive(o, "boot_count")) {
+            FC_TRY(bc, json::get_uint(o, "boot_count", UINT32_MAX));
+            e.boot_count = *bc;
+        }
+        if (cJSON_GetObjectItemCaseSensitive(o, "missing")) {
+            FC_TRY(arr, json::get_array(o, "missing", 64));
+            const cJSON* item = nullptr;
+            cJSON_ArrayForEach(item, *arr) {
+                if (!cJSON_IsObject(item)) return make_error("wrong_type", "an item of 'missing' is not an object");
+                FC_TRY(fw, json::get_id(item, "fw_id", "firmware"));
+                if (std::find(e.fw_ids.begin(), e.fw_ids.end(), *fw) == e.fw_ids.end())
+                    return make_error("unknown_firmware", "'missing' names " + *fw + ", which is not in fw_ids");
+                FC_TRY(ranges, ranges_from_json(item, "ranges", UINT32_MAX));
+                if (ranges->size() > kMaxReadyRanges)
+                    return make_error("too_large", "more than " + std::to_string(kMaxReadyRanges) + " missing ranges");
+                e.missing[*fw] = std::move(*ranges);
+            }
+        }
+        return DeviceEvent{std::move(e)};
     }
     if (*type == "need") {
         FC_TRY(fw, json::get_id(o, "fw_id", "firmware"));

@@ -13,7 +13,8 @@ Expected<std::string> message_type(const cJSON* obj) { return json::get_string(o
 Status expect_type(const cJSON* obj, const char* type) {
     auto t = message_type(obj);
     if (!t) return t.error();
-    if (*t != type) return make_error("wrong_type", std::string("expected message type '") + type + "', got '" + *t + "'");
+    if (*t != type)
+        return make_error("wrong_type", std::string("expected message type '") + type + "', got '" + *t + "'");
     return ok_status();
 }
 }  // namespace detail
@@ -21,18 +22,17 @@ Status expect_type(const cJSON* obj, const char* type) {
 using detail::expect_type;
 
 namespace {
-bool is_hex64(const std::string& s) {
-    if (s.size() != 64) return false;
-    for (char c : s)
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    return true;
-}
 bool is_hex(std::string_view s) {
     for (char c : s)
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
     return true;
 }
+bool is_hex64(const std::string& s) { return s.size() == 64 && is_hex(s); }
+}  // namespace
 
+bool detail::is_sha256_hex(std::string_view s) { return s.size() == 64 && is_hex(s); }
+
+namespace {
 Digest digest_from_hex(std::string_view hex) {
     Digest d{};
     auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
@@ -155,7 +155,8 @@ Expected<std::vector<ChunkRange>> ranges_from_json(const cJSON* obj, const char*
         const cJSON* a = cJSON_GetArrayItem(item, 0);
         const cJSON* b = cJSON_GetArrayItem(item, 1);
         if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b) || a->valuedouble < 0 || b->valuedouble < a->valuedouble ||
-            b->valuedouble >= static_cast<double>(chunk_count) || a->valuedouble != static_cast<double>(static_cast<std::uint32_t>(a->valuedouble)) ||
+            b->valuedouble >= static_cast<double>(chunk_count) ||
+            a->valuedouble != static_cast<double>(static_cast<std::uint32_t>(a->valuedouble)) ||
             b->valuedouble != static_cast<double>(static_cast<std::uint32_t>(b->valuedouble)))
             return make_error("out_of_range", std::string("a range of '") + key + "' is out of bounds");
         out.push_back({static_cast<std::uint32_t>(a->valuedouble), static_cast<std::uint32_t>(b->valuedouble)});
@@ -171,6 +172,13 @@ void put_ranges(cJSON* obj, const char* key, const std::vector<ChunkRange>& rang
         cJSON_AddItemToArray(pair, cJSON_CreateNumber(r.last));
         cJSON_AddItemToArray(arr, pair);
     }
+}
+
+void put_retry_policy(cJSON* obj, const char* key, const RetryPolicy& r) {
+    cJSON* retry = cJSON_AddObjectToObject(obj, key);
+    json::put(retry, "max", std::uint64_t{r.max_retries});
+    json::put(retry, "backoff_ms", static_cast<std::uint64_t>(r.backoff.count()));
+    json::put(retry, "power_on_timeout_ms", static_cast<std::uint64_t>(r.power_on_timeout.count()));
 }
 
 Expected<RetryPolicy> retry_policy_from_json(const cJSON* obj) {
@@ -198,10 +206,7 @@ std::string encode(const Schedule& s) {
     json::put(o, "update_at", s.update_at);
     json::put(o, "transmit_at", s.transmit_at);
     json::put(o, "expires_at", s.expires_at);
-    cJSON* retry = cJSON_AddObjectToObject(o, "retry");
-    json::put(retry, "max", std::uint64_t{s.retry.max_retries});
-    json::put(retry, "backoff_ms", static_cast<std::uint64_t>(s.retry.backoff.count()));
-    json::put(retry, "power_on_timeout_ms", static_cast<std::uint64_t>(s.retry.power_on_timeout.count()));
+    put_retry_policy(o, "retry", s.retry);
     cJSON* fw = cJSON_AddArrayToObject(o, "firmware");
     for (const auto& m : s.firmware) {
         cJSON* item = cJSON_CreateObject();

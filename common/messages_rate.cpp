@@ -93,7 +93,8 @@ std::string encode_probe_data(std::string_view probe, std::uint64_t filler_bytes
 Expected<ProbeData> decode_probe_data(std::string_view bytes) {
     if (bytes.size() < kProbeMagic.size() + 1 || bytes.substr(0, kProbeMagic.size()) != kProbeMagic)
         return make_error("bad_probe", "probe data without FCP1 header");
-    if (bytes.size() > kMaxProbeBytes + 256) return make_error("too_large", "probe data of " + std::to_string(bytes.size()) + " bytes");
+    if (bytes.size() > kMaxProbeBytes + 256)
+        return make_error("too_large", "probe data of " + std::to_string(bytes.size()) + " bytes");
     std::size_t len = static_cast<unsigned char>(bytes[kProbeMagic.size()]);
     if (bytes.size() < kProbeMagic.size() + 1 + len) return make_error("bad_probe", "truncated probe id");
     std::string id(bytes.substr(kProbeMagic.size() + 1, len));

@@ -64,9 +64,9 @@ std::string_view to_string(JobState s) {
 }
 
 Expected<JobState> job_state_from_string(std::string_view s) {
-    for (auto st : {JobState::Waiting, JobState::Fetching, JobState::Requesting, JobState::Transferring,
-                    JobState::Installing, JobState::Restarting, JobState::Completed, JobState::Failed,
-                    JobState::Expired, JobState::Canceled})
+    for (auto st :
+         {JobState::Waiting, JobState::Fetching, JobState::Requesting, JobState::Transferring, JobState::Installing,
+          JobState::Restarting, JobState::Completed, JobState::Failed, JobState::Expired, JobState::Canceled})
         if (to_string(st) == s) return st;
     return make_error("bad_value", "unknown job state '" + std::string(s.substr(0, 32)) + "'");
 }
@@ -144,6 +144,18 @@ Expected<GatewayReport> decode_gateway_report(std::string_view text) {
     if (*type == "rate") {
         FC_TRY(r, detail::rate_report_from_json(o));
         return GatewayReport{*r};
+    }
+    if (*type == "digest") {
+        FC_TRY(r, detail::digest_report_from_json(o));
+        return GatewayReport{std::move(*r)};
+    }
+    if (*type == "unknown_job") {
+        FC_TRY(r, detail::unknown_job_report_from_json(o));
+        return GatewayReport{std::move(*r)};
+    }
+    if (*type == "campaign_ack") {
+        FC_TRY(r, detail::campaign_ack_report_from_json(o));
+        return GatewayReport{std::move(*r)};
     }
     return make_error("unknown_type", "unknown gateway report type '" + *type + "'");
 }

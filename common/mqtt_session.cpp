@@ -9,7 +9,7 @@
 namespace fleetcast {
 
 class MqttSession::Callback final : public mqtt::callback {
-public:
+   public:
     explicit Callback(MqttSession& s) : s_(s) {}
     void connected(const std::string&) override { s_.on_connected(); }
     void connection_lost(const std::string& cause) override {
@@ -18,15 +18,34 @@ public:
         s_.sink_.push(MqttEvent{MqttEvent::Kind::ConnectionLost, s_.tag_, {}, {}, false}, s_.urgent_);
     }
     void message_arrived(mqtt::const_message_ptr msg) override {
-        s_.sink_.push(MqttEvent{MqttEvent::Kind::Message, s_.tag_, msg->get_topic(), msg->get_payload_str(),
-                                msg->is_retained()}, s_.urgent_);
+        s_.sink_.push(
+            MqttEvent{MqttEvent::Kind::Message, s_.tag_, msg->get_topic(), msg->get_payload_str(), msg->is_retained()},
+            s_.urgent_);
     }
     void delivery_complete(mqtt::delivery_token_ptr) override {
         if (s_.in_flight_ > 0) --s_.in_flight_;
         s_.sink_.push(MqttEvent{MqttEvent::Kind::Delivered, s_.tag_, {}, {}, false}, s_.urgent_);
     }
 
-private:
+   private:
+    MqttSession& s_;
+};
+
+// The connect call's own listener: the only place Paho hands over the CONNACK's
+// session-present flag (token::get_connect_response). It runs before the
+// connected() callback of the same connection.
+class MqttSession::ConnectListener final : public mqtt::iaction_listener {
+   public:
+    explicit ConnectListener(MqttSession& s) : s_(s) {}
+    void on_success(const mqtt::token& tok) override {
+        try {
+            s_.first_session_present_ = tok.get_connect_response().is_session_present() ? 1 : 0;
+        } catch (const std::exception&) {
+        }
+    }
+    void on_failure(const mqtt::token&) override {}
+
+   private:
     MqttSession& s_;
 };
 
@@ -44,13 +63,26 @@ MqttSession::~MqttSession() {
 }
 
 void MqttSession::on_connected() {
+    // Paho C calls the connect's onSuccess once only (MQTTAsync.c sets it to
+    // NULL after the first CONNACK), so after an automatic reconnect the
+    // session-present flag is not available: then assume the broker kept
+    // nothing. What a program does about a lost session (re-publish what it
+    // retains) is idempotent, so assuming wrongly costs only traffic.
+    bool session_lost = true;
+    if (!connected_once_) session_lost = first_session_present_.load() != 1;
+    connected_once_ = true;
+    // Subscriptions are renewed on every connection: a broker that lost the
+    // session lost them too, and Paho's reconnect does not subscribe again.
     {
         std::lock_guard lock(subs_mu_);
         for (const auto& f : subscriptions_) {
             try {
                 client_->subscribe(f, 1);
             } catch (const std::exception& e) {
-                log_error("mqtt", "resubscribe_failed").kv("client", options_.client_id).kv("filter", f).kv("error", e.what());
+                log_error("mqtt", "resubscribe_failed")
+                    .kv("client", options_.client_id)
+                    .kv("filter", f)
+                    .kv("error", e.what());
             }
         }
     }
@@ -59,15 +91,42 @@ void MqttSession::on_connected() {
     } catch (const std::exception&) {
     }
     connected_ = true;
-    sink_.push(MqttEvent{MqttEvent::Kind::Connected, tag_, {}, {}, false}, urgent_);
+    MqttEvent e{MqttEvent::Kind::Connected, tag_, {}, {}, false};
+    e.session_lost = session_lost;
+    log_debug("mqtt", "connected").kv("client", options_.client_id).kv("session_lost", session_lost);
+    sink_.push(std::move(e), urgent_);
+}
+
+Expected<std::vector<std::string>> broker_uris(const std::string& uri) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= uri.size()) {
+        auto end = uri.find(',', start);
+        if (end == std::string::npos) end = uri.size();
+        std::string one = uri.substr(start, end - start);
+        while (!one.empty() && one.front() == ' ') one.erase(one.begin());
+        while (!one.empty() && one.back() == ' ') one.pop_back();
+        bool known = false;
+        for (const char* scheme : {"tcp://", "ssl://", "mqtt://", "mqtts://"})
+            if (one.rfind(scheme, 0) == 0 && one.size() > std::string_view(scheme).size()) known = true;
+        if (!known)
+            return make_error("bad_args", "broker URI '" + one + "' in '" + uri +
+                                              "' is not tcp://, ssl://, mqtt:// or mqtts://HOST:PORT");
+        out.push_back(std::move(one));
+        start = end + 1;
+    }
+    return out;
 }
 
 Status MqttSession::start() {
+    auto uris = broker_uris(options_.uri);
+    if (!uris) return uris.error();
     try {
         mqtt::create_options copts(MQTTVERSION_3_1_1, 100000);
         copts.set_send_while_disconnected(true, true);
-        client_ = std::make_unique<mqtt::async_client>(options_.uri, options_.client_id, copts, nullptr);
+        client_ = std::make_unique<mqtt::async_client>(uris->front(), options_.client_id, copts, nullptr);
         callback_ = std::make_unique<Callback>(*this);
+        connect_listener_ = std::make_unique<ConnectListener>(*this);
         client_->set_callback(*callback_);
 
         auto builder = mqtt::connect_options_builder()
@@ -77,8 +136,9 @@ Status MqttSession::start() {
                            .connect_timeout(std::chrono::seconds(10))
                            .automatic_reconnect(std::chrono::milliseconds(250), std::chrono::seconds(8))
                            .max_inflight(options_.max_inflight);
-        if (options_.will_topic)
-            builder.will(mqtt::message(*options_.will_topic, options_.will_payload, 1, true));
+        // Several nodes: the first connect tries each in turn, and so does every reconnect.
+        if (uris->size() > 1) builder.servers(std::make_shared<mqtt::string_collection>(*uris));
+        if (options_.will_topic) builder.will(mqtt::message(*options_.will_topic, options_.will_payload, 1, true));
         if (!options_.username.empty()) builder.user_name(options_.username).password(options_.password);
         if (!options_.ca_file.empty()) {
             auto ssl = mqtt::ssl_options_builder().trust_store(options_.ca_file).enable_server_cert_auth(true);
@@ -86,7 +146,7 @@ Status MqttSession::start() {
             if (!options_.key_file.empty()) ssl.private_key(options_.key_file);
             builder.ssl(ssl.finalize());
         }
-        client_->connect(builder.finalize());
+        client_->connect(builder.finalize(), nullptr, *connect_listener_);
     } catch (const std::exception& e) {
         return make_error("mqtt", "connect " + options_.uri + " as " + options_.client_id + ": " + e.what());
     }

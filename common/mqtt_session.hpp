@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/blocking_queue.hpp"
 #include "common/transport.hpp"
@@ -22,6 +23,9 @@ class callback;
 namespace fleetcast {
 
 struct MqttOptions {
+    // One broker URI, or several separated by commas (the nodes of a broker
+    // cluster): the session connects to the first that answers and, when its
+    // node goes away, reconnects to the next (Paho's server URI list).
     std::string uri = "tcp://127.0.0.1:1883";
     std::string client_id;
     bool clean_session = false;
@@ -36,8 +40,12 @@ struct MqttOptions {
     std::string key_file;
 };
 
+// The broker URIs of `uri` ("tcp://a:1883,tcp://b:1883"), in order; bad_args
+// for an empty entry or one that is not tcp://, ssl://, mqtt:// or mqtts://.
+Expected<std::vector<std::string>> broker_uris(const std::string& uri);
+
 class MqttSession final : public Transport {
-public:
+   public:
     // urgent: this session's events take the sink's urgent lane.
     MqttSession(MqttOptions options, BlockingQueue<MqttEvent>& sink, int tag = 0, bool urgent = false);
     ~MqttSession() override;
@@ -49,6 +57,9 @@ public:
     // Clean disconnect (no will). Publishes `final_state` retained on will topic first when given.
     void stop(const std::optional<std::string>& final_state = std::nullopt);
 
+    using Transport::publish;
+    using Transport::subscribe;
+    using Transport::unsubscribe;
     Status publish(const std::string& topic, std::string payload, bool retained = false) override;
     Status subscribe(const std::string& filter) override;
     Status unsubscribe(const std::string& filter) override;
@@ -56,14 +67,19 @@ public:
     bool connected() const override { return connected_.load(); }
     const std::string& client_id() const { return options_.client_id; }
 
-private:
+   private:
     class Callback;
+    class ConnectListener;
     void on_connected();
     MqttOptions options_;
     BlockingQueue<MqttEvent>& sink_;
     int tag_;
     bool urgent_;
     std::unique_ptr<Callback> callback_;
+    std::unique_ptr<ConnectListener> connect_listener_;
+    // The first connection's CONNACK session-present flag: -1 not known (yet).
+    std::atomic<int> first_session_present_{-1};
+    bool connected_once_ = false;  // Paho's callback thread only
     std::unique_ptr<mqtt::async_client> client_;
     std::mutex subs_mu_;
     std::set<std::string> subscriptions_;

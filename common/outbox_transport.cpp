@@ -6,9 +6,7 @@ namespace fleetcast {
 
 Outbox::Outbox() : thread_([this] { run(); }) {}
 
-Outbox::~Outbox() {
-    flush_and_stop();
-}
+Outbox::~Outbox() { flush_and_stop(); }
 
 void Outbox::post(std::function<void()> op) {
     std::lock_guard lock(mu_);

@@ -40,6 +40,9 @@ class Outbox {
 class OutboxTransport final : public Transport {
    public:
     OutboxTransport(Outbox& outbox, MqttSession& session) : outbox_(outbox), session_(session) {}
+    using Transport::publish;
+    using Transport::subscribe;
+    using Transport::unsubscribe;
     Status publish(const std::string& topic, std::string payload, bool retained = false) override;
     Status subscribe(const std::string& filter) override;
     Status unsubscribe(const std::string& filter) override;

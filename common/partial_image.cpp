@@ -55,7 +55,7 @@ std::filesystem::path PartialImage::live_path() const {
 }
 
 static std::string live_header(const std::string& boot, const std::string& identity, std::uint64_t size,
-                        std::uint32_t chunk_size) {
+                               std::uint32_t chunk_size) {
     std::ostringstream h;
     h << "FCLIVE1 " << boot << ' ' << identity << ' ' << size << ' ' << chunk_size << '\n';
     return h.str();
@@ -109,14 +109,16 @@ Expected<std::unique_ptr<PartialImage>> PartialImage::open(const std::filesystem
 
     bool resumed = false;
     auto bitmap = read_file(img->bitmap_path(), 16 * 1024 * 1024);
+    // exists() without an error_code throws on an unreadable directory: that is "no data" here.
+    std::error_code ec;
+    const bool have_data = std::filesystem::exists(data_path, ec);
     if (bitmap) {
         std::istringstream in(*bitmap);
         std::string id, bits;
         std::uint64_t s = 0;
         std::uint32_t cs = 0;
         in >> id >> s >> cs >> bits;
-        if (id == identity && s == size && cs == chunk_size && bits.size() == img->have_.size() &&
-            std::filesystem::exists(data_path)) {
+        if (id == identity && s == size && cs == chunk_size && bits.size() == img->have_.size() && have_data) {
             for (std::size_t i = 0; i < bits.size(); ++i) {
                 img->have_[i] = bits[i] == '1';
                 if (img->have_[i]) ++img->received_;
@@ -124,7 +126,7 @@ Expected<std::unique_ptr<PartialImage>> PartialImage::open(const std::filesystem
             resumed = true;
         }
     }
-    if (resumed || std::filesystem::exists(data_path)) {
+    if (resumed || have_data) {
         img->load_live();
         resumed = resumed || img->received_ > 0;
     }
@@ -144,7 +146,8 @@ Status PartialImage::write_chunk(std::uint32_t index, std::string_view payload) 
     if (index >= have_.size()) return make_error("bad_chunk", "chunk index " + std::to_string(index) + " out of range");
     if (payload.size() != chunk_length(size_, chunk_size_, index))
         return make_error("bad_chunk", "chunk " + std::to_string(index) + " has " + std::to_string(payload.size()) +
-                                           " bytes, expected " + std::to_string(chunk_length(size_, chunk_size_, index)));
+                                           " bytes, expected " +
+                                           std::to_string(chunk_length(size_, chunk_size_, index)));
     if (have_[index]) return ok_status();
     off_t off = static_cast<off_t>(static_cast<std::uint64_t>(index) * chunk_size_);
     std::size_t done = 0;
@@ -199,11 +202,16 @@ std::vector<ChunkRange> PartialImage::missing(std::uint32_t max_chunks) const {
     return to_ranges(idx);
 }
 
+Expected<Digest> PartialImage::digest() const {
+    return in_order_digest_ ? Expected<Digest>(*in_order_digest_) : sha256_file(path_);
+}
+
 Status PartialImage::verify(const std::string& expected_hex) const {
-    auto d = in_order_digest_ ? Expected<Digest>(*in_order_digest_) : sha256_file(path_);
+    auto d = digest();
     if (!d) return d.error();
     if (to_hex(*d) != expected_hex)
-        return make_error("checksum", "image " + path_.string() + " SHA-256 " + to_hex(*d) + " != expected " + expected_hex);
+        return make_error("checksum",
+                          "image " + path_.string() + " SHA-256 " + to_hex(*d) + " != expected " + expected_hex);
     return ok_status();
 }
 
@@ -262,6 +270,31 @@ Expected<std::string> read_image_chunk(const std::filesystem::path& path, std::u
     }
     ::close(fd);
     return buf;
+}
+
+Status write_image_chunk(const std::filesystem::path& path, std::uint32_t chunk_size, std::uint32_t index,
+                         std::string_view payload) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return io_error("open", path);
+    std::size_t done = 0;
+    off_t off = static_cast<off_t>(static_cast<std::uint64_t>(index) * chunk_size);
+    while (done < payload.size()) {
+        ssize_t n = ::pwrite(fd, payload.data() + done, payload.size() - done, off + static_cast<off_t>(done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            auto e = io_error("pwrite", path);
+            ::close(fd);
+            return e;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fdatasync(fd) != 0) {
+        auto e = io_error("fdatasync", path);
+        ::close(fd);
+        return e;
+    }
+    ::close(fd);
+    return ok_status();
 }
 
 }  // namespace fleetcast

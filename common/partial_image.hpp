@@ -29,7 +29,7 @@
 namespace fleetcast {
 
 class PartialImage {
-public:
+   public:
     ~PartialImage();
     PartialImage(const PartialImage&) = delete;
     PartialImage& operator=(const PartialImage&) = delete;
@@ -57,6 +57,8 @@ public:
     // computed as the chunks were written, over the very bytes given to
     // pwrite(); otherwise (resumed, repaired out of order) the file is re-read.
     Status verify(const std::string& expected_hex) const;
+    // The image's SHA-256 as verify() computes it (streamed, never the whole image in memory).
+    Expected<Digest> digest() const;
     // Closes, and removes the bitmap: the data file stays as a finished image.
     Status finish();
     // Removes data and bitmap.
@@ -67,7 +69,7 @@ public:
     std::uint32_t checkpoint_every = 32;
     static constexpr std::uint64_t kCheckpointBytes = 8ULL << 20;
 
-private:
+   private:
     PartialImage() = default;
     std::filesystem::path bitmap_path() const;
     std::filesystem::path live_path() const;
@@ -91,8 +93,12 @@ private:
 };
 
 // Reads chunk `index` of a finished image file (pread).
-Expected<std::string> read_image_chunk(const std::filesystem::path& path, std::uint64_t size,
-                                       std::uint32_t chunk_size, std::uint32_t index);
+Expected<std::string> read_image_chunk(const std::filesystem::path& path, std::uint64_t size, std::uint32_t chunk_size,
+                                       std::uint32_t index);
+// Writes chunk `index` into a finished image file in place (pwrite +
+// fdatasync): the gateway's repair of a cached chunk found corrupt.
+Status write_image_chunk(const std::filesystem::path& path, std::uint32_t chunk_size, std::uint32_t index,
+                         std::string_view payload);
 // Expected payload length of chunk `index`.
 std::uint32_t chunk_length(std::uint64_t size, std::uint32_t chunk_size, std::uint32_t index);
 // Turns a sorted list of chunk indexes into ranges.

@@ -17,7 +17,7 @@ namespace fleetcast {
 using Digest = std::array<std::uint8_t, 32>;
 
 class Sha256 {
-public:
+   public:
     Sha256();
     ~Sha256();
     Sha256(const Sha256&) = delete;
@@ -25,7 +25,7 @@ public:
     void update(std::string_view data);
     Digest finish();
 
-private:
+   private:
     evp_md_ctx_st* ctx_;
 };
 

@@ -37,7 +37,8 @@ Status Statement::run() {
 
 std::string Statement::text(int col) const {
     auto p = sqlite3_column_text(stmt_.get(), col);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), col)))
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), col)))
              : std::string();
 }
 std::int64_t Statement::int64(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
@@ -79,6 +80,28 @@ Expected<Statement> Database::prepare(const std::string& sql) {
     if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK)
         return make_error("db", std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
     return Statement(db_, stmt);
+}
+
+Status apply_migrations(Database& db, const std::vector<Migration>& migrations) {
+    if (migrations.empty()) return ok_status();
+    auto q = db.prepare("PRAGMA user_version");
+    if (!q) return q.error();
+    auto row = q->step();
+    if (!row) return row.error();
+    const auto version = *row ? q->int64(0) : 0;
+    const int latest = migrations.back().version;
+    if (version == latest) return ok_status();
+    if (version > latest)
+        return make_error("db", "database schema " + std::to_string(version) + " is newer than this program (" +
+                                    std::to_string(latest) + ")");
+    return db.transaction([&]() -> Status {
+        for (const auto& m : migrations) {
+            if (m.version <= version) continue;
+            auto st = db.exec(m.sql);
+            if (!st) return st.error().with_context("schema " + std::to_string(m.version));
+        }
+        return db.exec("PRAGMA user_version = " + std::to_string(latest));
+    });
 }
 
 }  // namespace fleetcast

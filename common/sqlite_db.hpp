@@ -9,13 +9,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.hpp"
 
 namespace fleetcast {
 
 class Statement {
-public:
+   public:
     Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt, &sqlite3_finalize) {}
     Statement& bind(int index, std::string_view text);
     Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
@@ -31,13 +32,13 @@ public:
     bool is_null(int col) const;
     void reset();
 
-private:
+   private:
     sqlite3* db_;
     std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt_;
 };
 
 class Database {
-public:
+   public:
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
@@ -57,9 +58,21 @@ public:
         return exec("COMMIT");
     }
 
-private:
+   private:
     Database() = default;
     sqlite3* db_ = nullptr;
 };
+
+// One step of a database's schema: the SQL that takes it to `version` from
+// the version before. A program's store keeps one list of them, oldest first.
+struct Migration {
+    int version;
+    const char* sql;
+};
+
+// Runs, in one transaction, every migration above the database's
+// PRAGMA user_version and sets it to the last one's. A database newer than
+// the list is refused (a downgraded program must not write it).
+Status apply_migrations(Database& db, const std::vector<Migration>& migrations);
 
 }  // namespace fleetcast

@@ -1,7 +1,6 @@
 #include "common/topics.hpp"
 
-#include <cassert>
-#include <stdexcept>
+#include <optional>
 #include <vector>
 
 #include "common/ids.hpp"
@@ -10,8 +9,17 @@ namespace fleetcast::topics {
 
 namespace {
 
-// Builders assert on invalid ids: callers validate ids when they enter the
-// program (options, messages), so a bad id here is a programming error.
+// One level of a topic: fixed text, or an id that must pass validate_id.
+struct Level {
+    Level(const char* fixed) : text(fixed) {}
+    Level(std::string_view id, const char* id_kind) : text(id), what(id_kind) {}
+    std::string_view text;
+    const char* what = nullptr;
+};
+
+Level id(std::string_view v, const char* what) { return {v, what}; }
+
+// Topics without ids: they cannot fail.
 std::string join(std::initializer_list<std::string_view> parts) {
     std::string out(kRoot);
     for (auto p : parts) {
@@ -21,10 +29,26 @@ std::string join(std::initializer_list<std::string_view> parts) {
     return out;
 }
 
-std::string_view checked(std::string_view id, std::string_view what) {
-    auto st = validate_id(id, what);
-    if (!st) throw std::invalid_argument(st.error().message);
-    return id;
+// A bad id does not go into the topic: the error names the topic, with each
+// bad id shown as its placeholder ("{device}"), and the first bad id.
+Expected<std::string> build(std::initializer_list<Level> levels) {
+    std::string out(kRoot);
+    std::optional<Error> bad;
+    for (const auto& l : levels) {
+        out += '/';
+        if (l.what) {
+            if (auto st = validate_id(l.text, l.what); !st) {
+                if (!bad) bad = st.error();
+                out += '{';
+                out += l.what;
+                out += '}';
+                continue;
+            }
+        }
+        out += l.text;
+    }
+    if (bad) return bad->with_context("topic " + out);
+    return out;
 }
 
 std::vector<std::string_view> split(std::string_view s) {
@@ -44,64 +68,74 @@ std::vector<std::string_view> split(std::string_view s) {
 }  // namespace
 
 std::string manager_state() { return join({"mgr", "state"}); }
-std::string manager_request(std::string_view c) { return join({"mgr", "req", checked(c, "client")}); }
+Expected<std::string> manager_request(std::string_view c) { return build({"mgr", "req", id(c, "client")}); }
 std::string manager_request_filter() { return join({"mgr", "req", "+"}); }
-std::string manager_response(std::string_view c) { return join({"mgr", "resp", checked(c, "client")}); }
-std::string fw_manifest(std::string_view fw) { return join({"fw", checked(fw, "firmware"), "manifest"}); }
-std::string gw_state(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "state"}); }
+Expected<std::string> manager_response(std::string_view c) { return build({"mgr", "resp", id(c, "client")}); }
+Expected<std::string> fw_manifest(std::string_view fw) { return build({"fw", id(fw, "firmware"), "manifest"}); }
+Expected<std::string> gw_state(std::string_view gw) { return build({"gw", id(gw, "gateway"), "state"}); }
 std::string gw_state_filter() { return join({"gw", "+", "state"}); }
-std::string gw_schedule(std::string_view gw, std::string_view c) {
-    return join({"gw", checked(gw, "gateway"), "schedule", checked(c, "campaign")});
+Expected<std::string> gw_schedule(std::string_view gw, std::string_view c) {
+    return build({"gw", id(gw, "gateway"), "schedule", id(c, "campaign")});
 }
-std::string gw_schedule_filter(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "schedule", "+"}); }
-std::string gw_fetch(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "fetch"}); }
+Expected<std::string> gw_schedule_filter(std::string_view gw) {
+    return build({"gw", id(gw, "gateway"), "schedule", "+"});
+}
+Expected<std::string> gw_fetch(std::string_view gw) { return build({"gw", id(gw, "gateway"), "fetch"}); }
+std::string gw_schedule_all_filter() { return join({"gw", "+", "schedule", "+"}); }
 std::string gw_fetch_filter() { return join({"gw", "+", "fetch"}); }
-std::string gw_chunk(std::string_view gw, std::string_view fw) {
-    return join({"gw", checked(gw, "gateway"), "fw", checked(fw, "firmware"), "chunk"});
+Expected<std::string> gw_chunk(std::string_view gw, std::string_view fw) {
+    return build({"gw", id(gw, "gateway"), "fw", id(fw, "firmware"), "chunk"});
 }
-std::string gw_chunk_filter(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "fw", "+", "chunk"}); }
-std::string gw_report(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "report"}); }
+Expected<std::string> gw_chunk_filter(std::string_view gw) {
+    return build({"gw", id(gw, "gateway"), "fw", "+", "chunk"});
+}
+Expected<std::string> gw_report(std::string_view gw) { return build({"gw", id(gw, "gateway"), "report"}); }
 std::string gw_report_filter() { return join({"gw", "+", "report"}); }
-std::string gw_cmd(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "cmd"}); }
-std::string bridge_state(std::string_view gw) { return join({"bridge", checked(gw, "gateway"), "state"}); }
-std::string site_model_chunk(std::string_view gw, std::string_view model, std::string_view fw) {
-    return join({"site", checked(gw, "gateway"), "model", checked(model, "model"), "fw", checked(fw, "firmware"),
-                 "chunk"});
+Expected<std::string> gw_cmd(std::string_view gw) { return build({"gw", id(gw, "gateway"), "cmd"}); }
+Expected<std::string> bridge_state(std::string_view gw) { return build({"bridge", id(gw, "gateway"), "state"}); }
+Expected<std::string> site_model_chunk(std::string_view gw, std::string_view model, std::string_view fw) {
+    return build({"site", id(gw, "gateway"), "model", id(model, "model"), "fw", id(fw, "firmware"), "chunk"});
 }
-std::string dev_cmd(std::string_view gw, std::string_view d) {
-    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "cmd"});
+Expected<std::string> dev_cmd(std::string_view gw, std::string_view d) {
+    return build({"site", id(gw, "gateway"), "dev", id(d, "device"), "cmd"});
 }
-std::string dev_chunk(std::string_view gw, std::string_view d, std::string_view fw) {
-    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "fw", checked(fw, "firmware"), "chunk"});
+Expected<std::string> dev_chunk(std::string_view gw, std::string_view d, std::string_view fw) {
+    return build({"site", id(gw, "gateway"), "dev", id(d, "device"), "fw", id(fw, "firmware"), "chunk"});
 }
-std::string dev_chunk_filter(std::string_view gw, std::string_view d) {
-    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "fw", "+", "chunk"});
+Expected<std::string> dev_chunk_filter(std::string_view gw, std::string_view d) {
+    return build({"site", id(gw, "gateway"), "dev", id(d, "device"), "fw", "+", "chunk"});
 }
-std::string dev_fanout_done(std::string_view gw, std::string_view d, std::string_view fw) {
-    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "fw", checked(fw, "firmware"), "done"});
+Expected<std::string> dev_fanout_done(std::string_view gw, std::string_view d, std::string_view fw) {
+    return build({"site", id(gw, "gateway"), "dev", id(d, "device"), "fw", id(fw, "firmware"), "done"});
 }
-std::string dev_fanout_done_filter(std::string_view gw, std::string_view d) {
-    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "fw", "+", "done"});
+Expected<std::string> dev_fanout_done_filter(std::string_view gw, std::string_view d) {
+    return build({"site", id(gw, "gateway"), "dev", id(d, "device"), "fw", "+", "done"});
 }
-std::string dev_event(std::string_view gw, std::string_view d) {
-    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "event"});
+Expected<std::string> dev_event(std::string_view gw, std::string_view d) {
+    return build({"site", id(gw, "gateway"), "dev", id(d, "device"), "event"});
 }
-std::string dev_event_filter(std::string_view gw) { return join({"site", checked(gw, "gateway"), "dev", "+", "event"}); }
-std::string dev_state(std::string_view gw, std::string_view d) {
-    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "state"});
+Expected<std::string> dev_event_filter(std::string_view gw) {
+    return build({"site", id(gw, "gateway"), "dev", "+", "event"});
 }
-std::string dev_state_filter(std::string_view gw) { return join({"site", checked(gw, "gateway"), "dev", "+", "state"}); }
+Expected<std::string> dev_state(std::string_view gw, std::string_view d) {
+    return build({"site", id(gw, "gateway"), "dev", id(d, "device"), "state"});
+}
+Expected<std::string> dev_state_filter(std::string_view gw) {
+    return build({"site", id(gw, "gateway"), "dev", "+", "state"});
+}
 
-std::string gw_probe(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "probe"}); }
+Expected<std::string> gw_probe(std::string_view gw) { return build({"gw", id(gw, "gateway"), "probe"}); }
 std::string gw_probe_filter() { return join({"gw", "+", "probe"}); }
-std::string gw_probe_data(std::string_view gw) { return join({"gw", checked(gw, "gateway"), "probe", "data"}); }
-std::string dev_probe(std::string_view gw, std::string_view d) {
-    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "probe"});
+Expected<std::string> gw_probe_data(std::string_view gw) { return build({"gw", id(gw, "gateway"), "probe", "data"}); }
+Expected<std::string> dev_probe(std::string_view gw, std::string_view d) {
+    return build({"site", id(gw, "gateway"), "dev", id(d, "device"), "probe"});
 }
-std::string dev_probe_ack(std::string_view gw, std::string_view d) {
-    return join({"site", checked(gw, "gateway"), "dev", checked(d, "device"), "probe", "ack"});
+Expected<std::string> dev_probe_ack(std::string_view gw, std::string_view d) {
+    return build({"site", id(gw, "gateway"), "dev", id(d, "device"), "probe", "ack"});
 }
-std::string dev_probe_ack_filter(std::string_view gw) { return join({"site", checked(gw, "gateway"), "dev", "+", "probe", "ack"}); }
+Expected<std::string> dev_probe_ack_filter(std::string_view gw) {
+    return build({"site", id(gw, "gateway"), "dev", "+", "probe", "ack"});
+}
 
 Expected<Parsed> parse_topic(std::string_view topic) {
     auto bad = [&](const std::string& why) {
@@ -122,12 +156,18 @@ Expected<Parsed> parse_topic(std::string_view topic) {
     const auto n = p.size();
     if (p[0] == "mgr") {
         if (n == 2 && p[1] == "state") out.kind = Kind::ManagerState;
-        else if (n == 3 && p[1] == "req") { out.kind = Kind::ManagerRequest; st = id(p[2], "client", out.client); }
-        else if (n == 3 && p[1] == "resp") { out.kind = Kind::ManagerResponse; st = id(p[2], "client", out.client); }
-        else return bad("unknown manager topic");
+        else if (n == 3 && p[1] == "req") {
+            out.kind = Kind::ManagerRequest;
+            st = id(p[2], "client", out.client);
+        } else if (n == 3 && p[1] == "resp") {
+            out.kind = Kind::ManagerResponse;
+            st = id(p[2], "client", out.client);
+        } else return bad("unknown manager topic");
     } else if (p[0] == "fw") {
-        if (n == 3 && p[2] == "manifest") { out.kind = Kind::FwManifest; st = id(p[1], "firmware", out.fw_id); }
-        else return bad("unknown firmware topic");
+        if (n == 3 && p[2] == "manifest") {
+            out.kind = Kind::FwManifest;
+            st = id(p[1], "firmware", out.fw_id);
+        } else return bad("unknown firmware topic");
     } else if (p[0] == "gw" && n >= 3) {
         st = id(p[1], "gateway", out.gateway);
         if (!st) return st.error();
@@ -137,9 +177,13 @@ Expected<Parsed> parse_topic(std::string_view topic) {
         else if (n == 3 && p[2] == "cmd") out.kind = Kind::GwCmd;
         else if (n == 3 && p[2] == "probe") out.kind = Kind::GwProbe;
         else if (n == 4 && p[2] == "probe" && p[3] == "data") out.kind = Kind::GwProbeData;
-        else if (n == 4 && p[2] == "schedule") { out.kind = Kind::GwSchedule; st = id(p[3], "campaign", out.campaign); }
-        else if (n == 5 && p[2] == "fw" && p[4] == "chunk") { out.kind = Kind::GwChunk; st = id(p[3], "firmware", out.fw_id); }
-        else return bad("unknown gateway topic");
+        else if (n == 4 && p[2] == "schedule") {
+            out.kind = Kind::GwSchedule;
+            st = id(p[3], "campaign", out.campaign);
+        } else if (n == 5 && p[2] == "fw" && p[4] == "chunk") {
+            out.kind = Kind::GwChunk;
+            st = id(p[3], "firmware", out.fw_id);
+        } else return bad("unknown gateway topic");
     } else if (p[0] == "bridge" && n == 3 && p[2] == "state") {
         out.kind = Kind::BridgeState;
         st = id(p[1], "gateway", out.gateway);

@@ -12,24 +12,20 @@
 
 #include "common/clock.hpp"
 #include "common/counters.hpp"
+#include "common/manifest_signing.hpp"
 #include "common/messages.hpp"
+#include "common/own_retained.hpp"
 #include "common/topics.hpp"
 #include "common/transport.hpp"
-#include "common/manifest_signing.hpp"
 #include "device/boot_health.hpp"
+#include "device/device_policy.hpp"
 #include "device/device_state.hpp"
 #include "device/device_state_store.hpp"
 #include "device/image_download.hpp"
 #include "device/panel_inbox.hpp"
+#include "device/real_device.hpp"
 
 namespace fleetcast::device {
-
-// Simulator fault injection (R16-R18 tests and demo); all off for a real agent.
-struct DeviceFaults {
-    bool fail_first_write = false;  // the first chunk write past half of an image fails (once per state dir)
-    bool no_power_on = false;       // the restart after an install never comes back: no power-on report
-    bool boot_fails = false;        // the new image fails its first boot: the old one runs and is reported
-};
 
 struct DeviceConfig {
     std::string id;
@@ -41,17 +37,11 @@ struct DeviceConfig {
     std::uint32_t max_need_chunks = 256;
     // The manager's public key (R21). Without one every manifest is refused.
     std::shared_ptr<const TrustKeySet> trust_keys;
-    BootHealthConfig boot_health;  // simulated first-boot health check (R22)
-    Millis flash_write_delay{0};   // simulated slow flash, after each chunk write
-    DeviceFaults faults;
+    BootHealthConfig boot_health;     // simulated first-boot health check (R22)
     std::optional<Millis> deferment;  // set locally at start (R12); otherwise the stored value
-    Millis install_time{0};           // how long writing the verified image takes (cancellable)
     std::chrono::milliseconds panel_poll{200};
-    // Simulator profile (--profile): the device's own behaviour for demos and tests.
-    Millis busy_for{0};         // busy (printing) for this long after the first power-on
-    std::string service_call;   // first power-on in service call error of this type
-    bool auto_defer = false;    // the user presses defer on the first waiting screen
-    bool auto_cancel = false;   // the user presses cancel once the first chunk arrived
+    SimulatorOptions simulator;  // all off: a real device (make_device_policy)
+    RealDeviceOptions real;      // update handlers and health check: a RealDevice policy
 };
 
 class DeviceAgent {
@@ -60,8 +50,9 @@ class DeviceAgent {
     // the connection that receives chunks and fanout_done (default: the same
     // one). Two connections let a command overtake chunks the broker still
     // holds for the device: MQTT keeps one ordered stream per connection.
-    DeviceAgent(DeviceConfig config, Transport& transport, Clock& clock, Counters& counters,
-                Transport* data = nullptr);
+    // `policy`: how this device differs from a real one (default: from config.simulator).
+    DeviceAgent(DeviceConfig config, Transport& transport, Clock& clock, Counters& counters, Transport* data = nullptr,
+                std::unique_ptr<DevicePolicy> policy = nullptr);
     ~DeviceAgent();
     DeviceAgent(const DeviceAgent&) = delete;
     DeviceAgent& operator=(const DeviceAgent&) = delete;
@@ -75,7 +66,13 @@ class DeviceAgent {
     void tick();
 
     bool restart_requested() const { return restart_requested_; }
-    bool updating() const { return state_.update.has_value(); }
+    // ... and it takes a reboot of the machine (a handler's slot, --reboot-command), not only of the agent.
+    bool reboot_requested() const { return reboot_requested_; }
+    bool updating() const { return update_state() == UpdateState::Receiving || update_state() == UpdateState::Writing; }
+    UpdateState update_state() const { return state_.update_state; }
+    // Slow flash: until then the device is still writing its last chunk, and
+    // its owner holds back its further data events (DeviceHost).
+    std::optional<TimePoint> flash_busy_until() const { return flash_busy_until_; }
 
     // device_agent_control.cpp: the panel's actions (R14, R15, R20) and local settings.
     // Each returns what the panel shows, or why it refused.
@@ -88,10 +85,23 @@ class DeviceAgent {
     std::string offline_payload() const;
 
    private:
+    // update_machine.hpp: the one way the update state changes. False (and
+    // logged) when the table has no such transition from the current state.
+    bool move(UpdateEvent event);
+    // The update being received or written, or the request waiting out its deferment; nullptr otherwise.
+    const UpdateInProgress* active_update() const;
+    const PendingRequest* waiting_request() const;
+    bool active_campaign(const std::string& campaign) const;
+    bool waiting_campaign(const std::string& campaign) const;
+
     // device_agent.cpp: session, dispatch, publishing
+    // Rewrites the panel's view (DIR/panel/view.json) from the current state (device_agent_control.cpp).
+    void show_panel();
     void on_message(const MqttEvent& event);
     void on_command(const DeviceCommand& cmd);
     void publish_state();
+    // The versions and image SHA-256s the active slots boot, with `campaign` when this start ends its update.
+    PowerOnEvent power_on_event(const std::string& campaign) const;
     template <typename Event>
     void emit(const Event& e);
     void emit_error(const std::string& campaign, const std::string& fw_id, const std::string& code,
@@ -106,19 +116,24 @@ class DeviceAgent {
     bool open_downloads();
     void enter_receiving();
     void send_ready();
-    void abandon_update(const std::string& why);
+    // Stops receiving or writing, by `event` (Abandoned, Suspended, Postponed, Expired), and saves the state.
+    void abandon_update(const std::string& why, UpdateEvent event = UpdateEvent::Abandoned);
     void on_chunk(const std::string& topic, const std::string& fw_id, const std::string& payload);
     void on_fanout_done(const FanoutDoneCmd& cmd);
-    // device_faults.cpp: R18 expiry and the simulator's injected faults
+    // device_agent_expiry.cpp: R18 expiry, a failed chunk write, a restart that never comes back
     void on_expire(const ExpireCmd& cmd);
-    bool inject_write_failure(ImageDownload& d, const std::string& fw_id);
-    bool inject_install_fault(const std::string& campaign);
+    bool write_failed(ImageDownload& d, const std::string& fw_id);
+    void lose_restart(const std::string& campaign);
     void ask_missing(ImageDownload& d);
     void report_progress();
     bool all_complete() const;
     void install();
     void fanout_subscriptions(bool subscribe);
     void finish_install();
+    // The update handlers' install step of every component that has one (false: abandoned).
+    bool run_install_handlers();
+    // After the flip is stored: the handlers select the new slots; on failure the old ones come back.
+    bool activate_handlers(const std::string& campaign);
 
     // device_agent_control.cpp: communication request, deferment, cancel, postpone
     void on_cancel(const CancelCmd& cmd);
@@ -128,7 +143,6 @@ class DeviceAgent {
     void wait_deferment(const std::string& campaign, std::vector<FirmwareManifest> firmware);
     bool cancel_update(const std::string& campaign, const std::string& request_id, const std::string& by);
     void control_tick();
-    void apply_profile_at_first_boot();
     bool save_state();
     DeviceStatus reported_status() const;
 
@@ -137,6 +151,7 @@ class DeviceAgent {
     Transport& data_;
     Clock& clock_;
     Counters& counters_;
+    OwnRetained own_state_;  // our retained device state on the broker
     DeviceStateStore store_;
     DeviceNvState state_;
     std::map<std::string, std::unique_ptr<ImageDownload>> downloads_;  // fw_id -> image
@@ -145,10 +160,10 @@ class DeviceAgent {
     std::uint32_t last_decile_ = 0;
     bool started_ = false;
     bool restart_requested_ = false;
-    std::optional<TimePoint> busy_until_;
-    std::optional<TimePoint> installing_until_;
-    bool auto_defer_done_ = false;
-    bool auto_cancel_done_ = false;
+    bool reboot_requested_ = false;
+    std::optional<TimePoint> installing_until_;  // Writing: when the write is done
+    std::optional<TimePoint> flash_busy_until_;
+    std::unique_ptr<DevicePolicy> policy_;
     TimePoint last_panel_poll_{};
     PanelInbox panel_;
 };

@@ -11,7 +11,7 @@ constexpr std::size_t kPanelRequestsPerTick = 8;
 }
 
 DeviceStatus DeviceAgent::reported_status() const {
-    if (state_.update) return DeviceStatus::Updating;
+    if (active_update()) return DeviceStatus::Updating;
     return state_.condition.status;
 }
 
@@ -21,37 +21,31 @@ bool DeviceAgent::save_state() {
     return st.ok();
 }
 
-void DeviceAgent::apply_profile_at_first_boot() {
-    if (config_.busy_for.count() > 0) {
-        state_.condition = Condition{DeviceStatus::Busy, "printing", ""};
-        busy_until_ = clock_.now() + config_.busy_for;
-    }
-    if (!config_.service_call.empty()) state_.condition = Condition{DeviceStatus::Error, "", config_.service_call};
-}
-
 void DeviceAgent::wait_deferment(const std::string& campaign, std::vector<FirmwareManifest> firmware) {
     Millis wait = state_.deferment ? state_.deferment->value : Millis(0);
     if (wait.count() == 0) wait = Millis(1000);  // auto-defer profile: a moment to press the key
     // R12: the answer comes only after the deferment period; meanwhile the
     // panel shows the waiting screen (defer / cancel). Persisted first.
+    if (!move(UpdateEvent::Requested)) return;
     state_.pending_request = PendingRequest{campaign, std::move(firmware), clock_.now() + wait};
     state_.postponed_until.reset();
     state_.held_campaign.clear();
     if (!save_state()) {
         state_.pending_request.reset();
+        state_.update_state = update_state_of(state_);  // what the data left says: nothing waits
         return emit_error(campaign, "", "write_failure", "cannot store the communication request");
     }
     log_info("device", "answer_deferred")
         .kv("device", config_.id)
         .kv("campaign", campaign)
         .kv("answer_at", format_time(state_.pending_request->answer_at));
+    show_panel();  // the waiting screen is up before the gateway (and the operator) hear "deferred"
     emit(DeferredEvent{campaign, state_.pending_request->answer_at});
 }
 
 void DeviceAgent::control_tick() {
     auto now = clock_.now();
-    if (busy_until_ && now >= *busy_until_) {
-        busy_until_.reset();
+    if (policy_->busy_over(now)) {
         if (state_.condition.status == DeviceStatus::Busy) {
             state_.condition = Condition{};
             save_state();
@@ -59,11 +53,10 @@ void DeviceAgent::control_tick() {
             publish_state();
         }
     }
-    if (state_.pending_request && config_.auto_defer && !auto_defer_done_) {
-        auto_defer_done_ = true;  // Simulator profile: the user presses defer on the waiting screen.
+    if (waiting_request() && policy_->presses_defer()) {
         panel_defer("auto-defer-" + config_.id + "-" + std::to_string(state_.boot_count), std::nullopt);
     }
-    if (state_.pending_request && now >= state_.pending_request->answer_at) {
+    if (waiting_request() && now >= waiting_request()->answer_at) {
         auto req = std::move(*state_.pending_request);
         state_.pending_request.reset();
         log_info("device", "deferment_over").kv("device", config_.id).kv("campaign", req.campaign);
@@ -102,14 +95,20 @@ void DeviceAgent::control_tick() {
             if (restart_requested_) return;
         }
     }
-    panel_.show(panel_view_json(config_, state_, reported_status(), installing_until_.has_value(), downloads_));
+    show_panel();
+}
+
+void DeviceAgent::show_panel() {
+    panel_.show(
+        panel_view_json(config_, state_, reported_status(), state_.update_state == UpdateState::Writing, downloads_));
 }
 
 Expected<std::string> DeviceAgent::panel_defer(const std::string& request_id, std::optional<Millis> by) {
-    if (!state_.pending_request)
-        return make_error("refused", state_.update ? "the update is already running: only cancel is possible"
-                                                   : "no update is waiting: nothing to defer");
+    if (!waiting_request())
+        return make_error("refused", active_update() ? "the update is already running: only cancel is possible"
+                                                     : "no update is waiting: nothing to defer");
     std::string campaign = state_.pending_request->campaign;
+    move(UpdateEvent::Deferred);
     state_.pending_request.reset();
     if (!save_state()) return make_error("io", "cannot store the state");
     // The gateway owns the update time: it moves it and asks again then (R14).
@@ -119,11 +118,12 @@ Expected<std::string> DeviceAgent::panel_defer(const std::string& request_id, st
 }
 
 Expected<std::string> DeviceAgent::panel_cancel(const std::string& request_id) {
-    std::string campaign = state_.pending_request ? state_.pending_request->campaign
-                           : state_.update        ? state_.update->campaign
-                                                  : std::string();
+    std::string campaign = waiting_request() ? waiting_request()->campaign
+                           : active_update() ? active_update()->campaign
+                                             : std::string();
     if (campaign.empty())
-        return make_error("refused", "no update is waiting or running: nothing to cancel (a flipped boot pointer stays)");
+        return make_error("refused",
+                          "no update is waiting or running: nothing to cancel (a flipped boot pointer stays)");
     if (!cancel_update(campaign, request_id, "panel")) return make_error("io", "cannot store the state");
     return "update of campaign " + campaign + " canceled; firmware stays " + [&] {
         std::string v;
@@ -134,7 +134,10 @@ Expected<std::string> DeviceAgent::panel_cancel(const std::string& request_id) {
 
 bool DeviceAgent::cancel_update(const std::string& campaign, const std::string& request_id, const std::string& by) {
     Versions before = state_.versions();
-    std::string stage = state_.pending_request ? "waiting" : installing_until_ ? "writing" : "receiving";
+    std::string stage = state_.update_state == UpdateState::AwaitingDeferment              ? "waiting"
+                        : state_.update_state == UpdateState::Writing && installing_until_ ? "writing"
+                                                                                           : "receiving";
+    if (active_campaign(campaign) || waiting_campaign(campaign)) move(UpdateEvent::Canceled);
     if (state_.update && state_.update->campaign == campaign) {
         fanout_subscriptions(false);
         downloads_.clear();
@@ -159,13 +162,13 @@ bool DeviceAgent::cancel_update(const std::string& campaign, const std::string& 
 }
 
 void DeviceAgent::on_cancel(const CancelCmd& cmd) {
-    bool active = (state_.update && state_.update->campaign == cmd.campaign) ||
-                  (state_.pending_request && state_.pending_request->campaign == cmd.campaign);
+    bool active = active_campaign(cmd.campaign) || waiting_campaign(cmd.campaign);
     if (active) {
         cancel_update(cmd.campaign, cmd.request_id, cmd.by);
         return;
     }
-    if (state_.last_update && state_.last_update->campaign == cmd.campaign && state_.last_update->result == "canceled") {
+    if (state_.last_update && state_.last_update->campaign == cmd.campaign &&
+        state_.last_update->result == "canceled") {
         // A redelivered cancel, or the gateway missed our answer: say it again, nothing else.
         emit(CanceledEvent{cmd.campaign, cmd.request_id, cmd.by});
         return;
@@ -178,18 +181,32 @@ void DeviceAgent::on_cancel(const CancelCmd& cmd) {
 }
 
 void DeviceAgent::on_postpone(const PostponeCmd& cmd) {
-    if (state_.update && state_.update->campaign == cmd.campaign) abandon_update("postponed by the gateway");
-    if (state_.pending_request && state_.pending_request->campaign == cmd.campaign) state_.pending_request.reset();
+    // Another campaign's update or request goes on; at rest the panel shows the new time.
+    auto at_rest = [&] {
+        auto s = state_.update_state;
+        return s == UpdateState::Idle || s == UpdateState::Postponed || s == UpdateState::Held;
+    };
+    if (active_campaign(cmd.campaign)) {
+        abandon_update("postponed by the gateway", UpdateEvent::Postponed);
+    } else if (waiting_campaign(cmd.campaign)) {
+        move(UpdateEvent::Postponed);
+        state_.pending_request.reset();
+    } else if (at_rest()) {
+        move(UpdateEvent::Postponed);
+    }
     state_.postponed_until = cmd.until;
     save_state();
-    log_info("device", "update_postponed").kv("device", config_.id).kv("campaign", cmd.campaign).kv("until", format_time(cmd.until));
+    log_info("device", "update_postponed")
+        .kv("device", config_.id)
+        .kv("campaign", cmd.campaign)
+        .kv("until", format_time(cmd.until));
 }
 
 void DeviceAgent::on_suspend(const SuspendCmd& cmd) {
     // R19: stop receiving; the chunks written so far stay in the slot, and
     // the offer that follows the operator's resume continues from them.
-    bool receiving = state_.update && state_.update->campaign == cmd.campaign && !installing_until_;
-    bool requested = state_.pending_request && state_.pending_request->campaign == cmd.campaign;
+    bool receiving = active_campaign(cmd.campaign) && state_.update_state == UpdateState::Receiving;
+    bool requested = waiting_campaign(cmd.campaign);
     if (!receiving && !requested) {
         counters_.add("stale_command");
         log_info("device", "suspend_ignored")
@@ -199,10 +216,17 @@ void DeviceAgent::on_suspend(const SuspendCmd& cmd) {
         return;
     }
     state_.held_campaign = cmd.campaign;  // the panel says why nothing happens
-    if (requested) state_.pending_request.reset();
-    if (receiving) abandon_update("suspended by the operator");  // saves the state
-    else save_state();
-    log_info("device", "update_suspended").kv("device", config_.id).kv("campaign", cmd.campaign).kv("request", cmd.request_id);
+    if (requested) {
+        move(UpdateEvent::Suspended);
+        state_.pending_request.reset();
+        save_state();
+    } else {
+        abandon_update("suspended by the operator", UpdateEvent::Suspended);  // saves the state
+    }
+    log_info("device", "update_suspended")
+        .kv("device", config_.id)
+        .kv("campaign", cmd.campaign)
+        .kv("request", cmd.request_id);
 }
 
 void DeviceAgent::on_set_param(const SetParamCmd& cmd) {
@@ -220,12 +244,13 @@ Expected<std::string> DeviceAgent::set_deferment(Millis value) {
     state_.deferment = DefermentParam{value, clock_.now()};
     if (!save_state()) return make_error("io", "cannot store the state");
     publish_state();
-    return "deferment set to " + std::to_string(value.count() / 1000) + " s at " + format_time(state_.deferment->set_at);
+    return "deferment set to " + std::to_string(value.count() / 1000) + " s at " +
+           format_time(state_.deferment->set_at);
 }
 
 Expected<std::string> DeviceAgent::set_condition(const Condition& condition) {
     state_.condition = condition;
-    busy_until_.reset();
+    policy_->condition_set();
     if (!save_state()) return make_error("io", "cannot store the state");
     publish_state();
     return std::string("status ") + std::string(to_string(condition.status)) +

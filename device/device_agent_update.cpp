@@ -1,7 +1,6 @@
 // The update itself: offer checks, receiving chunks into the inactive slots,
 // asking for what is missing, verifying, and the one atomic boot pointer flip.
 #include <set>
-#include <thread>
 
 #include "common/ids.hpp"
 #include "common/log.hpp"
@@ -63,29 +62,30 @@ void DeviceAgent::on_offer(const OfferCmd& offer) {
     if (todo.empty()) {
         // A duplicate offer after the restart (or nothing to do): say again what runs.
         log_info("device", "offer_already_installed").kv("device", config_.id).kv("campaign", offer.campaign);
-        emit(PowerOnEvent{offer.campaign, state_.versions(), state_.boot_count});
+        emit(power_on_event(offer.campaign));
         return;
     }
-    if (state_.update && state_.update->campaign == offer.campaign &&
-        fw_ids_of(state_.update->firmware) == fw_ids_of(todo)) {
+    const auto* update = active_update();
+    if (update && update->campaign == offer.campaign && fw_ids_of(update->firmware) == fw_ids_of(todo)) {
         log_info("device", "offer_duplicate").kv("device", config_.id).kv("campaign", offer.campaign);
         publish_state();
         send_ready();
         return;
     }
-    if (state_.pending_request && state_.pending_request->campaign == offer.campaign) {
+    if (waiting_campaign(offer.campaign)) {
         // A repeated communication request while we wait out the deferment: same answer time.
-        emit(DeferredEvent{offer.campaign, state_.pending_request->answer_at});
+        emit(DeferredEvent{offer.campaign, waiting_request()->answer_at});
         return;
     }
-    if (state_.update) abandon_update("replaced by campaign " + offer.campaign);
+    if (update) abandon_update("replaced by campaign " + offer.campaign);
     if (state_.deferment && state_.deferment->value.count() > 0) return wait_deferment(offer.campaign, std::move(todo));
-    if (config_.auto_defer && !auto_defer_done_) return wait_deferment(offer.campaign, std::move(todo));
+    if (policy_->will_defer()) return wait_deferment(offer.campaign, std::move(todo));
     begin_update(offer.campaign, std::move(todo));
 }
 
 void DeviceAgent::begin_update(const std::string& campaign, std::vector<FirmwareManifest> firmware) {
     // Persisted before anything is opened: a restart from here on resumes this update.
+    if (!move(UpdateEvent::Accepted)) return;
     state_.update = UpdateInProgress{campaign, std::move(firmware)};
     state_.pending_request.reset();
     state_.postponed_until.reset();
@@ -93,6 +93,7 @@ void DeviceAgent::begin_update(const std::string& campaign, std::vector<Firmware
     auto st = store_.save(state_);
     if (!st) {
         state_.update.reset();
+        state_.update_state = update_state_of(state_);  // what the data left says: nothing started
         emit_error(campaign, "", "write_failure", st.error().message);
         return;
     }
@@ -121,7 +122,13 @@ void DeviceAgent::enter_receiving() {
 }
 
 void DeviceAgent::send_ready() {
-    emit(ReadyEvent{state_.update->campaign, fw_ids_of(state_.update->firmware)});
+    // The boot count lets the gateway tell a power_on after this answer's
+    // install from an earlier one; a resumed slot says what it lacks, so the
+    // fan-out sends only that.
+    ReadyEvent ready{state_.update->campaign, fw_ids_of(state_.update->firmware), state_.boot_count};
+    for (const auto& [id, d] : downloads_)
+        if (d->received() > 0) ready.missing[id] = d->missing(kMaxReadyRanges);
+    emit(ready);
 }
 
 bool DeviceAgent::open_downloads() {
@@ -145,7 +152,8 @@ bool DeviceAgent::open_downloads() {
     return true;
 }
 
-void DeviceAgent::abandon_update(const std::string& why) {
+void DeviceAgent::abandon_update(const std::string& why, UpdateEvent event) {
+    move(event);
     log_warn("device", "update_abandoned")
         .kv("device", config_.id)
         .kv("campaign", state_.update->campaign)
@@ -153,6 +161,12 @@ void DeviceAgent::abandon_update(const std::string& why) {
     fanout_subscriptions(false);
     downloads_.clear();  // partial slot files stay; an offer of the same image resumes them
     installing_until_.reset();
+    if (!state_.handler_step.empty()) {
+        std::vector<std::string> components;
+        for (const auto& m : state_.update->firmware) components.push_back(m.component);
+        policy_->cleanup(state_.update->campaign, components, state_);
+    }
+    state_.handler_step.clear();
     state_.update.reset();
     auto st = store_.save(state_);
     if (!st) log_error("device", "state_save_failed").kv("device", config_.id).kv("error", st.error().str());
@@ -162,10 +176,12 @@ void DeviceAgent::abandon_update(const std::string& why) {
 void DeviceAgent::fanout_subscriptions(bool subscribe) {
     for (const auto& m : state_.update->firmware) {
         auto filter = topics::site_model_chunk(config_.gateway, config_.model, m.fw_id);
-        if (subscribe)
-            data_.subscribe(filter);
-        else
-            data_.unsubscribe(filter);
+        auto st = subscribe ? data_.subscribe(filter) : data_.unsubscribe(filter);
+        if (!st)
+            log_warn("device", subscribe ? "subscribe_failed" : "unsubscribe_failed")
+                .kv("device", config_.id)
+                .kv("fw", m.fw_id)
+                .kv("error", st.error().str());
     }
 }
 
@@ -174,7 +190,7 @@ void DeviceAgent::on_chunk(const std::string& topic, const std::string& fw_id, c
     if (it == downloads_.end())
         return bad_input("stale_chunk", topic, "chunk for an image this device is not receiving");
     auto& d = *it->second;
-    if (inject_write_failure(d, fw_id)) return;
+    if (write_failed(d, fw_id)) return;
     auto written = d.accept(payload);
     if (!written) {
         const auto& e = written.error();
@@ -196,13 +212,12 @@ void DeviceAgent::on_chunk(const std::string& topic, const std::string& fw_id, c
         counters_.add("duplicate_chunk");
         return;
     }
-    if (config_.flash_write_delay.count() > 0) std::this_thread::sleep_for(config_.flash_write_delay);
+    // Slow flash keeps this device (not its neighbours) busy: see flash_busy_until().
+    if (auto delay = policy_->flash_write_delay(); delay.count() > 0) flash_busy_until_ = clock_.now() + delay;
     fanout_started_ = true;
     last_activity_ = clock_.now();
     report_progress();
-    if (config_.auto_cancel && !auto_cancel_done_) {
-        // Simulator profile: the user presses cancel while the image comes in.
-        auto_cancel_done_ = true;
+    if (policy_->presses_cancel()) {
         auto r = panel_cancel("auto-cancel-" + std::to_string(state_.boot_count));
         if (r) return;
     }
@@ -219,7 +234,7 @@ void DeviceAgent::on_chunk(const std::string& topic, const std::string& fw_id, c
 }
 
 void DeviceAgent::on_fanout_done(const FanoutDoneCmd& cmd) {
-    if (!state_.update || state_.update->campaign != cmd.campaign) {
+    if (!active_campaign(cmd.campaign)) {
         counters_.add("stale_command");
         log_info("device", "fanout_done_ignored")
             .kv("device", config_.id)
@@ -228,11 +243,23 @@ void DeviceAgent::on_fanout_done(const FanoutDoneCmd& cmd) {
         return;
     }
     auto it = downloads_.find(cmd.fw_id);
-    if (it == downloads_.end())
-        return bad_input("bad_input", topics::dev_cmd(config_.gateway, config_.id),
+    if (it == downloads_.end()) {
+        auto topic = topics::dev_cmd(config_.gateway, config_.id);
+        return bad_input("bad_input", topic ? *topic : topic.error().str(),
                          "fanout_done for unknown image " + cmd.fw_id);
+    }
     fanout_started_ = true;
-    if (!it->second->complete()) ask_missing(*it->second);
+    auto& d = *it->second;
+    if (d.awaiting_answer()) {
+        // Every ready gets a fanout_done once the fan-out is over (a restart
+        // and a repeated offer make two): while the chunks of the last request
+        // are still on their way, asking again would have the gateway send
+        // them twice. If they never come, the no-progress timeout asks again.
+        counters_.add("fanout_done_while_asking");
+        log_info("device", "need_pending").kv("device", config_.id).kv("campaign", cmd.campaign).kv("fw", cmd.fw_id);
+    } else if (!d.complete()) {
+        ask_missing(d);
+    }
     last_activity_ = clock_.now();
 }
 
@@ -251,9 +278,9 @@ void DeviceAgent::ask_missing(ImageDownload& d) {
 void DeviceAgent::tick() {
     if (!started_ || restart_requested_) return;
     control_tick();
-    if (restart_requested_ || !state_.update || downloads_.empty()) return;
-    if (installing_until_) {
-        if (clock_.now() >= *installing_until_) finish_install();
+    if (restart_requested_ || !active_update() || downloads_.empty()) return;
+    if (state_.update_state == UpdateState::Writing) {
+        if (installing_until_ && clock_.now() >= *installing_until_) finish_install();
         return;
     }
     // Before the fan-out has started, give the gateway longer: asking every
@@ -301,10 +328,13 @@ void DeviceAgent::install() {
         return;
     }
     emit(ProgressEvent{campaign, "installing", 100});
-    if (config_.install_time.count() > 0) {
+    // Stored before the write: a power cut during it verifies the slots again (Resumed).
+    move(UpdateEvent::Verified);
+    save_state();
+    if (auto time = policy_->install_time(); time.count() > 0) {
         // Writing takes a while (a flash part): cancellable until it ends (R15).
-        installing_until_ = clock_.now() + config_.install_time;
-        log_info("device", "writing").kv("device", config_.id).kv("campaign", campaign).kv("ms", config_.install_time.count());
+        installing_until_ = clock_.now() + time;
+        log_info("device", "writing").kv("device", config_.id).kv("campaign", campaign).kv("ms", time.count());
         return;
     }
     finish_install();
@@ -313,7 +343,8 @@ void DeviceAgent::install() {
 void DeviceAgent::finish_install() {
     installing_until_.reset();
     const std::string campaign = state_.update->campaign;
-    if (inject_install_fault(campaign)) return;
+    if (policy_->restart_lost()) return lose_restart(campaign);
+    if (!run_install_handlers()) return;
     for (auto& [id, d] : downloads_) {
         auto st = d->finish();
         if (!st) {
@@ -322,10 +353,17 @@ void DeviceAgent::finish_install() {
         }
     }
     // The boot pointer flip: one atomic write switches every component at once.
+    auto flipped = next_state(state_.update_state, UpdateEvent::Flipped);  // Writing -> Restarting
+    if (!flipped) return abandon_update("not writing: " + std::string(to_string(state_.update_state)));
     DeviceNvState next = state_;
+    next.update_state = *flipped;
+    // The hash stored with the slot is the one computed when the image was
+    // verified: what the power_on after the restart reports as booted.
     for (const auto& m : state_.update->firmware)
-        next.components[m.component] = ComponentState{inactive_slot(m.component), m.version, m.sha256};
+        next.components[m.component] =
+            ComponentState{inactive_slot(m.component), m.version, downloads_.at(m.fw_id)->verified_sha256()};
     next.pending_campaign = campaign;
+    next.handler_step.clear();
     // The next power-on is a trial boot: it must pass the health check or the old slots come back.
     BootTrial trial;
     trial.campaign = campaign;
@@ -353,8 +391,79 @@ void DeviceAgent::finish_install() {
             .kv("version", m.version);
     state_ = std::move(next);
     downloads_.clear();
+    if (!activate_handlers(campaign)) return;
     emit(ProgressEvent{campaign, "restarting", 100});
     restart_requested_ = true;
+}
+
+bool DeviceAgent::run_install_handlers() {
+    const std::string campaign = state_.update->campaign;
+    for (const auto& m : state_.update->firmware) {
+        if (!policy_->has_handler(m.component)) continue;
+        auto& d = *downloads_.at(m.fw_id);
+        // Recorded (with every chunk on disk) before it runs: a power cut
+        // during the install verifies the image again and installs it again.
+        auto cp = d.checkpoint();
+        state_.handler_step = "install";
+        if (!cp || !save_state()) {
+            emit_error(campaign, m.fw_id, "write_failure", cp ? "cannot store the install step" : cp.error().message);
+            abandon_update("cannot record the install step");
+            return false;
+        }
+        auto st = policy_->install(campaign, m, store_.slot_path(m.component, inactive_slot(m.component)),
+                                   inactive_slot(m.component), state_);
+        if (!st) {
+            counters_.add("handler_failure");
+            emit_error(campaign, m.fw_id, st.error().code, st.error().message);
+            abandon_update("install handler failed: " + st.error().message);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool DeviceAgent::activate_handlers(const std::string& campaign) {
+    bool any = false;
+    for (const auto& [component, fw_id] : state_.trial->fw_ids) any = any || policy_->has_handler(component);
+    if (!any) return true;
+    state_.handler_step = "activate";
+    save_state();
+    std::string code, detail;
+    if (policy_->activate(state_, code, detail)) {
+        reboot_requested_ = policy_->needs_reboot(state_);
+        state_.handler_step.clear();
+        save_state();
+        // The handler's slot holds the image now: the agent's staging copy goes.
+        for (const auto& [component, fw_id] : state_.trial->fw_ids) {
+            if (!policy_->has_handler(component)) continue;
+            std::error_code ec;
+            std::filesystem::remove(store_.slot_path(component, state_.components[component].active), ec);
+        }
+        return true;
+    }
+    // The new slots were never selected: the old ones boot, as after a failed trial.
+    counters_.add("handler_failure");
+    const std::string failed_fw = state_.trial->fw_ids.begin()->second;
+    state_.handler_step = "rollback";
+    save_state();
+    policy_->roll_back(state_);
+    for (const auto& [component, fw] : state_.trial->fw_ids) {
+        auto prev = state_.trial->previous.find(component);
+        if (prev != state_.trial->previous.end()) state_.components[component] = prev->second;
+        else state_.components.erase(component);
+    }
+    std::vector<std::string> components;
+    for (const auto& [component, fw] : state_.trial->fw_ids) components.push_back(component);
+    move(UpdateEvent::RolledBack);
+    state_.trial.reset();
+    state_.pending_campaign.clear();
+    state_.last_update.reset();
+    state_.handler_step.clear();
+    save_state();
+    policy_->cleanup(campaign, components, state_);
+    emit_error(campaign, failed_fw, code, detail);
+    publish_state();
+    return false;
 }
 
 }  // namespace fleetcast::device

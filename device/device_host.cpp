@@ -8,6 +8,7 @@
 
 #include "common/log.hpp"
 #include "common/topics.hpp"
+#include "device/handler_runner.hpp"
 
 namespace fleetcast::device {
 
@@ -18,9 +19,7 @@ namespace {
 // Each queued event may be a 64 KiB chunk: for one real device the queue is
 // what bounds memory (scenario 3 of bench/README.md: 2,052 slots let a 64 MiB
 // transfer queue ~180 chunks, +11 MiB of RSS), so it grows with the fleet only.
-std::size_t queue_capacity(std::size_t devices) {
-    return 32 + 4 * devices;
-}
+std::size_t queue_capacity(std::size_t devices) { return 32 + 4 * devices; }
 constexpr std::size_t kTickBacklog = 64;
 // Event tags: device i's control session is i, its data session -(i + 1).
 int control_tag(std::size_t i) { return static_cast<int>(i); }
@@ -28,7 +27,10 @@ int data_tag(std::size_t i) { return -static_cast<int>(i) - 1; }
 }  // namespace
 
 DeviceHost::DeviceHost(HostOptions options, Clock& clock)
-    : options_(std::move(options)), clock_(clock), queue_(queue_capacity(options_.devices.size())) {}
+    : options_(std::move(options)),
+      clock_(clock),
+      queue_capacity_(queue_capacity(options_.devices.size())),
+      queue_(queue_capacity_) {}
 
 DeviceHost::~DeviceHost() = default;
 
@@ -39,7 +41,9 @@ void DeviceHost::connect_all() {
         d.config = options_.devices[i];
         MqttOptions mo = options_.mqtt;
         mo.client_id = d.config.id;
-        mo.will_topic = topics::dev_state(d.config.gateway, d.config.id);
+        // The options validated the ids: a topic they cannot make connects without a will.
+        if (auto will = topics::dev_state(d.config.gateway, d.config.id)) mo.will_topic = *will;
+        else log_error("device", "bad_topic").kv("device", d.config.id).kv("error", will.error().str());
         mo.will_payload = encode_device_offline(d.config.id, d.config.gateway, d.config.model);
         // The data connection: no will (the control one carries the device's state).
         MqttOptions data = options_.mqtt;
@@ -97,16 +101,15 @@ void DeviceHost::dispatch(const MqttEvent& ev) {
     if (index >= devices_.size()) return;
     auto& d = devices_[index];
     if (!d.agent) return;
-    if (data)
-        d.agent->handle_data(ev);
-    else
-        d.agent->handle(ev);
+    if (data && hold_for_flash(index, ev)) return;
+    if (data) d.agent->handle_data(ev);
+    else d.agent->handle(ev);
     after_step(d);
 }
 
 void DeviceHost::after_step(Device& d) {
     if (!d.agent || !d.agent->restart_requested()) return;
-    if (options_.reexec_on_restart) return reexec();
+    if (options_.reexec_on_restart) return reexec(d.agent->reboot_requested());
     log_info("device", "restarting").kv("device", d.config.id).kv("mode", "reinit");
     d.agent.reset();
     start_agent(d);
@@ -116,8 +119,31 @@ void DeviceHost::drain_now() {
     while (auto ev = queue_.pop_for(std::chrono::milliseconds(0))) dispatch(*ev);
 }
 
-void DeviceHost::reexec() {
-    log_info("device", "restarting").kv("mode", "exec");
+bool DeviceHost::reboot() {
+    log_info("device", "rebooting").kv("command", options_.reboot_command.front());
+    ProcessSpec spec;
+    spec.argv = options_.reboot_command;
+    spec.timeout = options_.reboot_command_timeout;
+    auto r = run_process(spec);
+    if (!r || !r->succeeded()) {
+        log_error("device", "reboot_command_failed")
+            .kv("command", options_.reboot_command.front())
+            .kv("error", r ? r->how_it_ended(spec.timeout) + " " + r->output_tail() : r.error().message);
+        return false;  // re-exec: the trial boot finds the old image and rolls back
+    }
+    log_info("device", "reboot_command_done").kv("ms", r->took.count()).kv("output", r->output_tail(200));
+    auto until = std::chrono::steady_clock::now() + options_.reboot_wait;
+    while (std::chrono::steady_clock::now() < until) {
+        if (stop_requested_ && *stop_requested_) return true;  // the machine goes down: systemd stops us
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (options_.reboot_wait.count() > 0)
+        log_warn("device", "reboot_did_not_happen").kv("waited_ms", options_.reboot_wait.count());
+    return false;
+}
+
+void DeviceHost::reexec(bool reboot_machine) {
+    log_info("device", "restarting").kv("mode", reboot_machine && !options_.reboot_command.empty() ? "reboot" : "exec");
     // Clean disconnect without the will: the next process announces itself.
     queue_.close();
     outbox_.flush_and_stop();
@@ -128,6 +154,7 @@ void DeviceHost::reexec() {
         d.session.reset();
         d.data_session.reset();
     }
+    if (reboot_machine && !options_.reboot_command.empty() && reboot()) std::_Exit(0);
     std::vector<char*> args;
     for (auto& a : options_.argv) args.push_back(a.data());
     args.push_back(nullptr);
@@ -157,6 +184,7 @@ void DeviceHost::stop_all() {
 }
 
 int DeviceHost::run(const std::atomic<bool>& stop_requested) {
+    stop_requested_ = &stop_requested;
     connect_all();
     for (auto& d : devices_) {
         if (stop_requested) break;
@@ -173,7 +201,9 @@ int DeviceHost::run(const std::atomic<bool>& stop_requested) {
     }
     auto next_tick = std::chrono::steady_clock::now();
     while (!stop_requested) {
-        if (auto ev = queue_.pop_for(std::chrono::milliseconds(50))) dispatch(*ev);
+        auto wait = std::min(std::chrono::milliseconds(50), release_held_data());
+        if (auto ev = next_event(wait)) dispatch(*ev);
+        release_held_data();
         auto now = std::chrono::steady_clock::now();
         // "No progress" only counts while the loop keeps up: with a backlog, a
         // device's chunks may simply be waiting in the queue behind its neighbours'.

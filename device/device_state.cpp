@@ -1,5 +1,7 @@
 #include "device/device_state.hpp"
 
+#include "device/update_handler.hpp"
+
 #include "common/ids.hpp"
 #include "common/json.hpp"
 
@@ -56,7 +58,8 @@ Expected<BootTrial> trial_from_json(const cJSON* o) {
     auto prev = json::get_object(o, "previous");
     if (!prev) return prev.error();
     cJSON_ArrayForEach(item, *prev) {
-        if (!item->string || !validate_id(item->string, "component")) return make_error("bad_value", "bad component id");
+        if (!item->string || !validate_id(item->string, "component"))
+            return make_error("bad_value", "bad component id");
         auto comp = component_from_json(item);
         if (!comp) return comp.error();
         t.previous[item->string] = *comp;
@@ -177,7 +180,45 @@ Status read_extras(const cJSON* o, DeviceNvState& s) {
     }
     return ok_status();
 }
+// The data each state needs; a file that lacks it cannot be resumed from.
+Status check_state_data(UpdateState state, const DeviceNvState& s) {
+    bool ok = true;
+    switch (state) {
+        case UpdateState::AwaitingDeferment: ok = s.pending_request.has_value(); break;
+        case UpdateState::Receiving:
+        case UpdateState::Writing: ok = s.update.has_value(); break;
+        case UpdateState::Restarting:
+        case UpdateState::TrialBoot: ok = s.trial.has_value(); break;
+        default: break;
+    }
+    if (ok) return ok_status();
+    return make_error("bad_value", "update_state " + std::string(to_string(state)) + " without its data");
+}
+
+Expected<UpdateState> read_update_state(const cJSON* o, const DeviceNvState& s) {
+    if (!has(o, "update_state")) return update_state_of(s);
+    auto text = json::get_string(o, "update_state", 32);
+    if (!text) return text.error();
+    auto state = update_state_from_string(*text);
+    if (!state) return state.error();
+    auto st = check_state_data(*state, s);
+    if (!st) return st.error();
+    // Restarting or TrialBoot: the trial's boot-attempt flag (what a
+    // bootloader's counter is) says which, whoever set it.
+    if (*state == UpdateState::Restarting || *state == UpdateState::TrialBoot) return update_state_of(s);
+    return *state;
+}
 }  // namespace
+
+UpdateState update_state_of(const DeviceNvState& s) {
+    // The order the old agent gave them precedence in (the panel's, too).
+    if (s.trial) return s.trial->attempted ? UpdateState::TrialBoot : UpdateState::Restarting;
+    if (s.update) return UpdateState::Receiving;
+    if (s.pending_request) return UpdateState::AwaitingDeferment;
+    if (!s.held_campaign.empty()) return UpdateState::Held;
+    if (s.postponed_until) return UpdateState::Postponed;
+    return UpdateState::Idle;
+}
 
 void put_last_update(cJSON* obj, const LastUpdate& u) {
     cJSON* l = cJSON_AddObjectToObject(obj, "last_update");
@@ -188,9 +229,7 @@ void put_last_update(cJSON* obj, const LastUpdate& u) {
     json::put(l, "at", u.at);
 }
 
-std::string_view to_string(Slot s) {
-    return s == Slot::A ? "a" : "b";
-}
+std::string_view to_string(Slot s) { return s == Slot::A ? "a" : "b"; }
 
 Expected<Slot> slot_from_string(std::string_view s) {
     if (s == "a") return Slot::A;
@@ -208,7 +247,9 @@ std::string encode_nv_state(const DeviceNvState& s) {
     auto j = Json::object();
     json::put(j.get(), "format", kFormat);
     json::put(j.get(), "boot_count", s.boot_count);
+    json::put(j.get(), "update_state", to_string(s.update_state));
     if (!s.pending_campaign.empty()) json::put(j.get(), "pending_campaign", s.pending_campaign);
+    if (!s.handler_step.empty()) json::put(j.get(), "handler_step", s.handler_step);
     cJSON* comps = cJSON_AddObjectToObject(j.get(), "components");
     for (const auto& [name, c] : s.components) {
         put_component(cJSON_AddObjectToObject(comps, name.c_str()), c);
@@ -244,6 +285,13 @@ Expected<DeviceNvState> decode_nv_state(std::string_view text) {
         if (!pc) return pc.error();
         s.pending_campaign = *pc;
     }
+    if (cJSON_GetObjectItemCaseSensitive(o, "handler_step")) {
+        auto step = json::get_string(o, "handler_step", 32);
+        if (!step) return step.error();
+        auto known = handler_step_from_string(*step);
+        if (!known) return known.error();
+        s.handler_step = *step;
+    }
     auto comps = json::get_object(o, "components");
     if (!comps) return comps.error();
     const cJSON* item = nullptr;
@@ -271,6 +319,9 @@ Expected<DeviceNvState> decode_nv_state(std::string_view text) {
     }
     auto extras = read_extras(o, s);
     if (!extras) return extras.error();
+    auto state = read_update_state(o, s);
+    if (!state) return state.error();
+    s.update_state = *state;
     return s;
 }
 

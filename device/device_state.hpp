@@ -12,15 +12,14 @@
 
 #include "common/error.hpp"
 #include "common/messages.hpp"
+#include "device/update_machine.hpp"
 
 namespace fleetcast::device {
 
 enum class Slot { A, B };
 std::string_view to_string(Slot s);
 Expected<Slot> slot_from_string(std::string_view s);
-inline Slot other(Slot s) {
-    return s == Slot::A ? Slot::B : Slot::A;
-}
+inline Slot other(Slot s) { return s == Slot::A ? Slot::B : Slot::A; }
 
 struct ComponentState {
     Slot active = Slot::A;
@@ -36,9 +35,9 @@ struct UpdateInProgress {
 // Set by the boot pointer flip; settled by the next power-on (device/boot_health.hpp).
 struct BootTrial {
     std::string campaign;
-    std::map<std::string, std::string> fw_ids;           // updated component -> image now in its active slot
-    std::map<std::string, ComponentState> previous;      // what those components booted before
-    bool attempted = false;                              // the trial boot has started
+    std::map<std::string, std::string> fw_ids;       // updated component -> image now in its active slot
+    std::map<std::string, ComponentState> previous;  // what those components booted before
+    bool attempted = false;                          // the trial boot has started
 };
 
 // A communication request the device answers only after its deferment
@@ -66,9 +65,14 @@ struct LastUpdate {
 };
 
 struct DeviceNvState {
+    // Which state the update is in; the optionals below are that state's data.
+    UpdateState update_state = UpdateState::Idle;
     std::map<std::string, ComponentState> components;
     std::uint64_t boot_count = 0;
     std::string pending_campaign;  // set by the boot pointer flip, reported at the next power_on
+    // The update handler step running now (docs/update-handlers.md), stored
+    // before it runs: a power cut during it resumes (install, commit) or rolls back.
+    std::string handler_step;
     std::optional<UpdateInProgress> update;
     std::optional<BootTrial> trial;
     std::optional<DefermentParam> deferment;  // Fig. 36
@@ -84,6 +88,9 @@ struct DeviceNvState {
 std::string encode_nv_state(const DeviceNvState& s);
 // {"campaign","result","old","new","at"} under "last_update" (state file and panel view).
 void put_last_update(cJSON* obj, const LastUpdate& u);
+// A file without "update_state" (written before it existed) gets the state
+// its optionals imply (update_state_of); one with it must carry that state's data.
 Expected<DeviceNvState> decode_nv_state(std::string_view text);
+UpdateState update_state_of(const DeviceNvState& s);
 
 }  // namespace fleetcast::device

@@ -54,8 +54,6 @@ Expected<DeviceNvState> DeviceStateStore::load_or_create(const std::string& mode
     return s;
 }
 
-Status DeviceStateStore::save(const DeviceNvState& s) {
-    return write_file_atomic(state_path(), encode_nv_state(s));
-}
+Status DeviceStateStore::save(const DeviceNvState& s) { return write_file_atomic(state_path(), encode_nv_state(s)); }
 
 }  // namespace fleetcast::device

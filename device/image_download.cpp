@@ -1,7 +1,7 @@
 #include "device/image_download.hpp"
 
 #include "common/atomic_file.hpp"
-#include "common/chunk_codec.hpp"
+#include "common/manifest_chunk.hpp"
 
 namespace fleetcast::device {
 
@@ -21,22 +21,27 @@ ImageDownload::~ImageDownload() {
     if (image_ && !finished_) image_->checkpoint();
 }
 
+Status ImageDownload::verify() {
+    verified_sha256_.clear();
+    auto d = image_->digest();
+    if (!d) return d.error();
+    auto hex = to_hex(*d);
+    if (hex != manifest_.sha256)
+        return make_error("checksum",
+                          "image " + path_.string() + " SHA-256 " + hex + " != expected " + manifest_.sha256);
+    verified_sha256_ = std::move(hex);
+    return ok_status();
+}
+
 Status ImageDownload::finish() {
     finished_ = true;
     return image_->finish();
 }
 
 Expected<bool> ImageDownload::accept(std::string_view chunk_message) {
-    auto chunk = decode_chunk(chunk_message, manifest_.chunk_size);
-    if (!chunk) return chunk.error();
-    if (chunk->count != manifest_.chunk_count)
-        return make_error("bad_chunk", "chunk count " + std::to_string(chunk->count) + " != manifest chunk_count " +
-                                           std::to_string(manifest_.chunk_count));
     // Checked before the duplicate test, so a forged copy of a chunk we hold is still counted.
-    if (manifest_.chunk_sha256.size() != manifest_.chunk_count ||
-        chunk->digest != manifest_.chunk_sha256[chunk->index])
-        return make_error("bad_chunk", "chunk " + std::to_string(chunk->index) +
-                                           " does not match its SHA-256 in the signed manifest");
+    auto chunk = decode_manifest_chunk(chunk_message, manifest_);
+    if (!chunk) return chunk.error();
     if (image_->has(chunk->index)) return false;
     auto st = image_->write_chunk(chunk->index, chunk->payload);
     if (!st) return st.error();
@@ -68,6 +73,15 @@ Status ImageDownload::restart() {
     if (!img) return img.error();
     image_ = std::move(*img);
     return ok_status();
+}
+
+std::vector<ChunkRange> ImageDownload::missing(std::size_t max_ranges) const {
+    auto ranges = image_->missing();
+    if (max_ranges > 0 && ranges.size() > max_ranges) {
+        ranges[max_ranges - 1].last = ranges.back().last;
+        ranges.resize(max_ranges);
+    }
+    return ranges;
 }
 
 }  // namespace fleetcast::device

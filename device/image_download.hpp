@@ -31,11 +31,21 @@ class ImageDownload {
 
     // The next missing ranges to ask for (at most max_chunks chunks).
     std::vector<ChunkRange> next_need(std::uint32_t max_chunks);
+    // Every chunk still missing, in at most max_ranges ranges (the last one
+    // runs to the end of the image when there are more: a superset).
+    std::vector<ChunkRange> missing(std::size_t max_ranges) const;
     // Every chunk of the last request has arrived (and the image is still incomplete).
     bool need_answered() const { return asked_ && outstanding_ == 0 && !complete(); }
+    // A request is out and part of its answer has not arrived yet.
+    bool awaiting_answer() const { return asked_ && outstanding_ > 0 && !complete(); }
 
-    Status verify() const { return image_->verify(manifest_.sha256); }
+    // Checks the whole image against the manifest's SHA-256 and remembers the
+    // digest computed (the power_on report carries it after the flip).
+    Status verify();
+    const std::string& verified_sha256() const { return verified_sha256_; }
     Status finish();
+    // Records every chunk on disk (the bitmap), so a restart from here resumes the complete image.
+    Status checkpoint() { return image_->checkpoint(); }
     // Throws the slot file away and starts the image over.
     Status restart();
     // Removes the partial image (data and bitmap): an expired update (R18).
@@ -56,6 +66,7 @@ class ImageDownload {
     std::uint32_t outstanding_ = 0;
     bool asked_ = false;
     bool finished_ = false;
+    std::string verified_sha256_;  // hex, set by a successful verify()
 };
 
 }  // namespace fleetcast::device

@@ -1,19 +1,12 @@
 // fleetcast-device: the device agent (or, with --simulate N, a virtual fleet).
-#include <csignal>
 #include <cstdio>
 
+#include <string_view>
 #include "common/log.hpp"
+#include "common/program_start.hpp"
 #include "device/device_host.hpp"
 #include "device/device_options.hpp"
 #include "device/panel_cli.hpp"
-#include <string_view>
-
-namespace {
-std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) {
-    g_stop = true;
-}
-}  // namespace
 
 int main(int argc, char** argv) {
     using namespace fleetcast;
@@ -28,14 +21,9 @@ int main(int argc, char** argv) {
         return 0;
     }
     set_log_level(cl->log_level);
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);
+    const auto& stop = stop_on_signals();
 
     SystemClock clock;
     device::DeviceHost host(std::move(cl->host), clock);
-    return host.run(g_stop);
+    return host.run(stop);
 }

@@ -30,7 +30,8 @@ int usage_error(const std::string& message) {
 
 std::string new_request_id() {
     static unsigned n = 0;
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+    auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
     return "p-" + std::to_string(::getpid()) + "-" + std::to_string(ms.count()) + "-" + std::to_string(++n);
 }
 
@@ -83,7 +84,8 @@ int report(const Expected<PanelResponse>& r, bool as_json) {
 }
 
 int interactive(const fs::path& dir, std::chrono::milliseconds timeout) {
-    if (!::isatty(STDIN_FILENO)) return usage_error("the interactive panel needs a terminal; use --show, --defer or --cancel");
+    if (!::isatty(STDIN_FILENO))
+        return usage_error("the interactive panel needs a terminal; use --show, --defer or --cancel");
     termios saved{};
     ::tcgetattr(STDIN_FILENO, &saved);
     termios raw = saved;
@@ -94,7 +96,8 @@ int interactive(const fs::path& dir, std::chrono::milliseconds timeout) {
     while (true) {
         auto view = read_view(dir);
         std::cout << "\033[H\033[2J" << (view ? render_panel(view->get()) : view.error().message + "\n") << message
-                  << "\n" << std::flush;
+                  << "\n"
+                  << std::flush;
         pollfd p{STDIN_FILENO, POLLIN, 0};
         if (::poll(&p, 1, 300) <= 0) continue;
         char key = 0;
@@ -118,9 +121,10 @@ int run_panel(int argc, char** argv) {
     std::string state_dir, by, set_deferment, status, activity, service_call, timeout = "10s";
     bool show = false, defer = false, cancel = false, as_json = false;
     po::options_description desc("fleetcast-device panel --state-dir DIR [action]");
-    desc.add_options()("help,h", "show this help")("state-dir", po::value(&state_dir), "the running agent's state directory")(
+    desc.add_options()("help,h", "show this help")("state-dir", po::value(&state_dir),
+                                                   "the running agent's state directory")(
         "show", po::bool_switch(&show), "print the panel screen once")("defer", po::bool_switch(&defer),
-                                                                        "defer the waiting update")(
+                                                                       "defer the waiting update")(
         "by", po::value(&by), "with --defer: how much later (20m); default: the gateway's period")(
         "cancel", po::bool_switch(&cancel), "cancel the waiting or running update (before the boot pointer flips)")(
         "set-deferment", po::value(&set_deferment), "set the deferment parameter (0s, 20m)")(
@@ -161,7 +165,8 @@ int run_panel(int argc, char** argv) {
         req.action = "defer";
         if (!by.empty()) {
             auto d = parse_duration(by);
-            if (!d || d->count() <= 0) return usage_error("--by must be a positive duration like 20m, not '" + by + "'");
+            if (!d || d->count() <= 0)
+                return usage_error("--by must be a positive duration like 20m, not '" + by + "'");
             req.by = *d;
         }
     } else if (cancel) {
@@ -183,7 +188,8 @@ int run_panel(int argc, char** argv) {
         // The agent validates the same rules; checked here too for a clear usage error.
         if (*s == DeviceStatus::Error && !valid_service_call(service_call))
             return usage_error("--status error needs --service-call A, B, C or D");
-        if (*s != DeviceStatus::Error && !service_call.empty()) return usage_error("--service-call goes with --status error");
+        if (*s != DeviceStatus::Error && !service_call.empty())
+            return usage_error("--service-call goes with --status error");
         if (*s != DeviceStatus::Busy && !activity.empty()) return usage_error("--activity goes with --status busy");
     } else {
         return interactive(dir, *wait);

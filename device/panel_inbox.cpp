@@ -33,7 +33,8 @@ std::vector<PanelInbox::Item> PanelInbox::take(std::size_t max) {
             continue;
         }
         auto req = decode_panel_request(*text);
-        if (req && req->id != id) req = make_error("bad_value", "request id '" + req->id + "' differs from its file name");
+        if (req && req->id != id)
+            req = make_error("bad_value", "request id '" + req->id + "' differs from its file name");
         out.push_back({id, std::move(req)});
     }
     return out;

@@ -87,8 +87,8 @@ Expected<PanelRequest> decode_panel_request(std::string_view text) {
         auto st = read_condition(o, r.condition);
         if (!st) return st.error();
     } else if (r.action != "cancel") {
-        return make_error("bad_value", "unknown action '" + r.action.substr(0, 32) +
-                                           "' (defer, cancel, set_deferment, set_status)");
+        return make_error("bad_value",
+                          "unknown action '" + r.action.substr(0, 32) + "' (defer, cancel, set_deferment, set_status)");
     }
     return r;
 }

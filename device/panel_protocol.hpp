@@ -20,8 +20,8 @@
 namespace fleetcast::device {
 
 struct PanelRequest {
-    std::string id;      // [A-Za-z0-9._-]{1,64}: also the file name
-    std::string action;  // defer | cancel | set_deferment | set_status
+    std::string id;            // [A-Za-z0-9._-]{1,64}: also the file name
+    std::string action;        // defer | cancel | set_deferment | set_status
     std::optional<Millis> by;  // defer: how much later (absent: the gateway's period)
     Millis value{0};           // set_deferment
     Condition condition;       // set_status

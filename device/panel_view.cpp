@@ -123,10 +123,8 @@ std::string render_panel(const cJSON* v) {
             (olds.empty() ? "" : ",") + std::string(item->string) + "=" + item->valuestring;
         cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(l, "new")) if (cJSON_IsString(item)) news +=
             (news.empty() ? "" : ",") + std::string(item->string) + "=" + item->valuestring;
-        if (screen == "ended")
-            out << "| FIRMWARE UPDATING ENDED NORMALLY: " << olds << " -> " << news << "\n";
-        else
-            out << "| FIRMWARE UPDATE CANCELED: still running " << olds << "\n";
+        if (screen == "ended") out << "| FIRMWARE UPDATING ENDED NORMALLY: " << olds << " -> " << news << "\n";
+        else out << "| FIRMWARE UPDATE CANCELED: still running " << olds << "\n";
     } else {
         out << "| no firmware update pending\n";
     }

@@ -18,13 +18,14 @@ Gateway::Gateway(GatewayConfig config, Transport& transport, Clock& clock, Gatew
       transport_(transport),
       clock_(clock),
       store_(store),
-      jobs_(store, transport, config_.id),
+      sender_(transport, config_.id, config_.fanout_window),
+      jobs_(store, transport, config_.id, plans_, sender_, config_.answer_timeout),
       fetcher_(transport, clock, counters_, config_.id, config_.state_dir / "cache", config_.fetch_window,
                config_.fetch_retry),
-      sender_(transport, config_.id, config_.fanout_window),
       rates_(transport, clock, counters_, config_.id, config_.rates) {
     fetcher_.set_rate_meter(&rates_);
-    for (auto name : {"bad_input", "bad_chunk", "corrupt_image", "bad_manifest"}) counters_.add(name, 0);
+    for (auto name : {"bad_input", "bad_chunk", "corrupt_image", "bad_manifest", "power_on_refused"})
+        counters_.add(name, 0);
 }
 
 Status Gateway::start() {
@@ -39,20 +40,32 @@ Status Gateway::start() {
     auto devices = store_.load_devices();
     if (!devices) return devices.error();
     for (auto& d : *devices) devices_[d.device] = std::move(d);
+    auto marks = store_.load_fanout_marks();
+    if (!marks) return marks.error();
+    fanout_marks_ = std::move(*marks);
+    auto holds = store_.load_campaign_holds();
+    if (!holds) return holds.error();
+    campaign_holds_ = std::move(*holds);
     // Devices that were being offered an image before the restart get the
     // offer again: they resume their partial slot and answer ready.
-    for (const auto& [key, job] : jobs_.rows())
-        if (job.state == JobState::Transferring || job.state == JobState::Requesting) offer_pending_.insert(key);
+    jobs_.apply_all(JobEvent::OfferAgain, clock_.now(), [](const JobRow& job) { return may_be_reoffered(job.state); });
     log_info("gateway", "started")
         .kv("gateway", config_.id)
         .kv("schedules", schedules_.size())
         .kv("jobs", jobs_.rows().size())
         .kv("devices", devices_.size());
 
-    for (const auto& filter : {topics::gw_schedule_filter(config_.id), topics::gw_chunk_filter(config_.id),
-                               topics::dev_event_filter(config_.id), topics::dev_state_filter(config_.id),
-                               topics::gw_cmd(config_.id), topics::manager_state(), topics::gw_probe_data(config_.id),
-                               topics::dev_probe_ack_filter(config_.id), topics::bridge_state(config_.id)}) {
+    const Expected<std::string> filters[] = {topics::gw_schedule_filter(config_.id),
+                                             topics::gw_chunk_filter(config_.id),
+                                             topics::dev_event_filter(config_.id),
+                                             topics::dev_state_filter(config_.id),
+                                             topics::gw_cmd(config_.id),
+                                             topics::manager_state(),
+                                             topics::gw_probe_data(config_.id),
+                                             topics::dev_probe_ack_filter(config_.id),
+                                             topics::bridge_state(config_.id),
+                                             topics::gw_state(config_.id)};  // our own retained state (OwnRetained)
+    for (const auto& filter : filters) {
         st = transport_.subscribe(filter);
         if (!st) return st;
     }
@@ -62,6 +75,7 @@ Status Gateway::start() {
 
 void Gateway::stop() {
     fetcher_.checkpoint_all();
+    save_fanout_marks();
     log_info("gateway", "stopped").kv("gateway", config_.id);
 }
 
@@ -77,7 +91,9 @@ ProcessState Gateway::process_state(bool online) const {
 
 void Gateway::publish_state(TimePoint now) {
     auto state = process_state(true);
-    auto st = transport_.publish(topics::gw_state(config_.id), encode(state), true);
+    auto payload = encode(state);
+    own_state_.published(payload);
+    auto st = transport_.publish(topics::gw_state(config_.id), std::move(payload), true);
     if (!st) log_warn("gateway", "state_publish_failed").kv("gateway", config_.id).kv("error", st.error().str());
     published_counters_ = state.counters;
     last_state_at_ = now;
@@ -88,8 +104,10 @@ void Gateway::handle(const MqttEvent& event) {
         case MqttEvent::Kind::Message: on_message(event); break;
         case MqttEvent::Kind::Connected:
             // The broker may have published our will while we were away.
-            log_info("gateway", "connected").kv("gateway", config_.id);
+            log_info("gateway", "connected").kv("gateway", config_.id).kv("session_lost", event.session_lost);
             publish_state(clock_.now());
+            if (event.session_lost) reoffer_transfers();
+            send_digest();  // R27: whatever the manager missed while we were away
             break;
         case MqttEvent::Kind::ConnectionLost: log_warn("gateway", "connection_lost").kv("gateway", config_.id); break;
         case MqttEvent::Kind::Delivered: break;  // tick() sends more
@@ -106,11 +124,30 @@ void Gateway::tick() {
         run_schedules(now);
         check_power_on(now);
         rates_.tick(manager_online_, devices_);
+        save_fanout_marks();
     }
     run_fanouts(now);
     check_answers(now);
+    check_digest(now);
     if (counters_.snapshot() != published_counters_ && now - last_state_at_ >= config_.state_interval)
         publish_state(now);
+}
+
+void Gateway::reoffer_transfers() {
+    // The broker lost our session (it restarted without persistence): the
+    // chunks and commands it held for the devices are gone, and so are the
+    // devices' sessions. Every transfer in progress is offered again; the
+    // devices answer from their partial slots with what they lack and share
+    // one new fan-out of it, instead of each repairing on its own.
+    sender_.stop_all();
+    plans_.reset_all();
+    fanout_marks_.clear();  // what the broker had accepted is gone with it
+    if (auto st = store_.clear_fanout_marks(); !st)
+        log_error("gateway", "fanout_marks_clear_failed").kv("gateway", config_.id).kv("error", st.error().str());
+    auto n = jobs_.apply_all(JobEvent::OfferAgain, clock_.now(),
+                             [](const JobRow& job) { return may_be_reoffered(job.state); });
+    log_warn("gateway", "transfers_reoffered").kv("gateway", config_.id).kv("jobs", n).kv("why", "broker session lost");
+    dirty_ = true;
 }
 
 void Gateway::bad_input(std::string_view what, const std::string& topic, const Error& error) {
@@ -121,6 +158,11 @@ void Gateway::bad_input(std::string_view what, const std::string& topic, const E
         .kv("topic", topic)
         .kv("error", error.str())
         .kv("bad_input", counters_.get("bad_input"));
+}
+
+Status Gateway::publish_counted(const Expected<std::string>& topic, std::string payload) {
+    if (!topic) counters_.add("bad_topic");
+    return transport_.publish(topic, std::move(payload));
 }
 
 void Gateway::on_message(const MqttEvent& event) {
@@ -154,6 +196,14 @@ void Gateway::on_message(const MqttEvent& event) {
             return;
         }
         case topics::Kind::GwCmd: return on_gateway_command(event.topic, event.payload);
+        case topics::Kind::GwState:
+            if (!own_state_.foreign(event.payload)) return;
+            // Cleared by a stranger, or lost by the broker: ours again.
+            counters_.add("state_restored");
+            log_warn("gateway", "state_restored")
+                .kv("gateway", config_.id)
+                .kv("found", event.payload.empty() ? "empty" : "foreign");
+            return publish_state(clock_.now());
         default: return bad_input("unexpected_topic", event.topic, make_error("bad_topic", "not a gateway input"));
     }
 }
@@ -172,6 +222,7 @@ void Gateway::on_manager_state(const std::string& topic, const std::string& payl
         auto st = transport_.publish(topics::gw_report(config_.id), encode(DeviceSeenReport{device}));
         if (!st) log_warn("gateway", "report_failed").kv("device", id).kv("error", st.error().str());
     }
+    send_digest();
 }
 
 }  // namespace fleetcast::gateway

@@ -34,11 +34,7 @@ bool Gateway::may_start(JobRow& job, TimePoint now) {
     auto reason = blocking_reason(it->second);
     if (reason.empty()) {
         if (it->second.status == DeviceStatus::Error)
-            log_info("gateway", "service_call_not_blocking")
-                .kv("gateway", config_.id)
-                .kv("campaign", job.campaign)
-                .kv("device", job.device)
-                .kv("type", it->second.service_call);
+            job_line(log_info("gateway", "service_call_not_blocking"), job).kv("type", it->second.service_call);
         return true;
     }
     postpone(job, now, config_.defer_period, reason);
@@ -50,57 +46,50 @@ void Gateway::postpone(JobRow& job, TimePoint now, Millis by, const std::string&
     TimePoint from = std::max(job.update_at, now);
     TimePoint to = from + by;
     std::string comment = reason + ": " + hhmmss(from) + " -> " + hhmmss(to);
-    if (!jobs_.apply_at(job, JobEvent::Postponed, now, to, comment)) return;
-    plans_.withdraw(job.campaign, job.device);
-    answer_due_.erase({job.campaign, job.device});
-    offer_pending_.erase({job.campaign, job.device});
-    log_info("gateway", "update_postponed")
-        .kv("gateway", config_.id)
-        .kv("campaign", job.campaign)
-        .kv("device", job.device)
-        .kv("reason", reason)
-        .kv("update_at", format_time(to));
+    if (!jobs_.apply(job, JobEvent::Postponed, now, JobChange{.detail = comment, .update_at = to})) return;
+    job_line(log_info("gateway", "update_postponed"), job).kv("reason", reason).kv("update_at", format_time(to));
     if (was == JobState::Requesting) {
         // The device may be waiting out its deferment: it drops the request.
-        auto st = transport_.publish(topics::dev_cmd(config_.id, job.device),
-                                     encode(PostponeCmd{job.campaign, "postpone-" + std::to_string(to.time_since_epoch().count()), to}));
+        auto st = publish_counted(
+            topics::dev_cmd(config_.id, job.device),
+            encode(PostponeCmd{job.campaign, "postpone-" + std::to_string(to.time_since_epoch().count()), to}));
         if (!st) log_warn("gateway", "postpone_failed").kv("device", job.device).kv("error", st.error().str());
     }
 }
 
 void Gateway::check_answers(TimePoint now) {
-    std::vector<JobKey> late;
-    for (const auto& [key, due] : answer_due_)
-        if (now >= due) late.push_back(key);
-    for (const auto& key : late) {
-        answer_due_.erase(key);
-        JobRow* job = jobs_.find(key.first, key.second);
-        if (!job || job->state != JobState::Requesting) continue;
-        // R11: shown as "no response", retried after the configured period.
-        postpone(*job, now, config_.defer_period, "no response");
-    }
+    // A device answers only once its process got to the offer: a simulator
+    // with 500 devices, or a site whose broker queues 1,000 offers, answers
+    // over many seconds. While answers still arrive from this site the ones
+    // not yet heard from are most likely queued behind them, so a deadline
+    // counts from the later of its offer and the site's latest answer.
+    if (now - last_answer_at_ < config_.answer_timeout) return;
+    std::vector<JobRow*> late;  // only Requesting jobs wait for an answer (job_machine.cpp)
+    for (auto& [key, job] : jobs_.rows())
+        if (job.answer_due && now >= *job.answer_due) late.push_back(&job);
+    // R11: shown as "no response", retried after the configured period.
+    for (auto* job : late) postpone(*job, now, config_.defer_period, "no response");
 }
 
 void Gateway::on_deferred(JobRow& job, const DeferredEvent& e) {
     if (job.state != JobState::Requesting) {
-        log_info("gateway", "deferred_ignored").kv("campaign", job.campaign).kv("device", job.device).kv("state", to_string(job.state));
+        log_info("gateway", "deferred_ignored")
+            .kv("campaign", job.campaign)
+            .kv("device", job.device)
+            .kv("state", to_string(job.state));
         return;
     }
     auto now = clock_.now();
-    // The device answers at `until` (its deferment period, R12): others need not wait for it.
-    answer_due_[{job.campaign, job.device}] = std::max(e.until, now) + config_.answer_timeout;
-    plans_.withdraw(job.campaign, job.device);
-    jobs_.apply_at(job, JobEvent::Offered, now, e.until, "device deferment: answers at " + hhmmss(e.until));
+    last_answer_at_ = now;
+    // The device answers at `until` (its deferment period, R12).
+    jobs_.apply(job, JobEvent::Deferred, now,
+                JobChange{.detail = "device deferment: answers at " + hhmmss(e.until), .update_at = e.until});
 }
 
 bool Gateway::remember_request(JobRow& job, const std::string& request_id) {
     if (std::find(job.applied_requests.begin(), job.applied_requests.end(), request_id) != job.applied_requests.end()) {
         counters_.add("duplicate_request");
-        log_info("gateway", "duplicate_request")
-            .kv("gateway", config_.id)
-            .kv("campaign", job.campaign)
-            .kv("device", job.device)
-            .kv("request", request_id);
+        job_line(log_info("gateway", "duplicate_request"), job).kv("request", request_id);
         return false;
     }
     job.applied_requests.push_back(request_id);
@@ -112,14 +101,8 @@ void Gateway::on_defer_request(JobRow& job, const std::string& request_id, std::
                                const std::string& source) {
     JobRow before = job;
     if (!remember_request(job, request_id)) return;
-    bool movable = job.state == JobState::Waiting || job.state == JobState::Fetching || job.state == JobState::Requesting;
-    if (!movable) {
-        log_warn("gateway", "defer_refused")
-            .kv("gateway", config_.id)
-            .kv("campaign", job.campaign)
-            .kv("device", job.device)
-            .kv("source", source)
-            .kv("state", to_string(job.state));
+    if (!can_defer(job.state)) {
+        job_line(log_warn("gateway", "defer_refused"), job).kv("source", source).kv("state", to_string(job.state));
         jobs_.save(job, before);  // the id is remembered all the same
         return;
     }
@@ -128,7 +111,7 @@ void Gateway::on_defer_request(JobRow& job, const std::string& request_id, std::
 }
 
 void Gateway::send_cancel(const JobRow& job, const std::string& request_id, const std::string& by) {
-    auto st = transport_.publish(topics::dev_cmd(config_.id, job.device), encode(CancelCmd{job.campaign, request_id, by}));
+    auto st = publish_counted(topics::dev_cmd(config_.id, job.device), encode(CancelCmd{job.campaign, request_id, by}));
     if (!st) log_warn("gateway", "cancel_failed").kv("device", job.device).kv("error", st.error().str());
 }
 
@@ -143,57 +126,40 @@ void Gateway::on_cancel_request(JobRow& job, const std::string& request_id, cons
             .kv("state", to_string(job.state));
     };
     if (is_terminal(job.state) || !job.cancel_pending.empty()) return line("cancel_duplicate");
-    JobKey key{job.campaign, job.device};
-    switch (job.state) {
-        case JobState::Waiting:
-        case JobState::Fetching:
-        case JobState::Requesting: {
-            // Nothing was transmitted: the gateway cancels on its own; a device
-            // waiting out its deferment is told to drop the request.
-            bool tell = job.state == JobState::Requesting;
-            if (!jobs_.apply(job, JobEvent::Canceled, now, "canceled by " + source + " before transfer")) return;
-            plans_.withdraw(job.campaign, job.device);
-            answer_due_.erase(key);
-            offer_pending_.erase(key);
-            if (tell) send_cancel(job, request_id, source);
-            return line("update_canceled");
-        }
-        case JobState::Transferring:
-        case JobState::Installing: {
-            // Only the device knows whether its boot pointer flipped: it answers canceled.
-            JobRow before = job;
-            job.cancel_pending = source;
-            job.comment = "cancel requested by " + source;
-            if (!jobs_.save(job, before)) return;
-            send_cancel(job, request_id, source);
-            return line("cancel_sent");
-        }
-        default: {
-            JobRow before = job;
-            job.comment = "cancel by " + source + " refused: the boot pointer already flipped";
-            jobs_.save(job, before);
-            return line("cancel_refused");
-        }
+    if (job_rules::can_cancel(job.state) && !job_rules::cancel_needs_device(job.state)) {
+        // Nothing was transmitted: the gateway cancels on its own; a device
+        // waiting out its deferment is told to drop the request.
+        bool tell = job.state == JobState::Requesting;
+        if (!jobs_.apply(job, JobEvent::Canceled, now, "canceled by " + source + " before transfer")) return;
+        if (tell) send_cancel(job, request_id, source);
+        return line("update_canceled");
     }
+    if (job_rules::cancel_needs_device(job.state)) {
+        // Only the device knows whether its boot pointer flipped: it answers canceled.
+        if (!jobs_.apply(job, JobEvent::CancelRequested, now,
+                         JobChange{.detail = "cancel requested by " + source, .cancel_by = source}))
+            return;
+        send_cancel(job, request_id, source);
+        return line("cancel_sent");
+    }
+    JobRow before = job;
+    job.comment = "cancel by " + source + " refused: the boot pointer already flipped";
+    jobs_.save(job, before);
+    return line("cancel_refused");
 }
 
 void Gateway::on_canceled(JobRow& job, const CanceledEvent& e) {
     if (is_terminal(job.state)) {
-        log_info("gateway", "canceled_duplicate").kv("campaign", job.campaign).kv("device", job.device).kv("state", to_string(job.state));
+        log_info("gateway", "canceled_duplicate")
+            .kv("campaign", job.campaign)
+            .kv("device", job.device)
+            .kv("state", to_string(job.state));
         return;
     }
-    std::string stage = job.state == JobState::Installing ? "during writing"
+    std::string stage = job.state == JobState::Installing     ? "during writing"
                         : job.state == JobState::Transferring ? "during transfer"
                                                               : "before transfer";
-    JobRow before = job;
-    job.cancel_pending.clear();
-    if (!jobs_.apply(job, JobEvent::Canceled, clock_.now(), "canceled by " + e.by + " " + stage + "; old firmware kept")) {
-        job = before;
-        return;
-    }
-    plans_.withdraw(job.campaign, job.device);
-    answer_due_.erase({job.campaign, job.device});
-    offer_pending_.erase({job.campaign, job.device});
+    jobs_.apply(job, JobEvent::Canceled, clock_.now(), "canceled by " + e.by + " " + stage + "; old firmware kept");
 }
 
 void Gateway::on_gateway_command(const std::string& topic, const std::string& payload) {
@@ -202,20 +168,25 @@ void Gateway::on_gateway_command(const std::string& topic, const std::string& pa
     std::visit(
         [&](const auto& c) {
             using T = std::decay_t<decltype(c)>;
-            if constexpr (std::is_same_v<T, GwSetParamCmd>) {
+            if constexpr (std::is_same_v<T, GwResyncCmd>) {
+                on_resync(c);
+            } else if constexpr (std::is_same_v<T, GwCampaignCmd>) {
+                on_campaign_command(c);
+            } else if constexpr (std::is_same_v<T, GwSetParamCmd>) {
                 log_info("gateway", "set_param_forwarded")
                     .kv("gateway", config_.id)
                     .kv("device", c.device)
                     .kv("name", c.name)
                     .kv("value_ms", c.value.count());
-                auto st = transport_.publish(topics::dev_cmd(config_.id, c.device),
-                                             encode(SetParamCmd{c.name, c.value, c.request_id}));
+                auto st = publish_counted(topics::dev_cmd(config_.id, c.device),
+                                          encode(SetParamCmd{c.name, c.value, c.request_id}));
                 if (!st) log_warn("gateway", "set_param_failed").kv("device", c.device).kv("error", st.error().str());
             } else {
                 JobRow* job = jobs_.find(c.campaign, c.device);
                 if (!job)
-                    return bad_input("gateway_command", topic,
-                                     make_error("unknown_job", "no job for device " + c.device + " in campaign " + c.campaign));
+                    return bad_input(
+                        "gateway_command", topic,
+                        make_error("unknown_job", "no job for device " + c.device + " in campaign " + c.campaign));
                 if constexpr (std::is_same_v<T, GwDeferCmd>) on_defer_request(*job, c.request_id, c.by, "operator");
                 else if constexpr (std::is_same_v<T, GwSuspendCmd>) on_suspend_request(*job, c.request_id, c.suspend);
                 else on_cancel_request(*job, c.request_id, "operator");

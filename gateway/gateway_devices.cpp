@@ -22,8 +22,9 @@ void Gateway::on_device_state(const std::string& topic, const std::string& devic
     auto state = decode_device_state(payload);
     if (!state) return bad_input("device_state", topic, state.error());
     if (state->device != device || state->gateway != config_.id)
-        return bad_input("device_state", topic,
-                         make_error("bad_id", "payload names device " + state->device + " on gateway " + state->gateway));
+        return bad_input(
+            "device_state", topic,
+            make_error("bad_id", "payload names device " + state->device + " on gateway " + state->gateway));
     if (state->status == DeviceStatus::Offline) {
         // The will carries no versions: keep the last ones known.
         auto known = devices_.find(device);
@@ -37,7 +38,10 @@ void Gateway::on_device_state(const std::string& topic, const std::string& devic
     if (it != devices_.end() && same_state(it->second, *state)) return;
     auto st = store_.save_device(*state);
     if (!st) {
-        log_error("gateway", "device_store_failed").kv("gateway", config_.id).kv("device", device).kv("error", st.error().str());
+        log_error("gateway", "device_store_failed")
+            .kv("gateway", config_.id)
+            .kv("device", device)
+            .kv("error", st.error().str());
         return;
     }
     devices_[device] = *state;
@@ -50,11 +54,11 @@ void Gateway::on_device_state(const std::string& topic, const std::string& devic
     if (!st) log_warn("gateway", "report_failed").kv("device", device).kv("error", st.error().str());
     if (was_offline && state->status != DeviceStatus::Offline) {
         // Back online: an update that was in transfer is offered again.
-        for (const auto& [key, job] : jobs_.rows()) {
-            if (key.second != device) continue;
-            if (job.state == JobState::Transferring || job.state == JobState::Requesting) offer_pending_.insert(key);
-            if (!job.cancel_pending.empty() && !is_terminal(job.state)) send_cancel(job, "resend", job.cancel_pending);
-        }
+        jobs_.apply_all(JobEvent::OfferAgain, clock_.now(),
+                        [&](const JobRow& job) { return job.device == device && may_be_reoffered(job.state); });
+        for (const auto& [key, job] : jobs_.rows())
+            if (key.second == device && !job.cancel_pending.empty() && !is_terminal(job.state))
+                send_cancel(job, "resend", job.cancel_pending);
         dirty_ = true;
     }
 }
@@ -64,16 +68,23 @@ void Gateway::on_device_event(const std::string& topic, const std::string& devic
     if (!event) return bad_input("device_event", topic, event.error());
     std::string campaign = campaign_of(*event);
     if (auto* power_on = std::get_if<PowerOnEvent>(&*event); power_on && campaign.empty()) {
-        log_debug("gateway", "power_on").kv("gateway", config_.id).kv("device", device).kv("boot_count", power_on->boot_count);
+        log_debug("gateway", "power_on")
+            .kv("gateway", config_.id)
+            .kv("device", device)
+            .kv("boot_count", power_on->boot_count);
         return;
     }
     JobRow* job = jobs_.find(campaign, device);
     if (!job) {
         if (std::holds_alternative<PowerOnEvent>(*event)) {
             // e.g. the schedule was already cleared: nothing left to decide.
-            log_info("gateway", "power_on_without_job").kv("gateway", config_.id).kv("campaign", campaign).kv("device", device);
+            log_info("gateway", "power_on_without_job")
+                .kv("gateway", config_.id)
+                .kv("campaign", campaign)
+                .kv("device", device);
             return;
         }
+        report_unknown_job(campaign, device, *event);
         return bad_input("device_event", topic, make_error("unknown_job", "no job for campaign " + campaign));
     }
     std::visit(
@@ -85,24 +96,35 @@ void Gateway::on_device_event(const std::string& topic, const std::string& devic
             else if constexpr (std::is_same_v<T, PowerOnEvent>) on_power_on(*job, e);
             else if constexpr (std::is_same_v<T, ErrorEvent>) on_error(*job, e);
             else if constexpr (std::is_same_v<T, DeferredEvent>) on_deferred(*job, e);
-            else if constexpr (std::is_same_v<T, DeferRequestEvent>) on_defer_request(*job, e.request_id, e.by, "panel");
+            else if constexpr (std::is_same_v<T, DeferRequestEvent>)
+                on_defer_request(*job, e.request_id, e.by, "panel");
             else on_canceled(*job, e);
         },
         *event);
 }
 
 void Gateway::on_ready(const std::string& topic, JobRow& job, const ReadyEvent& e) {
+    last_answer_at_ = clock_.now();
     if (job.state == JobState::Canceled) {
         send_cancel(job, "resend", job.cancel_pending.empty() ? "operator" : job.cancel_pending);
         return;
     }
     if (job.state == JobState::Requesting) {
         // The device answered the communication request: transmission may start (R11).
-        answer_due_.erase({job.campaign, job.device});
+        job.ready_boot_count = e.boot_count;                 // stored with the change: a power_on must boot past it
         jobs_.apply(job, JobEvent::Answered, clock_.now());  // the comment (e.g. a move) stays
+    } else if (job.state == JobState::Transferring && e.boot_count &&
+               (!job.ready_boot_count || *e.boot_count > *job.ready_boot_count)) {
+        // The device restarted during the transfer and resumed it: count boots from this answer.
+        const JobRow before = job;
+        job.ready_boot_count = e.boot_count;
+        jobs_.save(job, before);
     }
     if (job.state != JobState::Transferring) {
-        log_info("gateway", "ready_ignored").kv("campaign", job.campaign).kv("device", job.device).kv("state", to_string(job.state));
+        log_info("gateway", "ready_ignored")
+            .kv("campaign", job.campaign)
+            .kv("device", job.device)
+            .kv("state", to_string(job.state));
         return;
     }
     for (const auto& fw : e.fw_ids) {
@@ -110,20 +132,39 @@ void Gateway::on_ready(const std::string& topic, JobRow& job, const ReadyEvent& 
             bad_input("ready", topic, make_error("unknown_firmware", "job does not include firmware " + fw));
             continue;
         }
-        log_info("gateway", "device_ready").kv("gateway", config_.id).kv("campaign", job.campaign).kv("device", job.device).kv("fw", fw);
+        log_info("gateway", "device_ready")
+            .kv("gateway", config_.id)
+            .kv("campaign", job.campaign)
+            .kv("device", job.device)
+            .kv("fw", fw);
         // A device that answers after the fan-out ended gets fanout_done now
         // and asks for what it lacks.
-        if (plans_.ready({job.campaign, fw}, job.device, clock_.now()) == FanoutPlans::Phase::Done)
-            send_fanout_done(job.campaign, job.device, fw);
+        const auto* m = manifest(fw);
+        auto missing = e.missing.find(fw);
+        auto phase = plans_.ready({job.campaign, fw}, job.device, clock_.now(), m ? m->chunk_count : 0,
+                                  missing == e.missing.end() ? nullptr : &missing->second);
+        if (phase == FanoutPlans::Phase::Done) send_fanout_done(job.campaign, job.device, fw);
     }
 }
 
 void Gateway::on_need(const std::string& topic, JobRow& job, const NeedEvent& e) {
     if (std::find(job.fw_ids.begin(), job.fw_ids.end(), e.fw_id) == job.fw_ids.end())
         return bad_input("need", topic, make_error("unknown_firmware", "job does not include firmware " + e.fw_id));
-    if (job.suspended) {
-        // R19: nothing is sent to a suspended device until the resume.
-        log_info("gateway", "need_ignored").kv("campaign", job.campaign).kv("device", job.device).kv("why", "suspended");
+    if (job.suspended || job.paused) {
+        // R19: nothing is sent to a suspended device until the resume (nor while its campaign is paused).
+        log_info("gateway", "need_ignored")
+            .kv("campaign", job.campaign)
+            .kv("device", job.device)
+            .kv("why", job.suspended ? "suspended" : "campaign_paused");
+        return;
+    }
+    if (plans_.awaiting({job.campaign, e.fw_id}, job.device)) {
+        // The fan-out it answered ready for brings these chunks (e.g. a round
+        // after a broker restart); it asks again after fanout_done if need be.
+        log_info("gateway", "need_ignored")
+            .kv("campaign", job.campaign)
+            .kv("device", job.device)
+            .kv("why", "fanout_pending");
         return;
     }
     const auto* m = manifest(e.fw_id);
@@ -131,49 +172,107 @@ void Gateway::on_need(const std::string& topic, JobRow& job, const NeedEvent& e)
         log_warn("gateway", "need_not_cached").kv("campaign", job.campaign).kv("device", job.device).kv("fw", e.fw_id);
         return;
     }
-    auto queued = sender_.queue_repair(job.device, *m, fetcher_.cached_path(e.fw_id), e.ranges, config_.max_need_chunks);
-    log_info("gateway", "need_queued")
-        .kv("gateway", config_.id)
-        .kv("campaign", job.campaign)
-        .kv("device", job.device)
+    auto queued =
+        sender_.queue_repair(job.device, *m, fetcher_.cached_path(e.fw_id), e.ranges, config_.max_need_chunks);
+    if (!queued) {
+        counters_.add("bad_topic");
+        log_warn("gateway", "repair_failed")
+            .kv("campaign", job.campaign)
+            .kv("device", job.device)
+            .kv("error", queued.error().str());
+        return;
+    }
+    job_line(log_info("gateway", "need_queued"), job)
         .kv("fw", e.fw_id)
         .kv("ranges", e.ranges.size())
-        .kv("chunks", queued);
+        .kv("chunks", *queued);
 }
 
 void Gateway::on_progress(JobRow& job, const ProgressEvent& e) {
     if (e.phase == "installing") rates_.delivered(job.campaign, job.device);
-    if (e.phase == "installing") jobs_.apply(job, JobEvent::Installing, clock_.now());
-    else if (e.phase == "restarting") jobs_.apply(job, JobEvent::Restarting, clock_.now());
-    // R16: the power-on report is due within the campaign's timeout from here.
-    if (job.state == JobState::Installing || job.state == JobState::Restarting)
-        restart_since_.try_emplace({job.campaign, job.device}, clock_.now());
+    if (e.phase == "installing") note_install(job, JobEvent::Installing);
+    else if (e.phase == "restarting") note_install(job, JobEvent::Restarting);
     jobs_.set_progress(job, e.percent);
 }
 
-void Gateway::on_power_on(JobRow& job, const PowerOnEvent& e) {
-    std::string mismatch;
+void Gateway::note_install(JobRow& job, JobEvent event) {
+    if (is_terminal(job.state)) return;
+    const JobRow before = job;
+    job.install_seen = true;
+    bool changed = jobs_.apply(job, event, clock_.now()) && job.state != before.state;
+    // Stored with the state change, or by itself when the table keeps the
+    // state (the operator suspended the job while the device was writing).
+    if (!changed && !before.install_seen) jobs_.save(job, before);
+}
+
+JobEvent Gateway::judge_power_on(const JobRow& job, const PowerOnEvent& e, std::string& detail) const {
+    bool after_install = job.install_seen || job.state == JobState::Installing || job.state == JobState::Restarting ||
+                         (job.ready_boot_count && e.boot_count > *job.ready_boot_count);
+    if (!after_install) {
+        detail = "no install of this attempt: no installing/restarting progress, boot count " +
+                 std::to_string(e.boot_count) +
+                 (job.ready_boot_count ? " not past " + std::to_string(*job.ready_boot_count) + " of the ready"
+                                       : std::string(" (the ready carried none)"));
+        return JobEvent::BootUnproven;
+    }
+    std::string unproven;
     for (const auto& fw : job.fw_ids) {
         const auto* m = manifest(fw);
-        if (!m) continue;
+        if (!m) {
+            if (unproven.empty()) unproven = "no verified manifest of " + fw + " to compare with";
+            continue;
+        }
         auto it = e.firmware.find(m->component);
         std::string booted = it == e.firmware.end() ? "none" : it->second;
-        if (booted != m->version && mismatch.empty())
-            mismatch = "boot_failed: booted version " + booted + ", expected " + m->version + " (" + m->component + ")";
+        if (booted != m->version) {
+            detail = "boot_failed: booted version " + booted + ", expected " + m->version + " (" + m->component + ")";
+            return JobEvent::BootedOther;
+        }
+        auto h = e.image_sha256.find(m->component);
+        if (h == e.image_sha256.end()) {
+            if (unproven.empty()) unproven = "no image SHA-256 for " + m->component + " " + m->version;
+            continue;
+        }
+        if (h->second != m->sha256) {
+            detail = "boot_failed: booted image of " + m->component + " " + m->version + " has SHA-256 " +
+                     h->second.substr(0, 16) + ", the signed manifest " + m->sha256.substr(0, 16);
+            return JobEvent::BootedOther;
+        }
     }
-    restart_since_.erase({job.campaign, job.device});
-    if (mismatch.empty()) {
+    if (!unproven.empty()) {
+        detail = unproven;
+        return JobEvent::BootUnproven;
+    }
+    return JobEvent::BootedExpected;
+}
+
+void Gateway::on_power_on(JobRow& job, const PowerOnEvent& e) {
+    std::string detail;
+    const JobEvent event = judge_power_on(job, e, detail);
+    if (event == JobEvent::BootUnproven) {
+        // A buggy (or, without the production ACL, forged) report: the job and
+        // its power-on timeout stay as they are.
+        counters_.add("power_on_refused");
+        std::string fws;
+        for (const auto& fw : job.fw_ids) fws += (fws.empty() ? "" : ",") + fw;
+        job_line(log_warn("gateway", "power_on_refused"), job)
+            .kv("fw", fws)
+            .kv("state", to_string(job.state))
+            .kv("boot_count", e.boot_count)
+            .kv("reason", detail);
+        return;
+    }
+    if (event == JobEvent::BootedExpected) {
         // A cancel that reached the device after its boot pointer flipped changed nothing (R15).
         std::string note = job.cancel_pending.empty()
                                ? std::string()
                                : "cancel (" + job.cancel_pending + ") came too late: the boot pointer had flipped";
-        if (jobs_.apply(job, JobEvent::BootedExpected, clock_.now(), note, &e.firmware)) plans_.withdraw(job.campaign, job.device);
+        jobs_.apply(job, JobEvent::BootedExpected, clock_.now(), note, &e.firmware);
         return;
     }
     // R16: the old version came back (the new image did not boot): a failed attempt.
     if (!next_state(job.state, JobEvent::BootedOther)) return;
-    job.firmware = e.firmware;
-    attempt_failed(job, JobEvent::BootedOther, mismatch, clock_.now());
+    attempt_failed(job, JobEvent::BootedOther, detail, clock_.now(), &e.firmware);
 }
 
 void Gateway::on_error(JobRow& job, const ErrorEvent& e) {
@@ -183,7 +282,7 @@ void Gateway::on_error(JobRow& job, const ErrorEvent& e) {
     // A wrong model, a refused downgrade or a bad manifest fails the same way
     // every time: no retry for those (R17).
     if (e.code == "rejected" || e.code == "bad_manifest") {
-        if (jobs_.apply(job, JobEvent::DeviceError, clock_.now(), detail)) plans_.withdraw(job.campaign, job.device);
+        jobs_.apply(job, JobEvent::Rejected, clock_.now(), detail);
         return;
     }
     attempt_failed(job, JobEvent::DeviceError, detail, clock_.now());

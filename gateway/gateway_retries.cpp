@@ -23,57 +23,46 @@ RetryPolicy Gateway::retry_policy(const std::string& campaign) const {
     return it == schedules_.end() ? RetryPolicy{} : it->second.retry;
 }
 
-void Gateway::attempt_failed(JobRow& job, JobEvent final_event, const std::string& detail, TimePoint now) {
-    restart_since_.erase({job.campaign, job.device});
+void Gateway::attempt_failed(JobRow& job, JobEvent final_event, const std::string& detail, TimePoint now,
+                             const Versions* firmware) {
     const RetryPolicy policy = retry_policy(job.campaign);
-    const JobRow before = job;
-    if (may_retry(policy, job.attempts + 1) && next_state(job.state, JobEvent::RetryScheduled)) {
-        job.attempts += 1;
-        job.update_at = now + retry_delay(policy, job.attempts);
-        std::string comment = detail + " (retry " + std::to_string(job.attempts) + "/" +
-                              std::to_string(policy.max_retries) + " at " + format_time(job.update_at) + ")";
-        if (!jobs_.apply(job, JobEvent::RetryScheduled, now, comment)) {
-            job = before;
+    const std::uint32_t attempt = job.attempts + 1;  // the table counts it (ends_attempt)
+    if (may_retry(policy, attempt) && next_state(job.state, JobEvent::RetryScheduled)) {
+        const TimePoint at = now + retry_delay(policy, attempt);
+        std::string comment = detail + " (retry " + std::to_string(attempt) + "/" + std::to_string(policy.max_retries) +
+                              " at " + format_time(at) + ")";
+        if (!jobs_.apply(job, JobEvent::RetryScheduled, now,
+                         JobChange{.detail = comment, .update_at = at, .firmware = firmware}))
             return;
-        }
-        plans_.withdraw(job.campaign, job.device);
-        sender_.drop_repairs(job.device);
-        log_info("gateway", "retry_scheduled")
-            .kv("gateway", config_.id)
-            .kv("campaign", job.campaign)
-            .kv("device", job.device)
+        job_line(log_info("gateway", "retry_scheduled"), job)
             .kv("attempt", job.attempts)
             .kv("max_retries", policy.max_retries)
             .kv("at", format_time(job.update_at));
         dirty_ = true;
         return;
     }
-    job.attempts += 1;
     std::string comment = detail;
     if (policy.max_retries > 0) comment += " (after " + std::to_string(policy.max_retries) + " retries)";
-    if (!jobs_.apply(job, final_event, now, comment)) {
-        job = before;
-        return;
-    }
-    plans_.withdraw(job.campaign, job.device);
-    sender_.drop_repairs(job.device);
+    jobs_.apply(job, final_event, now, comment, firmware);
 }
 
 void Gateway::check_power_on(TimePoint now) {
     for (auto& [key, job] : jobs_.rows()) {
-        bool restarting = job.state == JobState::Installing || job.state == JobState::Restarting;
-        if (!restarting) {
-            restart_since_.erase(key);
+        if (!awaits_power_on(job.state)) continue;
+        // The deadline is armed when the job enters Installing (and stored
+        // with the row); a row of an older gateway.db has none yet.
+        if (!job.power_on_since) {
+            jobs_.arm_power_on(job, now);
             continue;
         }
-        // Armed when first seen in this process: after a gateway restart the
-        // device gets the whole timeout again.
-        auto [it, inserted] = restart_since_.try_emplace(key, now);
-        if (inserted) continue;
         const auto timeout = retry_policy(job.campaign).power_on_timeout;
-        if (now - it->second < timeout) continue;
-        log_warn("gateway", "no_power_on").kv("gateway", config_.id).kv("campaign", job.campaign).kv("device", job.device);
-        attempt_failed(job, JobEvent::NoPowerOn, "no_power_on: no power-on report within " + seconds_text(timeout), now);
+        if (now - *job.power_on_since < timeout) continue;
+        log_warn("gateway", "no_power_on")
+            .kv("gateway", config_.id)
+            .kv("campaign", job.campaign)
+            .kv("device", job.device);
+        attempt_failed(job, JobEvent::NoPowerOn, "no_power_on: no power-on report within " + seconds_text(timeout),
+                       now);
     }
 }
 
@@ -82,7 +71,8 @@ bool Gateway::check_expiry(const Schedule& schedule, TimePoint now) {
     const TimePoint expires_at = *schedule.expires_at;
     bool expired = now >= expires_at;
     auto& rows = jobs_.rows();
-    for (auto it = rows.lower_bound({schedule.campaign, ""}); it != rows.end() && it->first.first == schedule.campaign; ++it) {
+    for (auto it = rows.lower_bound({schedule.campaign, ""}); it != rows.end() && it->first.first == schedule.campaign;
+         ++it) {
         JobRow& job = it->second;
         if (!job.necessary || is_terminal(job.state)) continue;
         if (expired) {
@@ -97,11 +87,13 @@ bool Gateway::check_expiry(const Schedule& schedule, TimePoint now) {
         for (const auto& fw : job.fw_ids)
             if (const auto* m = manifest(fw)) total += m->size;
         std::uint64_t remaining = total - total * std::min<std::uint32_t>(job.progress, 100) / 100;
-        if (auto why = cannot_finish(remaining, *rate, now, expires_at)) expire(job, "EXPIRED: cannot finish in time: " + *why, now);
+        if (auto why = cannot_finish(remaining, *rate, now, expires_at))
+            expire(job, "EXPIRED: cannot finish in time: " + *why, now);
     }
     // Nothing left to send to: stop the campaign's fan-outs.
     bool all_ended = true;
-    for (auto it = rows.lower_bound({schedule.campaign, ""}); it != rows.end() && it->first.first == schedule.campaign; ++it)
+    for (auto it = rows.lower_bound({schedule.campaign, ""}); it != rows.end() && it->first.first == schedule.campaign;
+         ++it)
         if (it->second.necessary && !is_terminal(it->second.state)) all_ended = false;
     if (all_ended)
         for (const auto& m : schedule.firmware) sender_.stop_fanout({schedule.campaign, m.fw_id});
@@ -112,16 +104,14 @@ void Gateway::expire(JobRow& job, const std::string& detail, TimePoint now) {
     // A requesting device may be waiting out its deferment (R12): it is told too.
     bool was_sending = job.state == JobState::Transferring || job.state == JobState::Requesting;
     if (!jobs_.apply(job, JobEvent::Expired, now, detail)) return;
-    plans_.withdraw(job.campaign, job.device);
-    sender_.drop_repairs(job.device);
-    log_warn("gateway", "transfer_expired")
-        .kv("gateway", config_.id)
-        .kv("campaign", job.campaign)
-        .kv("device", job.device)
-        .kv("detail", detail);
+    job_line(log_warn("gateway", "transfer_expired"), job).kv("detail", detail);
     if (!was_sending) return;
-    auto st = transport_.publish(topics::dev_cmd(config_.id, job.device), encode(ExpireCmd{job.campaign}));
-    if (!st) log_warn("gateway", "expire_send_failed").kv("campaign", job.campaign).kv("device", job.device).kv("error", st.error().str());
+    auto st = publish_counted(topics::dev_cmd(config_.id, job.device), encode(ExpireCmd{job.campaign}));
+    if (!st)
+        log_warn("gateway", "expire_send_failed")
+            .kv("campaign", job.campaign)
+            .kv("device", job.device)
+            .kv("error", st.error().str());
 }
 
 }  // namespace fleetcast::gateway

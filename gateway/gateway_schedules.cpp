@@ -1,38 +1,10 @@
-// Schedules, the image cache, offers and fan-out (topics.md flow steps 2-4).
+// Schedules from the manager: stored before anything is acted on, cleared
+// only once every job of the campaign ended, and run when due (topics.md
+// flow step 2).
 #include "common/log.hpp"
-#include "common/topics.hpp"
 #include "gateway/gateway.hpp"
 
 namespace fleetcast::gateway {
-
-const FirmwareManifest* Gateway::manifest(const std::string& fw_id) const {
-    auto it = manifests_.find(fw_id);
-    return it == manifests_.end() ? nullptr : &it->second;
-}
-
-Status Gateway::check_manifest(const FirmwareManifest& m) const {
-    if (!config_.trust_keys) return make_error("bad_manifest", "no trusted manager key is configured");
-    return verify_manifest(m, *config_.trust_keys, clock_.now());
-}
-
-void Gateway::rebuild_manifests() {
-    manifests_.clear();
-    for (const auto& [c, s] : schedules_)
-        for (const auto& m : s.firmware)
-            if (check_manifest(m)) manifests_[m.fw_id] = m;
-}
-
-void Gateway::fail_jobs_with_bad_manifests(const Schedule& s, const std::map<std::string, std::string>& bad) {
-    for (const auto& t : s.devices) {
-        for (const auto& fw : t.fw_ids) {
-            auto why = bad.find(fw);
-            if (why == bad.end()) continue;
-            JobRow* job = jobs_.find(s.campaign, t.device);
-            if (job && !is_terminal(job->state)) jobs_.apply(*job, JobEvent::DeviceError, clock_.now(), "bad_manifest: " + why->second);
-            break;
-        }
-    }
-}
 
 void Gateway::on_schedule(const std::string& topic, const std::string& campaign, const std::string& payload) {
     if (payload.empty()) return forget_schedule(campaign);
@@ -48,26 +20,14 @@ void Gateway::on_schedule(const std::string& topic, const std::string& campaign,
     // Stored before anything is acted on: a crash after this line resumes.
     auto st = store_.add_schedule(*schedule, new_jobs);
     if (!st) {
-        log_error("gateway", "schedule_store_failed").kv("gateway", config_.id).kv("campaign", campaign).kv("error", st.error().str());
+        log_error("gateway", "schedule_store_failed")
+            .kv("gateway", config_.id)
+            .kv("campaign", campaign)
+            .kv("error", st.error().str());
         return;
     }
     // Stored as received (the record of what the manager sent); only verified manifests are ever used.
-    std::map<std::string, std::string> bad;
-    for (const auto& m : schedule->firmware) {
-        auto st2 = check_manifest(m);
-        if (st2) {
-            manifests_[m.fw_id] = m;
-            continue;
-        }
-        bad[m.fw_id] = st2.error().message;
-        counters_.add("bad_manifest");
-        log_warn("gateway", "manifest_rejected")
-            .kv("gateway", config_.id)
-            .kv("campaign", campaign)
-            .kv("fw", m.fw_id)
-            .kv("topic", topic)
-            .kv("error", st2.error().message);
-    }
+    auto bad = adopt_manifests(*schedule, topic);
     log_info("gateway", "schedule_stored")
         .kv("gateway", config_.id)
         .kv("campaign", campaign)
@@ -79,44 +39,51 @@ void Gateway::on_schedule(const std::string& topic, const std::string& campaign,
     schedules_[campaign] = std::move(*schedule);
     jobs_.adopt(new_jobs);
     if (!bad.empty()) fail_jobs_with_bad_manifests(schedules_[campaign], bad);
+    if (auto hold = campaign_holds_.find(campaign); hold != campaign_holds_.end()) {
+        // The campaign was paused or canceled here before these jobs came: they are held or canceled too.
+        for (const auto& j : new_jobs)
+            if (JobRow* job = jobs_.find(j.campaign, j.device)) apply_campaign_hold(*job, hold->second, clock_.now());
+    }
     dirty_ = true;
 }
 
 void Gateway::forget_schedule(const std::string& campaign) {
     if (!schedules_.count(campaign)) return;
+    // Only the manager clears a schedule, and only after every target of this
+    // gateway ended: an empty retained message while jobs are still open is a
+    // stray (or hostile) publish, never an instruction to drop running work.
+    std::size_t open = 0;
+    for (auto it = jobs_.rows().lower_bound({campaign, ""}); it != jobs_.rows().end() && it->first.first == campaign;
+         ++it)
+        if (!is_terminal(it->second.state)) ++open;
+    if (open > 0) {
+        counters_.add("schedule_clear_refused");
+        log_warn("gateway", "schedule_clear_refused")
+            .kv("gateway", config_.id)
+            .kv("campaign", campaign)
+            .kv("open_jobs", open)
+            .kv("schedule_clear_refused", counters_.get("schedule_clear_refused"));
+        send_digest();  // the manager sees the campaign is still held here and restores its schedule
+        return;
+    }
     auto st = store_.remove_schedule(campaign);
     if (!st) {
-        log_error("gateway", "schedule_remove_failed").kv("gateway", config_.id).kv("campaign", campaign).kv("error", st.error().str());
+        log_error("gateway", "schedule_remove_failed")
+            .kv("gateway", config_.id)
+            .kv("campaign", campaign)
+            .kv("error", st.error().str());
         return;
     }
     schedules_.erase(campaign);
+    std::erase_if(fanout_marks_, [&](const auto& kv) { return kv.first.first == campaign; });
     jobs_.forget_campaign(campaign);
     plans_.forget_campaign(campaign);
-    std::erase_if(offer_pending_, [&](const JobKey& k) { return k.first == campaign; });
-    std::erase_if(answer_due_, [&](const auto& kv) { return kv.first.first == campaign; });
     rebuild_manifests();
     log_info("gateway", "schedule_cleared").kv("gateway", config_.id).kv("campaign", campaign);
 }
 
-void Gateway::on_manager_chunk(const std::string& topic, const std::string& fw_id, const std::string& payload) {
-    const FirmwareManifest* m = manifest(fw_id);
-    if (!m) return bad_input("chunk", topic, make_error("unknown_firmware", "no schedule names firmware " + fw_id));
-    if (fetcher_.on_chunk(*m, payload) == ImageFetcher::ChunkResult::Cached) dirty_ = true;
-}
-
 void Gateway::run_schedules(TimePoint now) {
     for (const auto& [campaign, schedule] : schedules_) run_schedule(schedule, now);
-}
-
-bool Gateway::all_cached(const JobRow& job) const {
-    for (const auto& fw : job.fw_ids)
-        if (!fetcher_.cached(fw)) return false;
-    return true;
-}
-
-bool Gateway::device_offline(const std::string& device) const {
-    auto it = devices_.find(device);
-    return it != devices_.end() && it->second.status == DeviceStatus::Offline;
 }
 
 void Gateway::run_schedule(const Schedule& schedule, TimePoint now) {
@@ -125,15 +92,14 @@ void Gateway::run_schedule(const Schedule& schedule, TimePoint now) {
     auto in_campaign = [&](auto it) { return it != rows.end() && it->first.first == schedule.campaign; };
 
     if (check_expiry(schedule, now)) return;
-    if (schedule.update_at > now) return;
+    if (schedule.update_at > now || campaign_held(schedule.campaign)) return;  // issue 16: paused or canceled
 
     for (auto it = first; in_campaign(it); ++it) {
         JobRow& job = it->second;
-        if (!job.necessary || is_terminal(job.state) || job.suspended) continue;
+        if (!job.necessary || is_terminal(job.state) || job.suspended || job.paused) continue;
         if (job.update_at > now) continue;  // a retry's backoff (R17); busy, defer, no response (R13, R14)
         bool waiting = job.state == JobState::Waiting || job.state == JobState::Fetching;
-        bool reoffer = (job.state == JobState::Transferring || job.state == JobState::Requesting) &&
-                       offer_pending_.count(it->first);
+        bool reoffer = job.offer_pending;  // held by Requesting and Transferring jobs only
         if (!waiting && !reoffer) continue;
         if (!all_cached(job)) {
             for (const auto& fw : job.fw_ids)
@@ -143,52 +109,6 @@ void Gateway::run_schedule(const Schedule& schedule, TimePoint now) {
         }
         if (!device_offline(job.device) && (reoffer || may_start(job, now))) offer(job, now);
     }
-}
-
-void Gateway::offer(JobRow& job, TimePoint now) {
-    OfferCmd cmd;
-    cmd.campaign = job.campaign;
-    for (const auto& fw : job.fw_ids)
-        if (const auto* m = manifest(fw)) cmd.firmware.push_back(*m);
-    if (cmd.firmware.empty() || !jobs_.apply(job, JobEvent::Offered, now)) return;
-    offer_pending_.erase({job.campaign, job.device});
-    answer_due_[{job.campaign, job.device}] = now + config_.answer_timeout;
-    for (const auto& fw : job.fw_ids) plans_.offered({job.campaign, fw}, job.device, now);
-    std::uint64_t bytes = 0;
-    for (const auto& m : cmd.firmware) bytes += m.size;
-    rates_.offered(job.campaign, job.device, bytes);
-    auto st = transport_.publish(topics::dev_cmd(config_.id, job.device), encode(cmd));
-    if (!st) log_warn("gateway", "offer_failed").kv("campaign", job.campaign).kv("device", job.device).kv("error", st.error().str());
-    log_info("gateway", "offer_sent")
-        .kv("gateway", config_.id)
-        .kv("campaign", job.campaign)
-        .kv("device", job.device)
-        .kv("images", cmd.firmware.size());
-}
-
-void Gateway::run_fanouts(TimePoint now) {
-    for (const auto& key : plans_.due(now, config_.ready_timeout)) {
-        const auto* m = manifest(key.second);
-        if (m && fetcher_.cached(key.second)) sender_.start_fanout(key, *m, fetcher_.cached_path(key.second));
-        else plans_.finished(key);  // nothing to send; late devices repair via need
-    }
-    for (const auto& key : sender_.pump())
-        for (const auto& device : plans_.finished(key)) send_fanout_done(key.first, device, key.second);
-}
-
-void Gateway::send_fanout_done(const std::string& campaign, const std::string& device, const std::string& fw_id) {
-    const JobRow* job = jobs_.find(campaign, device);
-    const auto* m = manifest(fw_id);
-    if (!job || !m || is_terminal(job->state)) return;
-    // On the device's data topic: it reaches the device behind the fan-out's last chunk.
-    auto st = transport_.publish(topics::dev_fanout_done(config_.id, device, fw_id),
-                                 encode(FanoutDoneCmd{campaign, fw_id, m->chunk_count}));
-    if (!st) log_warn("gateway", "fanout_done_failed").kv("campaign", campaign).kv("device", device).kv("error", st.error().str());
-    log_info("gateway", "fanout_done_sent")
-        .kv("gateway", config_.id)
-        .kv("campaign", campaign)
-        .kv("device", device)
-        .kv("fw", fw_id);
 }
 
 }  // namespace fleetcast::gateway

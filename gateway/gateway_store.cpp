@@ -1,6 +1,7 @@
 #include "gateway/gateway_store.hpp"
 
 #include "common/json.hpp"
+#include "gateway/store_columns.hpp"
 
 namespace fleetcast::gateway {
 
@@ -39,17 +40,6 @@ Versions versions_from_text(const std::string& text) {
     return v ? *v : Versions{};
 }
 
-std::optional<std::string> time_text(const std::optional<TimePoint>& t) {
-    if (!t) return std::nullopt;
-    return format_time(*t);
-}
-
-std::optional<TimePoint> time_from(const Statement& s, int col) {
-    if (s.is_null(col)) return std::nullopt;
-    auto t = parse_time(s.text(col));
-    if (!t) return std::nullopt;
-    return *t;
-}
 }  // namespace
 
 Expected<std::unique_ptr<GatewayStore>> GatewayStore::open(const std::filesystem::path& db_path) {
@@ -61,23 +51,7 @@ Expected<std::unique_ptr<GatewayStore>> GatewayStore::open(const std::filesystem
     return store;
 }
 
-Status GatewayStore::migrate() {
-    auto st = migrate_attempts();
-    if (!st) return st;
-    return db_->exec(
-        "CREATE TABLE IF NOT EXISTS schedules ("
-        " campaign TEXT PRIMARY KEY, update_at TEXT NOT NULL, body TEXT NOT NULL);"
-        "CREATE TABLE IF NOT EXISTS jobs ("
-        " campaign TEXT NOT NULL, device TEXT NOT NULL, model TEXT NOT NULL, fw_ids TEXT NOT NULL,"
-        " necessity TEXT NOT NULL, update_at TEXT NOT NULL, state TEXT NOT NULL, comment TEXT NOT NULL,"
-        " progress INTEGER NOT NULL, started_at TEXT, ended_at TEXT, firmware TEXT NOT NULL,"
-        " PRIMARY KEY (campaign, device));"
-        "CREATE TABLE IF NOT EXISTS devices ("
-        " id TEXT PRIMARY KEY, model TEXT NOT NULL, status TEXT NOT NULL, firmware TEXT NOT NULL, at TEXT NOT NULL);"
-        "CREATE TABLE IF NOT EXISTS job_requests ("
-        " campaign TEXT NOT NULL, device TEXT NOT NULL, applied TEXT NOT NULL, cancel_pending TEXT NOT NULL,"
-        " PRIMARY KEY (campaign, device));");
-}
+Status GatewayStore::migrate() { return apply_migrations(*db_, gateway_migrations()); }
 
 Status GatewayStore::add_schedule(const Schedule& schedule, const std::vector<JobRow>& new_jobs) {
     return db_->transaction([&]() -> Status {
@@ -98,7 +72,9 @@ Status GatewayStore::add_schedule(const Schedule& schedule, const std::vector<Jo
 Status GatewayStore::remove_schedule(const std::string& campaign) {
     return db_->transaction([&]() -> Status {
         for (auto sql : {"DELETE FROM jobs WHERE campaign = ?1", "DELETE FROM schedules WHERE campaign = ?1",
-                         "DELETE FROM job_attempts WHERE campaign = ?1", "DELETE FROM job_requests WHERE campaign = ?1"}) {
+                         "DELETE FROM job_attempts WHERE campaign = ?1", "DELETE FROM job_requests WHERE campaign = ?1",
+                         "DELETE FROM fanout_marks WHERE campaign = ?1", "DELETE FROM job_install WHERE campaign = ?1",
+                         "DELETE FROM job_timers WHERE campaign = ?1"}) {
             auto s = db_->prepare(sql);
             if (!s) return s.error();
             auto st = s->bind(1, text(campaign)).run();
@@ -158,19 +134,23 @@ Status GatewayStore::insert_job(const JobRow& j, bool replace) {
         .run();
 }
 
+Status GatewayStore::write_job(const JobRow& job) {
+    auto st = insert_job(job, true);
+    if (!st) return st;
+    st = save_attempts(job);
+    if (!st) return st;
+    return save_timers(job);
+}
+
 Status GatewayStore::save_job(const JobRow& job) {
-    return db_->transaction([&]() -> Status {
-        auto st = insert_job(job, true);
-        if (!st) return st;
-        return save_attempts(job);
-    });
+    return db_->transaction([&]() -> Status { return write_job(job); });
 }
 
 Status GatewayStore::save_jobs(const std::vector<const JobRow*>& jobs) {
     if (jobs.empty()) return ok_status();
     return db_->transaction([&]() -> Status {
         for (const auto* job : jobs) {
-            auto st = insert_job(*job, true);
+            auto st = write_job(*job);
             if (!st) return st;
         }
         return ok_status();
@@ -208,6 +188,8 @@ Expected<std::vector<JobRow>> GatewayStore::load_jobs() {
     }
     auto st = load_attempts(out);
     if (!st) return st.error();
+    st = load_timers(out);
+    if (!st) return st.error();
     auto r = db_->prepare("SELECT campaign, device, applied, cancel_pending FROM job_requests");
     if (!r) return r.error();
     while (true) {
@@ -224,7 +206,8 @@ Expected<std::vector<JobRow>> GatewayStore::load_jobs() {
 }
 
 Status GatewayStore::save_device(const DeviceState& d) {
-    auto s = db_->prepare("INSERT OR REPLACE INTO devices (id, model, status, firmware, at) VALUES (?1, ?2, ?3, ?4, ?5)");
+    auto s =
+        db_->prepare("INSERT OR REPLACE INTO devices (id, model, status, firmware, at) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!s) return s.error();
     auto firmware = versions_text(d.firmware);
     auto at = format_time(d.at);

@@ -21,18 +21,17 @@ void Gateway::on_suspend_request(JobRow& job, const std::string& request_id, boo
             .kv("state", to_string(job.state))
             .kv("request", request_id);
     };
-    bool holdable = !is_terminal(job.state) && (!suspend || next_state(job.state, JobEvent::Suspended));
+    bool holdable = suspend ? can_suspend(job.state) : !is_terminal(job.state);
     if (!holdable || job.suspended == suspend) {
         // Too late (writing, ended) or nothing to change: only the request id is kept.
         jobs_.save(job, before);
         return line(suspend ? "suspend_ignored" : "resume_ignored");
     }
     const bool tell_device = suspend && (job.state == JobState::Requesting || job.state == JobState::Transferring);
-    job.suspended = suspend;
     std::string comment = std::string(suspend ? "suspended" : "resumed") + " by operator at " + format_time(now);
-    bool stored = suspend && job.state != JobState::Waiting ? jobs_.apply(job, JobEvent::Suspended, now, comment)
-                                                            : (job.comment = comment, jobs_.save(job, before));
-    if (!stored) {
+    // The table's exit actions take the device out of the fan-out plans, stop
+    // what nobody else listens to and drop its repairs.
+    if (!jobs_.apply(job, suspend ? JobEvent::Suspended : JobEvent::Resumed, now, comment)) {
         job = before;
         return line("suspend_store_failed");
     }
@@ -40,17 +39,9 @@ void Gateway::on_suspend_request(JobRow& job, const std::string& request_id, boo
         dirty_ = true;  // offered again at the next scan once its update time has come
         return line("update_resumed");
     }
-    const JobKey key{job.campaign, job.device};
-    plans_.withdraw(job.campaign, job.device);
-    for (const auto& fanout : plans_.unattended(job.campaign)) {
-        sender_.stop_fanout(fanout);
-        plans_.finished(fanout);
-    }
-    sender_.drop_repairs(job.device);
-    answer_due_.erase(key);
-    offer_pending_.erase(key);
     if (tell_device) {
-        auto st = transport_.publish(topics::dev_cmd(config_.id, job.device), encode(SuspendCmd{job.campaign, request_id}));
+        auto st =
+            publish_counted(topics::dev_cmd(config_.id, job.device), encode(SuspendCmd{job.campaign, request_id}));
         if (!st) log_warn("gateway", "suspend_send_failed").kv("device", job.device).kv("error", st.error().str());
     }
     line("update_suspended");

@@ -5,6 +5,7 @@
 #include "common/atomic_file.hpp"
 #include "common/chunk_codec.hpp"
 #include "common/log.hpp"
+#include "common/manifest_chunk.hpp"
 #include "common/topics.hpp"
 
 namespace fleetcast::gateway {
@@ -29,14 +30,19 @@ bool ImageFetcher::cached(const std::string& fw_id) const {
     return true;
 }
 
-std::filesystem::path ImageFetcher::cached_path(const std::string& fw_id) const { return cache_dir_ / (fw_id + ".img"); }
+std::filesystem::path ImageFetcher::cached_path(const std::string& fw_id) const {
+    return cache_dir_ / (fw_id + ".img");
+}
 
 ImageFetcher::Download* ImageFetcher::open(const FirmwareManifest& m) {
     auto it = downloads_.find(m.fw_id);
     if (it != downloads_.end()) return &it->second;
     auto img = PartialImage::open(cache_dir_ / (m.fw_id + ".img.part"), m.size, m.chunk_size, m.sha256);
     if (!img) {
-        log_error("gateway", "cache_open_failed").kv("gateway", gateway_).kv("fw", m.fw_id).kv("error", img.error().str());
+        log_error("gateway", "cache_open_failed")
+            .kv("gateway", gateway_)
+            .kv("fw", m.fw_id)
+            .kv("error", img.error().str());
         return nullptr;
     }
     Download d;
@@ -59,6 +65,32 @@ void ImageFetcher::want(const FirmwareManifest& m) {
     if (d->image->received() > 0 && d->bytes_received == 0) d->hold_until = clock_.now() + resume_settle;
     report(m.fw_id, "fetching", d->image->size());
     request_more(*d, false);
+}
+
+void ImageFetcher::hold(const std::string& fw_id) {
+    auto it = downloads_.find(fw_id);
+    if (it == downloads_.end() || !it->second.requesting) return;
+    it->second.requesting = false;
+    it->second.outstanding.clear();
+    auto st = it->second.image->checkpoint();
+    log_info("gateway", "download_held")
+        .kv("gateway", gateway_)
+        .kv("fw", fw_id)
+        .kv("have", it->second.image->received())
+        .kv("checkpoint", st ? "ok" : st.error().str());
+}
+
+void ImageFetcher::drop(const std::string& fw_id) {
+    if (auto it = downloads_.find(fw_id); it != downloads_.end()) {
+        auto st = it->second.image->discard();
+        if (!st) log_warn("gateway", "download_remove_failed").kv("fw", fw_id).kv("error", st.error().str());
+        downloads_.erase(it);
+    }
+    refetch_.erase(fw_id);
+    cached_.erase(fw_id);
+    std::error_code ec;
+    bool removed = std::filesystem::remove(cached_path(fw_id), ec);
+    log_info("gateway", "image_dropped").kv("gateway", gateway_).kv("fw", fw_id).kv("cached_file_removed", removed);
 }
 
 Millis ImageFetcher::retry_wait(const Download& d) const {
@@ -85,9 +117,53 @@ void ImageFetcher::set_link_up(bool up) {
     }
 }
 
+void ImageFetcher::refetch(const FirmwareManifest& m, std::uint32_t index) {
+    auto [it, asked] = refetch_[m.fw_id].try_emplace(index, clock_.now());
+    if (!asked) return;  // already on its way
+    counters_.add("cache_refetch");
+    log_warn("gateway", "cache_refetch")
+        .kv("gateway", gateway_)
+        .kv("fw", m.fw_id)
+        .kv("index", index)
+        .kv("cache_refetch", counters_.get("cache_refetch"));
+    send_fetch(m.fw_id, {index});
+}
+
+ImageFetcher::ChunkResult ImageFetcher::patch_cached(const FirmwareManifest& m, std::uint32_t index,
+                                                     std::string_view payload) {
+    auto fw = refetch_.find(m.fw_id);
+    if (fw == refetch_.end() || !fw->second.count(index)) return ChunkResult::Duplicate;
+    auto st = write_image_chunk(cached_path(m.fw_id), m.chunk_size, index, payload);
+    if (!st) {
+        counters_.add("cache_write_failures");
+        log_error("gateway", "cache_repair_failed")
+            .kv("gateway", gateway_)
+            .kv("fw", m.fw_id)
+            .kv("index", index)
+            .kv("error", st.error().str());
+        return ChunkResult::Rejected;  // asked again after the retry wait
+    }
+    fw->second.erase(index);
+    if (fw->second.empty()) refetch_.erase(fw);
+    log_info("gateway", "cache_chunk_repaired").kv("gateway", gateway_).kv("fw", m.fw_id).kv("index", index);
+    return ChunkResult::Repaired;
+}
+
 void ImageFetcher::tick() {
     if (!link_up_) return;
     auto now = clock_.now();
+    for (auto& [fw, chunks] : refetch_) {
+        std::vector<std::uint32_t> again;
+        for (auto& [index, at] : chunks)
+            if (now - at >= retry_after_) {
+                again.push_back(index);
+                at = now;
+            }
+        if (!again.empty()) {
+            counters_.add("fetch_retries");
+            send_fetch(fw, again);
+        }
+    }
     for (auto& [fw, d] : downloads_) {
         if (!d.requesting) continue;
         if (!d.outstanding.empty() && now - d.last_activity >= retry_wait(d)) {
@@ -104,7 +180,7 @@ void ImageFetcher::tick() {
             }
             d.last_activity = now;
             counters_.add("fetch_retries");
-            send_fetch(d, again);
+            send_fetch(d.manifest.fw_id, again);
         }
         request_more(d, false);
     }
@@ -122,27 +198,25 @@ void ImageFetcher::request_more(Download& d, bool force) {
         indexes.push_back(i);
         d.outstanding[i] = now;
     }
-    if (!indexes.empty()) send_fetch(d, indexes);
+    if (!indexes.empty()) send_fetch(d.manifest.fw_id, indexes);
 }
 
-void ImageFetcher::send_fetch(const Download& d, const std::vector<std::uint32_t>& indexes) {
+void ImageFetcher::send_fetch(const std::string& fw_id, const std::vector<std::uint32_t>& indexes) {
     FetchRequest r;
-    r.fw_id = d.manifest.fw_id;
+    r.fw_id = fw_id;
     r.ranges = to_ranges(indexes);
     auto st = transport_.publish(topics::gw_fetch(gateway_), encode(r));
-    if (!st) log_warn("gateway", "fetch_send_failed").kv("gateway", gateway_).kv("fw", r.fw_id).kv("error", st.error().str());
+    if (!st)
+        log_warn("gateway", "fetch_send_failed")
+            .kv("gateway", gateway_)
+            .kv("fw", r.fw_id)
+            .kv("error", st.error().str());
     log_debug("gateway", "fetch_sent").kv("gateway", gateway_).kv("fw", r.fw_id).kv("chunks", indexes.size());
 }
 
 ImageFetcher::ChunkResult ImageFetcher::on_chunk(const FirmwareManifest& m, std::string_view bytes) {
-    if (cached(m.fw_id)) return ChunkResult::Duplicate;
-    auto chunk = decode_chunk(bytes, m.chunk_size);
-    if (chunk && chunk->count != m.chunk_count)
-        chunk = make_error("bad_chunk", "chunk count " + std::to_string(chunk->count) + " != manifest " +
-                                            std::to_string(m.chunk_count));
-    if (chunk && (m.chunk_sha256.size() != m.chunk_count || chunk->digest != m.chunk_sha256[chunk->index]))
-        chunk = make_error("bad_chunk", "chunk " + std::to_string(chunk->index) +
-                                            " does not match its SHA-256 in the signed manifest");
+    if (cached(m.fw_id) && !refetch_.count(m.fw_id)) return ChunkResult::Duplicate;
+    auto chunk = decode_manifest_chunk(bytes, m);
     if (!chunk) {
         counters_.add("bad_chunk");
         log_warn("gateway", "bad_chunk")
@@ -152,6 +226,7 @@ ImageFetcher::ChunkResult ImageFetcher::on_chunk(const FirmwareManifest& m, std:
             .kv("bad_chunk", counters_.get("bad_chunk"));
         return ChunkResult::Rejected;
     }
+    if (cached(m.fw_id)) return patch_cached(m, chunk->index, chunk->payload);
     Download* d = open(m);
     if (!d) return ChunkResult::Rejected;
     if (d->image->has(chunk->index)) return ChunkResult::Duplicate;
@@ -193,7 +268,8 @@ ImageFetcher::ChunkResult ImageFetcher::complete(Download& d) {
     if (st) {
         std::error_code ec;
         std::filesystem::rename(d.image->path(), cached_path(fw), ec);
-        st = ec ? Status(make_error("io", "rename " + d.image->path().string() + ": " + ec.message())) : fsync_dir(cache_dir_);
+        st = ec ? Status(make_error("io", "rename " + d.image->path().string() + ": " + ec.message()))
+                : fsync_dir(cache_dir_);
     }
     if (!st) {
         log_error("gateway", "cache_finish_failed").kv("gateway", gateway_).kv("fw", fw).kv("error", st.error().str());
@@ -204,7 +280,11 @@ ImageFetcher::ChunkResult ImageFetcher::complete(Download& d) {
     std::uint64_t size = d.manifest.size;
     if (meter_) meter_->manager_download_done(fw, d.requesting ? "fetch" : "push");
     downloads_.erase(fw);
-    log_info("gateway", "image_cached").kv("gateway", gateway_).kv("fw", fw).kv("size", size).kv("bytes_received", received);
+    log_info("gateway", "image_cached")
+        .kv("gateway", gateway_)
+        .kv("fw", fw)
+        .kv("size", size)
+        .kv("bytes_received", received);
     report(fw, "cached", size);
     return ChunkResult::Cached;
 }
@@ -218,7 +298,8 @@ void ImageFetcher::checkpoint_all() {
     for (auto& [fw, d] : downloads_) {
         if (!d.image) continue;
         auto st = d.image->checkpoint();
-        if (!st) log_warn("gateway", "checkpoint_failed").kv("gateway", gateway_).kv("fw", fw).kv("error", st.error().str());
+        if (!st)
+            log_warn("gateway", "checkpoint_failed").kv("gateway", gateway_).kv("fw", fw).kv("error", st.error().str());
     }
 }
 

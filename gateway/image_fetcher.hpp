@@ -9,6 +9,9 @@
 // each silent retry (at most 8x), and not at all while the site bridge is
 // down (what was asked is queued and flows when it is back). A complete image
 // is checked against the manifest SHA-256 and renamed to cache/{fw}.img.
+// A chunk of a cached image found corrupt when it is read (verify on read,
+// FanoutSender) is asked again from the manager, that chunk only, and written
+// back in place once it arrives and matches the signed manifest.
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -25,8 +28,8 @@
 namespace fleetcast::gateway {
 
 class ImageFetcher {
-public:
-    enum class ChunkResult { Stored, Duplicate, Cached, Corrupt, Rejected };
+   public:
+    enum class ChunkResult { Stored, Duplicate, Cached, Corrupt, Rejected, Repaired };
 
     ImageFetcher(Transport& transport, Clock& clock, Counters& counters, std::string gateway,
                  std::filesystem::path cache_dir, std::uint32_t window, Millis retry_after);
@@ -44,6 +47,16 @@ public:
     // A chunk from the manager, for an image whose manifest is known. Accepted
     // without a request too (push mode).
     ChunkResult on_chunk(const FirmwareManifest& m, std::string_view bytes);
+    // Asks the manager again for one chunk of a cached image that failed its
+    // check when read; on_chunk() answers Repaired once it is written back.
+    void refetch(const FirmwareManifest& m, std::uint32_t index);
+    bool refetching(const std::string& fw_id) const { return refetch_.count(fw_id) > 0; }
+    // Issue 16: stops asking for the image (its campaign is paused); chunks
+    // already on their way are still kept. want() asks for the rest again.
+    void hold(const std::string& fw_id);
+    // Issue 16: the image is needed by no campaign any more (canceled): its
+    // download and its cached file are deleted.
+    void drop(const std::string& fw_id);
     // Tops up the request window and re-requests what did not arrive.
     void tick();
     // Writes every download's bitmap (clean stop).
@@ -56,7 +69,7 @@ public:
     // first, so they are not requested (and sent) a second time (R23).
     Millis resume_settle{1000};
 
-private:
+   private:
     struct Download {
         FirmwareManifest manifest;
         std::unique_ptr<PartialImage> image;
@@ -69,7 +82,8 @@ private:
     };
     Download* open(const FirmwareManifest& m);
     void request_more(Download& d, bool force);
-    void send_fetch(const Download& d, const std::vector<std::uint32_t>& indexes);
+    void send_fetch(const std::string& fw_id, const std::vector<std::uint32_t>& indexes);
+    ChunkResult patch_cached(const FirmwareManifest& m, std::uint32_t index, std::string_view payload);
     ChunkResult complete(Download& d);
     Millis retry_wait(const Download& d) const;
     void report(const std::string& fw_id, const std::string& state, std::uint64_t bytes);
@@ -82,6 +96,8 @@ private:
     std::uint32_t window_;
     Millis retry_after_;
     std::map<std::string, Download> downloads_;
+    // Cached images' chunks asked again (verify on read): fw_id -> index -> asked at.
+    std::map<std::string, std::map<std::uint32_t, TimePoint>> refetch_;
     RateMeter* meter_ = nullptr;
     bool link_up_ = true;
     mutable std::set<std::string> cached_;

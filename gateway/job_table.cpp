@@ -1,12 +1,28 @@
 #include "gateway/job_table.hpp"
 
+#include <algorithm>
+
 #include "common/log.hpp"
 #include "common/topics.hpp"
 
 namespace fleetcast::gateway {
 
-JobTable::JobTable(GatewayStore& store, Transport& transport, std::string gateway)
-    : store_(store), transport_(transport), gateway_(std::move(gateway)) {}
+namespace {
+JobPhase phase_of(const JobRow& job) { return {job.state, job.suspended, !job.cancel_pending.empty(), job.paused}; }
+
+bool same_timers(const JobRow& a, const JobRow& b) {
+    return a.offer_pending == b.offer_pending && a.answer_due == b.answer_due && a.power_on_since == b.power_on_since;
+}
+}  // namespace
+
+JobTable::JobTable(GatewayStore& store, Transport& transport, std::string gateway, FanoutPlans& plans,
+                   FanoutSender& sender, Millis answer_timeout)
+    : store_(store),
+      transport_(transport),
+      gateway_(std::move(gateway)),
+      plans_(plans),
+      sender_(sender),
+      answer_timeout_(answer_timeout) {}
 
 Status JobTable::load() {
     auto jobs = store_.load_jobs();
@@ -52,37 +68,117 @@ void JobTable::forget_campaign(const std::string& campaign) {
 }
 
 bool JobTable::apply(JobRow& job, JobEvent event, TimePoint now, const std::string& detail, const Versions* firmware) {
-    return transition(job, event, now, std::nullopt, detail, firmware);
+    return apply(job, event, now, JobChange{.detail = detail, .firmware = firmware});
 }
 
-bool JobTable::apply_at(JobRow& job, JobEvent event, TimePoint now, TimePoint update_at, const std::string& detail) {
-    return transition(job, event, now, update_at, detail, nullptr);
+bool JobTable::apply(JobRow& job, JobEvent event, TimePoint now, const JobChange& change) {
+    const JobRow before = job;
+    auto stored = step(job, event, now, change);
+    if (!stored) return false;
+    if (*stored == Stored::Reported && !store_and_report(job, before)) return false;
+    if (*stored == Stored::Quietly && !store(job, before)) return false;
+    run_exit_actions(job, event);
+    return true;
 }
 
-bool JobTable::transition(JobRow& job, JobEvent event, TimePoint now, std::optional<TimePoint> update_at,
-                          const std::string& detail, const Versions* firmware) {
-    auto next = next_state(job.state, event);
+std::size_t JobTable::apply_all(JobEvent event, TimePoint now, const std::function<bool(const JobRow&)>& pick) {
+    std::vector<std::pair<JobRow*, JobRow>> applied;  // row, before
+    std::vector<const JobRow*> changed;
+    std::vector<const JobRow*> to_report;
+    for (auto& [key, job] : rows_) {
+        if (!pick(job)) continue;
+        JobRow before = job;
+        auto stored = step(job, event, now, {});
+        if (!stored) continue;
+        applied.emplace_back(&job, std::move(before));
+        if (*stored != Stored::Nothing) changed.push_back(&job);
+        if (*stored == Stored::Reported) to_report.push_back(&job);
+    }
+    if (auto st = store_.save_jobs(changed); !st) {
+        log_error("gateway", "job_store_failed")
+            .kv("gateway", gateway_)
+            .kv("jobs", changed.size())
+            .kv("error", st.error().str());
+        for (auto& [job, before] : applied) *job = before;
+        return 0;
+    }
+    for (const auto* job : to_report) {
+        progress_pending_.erase({job->campaign, job->device});
+        log_changed(*job);
+        report(*job);
+    }
+    for (auto& [job, before] : applied) run_exit_actions(*job, event);
+    return applied.size();
+}
+
+std::optional<JobTable::Stored> JobTable::step(JobRow& job, JobEvent event, TimePoint now, const JobChange& change) {
+    auto next = next_phase(phase_of(job), event);
     if (!next) {
         log_debug("gateway", "job_event_ignored")
             .kv("campaign", job.campaign)
             .kv("device", job.device)
             .kv("state", to_string(job.state))
             .kv("event", to_string(event));
-        return false;
+        return std::nullopt;
     }
-    // A self-transition changes nothing, unless it moves the update time or the comment.
-    bool moves = update_at && (*update_at != job.update_at || detail != job.comment);
-    if (*next == job.state && !moves) return true;
-    JobRow before = job;
-    job.state = *next;
-    if (update_at) job.update_at = *update_at;
-    if (event == JobEvent::Offered && !job.started_at) job.started_at = now;
-    if (is_terminal(job.state)) job.ended_at = now;
-    if (job.state == JobState::Completed) job.progress = 100;
-    if (job.state == JobState::Canceled) job.necessary = false;
-    if (!detail.empty()) job.comment = detail;
-    if (firmware) job.firmware = *firmware;
-    return store_and_report(job, before);
+    const JobRow before = job;
+    // A self-transition changes nothing reported, unless it moves the update time or the comment.
+    bool moves = change.update_at && (*change.update_at != job.update_at || change.detail != job.comment);
+    bool changes = next->state != job.state || next->suspended != job.suspended ||
+                   next->cancel_pending != !job.cancel_pending.empty() || next->paused != job.paused || moves;
+    if (changes) {
+        job.state = next->state;
+        job.suspended = next->suspended;
+        job.paused = next->paused;
+        if (!next->cancel_pending) job.cancel_pending.clear();
+        else if (event == JobEvent::CancelRequested || event == JobEvent::CampaignCanceled)
+            job.cancel_pending = change.cancel_by.empty() ? std::string("operator") : change.cancel_by;
+        if (change.update_at) job.update_at = *change.update_at;
+        if (ends_attempt(event)) job.attempts += 1;
+        if (event == JobEvent::Offered && !job.started_at) job.started_at = now;
+        // The device receives again: an install seen before (an attempt given up
+        // on) no longer proves what its next power_on boots.
+        if (event == JobEvent::Answered) job.install_seen = false;
+        if (is_terminal(job.state)) job.ended_at = now;
+        if (job.state == JobState::Completed) job.progress = 100;
+        if (job.state == JobState::Canceled) job.necessary = false;
+        if (!change.detail.empty()) job.comment = change.detail;
+        if (change.firmware) job.firmware = *change.firmware;
+    }
+    set_timers(job, event, now);
+    if (changes) return Stored::Reported;
+    return same_timers(before, job) ? Stored::Nothing : Stored::Quietly;
+}
+
+void JobTable::set_timers(JobRow& job, JobEvent event, TimePoint now) const {
+    if (!awaits_answer(job.state)) job.answer_due.reset();
+    else if (event == JobEvent::Offered) job.answer_due = now + answer_timeout_;
+    // The device answers at the update time it deferred to (R12): others need not wait for it.
+    else if (event == JobEvent::Deferred) job.answer_due = std::max(job.update_at, now) + answer_timeout_;
+    if (event == JobEvent::Offered || !may_be_reoffered(job.state)) job.offer_pending = false;
+    else if (event == JobEvent::OfferAgain) job.offer_pending = true;
+    // R16: the power-on report is due within the campaign's timeout from here.
+    if (!awaits_power_on(job.state)) job.power_on_since.reset();
+    else if (!job.power_on_since) job.power_on_since = now;
+}
+
+void JobTable::run_exit_actions(const JobRow& job, JobEvent event) {
+    const ExitActions x = exit_actions(job.state, event);
+    if (x.withdraw) plans_.withdraw(job.campaign, job.device);
+    if (x.stop_unattended) {
+        for (const auto& fanout : plans_.unattended(job.campaign)) {
+            sender_.stop_fanout(fanout);
+            plans_.finished(fanout);
+        }
+    }
+    if (x.drop_repairs) sender_.drop_repairs(job.device);
+}
+
+void JobTable::arm_power_on(JobRow& job, TimePoint now) {
+    if (!awaits_power_on(job.state) || job.power_on_since) return;
+    const JobRow before = job;
+    job.power_on_since = now;
+    store(job, before);
 }
 
 bool JobTable::save(JobRow& job, const JobRow& before) { return store_and_report(job, before); }
@@ -90,7 +186,6 @@ bool JobTable::save(JobRow& job, const JobRow& before) { return store_and_report
 void JobTable::set_progress(JobRow& job, std::uint32_t percent) {
     if (is_terminal(job.state) || percent == job.progress) return;
     bool step = percent / 10 != job.progress / 10;
-    JobRow before = job;
     job.progress = percent;
     // Only whole 10 % steps are stored and reported: progress events are
     // frequent and each SQLite commit is an fsync.
@@ -106,24 +201,36 @@ void JobTable::flush_progress() {
     auto st = store_.save_jobs(rows);
     if (!st) {
         // Progress is advisory: the device reports it again with its next step.
-        log_error("gateway", "progress_store_failed").kv("gateway", gateway_).kv("jobs", rows.size()).kv("error", st.error().str());
+        log_error("gateway", "progress_store_failed")
+            .kv("gateway", gateway_)
+            .kv("jobs", rows.size())
+            .kv("error", st.error().str());
         return;
     }
     for (const auto* job : rows) report(*job);
 }
 
-bool JobTable::store_and_report(JobRow& job, const JobRow& before) {
+bool JobTable::store(JobRow& job, const JobRow& before) {
     auto st = store_.save_job(job);
-    if (st) progress_pending_.erase({job.campaign, job.device});  // this row carries the progress too
-    if (!st) {
-        log_error("gateway", "job_store_failed")
-            .kv("gateway", gateway_)
-            .kv("campaign", job.campaign)
-            .kv("device", job.device)
-            .kv("error", st.error().str());
-        job = before;
-        return false;
-    }
+    if (st) return true;
+    log_error("gateway", "job_store_failed")
+        .kv("gateway", gateway_)
+        .kv("campaign", job.campaign)
+        .kv("device", job.device)
+        .kv("error", st.error().str());
+    job = before;
+    return false;
+}
+
+bool JobTable::store_and_report(JobRow& job, const JobRow& before) {
+    if (!store(job, before)) return false;
+    progress_pending_.erase({job.campaign, job.device});  // this row carries the progress too
+    log_changed(job);
+    report(job);
+    return true;
+}
+
+void JobTable::log_changed(const JobRow& job) const {
     log_info("gateway", "job_changed")
         .kv("gateway", gateway_)
         .kv("campaign", job.campaign)
@@ -132,24 +239,25 @@ bool JobTable::store_and_report(JobRow& job, const JobRow& before) {
         .kv("progress", job.progress)
         .kv("update_at", format_time(job.update_at))
         .kv("detail", job.comment);
-    report(job);
-    return true;
 }
 
 void JobTable::report(const JobRow& job) {
-    JobReport r;
-    r.campaign = job.campaign;
-    r.device = job.device;
-    r.state = job.state;
-    r.progress = job.progress;
-    r.detail = job.comment;
-    r.started_at = job.started_at;
-    r.ended_at = job.ended_at;
-    r.firmware = job.firmware;
-    r.update_at = job.update_at;
-    r.suspended = job.suspended;
+    const JobReport r{.campaign = job.campaign,
+                      .device = job.device,
+                      .state = job.state,
+                      .progress = job.progress,
+                      .detail = job.comment,
+                      .started_at = job.started_at,
+                      .ended_at = job.ended_at,
+                      .firmware = job.firmware,
+                      .update_at = job.update_at,
+                      .suspended = job.suspended};
     auto st = transport_.publish(topics::gw_report(gateway_), encode(r));
-    if (!st) log_warn("gateway", "report_failed").kv("campaign", job.campaign).kv("device", job.device).kv("error", st.error().str());
+    if (!st)
+        log_warn("gateway", "report_failed")
+            .kv("campaign", job.campaign)
+            .kv("device", job.device)
+            .kv("error", st.error().str());
 }
 
 }  // namespace fleetcast::gateway

@@ -103,12 +103,29 @@ void RateMeter::tick(bool manager_online, const std::map<std::string, DeviceStat
     for (const auto& [device, state] : devices) {
         if (probes_.size() >= config_.max_device_probes + 1) break;
         if (state.status == DeviceStatus::Offline || have_device_.count(device) || probing(device, now)) continue;
+        auto topic = topics::dev_probe(gateway_, device);
+        if (!topic) {  // a stored device id that makes no topic: never probed
+            counters_.add("bad_topic");
+            log_warn("gateway", "probe_failed")
+                .kv("gateway", gateway_)
+                .kv("device", device)
+                .kv("error", topic.error().str());
+            continue;
+        }
         auto id = next_probe_id();
         std::string data = encode_probe_data(id, config_.device_probe_bytes);
         probes_[id] = Probe{device, now, data.size()};
-        auto st = transport_.publish(topics::dev_probe(gateway_, device), std::move(data));
-        if (!st) log_warn("gateway", "probe_failed").kv("gateway", gateway_).kv("device", device).kv("error", st.error().str());
-        log_debug("gateway", "probe_sent").kv("gateway", gateway_).kv("link", "device").kv("device", device).kv("probe", id);
+        auto st = transport_.publish(*topic, std::move(data));
+        if (!st)
+            log_warn("gateway", "probe_failed")
+                .kv("gateway", gateway_)
+                .kv("device", device)
+                .kv("error", st.error().str());
+        log_debug("gateway", "probe_sent")
+            .kv("gateway", gateway_)
+            .kv("link", "device")
+            .kv("device", device)
+            .kv("probe", id);
     }
 }
 

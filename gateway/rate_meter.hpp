@@ -24,16 +24,16 @@
 namespace fleetcast::gateway {
 
 struct RateMeterConfig {
-    bool probe = false;                  // send probes for links without a figure
+    bool probe = false;  // send probes for links without a figure
     std::uint64_t manager_probe_bytes = 256 * 1024;
     std::uint64_t device_probe_bytes = 16 * 1024;
-    std::size_t max_device_probes = 4;   // outstanding at a time
-    Millis probe_timeout{30000};         // an unanswered probe may be sent again after this
+    std::size_t max_device_probes = 4;  // outstanding at a time
+    Millis probe_timeout{30000};        // an unanswered probe may be sent again after this
     Millis idle_gap{5000};
 };
 
 class RateMeter {
-public:
+   public:
     RateMeter(Transport& transport, Clock& clock, Counters& counters, std::string gateway, RateMeterConfig config);
 
     // manager -> gateway, from real downloads
@@ -55,7 +55,7 @@ public:
     // clock time), or nullopt; used to stop a transfer that cannot finish (R18).
     std::optional<double> device_rate(const std::string& device) const;
 
-private:
+   private:
     struct Window {
         TimePoint last{};
         bool started = false;
@@ -77,12 +77,12 @@ private:
     Counters& counters_;
     std::string gateway_;
     RateMeterConfig config_;
-    std::map<std::string, Window> downloads_;                                      // by fw_id
+    std::map<std::string, Window> downloads_;                                                    // by fw_id
     std::map<std::pair<std::string, std::string>, std::pair<TimePoint, std::uint64_t>> offers_;  // (campaign, device)
     bool have_manager_ = false;
     std::set<std::string> have_device_;
     std::map<std::string, double> device_rates_;  // last figure per device
-    std::map<std::string, Probe> probes_;  // by probe id
+    std::map<std::string, Probe> probes_;         // by probe id
     std::uint64_t probe_seq_ = 0;
 };
 

@@ -116,10 +116,8 @@ Expected<CampaignSpec> campaign_spec_from_json(const cJSON* args) {
     if (has(args, "mode")) {
         auto mode = json::get_string(args, "mode", 8);
         if (!mode) return mode.error();
-        if (*mode == "push")
-            spec.mode = TransferMode::Push;
-        else if (*mode != "pull")
-            return make_error("bad_args", "mode must be pull or push, got '" + *mode + "'");
+        if (*mode == "push") spec.mode = TransferMode::Push;
+        else if (*mode != "pull") return make_error("bad_args", "mode must be pull or push, got '" + *mode + "'");
     }
     if (has(args, "campaign")) {
         auto id = json::get_id(args, "campaign", "campaign");
@@ -130,8 +128,9 @@ Expected<CampaignSpec> campaign_spec_from_json(const cJSON* args) {
 }
 
 void resolve_relative_times(CampaignSpec& spec, TimePoint now) {
-    for (auto [rel, abs] : {std::pair{&spec.update_in, &spec.update_at}, std::pair{&spec.transmit_in, &spec.transmit_at},
-                            std::pair{&spec.expires_in, &spec.expires_at}}) {
+    for (auto [rel, abs] :
+         {std::pair{&spec.update_in, &spec.update_at}, std::pair{&spec.transmit_in, &spec.transmit_at},
+          std::pair{&spec.expires_in, &spec.expires_at}}) {
         if (*rel) *abs = now + **rel;
         rel->reset();
     }
@@ -186,12 +185,9 @@ Expected<CampaignPlan> plan_campaign(const CampaignSpec& spec, const std::string
                 t.old_versions[image.component] = it->second;
             t.new_versions[image.component] = image.version;
         }
-        if (!any_image)
-            plan.skipped.push_back({id, std::string(kSkipNoFirmware)});
-        else if (t.fw_ids.empty())
-            plan.skipped.push_back({id, std::string(kSkipUpToDate)});
-        else
-            plan.targets.push_back(std::move(t));
+        if (!any_image) plan.skipped.push_back({id, std::string(kSkipNoFirmware)});
+        else if (t.fw_ids.empty()) plan.skipped.push_back({id, std::string(kSkipUpToDate)});
+        else plan.targets.push_back(std::move(t));
     }
     return plan;
 }

@@ -123,10 +123,8 @@ void ChunkServer::pump() {
         auto& d = sent[{job.gateway, m.fw_id}];
         d.chunks_sent += 1;
         d.bytes_sent += chunk->size();
-        if (job.next == job.last)
-            jobs_.pop_front();
-        else
-            ++job.next;
+        if (job.next == job.last) jobs_.pop_front();
+        else ++job.next;
     }
     if (sent.empty()) return;
     auto st = store_.add_transfers(sent);

@@ -2,25 +2,24 @@
 // Read-only operator views added for the web dashboard (topics.md):
 // campaign_list, device_detail and gateway_table. Built from the store only;
 // they change nothing and publish nothing.
-#include <optional>
-#include <string>
-
 #include "common/error.hpp"
 #include "common/json.hpp"
+#include "common/operator_messages.hpp"
+#include "common/operator_views.hpp"
+#include "manager/campaign_control.hpp"
 #include "manager/manager_store.hpp"
 
 namespace fleetcast::manager {
 
-// The names of the views, for the "unknown op" message.
-inline constexpr std::string_view kDashboardViewOps = "campaign_list, device_detail, gateway_table";
+// Every campaign, newest first.
+Expected<std::vector<CampaignRecord>> all_campaigns(ManagerStore& store);
+// A device as every view shows it (device_list, device_detail, device_status), without its deferment.
+DeviceRow device_row(const DeviceRecord& d);
 
-// The response data of `op` when it is one of these views, nullopt otherwise.
-std::optional<Expected<Json>> dashboard_view(ManagerStore& store, const std::string& op, const cJSON* args);
-// device, gateway, model, status, firmware, last_seen: a device in every view (device_list too).
-void put_device_fields(cJSON* o, const DeviceRecord& d);
-
-Expected<Json> campaign_list_view(ManagerStore& store, const cJSON* args);
-Expected<Json> device_detail_view(ManagerStore& store, const cJSON* args);
-Expected<Json> gateway_table_view(ManagerStore& store, const cJSON* args);
+// Newest first: the campaign's fields, status (scheduled, running, paused,
+// canceled, ended), reason, summary, gateways, control (issue 16).
+Expected<Json> campaign_list_view(ManagerStore& store, CampaignControl& control, const CampaignListArgs& args);
+Expected<Json> device_detail_view(ManagerStore& store, const DeviceArgs& args);
+Expected<Json> gateway_table_view(ManagerStore& store, const GatewayArgs& args);
 
 }  // namespace fleetcast::manager

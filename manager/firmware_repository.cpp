@@ -119,7 +119,7 @@ Expected<FirmwareRepository::CopiedImage> FirmwareRepository::copy_and_hash(cons
 Status FirmwareRepository::commit(const CopiedImage& image) {
     auto final_path = images_dir_ / image.sha256;
     std::error_code ec;
-    if (std::filesystem::exists(final_path)) {
+    if (std::filesystem::exists(final_path, ec)) {
         // Content-addressed: the file already holds these bytes.
         std::filesystem::remove(image.temp, ec);
         return ok_status();
@@ -176,7 +176,8 @@ Expected<FirmwareManifest> FirmwareRepository::add(const FirmwareAddRequest& req
     };
     if (m.chunk_count > kMaxManifestChunks) {
         drop_temp();
-        return make_error("bad_args", "image has " + std::to_string(m.chunk_count) + " chunks, a signed manifest lists at most " +
+        return make_error("bad_args", "image has " + std::to_string(m.chunk_count) +
+                                          " chunks, a signed manifest lists at most " +
                                           std::to_string(kMaxManifestChunks) + ": use a larger chunk_size");
     }
 

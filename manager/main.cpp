@@ -1,6 +1,5 @@
 // fleetcast-manager: the managing apparatus. Options here; logic in Manager.
 #include <boost/program_options.hpp>
-#include <csignal>
 #include <iostream>
 
 #include "common/blocking_queue.hpp"
@@ -10,28 +9,13 @@
 #include "common/manifest_signing.hpp"
 #include "common/mqtt_session.hpp"
 #include "common/outbox_transport.hpp"
+#include "common/program_options.hpp"
+#include "common/program_start.hpp"
 #include "common/topics.hpp"
 #include "manager/manager.hpp"
 
 namespace po = boost::program_options;
 using namespace fleetcast;
-
-namespace {
-
-volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) {
-    g_stop = 1;
-}
-
-std::optional<LogLevel> parse_level(const std::string& s) {
-    if (s == "debug") return LogLevel::Debug;
-    if (s == "info") return LogLevel::Info;
-    if (s == "warn") return LogLevel::Warn;
-    if (s == "error") return LogLevel::Error;
-    return std::nullopt;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     MqttOptions mqtt;
@@ -41,36 +25,27 @@ int main(int argc, char** argv) {
     std::string time_origin;
     po::options_description opts("fleetcast-manager options");
     opts.add_options()("help,h", "show this help")(
-        "broker", po::value(&mqtt.uri)->default_value("tcp://127.0.0.1:1883"), "MQTT broker URI (tcp:// or ssl://)")(
+        "broker", po::value(&mqtt.uri)->default_value("tcp://127.0.0.1:1883"),
+        "MQTT broker URI (tcp:// or ssl://), or several separated by commas (a cluster's nodes, tried in turn)")(
         "state-dir", po::value(&state_dir)->required(), "directory for manager.db and images/")(
         "id", po::value(&config.id)->default_value("manager"), "MQTT client id of the manager")(
-        "log-level", po::value(&log_level)->default_value("info"), "debug, info, warn or error")(
         "signing-key", po::value(&signing_key)->required(),
         "Ed25519 private key (PEM, from `fleetcast keygen`) that signs every manifest")(
         "manifest-validity", po::value(&validity)->default_value("30d"),
-        "how long a manifest signature stays valid (devices refuse expired manifests)")(
-        "time-scale", po::value(&time_scale)->default_value(1.0), "schedule seconds per real second (demos)")(
-        "time-origin", po::value(&time_origin),
-        "ISO-8601 instant where scaled and real time agree (give every program the same)");
+        "how long a manifest signature stays valid (devices refuse expired manifests)");
+    add_log_level_option(opts, log_level);
+    add_time_options(opts, time_scale, time_origin);
     add_connection_options(opts, mqtt);
-    try {
-        po::variables_map vm;
-        po::store(po::parse_command_line(argc, argv, opts), vm);
-        if (vm.count("help")) {
-            std::cout << opts << '\n';
-            return 0;
-        }
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "fleetcast-manager: " << e.what() << "\n" << opts << '\n';
-        return 2;
-    }
-    auto level = parse_level(log_level);
-    if (!level || time_scale <= 0) {
-        std::cerr << "fleetcast-manager: bad --log-level or --time-scale\n";
+    po::variables_map vm;
+    if (auto done = parse_program_options("fleetcast-manager", argc, argv, opts, vm)) return *done;
+    auto level = parse_log_level(log_level);
+    auto made_clock = make_clock(time_scale, time_origin);
+    if (!level || !made_clock) {
+        std::cerr << "fleetcast-manager: " << (level ? made_clock.error().message : level.error().message) << '\n';
         return 2;
     }
     set_log_level(*level);
+    std::unique_ptr<Clock> clock = std::move(*made_clock);
     config.state_dir = state_dir;
     auto key = SigningKey::load(signing_key);
     auto valid_for = parse_duration(validity);
@@ -81,51 +56,48 @@ int main(int argc, char** argv) {
     config.signing_key = std::make_shared<const SigningKey>(std::move(*key));
     config.manifest_validity = *valid_for;
 
-    std::unique_ptr<Clock> clock;
-    if (time_scale == 1.0) {
-        clock = std::make_unique<SystemClock>();
-    } else if (!time_origin.empty()) {
-        auto origin = parse_time(time_origin);
-        if (!origin) {
-            std::cerr << "fleetcast-manager: --time-origin: " << origin.error().message << '\n';
-            return 2;
-        }
-        clock = std::make_unique<ScaledClock>(time_scale, *origin);
-    } else {
-        clock = std::make_unique<ScaledClock>(time_scale);
-    }
-
     BlockingQueue<MqttEvent> queue(10000);
     mqtt.client_id = config.id;
     mqtt.clean_session = false;
     mqtt.will_topic = topics::manager_state();
     mqtt.will_payload = encode(ProcessState{"manager", config.id, false, clock->now(), {}});
     MqttSession session(mqtt, queue);
-    // The loop never calls Paho itself (see common/outbox_transport.hpp).
-    Outbox outbox;
+    // Operator requests on a connection of their own (client id {id}.ops, same
+    // credentials, no will: mgr/state stays with the main one), on the urgent
+    // lane of the queue: an answer never waits behind fetches and chunks.
+    MqttOptions ops_mqtt = mqtt;
+    ops_mqtt.client_id = config.id + ".ops";
+    ops_mqtt.will_topic.reset();
+    ops_mqtt.max_inflight = 64;
+    MqttSession ops_session(ops_mqtt, queue, manager::Manager::kOpsTag, true);
+    // The loop never calls Paho itself (see common/outbox_transport.hpp); each
+    // connection has its own outbox, so a response is not queued behind chunks.
+    Outbox outbox, ops_outbox;
     OutboxTransport transport(outbox, session);
+    OutboxTransport ops_transport(ops_outbox, ops_session);
     auto opened = manager::Manager::open(transport, *clock, config);
     if (!opened) {
         log_error("manager", "open_failed").kv("state_dir", state_dir).kv("error", opened.error().str());
         return 1;
     }
     manager::Manager& mgr = **opened;
+    mgr.set_ops_transport(ops_transport);
 
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    const auto& stop = stop_on_signals();
     auto st = session.start();
+    if (st) st = ops_session.start();
     if (st) st = mgr.start();
     if (!st) {
         log_error("manager", "start_failed").kv("broker", mqtt.uri).kv("error", st.error().str());
         return 1;
     }
-    while (!g_stop) {
-        if (auto event = queue.pop_for(std::chrono::milliseconds(100))) mgr.handle(*event);
-        mgr.tick();
-    }
+    run_loop(
+        queue, stop, std::chrono::milliseconds(100), [&](const MqttEvent& e) { mgr.handle(e); }, [&] { mgr.tick(); });
     log_info("manager", "stopping").kv("id", config.id);
     outbox.flush_and_stop();
+    ops_outbox.flush_and_stop();
     queue.close();  // unblocks a Paho thread waiting on a full queue
+    ops_session.stop();
     session.stop(mgr.state_payload(false));
     return 0;
 }

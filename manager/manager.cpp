@@ -47,19 +47,25 @@ Manager::Manager(Transport& transport, Clock& clock, ManagerConfig config, std::
       signer_(config_.signing_key, config_.manifest_validity),
       repo_(*store_, clock_, config_.state_dir / "images", signer_),
       schedules_(transport_, *store_, clock_, signer_),
+      reconciler_(*store_, schedules_, transport_, clock_, counters_),
       chunks_(transport_, repo_, *store_, counters_),
-      reports_(*store_, schedules_, clock_),
-      api_(*store_, repo_, schedules_, transport_, clock_),
+      control_(*store_, schedules_, transport_, clock_),
+      reports_(*store_, schedules_, reconciler_, control_, clock_),
+      api_(*store_, repo_, schedules_, control_, transport_, clock_),
       pushes_(*store_, repo_, chunks_, clock_) {
     for (const char* name : {"bad_input", "requests", "fetches", "reports"}) counters_.add(name, 0);
 }
 
 Status Manager::start() {
-    for (const auto& filter : {topics::manager_request_filter(), topics::gw_fetch_filter(), topics::gw_report_filter(),
-                               topics::gw_state_filter(), topics::gw_probe_filter()}) {
+    // gw/+/schedule/+: the manager watches the schedules it retains (R27).
+    for (const auto& filter :
+         {topics::gw_fetch_filter(), topics::gw_report_filter(), topics::gw_state_filter(), topics::gw_probe_filter(),
+          topics::gw_schedule_all_filter(), topics::manager_state()}) {  // our own retained state (OwnRetained)
         auto st = transport_.subscribe(filter);
         if (!st) return st;
     }
+    auto sub = ops().subscribe(topics::manager_request_filter());
+    if (!sub) return sub;
     // The retained "online" state goes out on the Connected event, after the
     // session has (re)subscribed: published here, while connecting, Paho would
     // flush it before those subscriptions, and a gateway or operator reacting
@@ -85,25 +91,39 @@ std::string Manager::state_payload(bool online) const {
 void Manager::publish_state() {
     published_counters_ = counters_.snapshot();
     state_published_at_ = clock_.now();
-    auto st = transport_.publish(topics::manager_state(), state_payload(true), true);
+    auto payload = state_payload(true);
+    own_state_.published(payload);
+    auto st = transport_.publish(topics::manager_state(), std::move(payload), true);
     if (!st) log_error("manager", "state_publish_failed").kv("error", st.error().str());
 }
 
 void Manager::handle(const MqttEvent& event) {
     switch (event.kind) {
-        case MqttEvent::Kind::Message:
-            on_message(event);
-            break;
+        case MqttEvent::Kind::Message: on_message(event); break;
         case MqttEvent::Kind::Connected:
+            if (event.tag == kOpsTag) {
+                log_info("manager", "ops_connected").kv("id", config_.id).kv("session_lost", event.session_lost);
+                break;
+            }
             // The broker may have published our will while we were away.
-            log_info("manager", "connected").kv("id", config_.id);
+            log_info("manager", "connected").kv("id", config_.id).kv("session_lost", event.session_lost);
             publish_state();
+            if (event.session_lost && connected_before_) {
+                // A broker that kept no session (restarted without persistence)
+                // lost the retained manifests and schedules too: start() published
+                // them for the first connection, this is for the later ones.
+                auto st = schedules_.republish_active();
+                if (!st) {
+                    counters_.add("internal_error");
+                    log_error("manager", "republish_failed").kv("error", st.error().str());
+                } else {
+                    log_info("manager", "retained_republished").kv("id", config_.id);
+                }
+            }
+            connected_before_ = true;
             break;
-        case MqttEvent::Kind::ConnectionLost:
-            log_warn("manager", "connection_lost").kv("id", config_.id);
-            break;
-        case MqttEvent::Kind::Delivered:
-            break;
+        case MqttEvent::Kind::ConnectionLost: log_warn("manager", "connection_lost").kv("id", config_.id); break;
+        case MqttEvent::Kind::Delivered: break;
     }
     chunks_.pump();
 }
@@ -148,7 +168,7 @@ void Manager::on_message(const MqttEvent& event) {
     switch (p.kind) {
         case topics::Kind::ManagerRequest:
             counters_.add("requests");
-            return on_request(p.client, event.payload);
+            return on_request(p.client, event.topic, event.payload);
         case topics::Kind::GwFetch: {
             counters_.add("fetches");
             auto st = chunks_.on_fetch(p.gateway, event.payload);
@@ -171,14 +191,26 @@ void Manager::on_message(const MqttEvent& event) {
             if (!st) reject("bad_report", event.topic, st.error());
             return;
         }
+        case topics::Kind::ManagerState:
+            if (!own_state_.foreign(event.payload)) return;
+            // Cleared by a stranger, or lost by the broker: ours again.
+            counters_.add("state_restored");
+            log_warn("manager", "state_restored")
+                .kv("id", config_.id)
+                .kv("found", event.payload.empty() ? "empty" : "foreign");
+            return publish_state();
+        case topics::Kind::GwSchedule: {
+            auto st = reconciler_.on_schedule_seen(p.gateway, p.campaign, event.payload);
+            if (!st) reject("bad_schedule", event.topic, st.error());
+            return;
+        }
         default:
             return reject("bad_topic", event.topic,
                           make_error("bad_topic", "the manager does not take messages on this topic"));
     }
 }
 
-void Manager::on_request(const std::string& client, const std::string& payload) {
-    const auto topic = topics::manager_request(client);
+void Manager::on_request(const std::string& client, const std::string& topic, const std::string& payload) {
     OperatorResponse resp;
     auto req = decode_operator_request(payload);
     if (!req) {
@@ -199,7 +231,7 @@ void Manager::on_request(const std::string& client, const std::string& payload) 
             reject("bad_request", topic, data.error().with_context("op " + req->op + " req " + req->req_id));
         }
     }
-    auto st = transport_.publish(topics::manager_response(client), encode(resp));
+    auto st = ops().publish(topics::manager_response(client), encode(resp));
     if (!st) log_error("manager", "response_publish_failed").kv("client", client).kv("error", st.error().str());
 }
 

@@ -10,6 +10,7 @@
 
 #include "common/clock.hpp"
 #include "common/counters.hpp"
+#include "common/own_retained.hpp"
 #include "common/transport.hpp"
 #include "manager/chunk_server.hpp"
 #include "manager/firmware_repository.hpp"
@@ -17,6 +18,7 @@
 #include "manager/manifest_signer.hpp"
 #include "manager/operator_api.hpp"
 #include "manager/push_scheduler.hpp"
+#include "manager/reconciler.hpp"
 #include "manager/report_handler.hpp"
 #include "manager/schedule_publisher.hpp"
 
@@ -24,8 +26,8 @@ namespace fleetcast::manager {
 
 struct ManagerConfig {
     std::string id = "manager";
-    std::filesystem::path state_dir;  // manager.db and images/
-    std::shared_ptr<const SigningKey> signing_key;  // required: every manifest is signed (R21)
+    std::filesystem::path state_dir;                    // manager.db and images/
+    std::shared_ptr<const SigningKey> signing_key;      // required: every manifest is signed (R21)
     Millis manifest_validity{30LL * 24 * 3600 * 1000};  // how long a manifest signature lasts
 };
 
@@ -37,6 +39,13 @@ class Manager {
     // Subscribes, publishes the retained online state and re-publishes what
     // the broker must retain (manifests, running schedules).
     Status start();
+    // Issue 13 item 7: operator requests and responses (mgr/req/+, mgr/resp/+)
+    // on a connection of their own, so an answer never waits behind the chunks
+    // queued on the main one. Its events carry kOpsTag (and take the urgent
+    // lane of the program's queue). Set before start(); without it, requests
+    // use the main transport.
+    static constexpr int kOpsTag = 1;
+    void set_ops_transport(Transport& ops) { ops_ = &ops; }
     void handle(const MqttEvent& event);
     // Periodic work: push-mode transmissions and the retained state's
     // counters (each at most once a second), pending chunks.
@@ -51,10 +60,11 @@ class Manager {
    private:
     Manager(Transport& transport, Clock& clock, ManagerConfig config, std::unique_ptr<ManagerStore> store);
     void on_message(const MqttEvent& event);
-    void on_request(const std::string& client, const std::string& payload);
+    void on_request(const std::string& client, const std::string& topic, const std::string& payload);
     // Logs and counts a failed message: bad input, or an internal failure.
     void reject(const std::string& counter, const std::string& topic, const Error& e);
     void publish_state();
+    Transport& ops() { return ops_ ? *ops_ : transport_; }
 
     Transport& transport_;
     Clock& clock_;
@@ -64,13 +74,18 @@ class Manager {
     ManifestSigner signer_;
     FirmwareRepository repo_;
     SchedulePublisher schedules_;
+    Reconciler reconciler_;
     ChunkServer chunks_;
+    CampaignControl control_;
     ReportHandler reports_;
     OperatorApi api_;
     PushScheduler pushes_;
     TimePoint pushes_checked_at_{};
     std::map<std::string, std::uint64_t> published_counters_;
+    OwnRetained own_state_;  // our retained process state on the broker
     TimePoint state_published_at_{};
+    Transport* ops_ = nullptr;
+    bool connected_before_ = false;
 };
 
 }  // namespace fleetcast::manager

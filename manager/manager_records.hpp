@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/job_rules.hpp"
 #include "common/messages.hpp"
 
 namespace fleetcast::manager {
@@ -31,7 +32,13 @@ struct GatewayRecord {
     TimePoint last_seen{};
 };
 
+// The stored campaign state: active (scheduled or running, by its update
+// time), paused and canceled (issue 16: by a campaign-level command), ended
+// (every target ended). A canceled campaign stays canceled when its last
+// target ends.
 inline constexpr std::string_view kCampaignActive = "active";
+inline constexpr std::string_view kCampaignPaused = "paused";
+inline constexpr std::string_view kCampaignCanceled = "canceled";
 inline constexpr std::string_view kCampaignEnded = "ended";
 
 struct CampaignRecord {
@@ -44,6 +51,20 @@ struct CampaignRecord {
     std::string state{kCampaignActive};
     std::optional<TimePoint> expected_end;  // planned: update time + transfers (R9)
     RetryPolicy retry;                      // R17, carried in the schedules (table campaign_retry)
+};
+
+// Issue 16: the last campaign-level command of a campaign (pause, resume,
+// cancel), and per gateway of the campaign whether it confirmed it.
+struct CampaignCommandRecord {
+    std::string campaign;
+    CampaignAction action = CampaignAction::Pause;
+    std::string request_id;
+    std::string reason;
+    TimePoint at{};
+};
+struct CommandGatewayRecord {
+    std::string gateway;
+    std::optional<TimePoint> confirmed_at;
 };
 
 struct TargetRecord {
@@ -82,8 +103,7 @@ struct LinkRateRecord {
     }
 };
 
-inline bool is_terminal(JobState s) {
-    return s == JobState::Completed || s == JobState::Failed || s == JobState::Expired || s == JobState::Canceled;
-}
+// The one rule of which job states are final (common/job_rules.hpp).
+using job_rules::is_terminal;
 
 }  // namespace fleetcast::manager

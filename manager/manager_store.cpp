@@ -1,5 +1,6 @@
 #include "manager/manager_store.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "common/json.hpp"
@@ -9,12 +10,8 @@ namespace fleetcast::manager {
 namespace {
 
 // Statement::bind has string_view and optional<string> overloads: name the one meant.
-std::string_view sv(const std::string& s) {
-    return s;
-}
-std::int64_t i64(std::uint64_t v) {
-    return static_cast<std::int64_t>(v);
-}
+std::string_view sv(const std::string& s) { return s; }
+std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 
 std::optional<std::string> opt_time(const std::optional<TimePoint>& t) {
     if (!t) return std::nullopt;
@@ -94,6 +91,40 @@ ALTER TABLE firmware ADD COLUMN signed_manifest TEXT NOT NULL DEFAULT '';
 const char* kSchemaV4 = R"sql(
 ALTER TABLE targets ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;
 )sql";
+
+// Schema 5 (issues 5, 7, 8): the campaign's retry policy (R17) and the devices
+// it could not include (Fig. 21), each target's own update time, the device
+// parameters set by the operator, and the index settle() reads. Created
+// "if not exists": earlier programs made these tables at every start.
+const char* kSchemaV5 = R"sql(
+CREATE TABLE IF NOT EXISTS campaign_retry (
+  campaign TEXT PRIMARY KEY, max_retries INTEGER NOT NULL, backoff_ms INTEGER NOT NULL,
+  power_on_timeout_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS campaign_skipped (
+  campaign TEXT NOT NULL, device TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (campaign, device));
+CREATE TABLE IF NOT EXISTS target_times (
+  campaign TEXT NOT NULL, device TEXT NOT NULL, update_at TEXT NOT NULL, PRIMARY KEY (campaign, device));
+CREATE INDEX IF NOT EXISTS targets_by_gateway_state ON targets(campaign, gateway, state);
+CREATE TABLE IF NOT EXISTS device_params (
+  device TEXT NOT NULL PRIMARY KEY, deferment_ms INTEGER NOT NULL, set_at TEXT NOT NULL);
+)sql";
+
+// Schema 6 (issue 16): campaign-level control. The last command per campaign
+// (pause, resume, cancel, with the reason) and, per gateway of the campaign,
+// whether it confirmed that command (the manager sends it again until it did).
+const char* kSchemaV6 = R"sql(
+CREATE TABLE IF NOT EXISTS campaign_commands (
+  campaign TEXT PRIMARY KEY REFERENCES campaigns(id), action TEXT NOT NULL, request_id TEXT NOT NULL,
+  reason TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS campaign_command_gateways (
+  campaign TEXT NOT NULL, gateway TEXT NOT NULL, request_id TEXT NOT NULL, confirmed_at TEXT,
+  PRIMARY KEY (campaign, gateway));
+CREATE INDEX IF NOT EXISTS campaign_command_gateways_by_gateway ON campaign_command_gateways(gateway, confirmed_at);
+)sql";
+
+// Every schema step, oldest first (kSchemaVersion is the last one's).
+const std::vector<Migration> kMigrations{{1, kSchema},   {2, kSchemaV2}, {3, kSchemaV3},
+                                         {4, kSchemaV4}, {5, kSchemaV5}, {kSchemaVersion, kSchemaV6}};
 
 const char* kFirmwareCols =
     "fw_id, model, component, version, size, sha256, chunk_size, allow_downgrade, added_at, signed_manifest";
@@ -203,21 +234,9 @@ Expected<std::unique_ptr<ManagerStore>> ManagerStore::open(const std::filesystem
     auto db = Database::open(db_path);
     if (!db) return db.error();
     std::unique_ptr<ManagerStore> store(new ManagerStore(std::move(*db)));
-    auto st = store->migrate();
-    if (st) st = store->ensure_campaign_extras();
-    if (st) st = store->ensure_extras();
+    auto st = apply_migrations(*store->db_, kMigrations);
     if (!st) return st.error().with_context("schema of " + db_path.string());
     return store;
-}
-
-Status ManagerStore::ensure_extras() {
-    return db_->exec(
-        "CREATE TABLE IF NOT EXISTS target_times (campaign TEXT NOT NULL, device TEXT NOT NULL,"
-        " update_at TEXT NOT NULL, PRIMARY KEY (campaign, device));"
-        // settle(): open targets of one gateway without scanning the campaign.
-        "CREATE INDEX IF NOT EXISTS targets_by_gateway_state ON targets(campaign, gateway, state);"
-        "CREATE TABLE IF NOT EXISTS device_params (device TEXT NOT NULL PRIMARY KEY, deferment_ms INTEGER NOT NULL,"
-        " set_at TEXT NOT NULL);");
 }
 
 Status ManagerStore::set_target_update_at(const std::string& campaign, const std::string& device, TimePoint at) {
@@ -255,8 +274,8 @@ DeviceDeferment deferment_row(const Statement& s) {
 }  // namespace
 
 Expected<std::map<std::string, DefermentParam>> ManagerStore::deferments() {
-    auto rows = collect<DeviceDeferment>(db_->prepare("SELECT device, deferment_ms, set_at FROM device_params"),
-                                         deferment_row);
+    auto rows =
+        collect<DeviceDeferment>(db_->prepare("SELECT device, deferment_ms, set_at FROM device_params"), deferment_row);
     if (!rows) return rows.error();
     return std::map<std::string, DefermentParam>(rows->begin(), rows->end());
 }
@@ -267,26 +286,6 @@ Expected<std::optional<DefermentParam>> ManagerStore::deferment(const std::strin
     auto row = first(collect<DeviceDeferment>(std::move(stmt), deferment_row));
     if (!row) return row.error();
     return *row ? std::optional<DefermentParam>((*row)->second) : std::nullopt;
-}
-
-Status ManagerStore::migrate() {
-    auto q = db_->prepare("PRAGMA user_version");
-    if (!q) return q.error();
-    auto row = q->step();
-    if (!row) return row.error();
-    const auto version = *row ? q->int64(0) : 0;
-    if (version == kSchemaVersion) return ok_status();
-    if (version > kSchemaVersion)
-        return make_error("db", "database schema " + std::to_string(version) + " is newer than this program (" +
-                                    std::to_string(kSchemaVersion) + ")");
-    return db_->transaction([&]() -> Status {
-        auto st = version < 1 ? db_->exec(kSchema) : ok_status();
-        if (st && version < 2) st = db_->exec(kSchemaV2);
-        if (st && version < 3) st = db_->exec(kSchemaV3);
-        if (st && version < 4) st = db_->exec(kSchemaV4);
-        if (!st) return st;
-        return db_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
-    });
 }
 
 // ---- firmware ---------------------------------------------------------------
@@ -389,6 +388,18 @@ Expected<std::optional<CampaignRecord>> ManagerStore::find_campaign(const std::s
     return first(std::move(all));
 }
 
+Expected<std::vector<CampaignRecord>> ManagerStore::campaigns_in_states(const std::vector<std::string_view>& states) {
+    std::vector<CampaignRecord> out;
+    for (auto state : states) {
+        auto some = campaigns_in_state(state);
+        if (!some) return some.error();
+        out.insert(out.end(), some->begin(), some->end());
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const CampaignRecord& a, const CampaignRecord& b) { return a.created_at < b.created_at; });
+    return out;
+}
+
 Expected<std::vector<CampaignRecord>> ManagerStore::campaigns_in_state(std::string_view state) {
     auto stmt =
         db_->prepare(std::string("SELECT ") + kCampaignCols + " FROM campaigns WHERE state = ?1 ORDER BY created_at");
@@ -484,9 +495,7 @@ Expected<std::optional<TargetRecord>> ManagerStore::find_target(const std::strin
     return first(collect<TargetRecord>(std::move(stmt), target_row));
 }
 
-Status ManagerStore::update_target(const TargetRecord& t) {
-    return write_target(t, false);
-}
+Status ManagerStore::update_target(const TargetRecord& t) { return write_target(t, false); }
 
 Status ManagerStore::write_target(const TargetRecord& t, bool insert) {
     auto stmt = db_->prepare(
@@ -579,8 +588,12 @@ Expected<std::vector<LinkRateRecord>> ManagerStore::list_rates() {
     return collect<LinkRateRecord>(
         db_->prepare("SELECT gateway, device, bytes, millis, source, at FROM link_rates ORDER BY gateway, device"),
         [](const Statement& s) {
-            return LinkRateRecord{s.text(0), s.text(1), static_cast<std::uint64_t>(s.int64(2)),
-                                  static_cast<std::uint64_t>(s.int64(3)), s.text(4), time_col(s, 5)};
+            return LinkRateRecord{s.text(0),
+                                  s.text(1),
+                                  static_cast<std::uint64_t>(s.int64(2)),
+                                  static_cast<std::uint64_t>(s.int64(3)),
+                                  s.text(4),
+                                  time_col(s, 5)};
         });
 }
 

@@ -5,17 +5,19 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/job_digest.hpp"
 #include "common/sqlite_db.hpp"
 #include "manager/manager_records.hpp"
 
 namespace fleetcast::manager {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 6;
 
 class ManagerStore {
    public:
@@ -47,6 +49,8 @@ class ManagerStore {
                            const std::vector<std::pair<std::string, std::string>>& skipped = {});
     Expected<std::optional<CampaignRecord>> find_campaign(const std::string& id);
     Expected<std::vector<CampaignRecord>> campaigns_in_state(std::string_view state);
+    // Campaigns in any of `states`, oldest first.
+    Expected<std::vector<CampaignRecord>> campaigns_in_states(const std::vector<std::string_view>& states);
     Status set_campaign_state(const std::string& id, std::string_view state);
     Expected<std::vector<TargetRecord>> targets(const std::string& campaign);
     // One page of targets, in the order of targets(); and the count of targets per job state.
@@ -84,7 +88,8 @@ class ManagerStore {
 
     // manager_store_campaign.cpp: tables of issue 5 (created if missing):
     // the retry policy per campaign and the devices left out at creation (Fig. 21).
-    Status insert_campaign_extras(const CampaignRecord& c, const std::vector<std::pair<std::string, std::string>>& skipped);
+    Status insert_campaign_extras(const CampaignRecord& c,
+                                  const std::vector<std::pair<std::string, std::string>>& skipped);
     Expected<std::vector<std::pair<std::string, std::string>>> skipped(const std::string& campaign);  // device, reason
 
     // R12-R14 extras, in their own tables (created if missing, whatever the schema version):
@@ -96,12 +101,30 @@ class ManagerStore {
     Expected<std::map<std::string, DefermentParam>> deferments();
     Expected<std::optional<DefermentParam>> deferment(const std::string& device);
 
+    // manager_store_reconcile.cpp (R27): the (device, state) rows of one
+    // campaign on one gateway, and the active campaigns with open targets there.
+    Expected<std::vector<JobStateRow>> target_states(const std::string& campaign, const std::string& gateway);
+    Expected<std::set<std::string>> campaigns_open_on(const std::string& gateway);
+
+    // manager_store_control.cpp (issue 16): a campaign-level command. In one
+    // transaction: the campaign's new state, the command, and one unconfirmed
+    // row per gateway it is sent to (replacing the previous command's).
+    Status save_campaign_command(const CampaignCommandRecord& c, std::string_view state,
+                                 const std::vector<std::string>& gateways);
+    Expected<std::optional<CampaignCommandRecord>> campaign_command(const std::string& campaign);
+    Expected<std::vector<CommandGatewayRecord>> command_gateways(const std::string& campaign);
+    // Marks the gateway's row confirmed when it names the command's request
+    // id; false when it does not (a stale or duplicate acknowledgement).
+    Expected<bool> confirm_campaign_command(const std::string& campaign, const std::string& gateway,
+                                            const std::string& request_id, TimePoint at);
+    // The commands `gateway` has not confirmed yet (sent again when it comes back).
+    Expected<std::vector<CampaignCommandRecord>> unconfirmed_commands_on(const std::string& gateway);
+    // The gateways that hold targets of the campaign.
+    Expected<std::vector<std::string>> campaign_gateways(const std::string& campaign);
+
    private:
-    Status ensure_campaign_extras();
     Status fill_retry(std::vector<CampaignRecord>& campaigns);
-    Status ensure_extras();
     explicit ManagerStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
-    Status migrate();
     Status write_target(const TargetRecord& t, bool insert);
     std::unique_ptr<Database> db_;
 };

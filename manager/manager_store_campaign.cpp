@@ -1,20 +1,10 @@
-// Campaign tables of issue 5, created if missing whatever the schema version
-// (several branches add tables at once): the retry policy of each campaign
+// Campaign tables of issue 5 (schema 5): the retry policy of each campaign
 // (R17) and the devices that could not be included, with the reason (Fig. 21).
 #include <map>
 
 #include "manager/manager_store.hpp"
 
 namespace fleetcast::manager {
-
-Status ManagerStore::ensure_campaign_extras() {
-    return db_->exec(
-        "CREATE TABLE IF NOT EXISTS campaign_retry ("
-        " campaign TEXT PRIMARY KEY, max_retries INTEGER NOT NULL, backoff_ms INTEGER NOT NULL,"
-        " power_on_timeout_ms INTEGER NOT NULL);"
-        "CREATE TABLE IF NOT EXISTS campaign_skipped ("
-        " campaign TEXT NOT NULL, device TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (campaign, device));");
-}
 
 Status ManagerStore::insert_campaign_extras(const CampaignRecord& c,
                                             const std::vector<std::pair<std::string, std::string>>& skipped) {
@@ -53,8 +43,8 @@ Expected<std::vector<std::pair<std::string, std::string>>> ManagerStore::skipped
 
 Status ManagerStore::fill_retry(std::vector<CampaignRecord>& campaigns) {
     for (auto& c : campaigns) {
-        auto s = db_->prepare(
-            "SELECT max_retries, backoff_ms, power_on_timeout_ms FROM campaign_retry WHERE campaign = ?1");
+        auto s =
+            db_->prepare("SELECT max_retries, backoff_ms, power_on_timeout_ms FROM campaign_retry WHERE campaign = ?1");
         if (!s) return s.error();
         s->bind(1, c.id);
         auto row = s->step();

@@ -12,7 +12,8 @@ Expected<FirmwareManifest> ManifestSigner::sign(FirmwareManifest m, TimePoint no
     return m;
 }
 
-Expected<FirmwareManifest> ManifestSigner::fresh(const FirmwareManifest& m, TimePoint now, TimePoint valid_until) const {
+Expected<FirmwareManifest> ManifestSigner::fresh(const FirmwareManifest& m, TimePoint now,
+                                                 TimePoint valid_until) const {
     if (key_ && !m.signature.empty() && m.key_id == key_->key_id() && m.expires_at && *m.expires_at > valid_until &&
         *m.expires_at > now)
         return m;

@@ -12,7 +12,8 @@ namespace fleetcast::manager {
 
 class ManifestSigner {
    public:
-    ManifestSigner(std::shared_ptr<const SigningKey> key, Millis validity) : key_(std::move(key)), validity_(validity) {}
+    ManifestSigner(std::shared_ptr<const SigningKey> key, Millis validity)
+        : key_(std::move(key)), validity_(validity) {}
 
     // Signs with expires_at = max(now + validity, valid_until).
     Expected<FirmwareManifest> sign(FirmwareManifest m, TimePoint now, TimePoint valid_until = {}) const;

@@ -3,21 +3,17 @@
 #include <set>
 
 #include "common/log.hpp"
+#include "common/operator_views.hpp"
 #include "common/topics.hpp"
 #include "manager/campaign_planner.hpp"
 #include "manager/dashboard_views.hpp"
 #include "manager/results_view.hpp"
-#include "manager/status_views.hpp"
 #include "manager/schedule_planner.hpp"
+#include "manager/status_views.hpp"
 
 namespace fleetcast::manager {
 
 namespace {
-
-bool has(const cJSON* obj, const char* key) {
-    const cJSON* f = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return f && !cJSON_IsNull(f);
-}
 
 cJSON* manifest_item(const FirmwareManifest& m) {
     cJSON* item = cJSON_CreateObject();
@@ -46,75 +42,91 @@ std::string skipped_summary(const std::vector<SkippedDevice>& skipped) {
 }  // namespace
 
 OperatorApi::OperatorApi(ManagerStore& store, FirmwareRepository& repo, SchedulePublisher& schedules,
-                         Transport& transport, Clock& clock)
+                         CampaignControl& control, Transport& transport, Clock& clock)
     : store_(store),
       repo_(repo),
       schedules_(schedules),
+      control_(control),
       transport_(transport),
       clock_(clock),
       random_(std::random_device{}()) {}
 
+namespace {
+// Decodes the op's typed args, then runs it.
+template <typename Args, typename Run>
+Expected<Json> with_args(Expected<Args> (*decode)(const cJSON*), const cJSON* args, Run run) {
+    auto a = decode(args);
+    if (!a) return a.error();
+    return run(*a);
+}
+}  // namespace
+
 Expected<Json> OperatorApi::handle(const OperatorRequest& req) {
-    const cJSON* args = req.args.get();
-    Expected<Json> data = make_error("bad_args", "unknown op '" + req.op +
-                                                     "' (firmware_add, firmware_list, device_list, gateway_list, "
-                                                     "rate_list, campaign_create, results, defer, cancel, suspend, resume, "
-                                                     "set_param, " +
-                                                     std::string(kDashboardViewOps) + ", " + std::string(kStatusViewOps) + ")");
-    if (req.op == "firmware_add")
-        data = firmware_add(args);
-    else if (req.op == "firmware_list")
-        data = firmware_list();
-    else if (req.op == "device_list")
-        data = device_list();
-    else if (req.op == "gateway_list")
-        data = gateway_list();
-    else if (req.op == "rate_list")
-        data = rate_list();
-    else if (req.op == "campaign_create")
-        data = campaign_create(args);
-    else if (req.op == "results")
-        data = results(args);
-    else if (req.op == "defer" || req.op == "device_defer")  // device_defer: the dashboard's name
-        data = defer(req.req_id, args);
-    else if (req.op == "cancel" || req.op == "device_cancel")
-        data = cancel(req.req_id, args);
-    else if (req.op == "suspend" || req.op == "device_suspend")
-        data = suspend(req.req_id, args, true);
-    else if (req.op == "resume" || req.op == "device_resume")
-        data = suspend(req.req_id, args, false);
-    else if (req.op == "set_param")
-        data = set_param(req.req_id, args);
-    else if (auto view = dashboard_view(store_, req.op, args))
-        data = std::move(*view);
-    else if (auto status = status_view(store_, req.op, args, clock_.now()))
-        data = std::move(*status);
-    return data;
+    auto op = operator_op_from_string(req.op);
+    if (!op) return op.error();
+    return dispatch(*op, req);
 }
 
-Expected<Json> OperatorApi::firmware_add(const cJSON* args) {
+Expected<Json> OperatorApi::dispatch(OperatorOp op, const OperatorRequest& req) {
+    const cJSON* args = req.args.get();
+    const auto& id = req.req_id;
+    switch (op) {
+        case OperatorOp::FirmwareAdd:
+            return with_args(firmware_add_args_from_json, args, [&](const auto& a) { return firmware_add(a); });
+        case OperatorOp::FirmwareList: return firmware_list();
+        case OperatorOp::DeviceList: return device_list();
+        case OperatorOp::GatewayList: return gateway_list();
+        case OperatorOp::RateList: return rate_list();
+        case OperatorOp::CampaignCreate: return campaign_create(args);
+        case OperatorOp::Results:
+            return with_args(results_args_from_json, args, [&](const auto& a) { return results(a); });
+        case OperatorOp::DeviceStatus:
+            return with_args(device_args_from_json, args,
+                             [&](const auto& a) { return device_status_view(store_, a, clock_.now()); });
+        case OperatorOp::Targets:
+            return with_args(targets_args_from_json, args, [&](const auto& a) { return targets_view(store_, a); });
+        case OperatorOp::Unregistered:
+            return with_args(campaign_args_from_json, args,
+                             [&](const auto& a) { return unregistered_view(store_, a); });
+        case OperatorOp::Defer:
+            return with_args(defer_args_from_json, args, [&](const auto& a) { return defer(id, a); });
+        case OperatorOp::Cancel:
+            return with_args(device_args_from_json, args, [&](const auto& a) { return cancel(id, a); });
+        case OperatorOp::Suspend:
+        case OperatorOp::Resume:
+            return with_args(device_args_from_json, args,
+                             [&](const auto& a) { return suspend(id, a, op == OperatorOp::Suspend); });
+        case OperatorOp::SetParam:
+            return with_args(set_param_args_from_json, args, [&](const auto& a) { return set_param(id, a); });
+        case OperatorOp::CampaignList:
+            return with_args(campaign_list_args_from_json, args,
+                             [&](const auto& a) { return campaign_list_view(store_, control_, a); });
+        case OperatorOp::CampaignPause:
+        case OperatorOp::CampaignResume:
+        case OperatorOp::CampaignCancel: {
+            const auto action = op == OperatorOp::CampaignPause    ? CampaignAction::Pause
+                                : op == OperatorOp::CampaignResume ? CampaignAction::Resume
+                                                                   : CampaignAction::Cancel;
+            return with_args(campaign_control_args_from_json, args,
+                             [&](const auto& a) { return control_.command(id, action, a); });
+        }
+        case OperatorOp::DeviceDetail:
+            return with_args(device_args_from_json, args, [&](const auto& a) { return device_detail_view(store_, a); });
+        case OperatorOp::GatewayTable:
+            return with_args(gateway_args_from_json, args,
+                             [&](const auto& a) { return gateway_table_view(store_, a); });
+    }
+    return make_error("bad_args", "unknown op '" + req.op + "'");
+}
+
+Expected<Json> OperatorApi::firmware_add(const FirmwareAddArgs& args) {
     FirmwareAddRequest req;
-    auto path = json::get_string(args, "path", 4096);
-    if (!path) return path.error();
-    req.path = *path;
-    for (auto [key, dst] : {std::pair{"model", &req.model}, std::pair{"component", &req.component}}) {
-        auto id = json::get_id(args, key, key);
-        if (!id) return id.error();
-        *dst = *id;
-    }
-    auto version = json::get_version(args, "version");
-    if (!version) return version.error();
-    req.version = *version;
-    if (has(args, "chunk_size")) {
-        auto cs = json::get_uint(args, "chunk_size", kMaxChunkSize);
-        if (!cs) return cs.error();
-        req.chunk_size = static_cast<std::uint32_t>(*cs);
-    }
-    if (has(args, "allow_downgrade")) {
-        auto ad = json::get_bool(args, "allow_downgrade");
-        if (!ad) return ad.error();
-        req.allow_downgrade = *ad;
-    }
+    req.path = args.path;
+    req.model = args.model;
+    req.component = args.component;
+    req.version = args.version;
+    if (args.chunk_size) req.chunk_size = *args.chunk_size;
+    req.allow_downgrade = args.allow_downgrade;
     auto m = repo_.add(req);
     if (!m) return m.error();
     auto st = transport_.publish(topics::fw_manifest(m->fw_id), encode(*m), true);
@@ -132,14 +144,9 @@ Expected<Json> OperatorApi::firmware_add(const cJSON* args) {
 Expected<Json> OperatorApi::firmware_list() {
     auto all = store_.list_firmware();
     if (!all) return all.error();
-    auto data = Json::object();
-    cJSON* arr = cJSON_AddArrayToObject(data.get(), "firmware");
-    for (const auto& r : *all) {
-        cJSON* item = manifest_item(r.manifest);
-        json::put(item, "added_at", r.added_at);
-        cJSON_AddItemToArray(arr, item);
-    }
-    return data;
+    FirmwareListAnswer a;
+    for (const auto& r : *all) a.firmware.push_back({r.manifest, r.added_at});
+    return answer_json(a);
 }
 
 Expected<Json> OperatorApi::device_list() {
@@ -147,50 +154,31 @@ Expected<Json> OperatorApi::device_list() {
     if (!all) return all.error();
     auto params = store_.deferments();
     if (!params) return params.error();
-    auto data = Json::object();
-    cJSON* arr = cJSON_AddArrayToObject(data.get(), "devices");
+    DeviceListAnswer a;
     for (const auto& d : *all) {
-        cJSON* item = cJSON_CreateObject();
-        put_device_fields(item, d);
-        if (auto it = params->find(d.id); it != params->end()) put_deferment(item, "deferment", it->second);
-        cJSON_AddItemToArray(arr, item);
+        auto row = device_row(d);
+        if (auto it = params->find(d.id); it != params->end()) row.deferment = it->second;
+        a.devices.push_back(std::move(row));
     }
-    return data;
+    return answer_json(a);
 }
 
 Expected<Json> OperatorApi::gateway_list() {
     auto all = store_.list_gateways();
     if (!all) return all.error();
-    auto data = Json::object();
-    cJSON* arr = cJSON_AddArrayToObject(data.get(), "gateways");
-    for (const auto& g : *all) {
-        cJSON* item = cJSON_CreateObject();
-        json::put(item, "gateway", g.id);
-        json::put(item, "status", g.status);
-        json::put(item, "last_seen", g.last_seen);
-        cJSON_AddItemToArray(arr, item);
-    }
-    return data;
+    GatewayListAnswer a;
+    for (const auto& g : *all) a.gateways.push_back({g.id, g.status, g.last_seen});
+    return answer_json(a);
 }
 
 Expected<Json> OperatorApi::rate_list() {
     auto all = store_.list_rates();
     if (!all) return all.error();
-    auto data = Json::object();
-    cJSON* arr = cJSON_AddArrayToObject(data.get(), "rates");
-    for (const auto& r : *all) {
-        cJSON* item = cJSON_CreateObject();
-        json::put(item, "gateway", r.gateway);
-        json::put(item, "link", r.device.empty() ? "manager" : "device");
-        if (!r.device.empty()) json::put(item, "device", r.device);
-        json::put(item, "bytes", r.bytes);
-        json::put(item, "millis", r.millis);
-        json::put(item, "bytes_per_s", static_cast<std::uint64_t>(r.bytes_per_second()));
-        json::put(item, "source", r.source);
-        json::put(item, "at", r.at);
-        cJSON_AddItemToArray(arr, item);
-    }
-    return data;
+    RateListAnswer a;
+    for (const auto& r : *all)
+        a.rates.push_back(
+            {r.gateway, r.device, r.bytes, r.millis, static_cast<std::uint64_t>(r.bytes_per_second()), r.source, r.at});
+    return answer_json(a);
 }
 
 Expected<TimePlan> OperatorApi::plan_campaign_times(const CampaignSpec& spec, const CampaignPlan& plan,
@@ -213,10 +201,8 @@ Expected<TimePlan> OperatorApi::plan_campaign_times(const CampaignSpec& spec, co
     if (!measured) return measured.error();
     RateTable rates;
     for (const auto& r : *measured) {
-        if (r.device.empty())
-            rates.gateway[r.gateway] = r.bytes_per_second();
-        else
-            rates.device[{r.gateway, r.device}] = r.bytes_per_second();
+        if (r.device.empty()) rates.gateway[r.gateway] = r.bytes_per_second();
+        else rates.device[{r.gateway, r.device}] = r.bytes_per_second();
     }
     TimeRequest req{spec.mode, spec.asap, spec.update_at, spec.transmit_at, spec.expires_at};
     return plan_times(req, clock_.now(), list, rates);
@@ -293,10 +279,7 @@ Expected<Json> OperatorApi::campaign_create(const cJSON* args) {
     json::put(data.get(), "expires_at", plan->campaign.expires_at);
     json::put(data.get(), "expected_end", times->expected_end);
     json::put(data.get(), "notes", times->notes);
-    cJSON* retry = cJSON_AddObjectToObject(data.get(), "retry");
-    json::put(retry, "max", std::uint64_t{plan->campaign.retry.max_retries});
-    json::put(retry, "backoff_ms", static_cast<std::uint64_t>(plan->campaign.retry.backoff.count()));
-    json::put(retry, "power_on_timeout_ms", static_cast<std::uint64_t>(plan->campaign.retry.power_on_timeout.count()));
+    put_retry_policy(data.get(), "retry", plan->campaign.retry);
     cJSON* skipped = cJSON_AddArrayToObject(data.get(), "skipped");
     for (const auto& s : plan->skipped) {
         cJSON* item = cJSON_CreateObject();
@@ -307,17 +290,14 @@ Expected<Json> OperatorApi::campaign_create(const cJSON* args) {
     return data;
 }
 
-Expected<Json> OperatorApi::results(const cJSON* args) {
-    auto id = json::get_id(args, "campaign", "campaign");
-    if (!id) return id.error();
+Expected<Json> OperatorApi::results(const ResultsArgs& args) {
+    const auto* id = &args.campaign;
     auto c = store_.find_campaign(*id);
     if (!c) return c.error();
     if (!*c) return make_error("not_found", "unknown campaign " + *id);
     // Paged: a campaign of 100,000 targets is ~30 MB of rows, far above the
     // broker's packet limit; the CLI asks page after page.
-    auto paging = page_args(args);
-    if (!paging) return paging.error();
-    const auto [offset, limit] = *paging;
+    const auto [offset, limit] = args.page;
     auto counts = store_.target_state_counts(*id);
     if (!counts) return counts.error();
     std::vector<TargetRecord> page;
@@ -329,7 +309,13 @@ Expected<Json> OperatorApi::results(const cJSON* args) {
     auto times = store_.target_update_times(*id);  // moved by busy/defer (R13, R14)
     if (!times) return times.error();
     auto data = results_page_json(**c, page, offset, *counts, *times);
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(args, "by_gateway"))) {
+    // Issue 16: scheduled, running, paused (with the reason), canceled or ended, and the last campaign command.
+    auto control = control_.view(**c);
+    if (!control) return control.error();
+    json::put(data.get(), "status", control->state);
+    json::put(data.get(), "reason", control->reason);
+    to_json(cJSON_AddObjectToObject(data.get(), "control"), *control);
+    if (args.by_gateway) {
         // `campaign watch`: one bar per gateway over every target, without the rows.
         auto by_gw = store_.target_progress_by_gateway(*id);
         if (!by_gw) return by_gw.error();

@@ -7,10 +7,12 @@
 
 #include "common/clock.hpp"
 #include "common/messages.hpp"
+#include "common/operator_messages.hpp"
 #include "common/transport.hpp"
+#include "manager/campaign_control.hpp"
+#include "manager/campaign_planner.hpp"
 #include "manager/firmware_repository.hpp"
 #include "manager/manager_store.hpp"
-#include "manager/campaign_planner.hpp"
 #include "manager/schedule_planner.hpp"
 #include "manager/schedule_publisher.hpp"
 
@@ -18,14 +20,15 @@ namespace fleetcast::manager {
 
 class OperatorApi {
    public:
-    OperatorApi(ManagerStore& store, FirmwareRepository& repo, SchedulePublisher& schedules, Transport& transport,
-                Clock& clock);
+    OperatorApi(ManagerStore& store, FirmwareRepository& repo, SchedulePublisher& schedules, CampaignControl& control,
+                Transport& transport, Clock& clock);
 
     // The response data, or a clear error for an unknown op, bad args or a failure.
     Expected<Json> handle(const OperatorRequest& req);
 
    private:
-    Expected<Json> firmware_add(const cJSON* args);
+    Expected<Json> dispatch(OperatorOp op, const OperatorRequest& req);
+    Expected<Json> firmware_add(const FirmwareAddArgs& args);
     Expected<Json> firmware_list();
     Expected<Json> device_list();
     Expected<Json> gateway_list();
@@ -34,18 +37,19 @@ class OperatorApi {
     Expected<TimePlan> plan_campaign_times(const CampaignSpec& spec, const CampaignPlan& plan,
                                            const std::vector<FirmwareManifest>& manifests);
     Expected<Json> campaign_create(const cJSON* args);
-    Expected<Json> results(const cJSON* args);
+    Expected<Json> results(const ResultsArgs& args);
     Expected<std::string> new_campaign_id();
     // operator_control.cpp: defer, cancel, suspend/resume, set_param (R12, R14, R15, R19)
-    Expected<Json> defer(const std::string& req_id, const cJSON* args);
-    Expected<Json> cancel(const std::string& req_id, const cJSON* args);
-    Expected<Json> suspend(const std::string& req_id, const cJSON* args, bool suspend);
-    Expected<Json> set_param(const std::string& req_id, const cJSON* args);
+    Expected<Json> defer(const std::string& req_id, const DeferArgs& args);
+    Expected<Json> cancel(const std::string& req_id, const DeviceArgs& args);
+    Expected<Json> suspend(const std::string& req_id, const DeviceArgs& args, bool suspend);
+    Expected<Json> set_param(const std::string& req_id, const SetParamArgs& args);
     Expected<TargetRecord> active_target(const std::string& device);
 
     ManagerStore& store_;
     FirmwareRepository& repo_;
     SchedulePublisher& schedules_;
+    CampaignControl& control_;  // campaign_pause, campaign_resume, campaign_cancel (issue 16)
     Transport& transport_;
     Clock& clock_;
     std::mt19937 random_;

@@ -22,14 +22,10 @@ TargetRecord apply(TargetRecord t, const JobReport& r, TimePoint now) {
     t.progress = r.state == JobState::Completed ? 100 : r.progress;
     t.detail = r.detail;
     t.suspended = r.suspended && !is_terminal(r.state);
-    if (r.started_at)
-        t.started_at = r.started_at;
-    else if (!t.started_at && r.state != JobState::Waiting)
-        t.started_at = now;
-    if (r.ended_at)
-        t.ended_at = r.ended_at;
-    else if (!t.ended_at && is_terminal(r.state))
-        t.ended_at = now;
+    if (r.started_at) t.started_at = r.started_at;
+    else if (!t.started_at && r.state != JobState::Waiting) t.started_at = now;
+    if (r.ended_at) t.ended_at = r.ended_at;
+    else if (!t.ended_at && is_terminal(r.state)) t.ended_at = now;
     if (r.state == JobState::Completed)
         for (auto& [component, version] : t.new_versions)
             if (auto it = r.firmware.find(component); it != r.firmware.end()) version = it->second;
@@ -49,14 +45,16 @@ Status ReportHandler::on_report(const std::string& gateway, std::string_view pay
     return std::visit(
         [&](const auto& r) -> Status {
             using T = std::decay_t<decltype(r)>;
-            if constexpr (std::is_same_v<T, DeviceSeenReport>)
-                return on_device_seen(gateway, r);
-            else if constexpr (std::is_same_v<T, JobReport>)
-                return on_job(gateway, r);
-            else if constexpr (std::is_same_v<T, CacheReport>)
-                return on_cache(gateway, r);
-            else
-                return on_rate(gateway, r);
+            if constexpr (std::is_same_v<T, DeviceSeenReport>) return on_device_seen(gateway, r);
+            else if constexpr (std::is_same_v<T, JobReport>) return on_job(gateway, r);
+            else if constexpr (std::is_same_v<T, CacheReport>) return on_cache(gateway, r);
+            else if constexpr (std::is_same_v<T, DigestReport>) {
+                auto st = reconciler_.on_digest(gateway, r);
+                if (!st) return st;
+                return control_.resend_unconfirmed(gateway);  // the gateway is there: what it missed goes again
+            } else if constexpr (std::is_same_v<T, CampaignAckReport>) return control_.on_ack(gateway, r);
+            else if constexpr (std::is_same_v<T, UnknownJobReport>) return reconciler_.on_unknown_job(gateway, r);
+            else return on_rate(gateway, r);
         },
         *report);
 }
@@ -174,6 +172,8 @@ Status ReportHandler::on_gateway_state(const std::string& gateway, std::string_v
         .kv("gateway", gateway)
         .kv("status", g.status)
         .kv("bad_input", bad == s->counters.end() ? 0 : bad->second);
+    // Back online: the campaign commands it has not confirmed go again (issue 16).
+    if (s->online) return control_.resend_unconfirmed(gateway);
     return ok_status();
 }
 

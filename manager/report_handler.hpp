@@ -7,15 +7,18 @@
 
 #include "common/clock.hpp"
 #include "common/messages.hpp"
+#include "manager/campaign_control.hpp"
 #include "manager/manager_store.hpp"
+#include "manager/reconciler.hpp"
 #include "manager/schedule_publisher.hpp"
 
 namespace fleetcast::manager {
 
 class ReportHandler {
    public:
-    ReportHandler(ManagerStore& store, SchedulePublisher& schedules, Clock& clock)
-        : store_(store), schedules_(schedules), clock_(clock) {}
+    ReportHandler(ManagerStore& store, SchedulePublisher& schedules, Reconciler& reconciler, CampaignControl& control,
+                  Clock& clock)
+        : store_(store), schedules_(schedules), reconciler_(reconciler), control_(control), clock_(clock) {}
 
     // A report on gw/{gateway}/report. Errors are bad input or storage failures.
     Status on_report(const std::string& gateway, std::string_view payload);
@@ -29,6 +32,8 @@ class ReportHandler {
     Status on_rate(const std::string& gateway, const RateReport& r);
     ManagerStore& store_;
     SchedulePublisher& schedules_;
+    Reconciler& reconciler_;    // digest and unknown_job reports (R27)
+    CampaignControl& control_;  // campaign_ack reports; unconfirmed commands sent again (issue 16)
     Clock& clock_;
 };
 

@@ -57,11 +57,10 @@ Expected<TimePlan> plan_times(const TimeRequest& req, TimePoint now, const std::
     // Per gateway: its download time and its longest device delivery.
     std::map<std::string, std::pair<Millis, Millis>> per_gateway;
     for (const auto& g : loads) {
-        auto down = transfer_time(
-            g.download_bytes,
-            g.download_bytes ? rate_or_assumed(lookup(rates.gateway, g.gateway), "manager->" + g.gateway, settings,
-                                               plan.notes)
-                             : 1.0);
+        auto down = transfer_time(g.download_bytes, g.download_bytes
+                                                        ? rate_or_assumed(lookup(rates.gateway, g.gateway),
+                                                                          "manager->" + g.gateway, settings, plan.notes)
+                                                        : 1.0);
         Millis deliver{0};
         // Device links without a figure: one note per gateway, not one per
         // device (100,000 lines would not fit the answer).
@@ -84,8 +83,9 @@ Expected<TimePlan> plan_times(const TimeRequest& req, TimePoint now, const std::
         plan.download = std::max(plan.download, down);
         plan.delivery = std::max(plan.delivery, deliver);
     }
-    const Millis margin = std::max(settings.min_margin, Millis{static_cast<Millis::rep>(
-                                                            std::ceil(plan.download.count() * settings.margin_factor))});
+    const Millis margin =
+        std::max(settings.min_margin,
+                 Millis{static_cast<Millis::rep>(std::ceil(plan.download.count() * settings.margin_factor))});
 
     auto not_past = [&](std::optional<TimePoint> t, const char* what) -> std::optional<TimePoint> {
         if (t && *t < now) {

@@ -40,8 +40,8 @@ struct GatewayLoad {
 
 // Measured rates in bytes per second; a missing or zero figure is unknown.
 struct RateTable {
-    std::map<std::string, double> gateway;                             // manager -> gateway
-    std::map<std::pair<std::string, std::string>, double> device;      // (gateway, device)
+    std::map<std::string, double> gateway;                         // manager -> gateway
+    std::map<std::pair<std::string, std::string>, double> device;  // (gateway, device)
 };
 
 struct TimePlan {
@@ -49,8 +49,8 @@ struct TimePlan {
     std::optional<TimePoint> transmit_at;  // push mode only
     std::optional<TimePoint> expires_at;
     TimePoint expected_end{};
-    Millis download{0};  // longest manager -> gateway transfer
-    Millis delivery{0};  // longest gateway -> device transfer
+    Millis download{0};              // longest manager -> gateway transfer
+    Millis delivery{0};              // longest gateway -> device transfer
     std::vector<std::string> notes;  // assumed rates, times moved to now, late downloads
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 // Publishes the retained per-gateway schedules of a campaign, clears them when
 // the gateway's targets have all ended, and ends the campaign with its last target.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,9 +20,20 @@ class SchedulePublisher {
     Status publish(const CampaignRecord& campaign, const std::vector<TargetRecord>& targets);
     // After a target of `campaign` on `gateway` ended.
     Status settle(const std::string& campaign, const std::string& gateway);
+    // Removes the retained schedule of `campaign` for `gateway` from the
+    // broker (an empty retained message): its targets ended, or it was canceled.
+    Status clear(const std::string& campaign, const std::string& gateway, const char* why);
     // At start: re-publishes the manifests, and the schedules that still have
     // running targets (a broker restarted without persistence lost them).
     Status republish_active();
+    // R27: publishes the schedule of `campaign` for `gateway` again (every
+    // target of the campaign on that gateway, as at creation).
+    Status republish(const std::string& campaign, const std::string& gateway);
+    // Whether `payload`, seen on `topic`, is what this manager last published
+    // there: the same bytes (our own echo), or a schedule with the same
+    // campaign, times, retry policy, devices and images (signatures aside: a
+    // re-publication may re-sign), e.g. the copy a previous run retained.
+    bool is_current(const std::string& topic, const std::string& payload) const;
 
    private:
     Expected<std::vector<FirmwareManifest>> manifests();
@@ -31,6 +43,11 @@ class SchedulePublisher {
     ManagerStore& store_;
     Clock& clock_;
     const ManifestSigner& signer_;
+    struct Published {
+        std::string sha256;  // of the payload
+        Schedule schedule;   // without the manifests' chunk lists
+    };
+    std::map<std::string, Published> published_;  // by topic: the last schedule published there
 };
 
 }  // namespace fleetcast::manager

@@ -2,18 +2,27 @@
 // authority) and the live topics (retained state, schedules, job reports).
 // Pure data: no DOM here.
 
+// The job rules, a copy of common/job_rules.hpp (the manager's and the
+// gateway's): tests/dashboard/model_test.mjs checks it against that file's
+// rules, dumped by tests/common/job_rules_dump.
 export const RESULT = {
   completed: 'UPDATING COMPLETED',
   waiting: 'WAITING FOR RE-UPDATING',
   error: 'ERROR',
+  expired: 'EXPIRED',
+  canceled: 'CANCELED',
 };
 
-const TERMINAL = new Set(['completed', 'failed']);
+// Final job states: nothing changes such a job any more.
+export const TERMINAL = new Set(['completed', 'failed', 'expired', 'canceled']);
+const LABEL = { completed: RESULT.completed, failed: RESULT.error, expired: RESULT.expired, canceled: RESULT.canceled };
 
 export function resultOf(state) {
-  if (state === 'completed') return RESULT.completed;
-  if (state === 'failed') return RESULT.error;
-  return RESULT.waiting;
+  return LABEL[state] || RESULT.waiting;
+}
+
+export function isTerminal(state) {
+  return TERMINAL.has(state);
 }
 
 export class FleetModel {
@@ -145,7 +154,8 @@ export class FleetModel {
   }
 
   summary() {
-    const s = { [RESULT.completed]: 0, [RESULT.waiting]: 0, [RESULT.error]: 0, total: 0 };
+    const s = { total: 0 };
+    for (const label of Object.values(RESULT)) s[label] = 0;
     for (const r of this.rows.values()) {
       s[r.result] = (s[r.result] || 0) + 1;
       s.total++;
@@ -158,7 +168,7 @@ export class FleetModel {
     const out = new Map();
     const get = (gw) => {
       if (!out.has(gw))
-        out.set(gw, { gateway: gw, targets: 0, completed: 0, waiting: 0, error: 0, devices: 0, status: {} });
+        out.set(gw, { gateway: gw, targets: 0, completed: 0, waiting: 0, error: 0, expired: 0, canceled: 0, devices: 0, status: {} });
       return out.get(gw);
     };
     for (const g of this.gateways.keys()) get(g);
@@ -172,6 +182,8 @@ export class FleetModel {
       s.targets++;
       if (r.result === RESULT.completed) s.completed++;
       else if (r.result === RESULT.error) s.error++;
+      else if (r.result === RESULT.expired) s.expired++;
+      else if (r.result === RESULT.canceled) s.canceled++;
       else s.waiting++;
     }
     return [...out.values()].sort((a, b) => a.gateway.localeCompare(b.gateway));

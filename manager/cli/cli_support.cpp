@@ -14,9 +14,9 @@ namespace {
 // Failures the operator's input caused (exit 2), by the manager's error code;
 // anything else (no target, storage, broker) is exit 1.
 bool is_input_error(const std::string& code) {
-    static const std::set<std::string> kInput{"bad_args",    "bad_time",     "bad_duration", "bad_id",
-                                              "bad_version", "wrong_type",   "missing_field", "out_of_range",
-                                              "too_large",   "bad_json",     "not_found",    "duplicate"};
+    static const std::set<std::string> kInput{"bad_args",    "bad_time",   "bad_duration",  "bad_id",
+                                              "bad_version", "wrong_type", "missing_field", "out_of_range",
+                                              "too_large",   "bad_json",   "not_found",     "duplicate"};
     return kInput.count(code) > 0;
 }
 }  // namespace
@@ -82,6 +82,8 @@ std::optional<Json> call(RequestClient& client, const std::string& op, const cha
     json::put(a.get(), key, value);
     return call(client, op, a);
 }
+
+void print_bad_answer(const Error& e) { std::cerr << "fleetcast: bad answer from the manager: " << e.str() << "\n"; }
 
 std::optional<Json> call_all_pages(RequestClient& client, const std::string& op, const Json& args) {
     auto data = call(client, op, args);

@@ -40,4 +40,26 @@ std::optional<Json> call(RequestClient& client, const std::string& op, const cha
 // `devices` (and no `offset`).
 std::optional<Json> call_all_pages(RequestClient& client, const std::string& op, const Json& args);
 
+// The manager's answer decoded with its typed decoder (common/operator_*);
+// nullopt, the error printed, when it does not decode.
+void print_bad_answer(const Error& e);
+template <typename Answer>
+std::optional<Answer> typed_answer(Expected<Answer> a) {
+    if (!a) {
+        print_bad_answer(a.error());
+        return std::nullopt;
+    }
+    return std::move(*a);
+}
+// A request whose answer decodes with `decode`; nullopt when either fails (printed).
+template <typename Answer>
+std::optional<Answer> call_typed(RequestClient& client, const std::string& op, const Json& args,
+                                 Expected<Answer> (*decode)(const cJSON*), std::optional<Json>* raw = nullptr) {
+    auto data = call(client, op, args);
+    if (!data) return std::nullopt;
+    auto a = typed_answer(decode(data->get()));
+    if (raw) *raw = std::move(data);
+    return a;
+}
+
 }  // namespace fleetcast::cli

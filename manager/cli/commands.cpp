@@ -4,14 +4,17 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <set>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "common/clock.hpp"
 #include "common/ids.hpp"
 #include "common/json.hpp"
 #include "common/messages.hpp"
+#include "common/operator_messages.hpp"
+#include "common/operator_views.hpp"
+#include "manager/cli/campaign_commands.hpp"
 #include "manager/cli/cli_support.hpp"
 #include "manager/cli/control_commands.hpp"
 #include "manager/cli/json_fields.hpp"
@@ -27,13 +30,9 @@ namespace {
 
 constexpr auto kPollInterval = std::chrono::milliseconds(500);
 
-std::string versions_text(const cJSON* obj, const char* key) {
+std::string versions_text(const Versions& versions) {
     std::string out;
-    const cJSON* item = nullptr;
-    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(obj, key)) {
-        if (!cJSON_IsString(item)) continue;
-        out += (out.empty() ? "" : ",") + std::string(item->string) + "=" + item->valuestring;
-    }
+    for (const auto& [component, version] : versions) out += (out.empty() ? "" : ",") + component + "=" + version;
     return out.empty() ? "-" : out;
 }
 
@@ -87,38 +86,36 @@ int firmware_add(const GlobalOptions& g, const std::vector<std::string>& args) {
     po::positional_options_description pos;
     pos.add("file", 1);
     auto vm = parse(args, desc, pos);
-    auto a = Json::object();
-    json::put(a.get(), "path", std::filesystem::absolute(file).lexically_normal().string());
-    json::put(a.get(), "model", model);
-    json::put(a.get(), "component", component);
-    json::put(a.get(), "version", version);
-    if (vm.count("chunk-size")) json::put(a.get(), "chunk_size", std::uint64_t{chunk_size});
-    if (vm["allow-downgrade"].as<bool>()) json::put(a.get(), "allow_downgrade", true);
+    FirmwareAddArgs a{std::filesystem::absolute(file).lexically_normal().string(),
+                      model,
+                      component,
+                      version,
+                      std::nullopt,
+                      vm["allow-downgrade"].as<bool>()};
+    if (vm.count("chunk-size")) a.chunk_size = chunk_size;
     auto client = connect(g);
     if (!client) return 1;
-    auto data = call(*client, "firmware_add", a);
-    if (!data) return 1;
-    if (g.json) return print_json(*data), 0;
-    const cJSON* m = data->get();
-    std::cout << str(m, "fw_id") << '\n'
-              << str(m, "model") << "/" << str(m, "component") << " version " << str(m, "version") << ": "
-              << num(m, "size") << " bytes, " << num(m, "chunk_count") << " chunks of " << num(m, "chunk_size")
-              << ", sha256 " << str(m, "sha256") << '\n';
+    std::optional<Json> raw;
+    auto m = call_typed(*client, "firmware_add", args_json(a), manifest_from_json, &raw);
+    if (!m) return 1;
+    if (g.json) return print_json(*raw), 0;
+    std::cout << m->fw_id << '\n'
+              << m->model << "/" << m->component << " version " << m->version << ": " << m->size << " bytes, "
+              << m->chunk_count << " chunks of " << m->chunk_size << ", sha256 " << m->sha256 << '\n';
     return 0;
 }
 
 int firmware_list(const GlobalOptions& g) {
     auto client = connect(g);
     if (!client) return 1;
-    auto data = call(*client, "firmware_list", Json::object());
-    if (!data) return 1;
-    if (g.json) return print_json(*data), 0;
+    std::optional<Json> raw;
+    auto a = call_typed(*client, "firmware_list", Json::object(), firmware_list_answer_from_json, &raw);
+    if (!a) return 1;
+    if (g.json) return print_json(*raw), 0;
     Table t({"FW_ID", "MODEL", "COMPONENT", "VERSION", "SIZE", "CHUNKS", "ADDED"});
-    const cJSON* m = nullptr;
-    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(data->get(), "firmware")) {
-        t.add({str(m, "fw_id"), str(m, "model"), str(m, "component"), str(m, "version"), std::to_string(num(m, "size")),
-               std::to_string(num(m, "chunk_count")), short_time(str(m, "added_at"))});
-    }
+    for (const auto& [m, added_at] : a->firmware)
+        t.add({m.fw_id, m.model, m.component, m.version, std::to_string(m.size), std::to_string(m.chunk_count),
+               short_time(format_time(added_at))});
     t.print(std::cout);
     return 0;
 }
@@ -126,15 +123,14 @@ int firmware_list(const GlobalOptions& g) {
 int list_devices(const GlobalOptions& g) {
     auto client = connect(g);
     if (!client) return 1;
-    auto data = call(*client, "device_list", Json::object());
-    if (!data) return 1;
-    if (g.json) return print_json(*data), 0;
+    std::optional<Json> raw;
+    auto a = call_typed(*client, "device_list", Json::object(), device_list_answer_from_json, &raw);
+    if (!a) return 1;
+    if (g.json) return print_json(*raw), 0;
     Table t({"DEVICE", "GATEWAY", "MODEL", "STATUS", "FIRMWARE", "LAST_SEEN"});
-    const cJSON* d = nullptr;
-    cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(data->get(), "devices")) {
-        t.add({str(d, "device"), str(d, "gateway"), str(d, "model"), str(d, "status"), versions_text(d, "firmware"),
-               short_time(str(d, "last_seen"))});
-    }
+    for (const auto& d : a->devices)
+        t.add(
+            {d.device, d.gateway, d.model, d.status, versions_text(d.firmware), short_time(format_time(d.last_seen))});
     t.print(std::cout);
     return 0;
 }
@@ -142,14 +138,12 @@ int list_devices(const GlobalOptions& g) {
 int list_gateways(const GlobalOptions& g) {
     auto client = connect(g);
     if (!client) return 1;
-    auto data = call(*client, "gateway_list", Json::object());
-    if (!data) return 1;
-    if (g.json) return print_json(*data), 0;
+    std::optional<Json> raw;
+    auto a = call_typed(*client, "gateway_list", Json::object(), gateway_list_answer_from_json, &raw);
+    if (!a) return 1;
+    if (g.json) return print_json(*raw), 0;
     Table t({"GATEWAY", "STATUS", "LAST_SEEN"});
-    const cJSON* gw = nullptr;
-    cJSON_ArrayForEach(gw, cJSON_GetObjectItemCaseSensitive(data->get(), "gateways")) {
-        t.add({str(gw, "gateway"), str(gw, "status"), short_time(str(gw, "last_seen"))});
-    }
+    for (const auto& gw : a->gateways) t.add({gw.gateway, gw.status, short_time(format_time(gw.last_seen))});
     t.print(std::cout);
     return 0;
 }
@@ -157,15 +151,15 @@ int list_gateways(const GlobalOptions& g) {
 int list_rates(const GlobalOptions& g) {
     auto client = connect(g);
     if (!client) return 1;
-    auto data = call(*client, "rate_list", Json::object());
-    if (!data) return 1;
-    if (g.json) return print_json(*data), 0;
+    std::optional<Json> raw;
+    auto a = call_typed(*client, "rate_list", Json::object(), rate_list_answer_from_json, &raw);
+    if (!a) return 1;
+    if (g.json) return print_json(*raw), 0;
     Table t({"GATEWAY", "LINK", "BYTES/S", "BYTES", "MS", "SOURCE", "AT"});
-    const cJSON* r = nullptr;
-    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(data->get(), "rates")) {
-        std::string link = str(r, "link") == "manager" ? "manager->" + str(r, "gateway") : "->" + str(r, "device");
-        t.add({str(r, "gateway"), link, std::to_string(num(r, "bytes_per_s")), std::to_string(num(r, "bytes")),
-               std::to_string(num(r, "millis")), str(r, "source"), short_time(str(r, "at"))});
+    for (const auto& r : a->rates) {
+        std::string link = r.device.empty() ? "manager->" + r.gateway : "->" + r.device;
+        t.add({r.gateway, link, std::to_string(r.bytes_per_s), std::to_string(r.bytes), std::to_string(r.millis),
+               r.source, short_time(format_time(r.at))});
     }
     t.print(std::cout);
     return 0;
@@ -180,12 +174,13 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
         "devices-file", po::value(&devices_file), "file with one device id per line (# comments)")(
         "model", po::value(&models)->multitoken()->composing(), "every registered device of this model, repeatable")(
         "firmware", po::value(&firmware)->multitoken()->composing(),
-        "fw id to install (default: latest per model and component)")(
-        "update-at", po::value(&update_at), "update time: ISO-8601, +DURATION or now")(
+        "fw id to install (default: latest per model and component)")("update-at", po::value(&update_at),
+                                                                      "update time: ISO-8601, +DURATION or now")(
         "transmit-at", po::value(&transmit_at), "push mode transmission time (ISO-8601, +DURATION or now)")(
         "asap", po::bool_switch(), "times from image sizes and measured rates (the default without times)")(
-        "expires-at", po::value(&expires_at), "expiration time (ISO-8601 or +DURATION)")("mode", po::value(&mode), "pull (default) or push")(
-        "campaign", po::value(&campaign), "campaign id (default c-YYYYMMDD-HHMMSS-xxxx)")(
+        "expires-at", po::value(&expires_at), "expiration time (ISO-8601 or +DURATION)")(
+        "mode", po::value(&mode), "pull (default) or push")("campaign", po::value(&campaign),
+                                                            "campaign id (default c-YYYYMMDD-HHMMSS-xxxx)")(
         "retries", po::value<unsigned>(), "re-tries of a failed device update (default 3, at most 20)")(
         "retry-backoff", po::value<std::string>(), "wait before the first retry, doubled for each next (default 5s)")(
         "power-on-timeout", po::value<std::string>(), "wait for the power-on report after a restart (default 60s)");
@@ -216,10 +211,12 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
         if (vm["retries"].as<unsigned>() > kMaxRetries) throw UsageError("--retries is at most 20");
         json::put(a.get(), "retry_max", std::uint64_t{vm["retries"].as<unsigned>()});
     }
-    for (auto [option, key] : {std::pair{"retry-backoff", "retry_backoff_ms"}, std::pair{"power-on-timeout", "power_on_timeout_ms"}}) {
+    for (auto [option, key] :
+         {std::pair{"retry-backoff", "retry_backoff_ms"}, std::pair{"power-on-timeout", "power_on_timeout_ms"}}) {
         if (!vm.count(option)) continue;
         auto d = parse_duration(vm[option].as<std::string>());
-        if (!d || d->count() <= 0) throw UsageError(std::string("--") + option + " must be a positive duration like 5s");
+        if (!d || d->count() <= 0)
+            throw UsageError(std::string("--") + option + " must be a positive duration like 5s");
         json::put(a.get(), key, static_cast<std::uint64_t>(d->count()));
     }
     for (auto [text, option, key] :
@@ -228,7 +225,8 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
         if (text->empty()) continue;
         auto t = time_arg(*text, option);
         if (t.at) json::put(a.get(), key, *t.at);
-        if (t.in_ms) json::put(a.get(), (std::string(key).substr(0, std::string(key).size() - 3) + "_in_ms").c_str(), *t.in_ms);
+        if (t.in_ms)
+            json::put(a.get(), (std::string(key).substr(0, std::string(key).size() - 3) + "_in_ms").c_str(), *t.in_ms);
     }
     if (asap) json::put(a.get(), "asap", true);
     json::put(a.get(), "mode", mode);
@@ -272,8 +270,7 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
     parse(args, desc, pos);
     auto st = validate_id(campaign, "campaign");
     if (!st) throw UsageError(st.error().message);
-    auto a = Json::object();
-    json::put(a.get(), "campaign", campaign);
+    auto a = args_json(ResultsArgs{campaign, PageArgs{}, false});
 
     auto client = connect(g);
     if (!client) return 1;
@@ -281,9 +278,7 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
                           std::chrono::milliseconds(static_cast<std::int64_t>(std::max(0.0, wait_s) * 1000));
     if (wait_s >= 0) {
         // Poll the summary only (no rows) until nothing is pending.
-        auto poll = Json::object();
-        json::put(poll.get(), "campaign", campaign);
-        json::put(poll.get(), "limit", std::uint64_t{0});
+        auto poll = args_json(ResultsArgs{campaign, PageArgs{0, 0}, false});
         auto summary = call(*client, "results", poll);
         while (summary && num(summary->get(), "pending") > 0 && std::chrono::steady_clock::now() < deadline) {
             std::this_thread::sleep_for(kPollInterval);
@@ -294,10 +289,8 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
     // Then every page of rows, gathered into one document.
     auto data = call_all_pages(*client, "results", a);
     if (!data) return 1;
-    if (g.json)
-        print_json(*data);
-    else
-        print_results_by_gateway(*data);
+    if (g.json) print_json(*data);
+    else print_results_by_gateway(*data);
     if (wait_s < 0) return 0;
     const cJSON* s = cJSON_GetObjectItemCaseSensitive(data->get(), "summary");
     // Success: every target that was not canceled (R15) completed.
@@ -322,6 +315,10 @@ std::string commands_usage() {
            "                  [--update-at T] [--transmit-at T | --asap] [--expires-at T] [--mode pull|push]\n"
            "                  [--campaign ID] [--retries N] [--retry-backoff 5s] [--power-on-timeout 60s]\n"
            "  campaign watch CAMPAIGN [--interval 1s]  live progress bar per gateway until the campaign ends\n"
+           "  campaign list [--limit N]      campaigns: state (scheduled, running, paused, canceled, ended), why\n"
+           "  campaign pause CAMPAIGN [--reason TEXT]   no new offer, fetch or fan-out; transfers hold\n"
+           "  campaign resume CAMPAIGN       run again; devices get only the chunks they lack\n"
+           "  campaign cancel CAMPAIGN [--reason TEXT]  every update not past its boot-pointer flip ends CANCELED\n"
            "  results CAMPAIGN [--wait-complete SECONDS]  per gateway: start, end, result, error; summary line\n"
            "  status DEVICE [--watch] [--interval 1s]  state, progress, expected end (Fig. 19)\n"
            "  targets CAMPAIGN               target devices, old -> new version per component (Fig. 20)\n"
@@ -353,6 +350,10 @@ int run_command(const GlobalOptions& g, const std::string& command, const std::v
     if (command == "unregistered") return unregistered_command(g, args);
     if (command == "gateway") return gateway_command(g, args);
     if (command == "campaign" && sub == "watch") return campaign_watch_command(g, rest);
+    if (command == "campaign" && sub == "list") return campaign_list_command(g, rest);
+    if (command == "campaign" && sub == "pause") return campaign_control_command(g, rest, CampaignAction::Pause);
+    if (command == "campaign" && sub == "resume") return campaign_control_command(g, rest, CampaignAction::Resume);
+    if (command == "campaign" && sub == "cancel") return campaign_control_command(g, rest, CampaignAction::Cancel);
     if (command == "defer") return defer_command(g, args);
     if (command == "cancel") return cancel_command(g, args);
     if (command == "suspend") return suspend_command(g, args, true);

@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
     std::string timeout = "10s", command;
     po::options_description opts("fleetcast [options] COMMAND [args]");
     opts.add_options()("help,h", "show this help")(
-        "broker", po::value(&g.mqtt.uri)->default_value("tcp://127.0.0.1:1883"), "MQTT broker URI")(
+        "broker", po::value(&g.mqtt.uri)->default_value("tcp://127.0.0.1:1883"),
+        "MQTT broker URI, or several separated by commas (a cluster's nodes, tried in turn)")(
         "timeout", po::value(&timeout)->default_value("10s"), "how long to wait for the manager (10s, 1500ms)")(
         "json", po::bool_switch(&g.json), "print the response data as JSON");
     add_connection_options(opts, g.mqtt);

@@ -60,6 +60,7 @@ Status RequestClient::wait_manager_online() {
         if (left.count() <= 0) break;
         auto event = queue_.pop_for(left);
         if (!event || event->kind != MqttEvent::Kind::Message || event->topic != state_topic) continue;
+        note_manager_state(*event);
         auto state = decode_process_state(event->payload);
         if (state && state->online) return ok_status();
         if (!seen) deadline = std::min(deadline, std::chrono::steady_clock::now() + kOfflineGrace);
@@ -76,20 +77,41 @@ Expected<OperatorResponse> RequestClient::request(const std::string& op, const J
     req.req_id = "r-" + std::to_string(::getpid()) + "-" + std::to_string(next_request_++);
     req.op = op;
     req.args = args.empty() ? Json::object() : Json(cJSON_Duplicate(args.get(), 1));
+    const auto reply_topic = topics::manager_response(client_id_);
+    if (!reply_topic) return reply_topic.error();
     auto st = session_.publish(topics::manager_request(client_id_), encode(req));
     if (!st) return st.error();
-    const auto reply_topic = topics::manager_response(client_id_);
     const auto deadline = std::chrono::steady_clock::now() + timeout_;
     while (true) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) break;
         auto event = queue_.pop_for(left);
-        if (!event || event->kind != MqttEvent::Kind::Message || event->topic != reply_topic) continue;
+        if (!event || event->kind != MqttEvent::Kind::Message) continue;
+        note_manager_state(*event);
+        if (event->topic != *reply_topic) continue;
         auto resp = decode_operator_response(event->payload);
         if (resp && resp->req_id == req.req_id) return resp;
     }
-    return make_error("timeout", "no answer to " + op + " from the manager within " + std::to_string(timeout_.count()) +
-                                     " ms (is fleetcast-manager running?)");
+    // Say what is known rather than guess: a busy manager is not a missing one.
+    char waited[32];
+    std::snprintf(waited, sizeof waited, "%.1f", static_cast<double>(timeout_.count()) / 1000.0);
+    return make_error("timeout", "no answer yet to " + op + " (" + req.req_id + ") after " + waited + " s; " +
+                                     manager_state_text() + " (raise --timeout to wait longer)");
+}
+
+void RequestClient::note_manager_state(const MqttEvent& event) {
+    if (event.topic != topics::manager_state()) return;
+    if (auto s = decode_process_state(event.payload)) manager_state_ = std::move(*s);
+}
+
+std::string RequestClient::manager_state_text() const {
+    const auto topic = topics::manager_state();
+    if (!manager_state_) return "no retained manager state on " + topic;
+    const auto& s = *manager_state_;
+    std::string text = "the manager's retained state on " + topic + " says " + (s.online ? "online" : "offline");
+    // `at` is when the manager last published it (it does on connecting and as its counters move).
+    if (s.at != TimePoint{}) text += ", published " + format_time(s.at);
+    return text + " (manager " + s.id + ")";
 }
 
 }  // namespace fleetcast::cli

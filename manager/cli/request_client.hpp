@@ -4,6 +4,7 @@
 // request and waits for the response with the same req_id.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/blocking_queue.hpp"
@@ -24,9 +25,14 @@ class RequestClient {
    private:
     RequestClient(MqttOptions options, std::chrono::milliseconds timeout);
     Status wait_manager_online();
+    // Remembers the manager's retained state when `event` carries it.
+    void note_manager_state(const MqttEvent& event);
+    // What the retained mgr/state last said, for a timeout message.
+    std::string manager_state_text() const;
     std::chrono::milliseconds timeout_;
     std::string client_id_;
     std::uint64_t next_request_ = 1;
+    std::optional<ProcessState> manager_state_;
     BlockingQueue<MqttEvent> queue_;
     MqttSession session_;
 };

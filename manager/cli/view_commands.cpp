@@ -2,16 +2,19 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <iostream>
-#include <algorithm>
 #include <map>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "common/clock.hpp"
 #include "common/ids.hpp"
+#include "common/job_rules.hpp"
+#include "common/operator_messages.hpp"
+#include "common/operator_views.hpp"
 #include "manager/cli/cli_support.hpp"
 #include "manager/cli/json_fields.hpp"
 #include "manager/cli/request_client.hpp"
@@ -32,10 +35,8 @@ int one_view(const GlobalOptions& g, const std::string& op, const char* key, con
     if (!client) return 1;
     auto data = call(*client, op, key, value);
     if (!data) return 1;
-    if (g.json)
-        print_json(*data);
-    else
-        print(*data);
+    if (g.json) print_json(*data);
+    else print(*data);
     return 0;
 }
 
@@ -45,29 +46,30 @@ Millis interval_arg(const std::string& text) {
     return *d;
 }
 
-void print_status(const Json& data) {
-    const cJSON* o = data.get();
+void print_status(const DeviceStatusAnswer& a) {
+    auto time = [](const std::optional<TimePoint>& t) { return t ? short_time(format_time(*t)) : std::string("-"); };
+    const DeviceStatusJob* j = a.latest ? &*a.latest : nullptr;
     Table t({"FIELD", "VALUE"});
-    t.add({"now", short_time(str(o, "now"))});
-    t.add({"device", str(o, "device")});
-    t.add({"gateway", str(o, "gateway")});
-    t.add({"device status", str(o, "status")});
-    t.add({"campaign", or_dash(str(o, "campaign"))});
-    t.add({"state", str(o, "phase") + (str(o, "state").empty() ? "" : " (" + str(o, "state") + ")")});
-    t.add({"progress", progress_bar(num(o, "progress"))});
-    t.add({"result", or_dash(str(o, "result"))});
-    t.add({"update at", short_time(str(o, "update_at"))});
-    t.add({"expected end", short_time(str(o, "expected_end"))});
-    t.add({"started", short_time(str(o, "started_at"))});
-    t.add({"ended", short_time(str(o, "ended_at"))});
-    t.add({"error", or_dash(str(o, "error"))});
-    t.add({"detail", or_dash(str(o, "detail"))});
+    t.add({"now", time(a.now)});
+    t.add({"device", a.device.device});
+    t.add({"gateway", a.device.gateway});
+    t.add({"device status", a.device.status});
+    t.add({"campaign", j ? j->campaign : "-"});
+    t.add({"state", a.phase + (j ? " (" + std::string(to_string(j->job.state)) + ")" : "")});
+    t.add({"progress", progress_bar(j ? j->job.progress : 0)});
+    t.add({"result", j ? std::string(job_rules::result_label(j->job.state)) : "-"});
+    t.add({"update at", j ? time(j->update_at) : "-"});
+    t.add({"expected end", j ? time(j->expected_end) : "-"});
+    t.add({"started", j ? time(j->job.started_at) : "-"});
+    t.add({"ended", j ? time(j->job.ended_at) : "-"});
+    t.add({"error", j ? or_dash(error_of(j->job)) : "-"});
+    t.add({"detail", j ? or_dash(j->job.detail) : "-"});
     t.print(std::cout);
 }
 
-bool settled(const cJSON* status) {
-    const cJSON* s = cJSON_GetObjectItemCaseSensitive(status, "settled");
-    return cJSON_IsTrue(s);
+std::optional<DeviceStatusAnswer> device_status(RequestClient& client, const std::string& device,
+                                                std::optional<Json>& raw) {
+    return call_typed(client, "device_status", args_json(DeviceArgs{device}), device_status_answer_from_json, &raw);
 }
 
 }  // namespace
@@ -87,30 +89,28 @@ int status_command(const GlobalOptions& g, const std::vector<std::string>& args)
         "interval", po::value(&interval), "refresh interval with --watch (default 1s)");
     po::variables_map vm;
     auto device = id_arg(args, "device", desc, vm);
-    if (!vm["watch"].as<bool>()) return one_view(g, "device_status", "device", device, print_status);
-    auto every = interval_arg(interval);
+    const bool watch = vm["watch"].as<bool>();
+    auto every = watch ? interval_arg(interval) : Millis(0);
     auto client = connect(g);
     if (!client) return 1;
     const bool tty = ::isatty(STDOUT_FILENO) != 0;
     while (true) {
-        auto data = call(*client, "device_status", "device", device);
-        if (!data) return 1;
-        const cJSON* o = data->get();
-        if (settled(o)) {
-            if (!g.json && tty) std::cout << '\n';
-            if (g.json)
-                print_json(*data);
-            else
-                print_status(*data);
+        std::optional<Json> raw;
+        auto a = device_status(*client, device, raw);
+        if (!a) return 1;
+        if (!watch || a->settled) {
+            if (watch && !g.json && tty) std::cout << '\n';
+            if (g.json) print_json(*raw);
+            else print_status(*a);
             return 0;
         }
         if (!g.json) {
-            std::string line = device + "  " + progress_bar(num(o, "progress")) + "  " + str(o, "phase") +
-                               "  expected end " + short_time(str(o, "expected_end"));
-            if (tty)
-                std::cout << '\r' << line << "\033[K" << std::flush;
-            else
-                std::cout << line << '\n' << std::flush;
+            const auto& j = a->latest;
+            std::string line = device + "  " + progress_bar(j ? j->job.progress : 0) + "  " + a->phase +
+                               "  expected end " +
+                               (j && j->expected_end ? short_time(format_time(*j->expected_end)) : "-");
+            if (tty) std::cout << '\r' << line << "\033[K" << std::flush;
+            else std::cout << line << '\n' << std::flush;
         }
         std::this_thread::sleep_for(every);
     }
@@ -122,45 +122,38 @@ int targets_command(const GlobalOptions& g, const std::vector<std::string>& args
     auto campaign = id_arg(args, "campaign", desc, vm);
     auto client = connect(g);
     if (!client) return 1;
-    auto a = Json::object();
-    json::put(a.get(), "campaign", campaign);
-    auto all = call_all_pages(*client, "targets", a);  // every page: one table, one JSON document
+    auto all = call_all_pages(
+        *client, "targets", args_json(TargetsArgs{campaign, PageArgs{}}));  // every page: one table, one JSON document
     if (!all) return 1;
     if (g.json) return print_json(*all), 0;
-    {
-        const cJSON* o = all->get();
-        std::cout << "campaign " << str(o, "campaign") << ": " << num(o, "total") << " target devices\n";
-        // One column per component, in the order first seen (main, controller, df...).
-        std::vector<std::string> components;
-        const cJSON* row = nullptr;
-        cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "devices")) {
-            const cJSON* ch = nullptr;
-            cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(row, "changes")) {
-                auto c = str(ch, "component");
-                if (std::find(components.begin(), components.end(), c) == components.end()) components.push_back(c);
-            }
-        }
-        std::vector<std::string> header{"TYPE", "SERIAL", "TRANSMISSION", "UPDATE"};
-        for (const auto& c : components) {
-            std::string up = c;
-            for (auto& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-            header.push_back(up);
-        }
-        Table t(header);
-        cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "devices")) {
-            std::vector<std::string> cells{str(row, "model"), str(row, "serial"), short_time(str(row, "transmit_at")),
-                                           short_time(str(row, "update_at"))};
-            for (const auto& c : components) {
-                std::string cell = "-";
-                const cJSON* ch = nullptr;
-                cJSON_ArrayForEach(ch, cJSON_GetObjectItemCaseSensitive(row, "changes")) if (str(ch, "component") == c)
-                    cell = or_dash(str(ch, "old")) + " → " + str(ch, "new");
-                cells.push_back(cell);
-            }
-            t.add(cells);
-        }
-        t.print(std::cout);
+    auto a = typed_answer(targets_answer_from_json(all->get()));
+    if (!a) return 1;
+    std::cout << "campaign " << a->campaign << ": " << a->total << " target devices\n";
+    // One column per component, in the order first seen (main, controller, df...).
+    std::vector<std::string> components;
+    for (const auto& row : a->devices)
+        for (const auto& ch : row.changes)
+            if (std::find(components.begin(), components.end(), ch.component) == components.end())
+                components.push_back(ch.component);
+    std::vector<std::string> header{"TYPE", "SERIAL", "TRANSMISSION", "UPDATE"};
+    for (const auto& c : components) {
+        std::string up = c;
+        for (auto& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        header.push_back(up);
     }
+    Table t(header);
+    for (const auto& row : a->devices) {
+        std::vector<std::string> cells{row.model, row.serial, short_time(format_time(row.transmit_at)),
+                                       short_time(format_time(row.update_at))};
+        for (const auto& c : components) {
+            std::string cell = "-";
+            for (const auto& ch : row.changes)
+                if (ch.component == c) cell = or_dash(ch.old_version) + " → " + ch.new_version;
+            cells.push_back(cell);
+        }
+        t.add(cells);
+    }
+    t.print(std::cout);
     return 0;
 }
 
@@ -168,14 +161,18 @@ int unregistered_command(const GlobalOptions& g, const std::vector<std::string>&
     po::options_description desc("unregistered CAMPAIGN");
     po::variables_map vm;
     auto campaign = id_arg(args, "campaign", desc, vm);
-    return one_view(g, "unregistered", "campaign", campaign, [](const Json& data) {
-        const cJSON* o = data.get();
-        std::cout << "campaign " << str(o, "campaign") << ": " << num(o, "total") << " devices not included\n";
-        Table t({"DEVICE", "REASON"});
-        const cJSON* row = nullptr;
-        cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "devices")) t.add({str(row, "device"), str(row, "reason")});
-        t.print(std::cout);
-    });
+    auto client = connect(g);
+    if (!client) return 1;
+    std::optional<Json> raw;
+    auto a =
+        call_typed(*client, "unregistered", args_json(CampaignArgs{campaign}), unregistered_answer_from_json, &raw);
+    if (!a) return 1;
+    if (g.json) return print_json(*raw), 0;
+    std::cout << "campaign " << a->campaign << ": " << a->total << " devices not included\n";
+    Table t({"DEVICE", "REASON"});
+    for (const auto& s : a->devices) t.add({s.device, s.reason});
+    t.print(std::cout);
+    return 0;
 }
 
 int gateway_command(const GlobalOptions& g, const std::vector<std::string>& args) {
@@ -202,7 +199,8 @@ void print_results_by_gateway(const Json& data) {
               << ", update at " << short_time(str(o, "update_at")) << ")\n";
     std::map<std::string, std::vector<const cJSON*>> by_gateway;
     const cJSON* row = nullptr;
-    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "devices")) by_gateway[str(row, "gateway")].push_back(row);
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "devices")) by_gateway[str(row, "gateway")].push_back(
+        row);
     for (const auto& [gw, rows] : by_gateway) {
         std::cout << "\ngateway " << gw << " (" << rows.size() << " devices)\n";
         Table t({"DEVICE", "MODEL", "VERSIONS", "UPDATE AT", "START", "END", "RESULT", "ERROR", "DETAIL"});
@@ -217,10 +215,12 @@ void print_results_by_gateway(const Json& data) {
             }
             std::string result = str(r, "result");
             std::string state = str(r, "state");
-            if (result == "WAITING FOR RE-UPDATING") result += " (" + state + " " + std::to_string(num(r, "progress")) + "%)";
+            if (result == "WAITING FOR RE-UPDATING")
+                result += " (" + state + " " + std::to_string(num(r, "progress")) + "%)";
             // UPDATE AT: this device's own time, moved by busy/defer (R13, R14).
-            t.add({str(r, "device"), str(r, "model"), or_dash(versions), short_time(str(r, "update_at")), short_time(str(r, "started_at")),
-                   short_time(str(r, "ended_at")), result, or_dash(str(r, "error")), or_dash(str(r, "detail"))});
+            t.add({str(r, "device"), str(r, "model"), or_dash(versions), short_time(str(r, "update_at")),
+                   short_time(str(r, "started_at")), short_time(str(r, "ended_at")), result, or_dash(str(r, "error")),
+                   or_dash(str(r, "detail"))});
         }
         t.print(std::cout);
     }
@@ -243,10 +243,7 @@ int campaign_watch_command(const GlobalOptions& g, const std::vector<std::string
     std::size_t drawn = 0;  // lines of the last frame, redrawn in place on a terminal
     // The summary and one aggregate per gateway over every target, no rows:
     // the same small answer for 10 devices or 100,000.
-    auto a = Json::object();
-    json::put(a.get(), "campaign", campaign);
-    json::put(a.get(), "limit", std::uint64_t{0});
-    json::put(a.get(), "by_gateway", true);
+    const auto a = args_json(ResultsArgs{campaign, PageArgs{0, 0}, true});
     while (true) {
         auto data = call(*client, "results", a);
         if (!data) return 1;

@@ -23,7 +23,8 @@ TEST(Clock, GarbageTimesAreRejected) {
 
 TEST(Clock, TimesOutsideTheClocksRangeAreRejectedNotOverflowed) {
     // Found by fuzz_device_messages: a year the nanosecond clock cannot hold was undefined behaviour.
-    for (auto bad : {"7046-11-26T06:00:00.000Z", "2263-01-01T00:00:00Z", "2026-11-25T-1:30:00Z", "2026-11-25T21:-5:00Z"})
+    for (auto bad :
+         {"7046-11-26T06:00:00.000Z", "2263-01-01T00:00:00Z", "2026-11-25T-1:30:00Z", "2026-11-25T21:-5:00Z"})
         EXPECT_FALSE(parse_time(bad)) << bad;
     EXPECT_TRUE(parse_time("2199-12-31T23:59:59.999Z"));
 }

@@ -12,7 +12,8 @@ TEST(Ids, AcceptsTypeSerialIds) {
 }
 
 TEST(Ids, RejectsWildcardsSlashesNulAndSpaces) {
-    for (const std::string& bad : std::vector<std::string>{"a+b", "a#", "a/b", std::string("a\0b", 3), "a b", "", "..", "\xc3\xa9"}) {
+    for (const std::string& bad :
+         std::vector<std::string>{"a+b", "a#", "a/b", std::string("a\0b", 3), "a b", "", "..", "\xc3\xa9"}) {
         auto st = validate_id(bad, "device");
         EXPECT_FALSE(st) << "accepted '" << bad << "'";
         if (!st) {

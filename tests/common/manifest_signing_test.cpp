@@ -64,7 +64,8 @@ TEST(ManifestSigning, AnyChangedSignedFieldBreaksTheSignature) {
 TEST(ManifestSigning, UnsignedExpiredAndForeignManifestsAreRefusedWithTheReason) {
     auto unsigned_m = signed_manifest();
     unsigned_m.signature.clear();
-    EXPECT_NE(verify_manifest(unsigned_m, *test_trust_key(), kNow).error().message.find("not signed"), std::string::npos);
+    EXPECT_NE(verify_manifest(unsigned_m, *test_trust_key(), kNow).error().message.find("not signed"),
+              std::string::npos);
 
     auto m = signed_manifest();
     auto expired = verify_manifest(m, *test_trust_key(), kNow + std::chrono::hours(2));

@@ -151,8 +151,53 @@ TEST(Messages, DeviceEventsRoundTrip) {
     EXPECT_EQ(p.boot_count, 3u);
 }
 
+TEST(Messages, PowerOnImageHashesAndReadyBootCountRoundTrip) {
+    const std::string sha(64, 'a');
+    auto po = decode_device_event(encode(PowerOnEvent{"c-1", {{"main", "2.0"}}, 4, {{"main", sha}}}));
+    ASSERT_TRUE(po) << po.error().str();
+    EXPECT_EQ(std::get<PowerOnEvent>(*po).image_sha256, (ImageHashes{{"main", sha}}));
+    auto ready = decode_device_event(encode(ReadyEvent{"c-1", {"ab12"}, 4}));
+    ASSERT_TRUE(ready) << ready.error().str();
+    EXPECT_EQ(std::get<ReadyEvent>(*ready).boot_count, 4u);
+
+    // Both fields are optional (devices built before them).
+    auto old_ready = decode_device_event(R"({"type":"ready","campaign":"c-1","fw_ids":["ab12"]})");
+    ASSERT_TRUE(old_ready);
+    EXPECT_FALSE(std::get<ReadyEvent>(*old_ready).boot_count);
+    EXPECT_EQ(encode(ReadyEvent{"c-1", {"ab12"}}).find("boot_count"), std::string::npos);
+    auto old_po =
+        decode_device_event(R"({"type":"power_on","campaign":"c-1","firmware":{"main":"2.0"},"boot_count":2})");
+    ASSERT_TRUE(old_po);
+    EXPECT_TRUE(std::get<PowerOnEvent>(*old_po).image_sha256.empty());
+}
+
+TEST(Messages, PowerOnImageHashesAndReadyBootCountRejectWrongTypesAndBadHex) {
+    auto power_on = [](const std::string& hashes) {
+        return decode_device_event(R"({"type":"power_on","campaign":"c-1","firmware":{"main":"2.0"},"boot_count":2,)"
+                                   R"("image_sha256":)" +
+                                   hashes + "}");
+    };
+    const std::string sha(64, 'a');
+    EXPECT_TRUE(power_on(R"({"main":")" + sha + R"("})"));
+    EXPECT_EQ(power_on(R"(")" + sha + R"(")").error().code, "wrong_type");                            // not an object
+    EXPECT_EQ(power_on(R"({"main":5})").error().code, "wrong_type");                                  // not a string
+    EXPECT_EQ(power_on(R"({"main":")" + std::string(63, 'a') + R"("})").error().code, "bad_value");   // too short
+    EXPECT_EQ(power_on(R"({"main":")" + std::string(64, 'A') + R"("})").error().code, "bad_value");   // upper case
+    EXPECT_EQ(power_on(R"({"main":")" + std::string(63, 'a') + R"(g"})").error().code, "bad_value");  // not hex
+    EXPECT_EQ(power_on(R"({"ma+in":")" + sha + R"("})").error().code, "bad_id");
+    auto bad_value = power_on(R"({"main":"xyz"})");
+    ASSERT_FALSE(bad_value);
+    EXPECT_NE(bad_value.error().message.find("64 lowercase hex"), std::string::npos) << bad_value.error().message;
+
+    EXPECT_EQ(
+        decode_device_event(R"({"type":"ready","campaign":"c-1","fw_ids":["ab12"],"boot_count":"2"})").error().code,
+        "wrong_type");
+    EXPECT_FALSE(decode_device_event(R"({"type":"ready","campaign":"c-1","fw_ids":["ab12"],"boot_count":-1})"));
+}
+
 TEST(Messages, DeviceStateAndOfflineWillDecode) {
-    DeviceState s{"A123-000001", "gw1", "A123", DeviceStatus::Busy, {{"main", "1.0"}}, t0(), "printing", "", std::nullopt};
+    DeviceState s{"A123-000001", "gw1",      "A123", DeviceStatus::Busy, {{"main", "1.0"}},
+                  t0(),          "printing", "",     std::nullopt};
     auto d = decode_device_state(encode(s));
     ASSERT_TRUE(d);
     EXPECT_EQ(d->status, DeviceStatus::Busy);
@@ -212,8 +257,10 @@ TEST(Messages, RateReportsAndProbesRoundTripAndBadOnesAreRefused) {
     auto& got = std::get<RateReport>(*back);
     EXPECT_EQ(got.device, "A123-000001");
     EXPECT_EQ(got.bytes_per_second(), 50000.0);
-    EXPECT_FALSE(decode_gateway_report(R"({"type":"rate","link":"device","device":"a/+","bytes":1,"millis":1,"source":"x","at":"2026-11-25T21:30:00Z"})"));
-    EXPECT_FALSE(decode_gateway_report(R"({"type":"rate","link":"sideways","bytes":1,"millis":1,"source":"x","at":"2026-11-25T21:30:00Z"})"));
+    EXPECT_FALSE(decode_gateway_report(
+        R"({"type":"rate","link":"device","device":"a/+","bytes":1,"millis":1,"source":"x","at":"2026-11-25T21:30:00Z"})"));
+    EXPECT_FALSE(decode_gateway_report(
+        R"({"type":"rate","link":"sideways","bytes":1,"millis":1,"source":"x","at":"2026-11-25T21:30:00Z"})"));
 
     auto data = decode_probe_data(encode_probe_data("p-7", 100));
     ASSERT_TRUE(data) << data.error().str();

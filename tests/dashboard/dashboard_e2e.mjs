@@ -133,7 +133,7 @@ async function deferCase(fleet, browser, o) {
   check(!!before, `the gateway table shows ${device} with update time ${before}`);
 
   await page.locator(`#device-table tbody tr[data-device="${device}"]`).click();
-  await page.click('#detail [data-action="device_defer"]');
+  await page.click('#detail [data-action="defer"]');
   await page.waitForSelector('#confirm[open]');
   check((await text(page, '#confirm-text')).includes(device), 'a confirmation names the device');
   await page.click('#confirm-yes');
@@ -143,7 +143,7 @@ async function deferCase(fleet, browser, o) {
   await page.screenshot({ path: join(o.artifacts, 'dashboard-defer.png'), fullPage: true });
   if (/unknown op/.test(answer)) {
     check(await page.locator('#action-log li.refused').isVisible(), "the manager's refusal is shown to the operator");
-    console.log(`SKIP: the manager does not implement device_defer yet (R14, issue 4); the page showed: ${answer}`);
+    console.log(`SKIP: the manager does not implement defer yet (R14, issue 4); the page showed: ${answer}`);
     return SKIP;
   }
   check(/accepted/.test(answer), `the manager accepted the defer: ${answer}`);
@@ -159,7 +159,7 @@ async function deferCase(fleet, browser, o) {
 
   // Suspend, then resume: each confirmed, accepted, and visible in the device table.
   const stateCell = `#device-table tbody tr[data-device="${device}"] td.job-state`;
-  for (const [op, held] of [['device_suspend', true], ['device_resume', false]]) {
+  for (const [op, held] of [['suspend', true], ['resume', false]]) {
     await page.click(`#detail [data-action="${op}"]`);
     await page.waitForSelector('#confirm[open]');
     await page.click('#confirm-yes');

@@ -85,7 +85,7 @@ class DeviceAgentTest : public ::testing::Test {
         a.handle(MqttEvent{MqttEvent::Kind::Message, 0, topic, payload, false});
     }
     void command(DeviceAgent& a, const std::string& payload) {
-        deliver(a, topics::dev_cmd("gw1", a.config().id), payload);
+        deliver(a, *topics::dev_cmd("gw1", a.config().id), payload);
     }
     void offer(DeviceAgent& a, const std::string& campaign, const std::vector<const Image*>& images) {
         OfferCmd o;
@@ -94,19 +94,19 @@ class DeviceAgentTest : public ::testing::Test {
         command(a, encode(o));
     }
     void fanout(DeviceAgent& a, const Image& img, std::uint32_t first, std::uint32_t last) {
-        auto topic = topics::site_model_chunk("gw1", img.manifest.model, img.manifest.fw_id);
+        auto topic = *topics::site_model_chunk("gw1", img.manifest.model, img.manifest.fw_id);
         for (std::uint32_t i = first; i <= last; ++i) deliver(a, topic, chunk_of(img, i));
     }
     // fanout_done comes on the device's data topic, behind the fan-out's chunks.
     void fanout_done(DeviceAgent& a, const FanoutDoneCmd& cmd) {
-        a.handle_data(MqttEvent{MqttEvent::Kind::Message, 0, topics::dev_fanout_done("gw1", a.config().id, cmd.fw_id),
+        a.handle_data(MqttEvent{MqttEvent::Kind::Message, 0, *topics::dev_fanout_done("gw1", a.config().id, cmd.fw_id),
                                 encode(cmd), false});
     }
     void fanout_all(DeviceAgent& a, const Image& img) { fanout(a, img, 0, img.manifest.chunk_count - 1); }
 
     std::vector<DeviceEvent> events() const {
         std::vector<DeviceEvent> out;
-        for (const auto& p : transport.on_topic(topics::dev_event("gw1", "A123-000001"))) {
+        for (const auto& p : transport.on_topic(*topics::dev_event("gw1", "A123-000001"))) {
             auto e = decode_device_event(p.payload);
             EXPECT_TRUE(e.ok()) << p.payload;
             if (e) out.push_back(*e);
@@ -122,7 +122,7 @@ class DeviceAgentTest : public ::testing::Test {
     }
     std::vector<DeviceState> states() const {
         std::vector<DeviceState> out;
-        for (const auto& p : transport.on_topic(topics::dev_state("gw1", "A123-000001"))) {
+        for (const auto& p : transport.on_topic(*topics::dev_state("gw1", "A123-000001"))) {
             auto s = decode_device_state(p.payload);
             EXPECT_TRUE(s.ok()) << p.payload;
             EXPECT_TRUE(p.retained);

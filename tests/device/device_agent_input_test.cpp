@@ -62,13 +62,15 @@ TEST_F(DeviceAgentTest, FanoutDoneNotMatchingItsTopicIsCountedAndIgnored) {
     auto agent = start_agent();
     auto img = make_image("A123", "main", "2.0", 4096);
     offer(*agent, "c1", {&img});
-    auto other_topic = topics::dev_fanout_done("gw1", "A123-000001", "00000000000000aa");
+    auto other_topic = *topics::dev_fanout_done("gw1", "A123-000001", "00000000000000aa");
     agent->handle_data(MqttEvent{MqttEvent::Kind::Message, 0, other_topic,
                                  encode(FanoutDoneCmd{"c1", img.manifest.fw_id, img.manifest.chunk_count}), false});
-    agent->handle_data(MqttEvent{MqttEvent::Kind::Message, 0, topics::dev_fanout_done("gw1", "A123-000001", img.manifest.fw_id),
+    agent->handle_data(MqttEvent{MqttEvent::Kind::Message, 0,
+                                 *topics::dev_fanout_done("gw1", "A123-000001", img.manifest.fw_id),
                                  encode(SuspendCmd{"c1", "r-1"}), false});
-    agent->handle_data(MqttEvent{MqttEvent::Kind::Message, 0, topics::dev_fanout_done("gw1", "A123-000001", img.manifest.fw_id),
-                                 "{not json", false});
+    agent->handle_data(MqttEvent{MqttEvent::Kind::Message, 0,
+                                 *topics::dev_fanout_done("gw1", "A123-000001", img.manifest.fw_id), "{not json",
+                                 false});
     EXPECT_EQ(counters.get("bad_input"), 3u);
     EXPECT_TRUE(events_of<NeedEvent>().empty());
     EXPECT_TRUE(agent->updating()) << "a bad message on the data topic stopped the update";

@@ -14,8 +14,8 @@ TEST_F(DeviceAgentTest, FirstStartCreatesFactoryStateAndAnnouncesPowerOn) {
     EXPECT_EQ(power_on[0].campaign, "");
     EXPECT_EQ(power_on[0].boot_count, 1u);
     EXPECT_EQ(power_on[0].firmware, (Versions{{"main", "1.0"}}));
-    EXPECT_TRUE(transport.subscriptions.count(topics::dev_cmd("gw1", "A123-000001")));
-    EXPECT_TRUE(transport.subscriptions.count(topics::dev_chunk_filter("gw1", "A123-000001")));
+    EXPECT_TRUE(transport.subscriptions.count(*topics::dev_cmd("gw1", "A123-000001")));
+    EXPECT_TRUE(transport.subscriptions.count(*topics::dev_chunk_filter("gw1", "A123-000001")));
     EXPECT_EQ(slot_file("main", Slot::A).size(), 4096u);
 }
 
@@ -31,7 +31,7 @@ TEST_F(DeviceAgentTest, OfferSubscribesToFanoutAndAnswersReady) {
     auto agent = start_agent();
     auto img = make_image("A123", "main", "2.0", 5000);
     offer(*agent, "c1", {&img});
-    EXPECT_TRUE(transport.subscriptions.count(topics::site_model_chunk("gw1", "A123", img.manifest.fw_id)));
+    EXPECT_TRUE(transport.subscriptions.count(*topics::site_model_chunk("gw1", "A123", img.manifest.fw_id)));
     auto ready = events_of<ReadyEvent>();
     ASSERT_EQ(ready.size(), 1u);
     EXPECT_EQ(ready[0].campaign, "c1");
@@ -68,7 +68,7 @@ TEST_F(DeviceAgentTest, OfferForOtherModelIsRejected) {
     EXPECT_EQ(errors[0].campaign, "c1");
     EXPECT_EQ(errors[0].fw_id, img.manifest.fw_id);
     EXPECT_TRUE(events_of<ReadyEvent>().empty());
-    EXPECT_FALSE(transport.subscriptions.count(topics::site_model_chunk("gw1", "B9", img.manifest.fw_id)));
+    EXPECT_FALSE(transport.subscriptions.count(*topics::site_model_chunk("gw1", "B9", img.manifest.fw_id)));
     EXPECT_FALSE(agent->updating());
     EXPECT_EQ(state_file(), before);
 }

@@ -53,7 +53,7 @@ TEST_F(DeviceAgentTest, ForgedChunkIsRefusedThenTheGenuineOneIsAskedForAndWritte
     // Chunk 1 with one byte changed and a matching header hash: only the signed list tells.
     std::string payload = img.bytes.substr(1024, 1024);
     payload[10] ^= 1;
-    auto topic = topics::site_model_chunk("gw1", "A123", img.manifest.fw_id);
+    auto topic = *topics::site_model_chunk("gw1", "A123", img.manifest.fw_id);
     deliver(*agent, topic, encode_chunk(1, 4, payload));
     fanout(*agent, img, 0, 0);
     fanout(*agent, img, 2, 3);
@@ -65,7 +65,7 @@ TEST_F(DeviceAgentTest, ForgedChunkIsRefusedThenTheGenuineOneIsAskedForAndWritte
     // A forgery of a chunk already held is refused (and counted) too.
     deliver(*agent, topic, encode_chunk(1, 4, payload));
     EXPECT_EQ(counters.get("bad_chunk"), 2u);
-    deliver(*agent, topics::dev_chunk("gw1", "A123-000001", img.manifest.fw_id), chunk_of(img, 1));
+    deliver(*agent, *topics::dev_chunk("gw1", "A123-000001", img.manifest.fw_id), chunk_of(img, 1));
     EXPECT_TRUE(agent->restart_requested());
     EXPECT_EQ(slot_file("main", Slot::B), img.bytes);
 }

@@ -27,7 +27,7 @@ TEST_F(DeviceAgentTest, ChunksStreamToInactiveSlotAndFlipAfterVerify) {
     EXPECT_EQ(saved->components.at("main").sha256, img.manifest.sha256);
     EXPECT_EQ(saved->pending_campaign, "c1");
     EXPECT_FALSE(saved->update.has_value());
-    EXPECT_FALSE(transport.subscriptions.count(topics::site_model_chunk("gw1", "A123", img.manifest.fw_id)));
+    EXPECT_FALSE(transport.subscriptions.count(*topics::site_model_chunk("gw1", "A123", img.manifest.fw_id)));
     std::vector<std::string> phases;
     for (const auto& p : events_of<ProgressEvent>()) phases.push_back(p.phase + ":" + std::to_string(p.percent));
     EXPECT_EQ(phases.front(), "receiving:10");
@@ -51,6 +51,51 @@ TEST_F(DeviceAgentTest, ChunksStreamToInactiveSlotAndFlipAfterVerify) {
     EXPECT_EQ(events_of<PowerOnEvent>().at(0).campaign, "");
 }
 
+// The gateway completes the job only when the booted image is the signed
+// manifest's (topics.md flow step 7): the power_on names each active slot's
+// SHA-256, as computed when the image was verified before the flip.
+TEST_F(DeviceAgentTest, PowerOnCarriesTheBootedImagesSha256) {
+    auto agent = start_agent();
+    EXPECT_EQ(events_of<PowerOnEvent>().at(0).image_sha256.at("main"), to_hex(sha256(slot_file("main", Slot::A))))
+        << "the factory image's hash";
+    auto img = make_image("A123", "main", "2.0", 9 * 1024 + 5);
+    offer(*agent, "c1", {&img});
+    ASSERT_EQ(events_of<ReadyEvent>().at(0).boot_count, 1u);
+    // Out of order: the slot file is re-read (streamed) to verify it.
+    fanout(*agent, img, 5, img.manifest.chunk_count - 1);
+    fanout(*agent, img, 0, 4);
+    ASSERT_TRUE(agent->restart_requested());
+    EXPECT_EQ(agent->state().components.at("main").sha256, img.manifest.sha256);
+
+    agent.reset();
+    transport.clear();
+    start_agent();
+    auto power_on = events_of<PowerOnEvent>();
+    ASSERT_EQ(power_on.size(), 1u);
+    EXPECT_EQ(power_on[0].campaign, "c1");
+    EXPECT_EQ(power_on[0].boot_count, 2u);
+    EXPECT_EQ(power_on[0].image_sha256, (ImageHashes{{"main", img.manifest.sha256}}));
+    EXPECT_EQ(to_hex(sha256(slot_file("main", Slot::B))), img.manifest.sha256);
+}
+
+TEST_F(DeviceAgentTest, PowerOnAfterARollbackCarriesTheOldImagesSha256) {
+    auto c = config();
+    c.boot_health.fail_first_boot = {{"main", "2.0"}};
+    auto agent = start_agent(c);
+    const auto factory_sha = to_hex(sha256(slot_file("main", Slot::A)));
+    auto img = make_image("A123", "main", "2.0", 4 * 1024);
+    offer(*agent, "c1", {&img});
+    fanout_all(*agent, img);
+    ASSERT_TRUE(agent->restart_requested());
+    agent.reset();
+    transport.clear();
+    start_agent(c);
+    auto power_on = events_of<PowerOnEvent>();
+    ASSERT_EQ(power_on.size(), 1u);
+    EXPECT_EQ(power_on[0].firmware, (Versions{{"main", "1.0"}}));
+    EXPECT_EQ(power_on[0].image_sha256, (ImageHashes{{"main", factory_sha}}));
+}
+
 TEST_F(DeviceAgentTest, NextUpdateGoesToTheOtherSlot) {
     auto agent = start_agent();
     auto v2 = make_image("A123", "main", "2.0", 3000, 1024, 2);
@@ -71,7 +116,7 @@ TEST_F(DeviceAgentTest, CorruptChunkIsRejectedAndNotWritten) {
     auto agent = start_agent();
     auto img = make_image("A123", "main", "2.0", 10 * 1024);
     offer(*agent, "c1", {&img});
-    auto topic = topics::site_model_chunk("gw1", "A123", img.manifest.fw_id);
+    auto topic = *topics::site_model_chunk("gw1", "A123", img.manifest.fw_id);
     auto corrupt = chunk_of(img, 3);
     corrupt[kChunkHeaderSize + 10] ^= 0x5a;
     deliver(*agent, topic, corrupt);
@@ -135,7 +180,7 @@ TEST_F(DeviceAgentTest, RestartMidTransferResumesMissingChunksOnly) {
 
     auto resumed = start_agent();
     EXPECT_TRUE(resumed->updating());
-    EXPECT_TRUE(transport.subscriptions.count(topics::site_model_chunk("gw1", "A123", img.manifest.fw_id)));
+    EXPECT_TRUE(transport.subscriptions.count(*topics::site_model_chunk("gw1", "A123", img.manifest.fw_id)));
     ASSERT_EQ(events_of<ReadyEvent>().size(), 1u);
     EXPECT_EQ(states().back().status, DeviceStatus::Updating);
     fanout_done(*resumed, FanoutDoneCmd{"c1", img.manifest.fw_id, img.manifest.chunk_count});
@@ -150,7 +195,7 @@ TEST_F(DeviceAgentTest, RestartMidTransferResumesMissingChunksOnly) {
 TEST_F(DeviceAgentTest, SuspendStopsReceivingAndTheNextOfferResumesFromTheChunksKept) {
     auto agent = start_agent();
     auto img = make_image("A123", "main", "2.0", 80 * 1024);
-    const auto model_topic = topics::site_model_chunk("gw1", "A123", img.manifest.fw_id);
+    const auto model_topic = *topics::site_model_chunk("gw1", "A123", img.manifest.fw_id);
     offer(*agent, "c1", {&img});
     fanout(*agent, img, 0, 29);
     command(*agent, encode(SuspendCmd{"c1", "r-1"}));
@@ -235,12 +280,34 @@ TEST_F(DeviceAgentTest, NeedAsksForAtMost256ChunksAndTheNextBatchWhenAnswered) {
     auto need = events_of<NeedEvent>();
     ASSERT_EQ(need.size(), 1u);
     EXPECT_EQ(need[0].ranges, (std::vector<ChunkRange>{{0, 255}}));
-    deliver(*agent, topics::dev_chunk("gw1", "A123-000001", img.manifest.fw_id), chunk_of(img, 0));
+    deliver(*agent, *topics::dev_chunk("gw1", "A123-000001", img.manifest.fw_id), chunk_of(img, 0));
     fanout(*agent, img, 1, 255);
     need = events_of<NeedEvent>();
     ASSERT_EQ(need.size(), 2u);
     EXPECT_EQ(chunks_in(need[1].ranges), 256u);
     EXPECT_EQ(need[1].ranges.front().first, 256u);
+}
+
+TEST_F(DeviceAgentTest, RepeatedFanoutDoneWhileARepairIsOnItsWayDoesNotAskAgain) {
+    // A restart and a repeated offer make two readies, so two fanout_dones:
+    // the second must not ask the gateway for the same chunks again.
+    auto agent = start_agent();
+    auto img = make_image("A123", "main", "2.0", 10 * 1024);
+    offer(*agent, "c1", {&img});
+    fanout(*agent, img, 0, 4);
+    fanout_done(*agent, FanoutDoneCmd{"c1", img.manifest.fw_id, img.manifest.chunk_count});
+    ASSERT_EQ(events_of<NeedEvent>().size(), 1u);
+    fanout(*agent, img, 5, 6);  // part of the answer is in
+    fanout_done(*agent, FanoutDoneCmd{"c1", img.manifest.fw_id, img.manifest.chunk_count});
+    EXPECT_EQ(events_of<NeedEvent>().size(), 1u);
+    EXPECT_EQ(counters.get("fanout_done_while_asking"), 1u);
+    // The answer never completes: the no-progress timeout asks for the rest.
+    clock.advance(std::chrono::milliseconds(3100));
+    agent->tick();
+    ASSERT_EQ(events_of<NeedEvent>().size(), 2u);
+    EXPECT_EQ(events_of<NeedEvent>()[1].ranges, (std::vector<ChunkRange>{{7, 9}}));
+    fanout(*agent, img, 7, 9);
+    EXPECT_TRUE(agent->restart_requested());
 }
 
 }  // namespace

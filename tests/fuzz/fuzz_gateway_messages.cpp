@@ -1,4 +1,5 @@
-// What the manager receives from gateways: reports, fetch requests, process state.
+// What the manager receives from gateways (reports, fetch requests, process
+// state) and what a gateway receives from the manager on gw/{gw}/cmd.
 #include "common/messages.hpp"
 #include "tests/fuzz/fuzz_target.hpp"
 
@@ -6,4 +7,5 @@ void fuzz_one(std::string_view input) {
     (void)fleetcast::decode_gateway_report(input);
     (void)fleetcast::decode_fetch(input);
     (void)fleetcast::decode_process_state(input);
+    (void)fleetcast::decode_gateway_command(input);
 }

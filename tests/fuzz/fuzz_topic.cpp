@@ -4,6 +4,4 @@
 #include "common/topics.hpp"
 #include "tests/fuzz/fuzz_target.hpp"
 
-void fuzz_one(std::string_view input) {
-    (void)fleetcast::topics::parse_topic(std::string(input));
-}
+void fuzz_one(std::string_view input) { (void)fleetcast::topics::parse_topic(std::string(input)); }

@@ -9,12 +9,13 @@ namespace {
 using namespace std::chrono_literals;
 
 class Control : public GatewayTest {
-protected:
+   protected:
     const std::string d1 = "A123-000001";
     const std::string d2 = "A123-000002";
-    void state_with(const std::string& device, DeviceStatus status, const std::string& activity, const std::string& sc) {
+    void state_with(const std::string& device, DeviceStatus status, const std::string& activity,
+                    const std::string& sc) {
         DeviceState s{device, kGw, "A123", status, {{"main", "1.0"}}, clock.now(), activity, sc, std::nullopt};
-        deliver(topics::dev_state(kGw, device), encode(s), true);
+        deliver(*topics::dev_state(kGw, device), encode(s), true);
     }
     void due_and_cached(const std::vector<std::string>& devices) {
         send_schedule(make_schedule("c1", clock.now(), {&main_v2}, devices));
@@ -26,7 +27,7 @@ protected:
         return count_commands<T>(device);
     }
     JobRow job(const std::string& device) const { return stored_job(device); }
-    void operator_cmd(const std::string& payload) { deliver(topics::gw_cmd(kGw), payload); }
+    void operator_cmd(const std::string& payload) { deliver(*topics::gw_cmd(kGw), payload); }
 };
 
 TEST_F(Control, BusyDeviceIsPushedBackByThePeriodAndOfferedWhenIdle) {
@@ -84,11 +85,11 @@ TEST_F(Control, DeferredAnswerKeepsTheRequestOpenAndNothingIsSentBeforeReady) {
     advance(20s);  // past the answer timeout, before the deferment ends
     EXPECT_EQ(job(d1).state, JobState::Requesting);
     advance(5s);
-    EXPECT_TRUE(chunk_indexes(topics::site_model_chunk(kGw, "A123", main_v2.manifest.fw_id)).empty());
+    EXPECT_TRUE(chunk_indexes(*topics::site_model_chunk(kGw, "A123", main_v2.manifest.fw_id)).empty());
     device_event(d1, encode(ReadyEvent{"c1", {main_v2.manifest.fw_id}}));
     EXPECT_EQ(job(d1).state, JobState::Transferring);
     advance(1s);
-    EXPECT_FALSE(chunk_indexes(topics::site_model_chunk(kGw, "A123", main_v2.manifest.fw_id)).empty());
+    EXPECT_FALSE(chunk_indexes(*topics::site_model_chunk(kGw, "A123", main_v2.manifest.fw_id)).empty());
 }
 
 TEST_F(Control, DuplicateDeferHasNoExtraEffect) {
@@ -146,7 +147,7 @@ TEST_F(Control, CancelAfterTheFlipIsRefusedAndTheJobCompletes) {
     operator_cmd(encode(GwCancelCmd{"c1", d1, "r-1"}));
     EXPECT_EQ(count<CancelCmd>(d1), 0);
     EXPECT_NE(job(d1).comment.find("refused"), std::string::npos) << job(d1).comment;
-    device_event(d1, encode(PowerOnEvent{"c1", {{"main", "2.0"}}, 2}));
+    device_event(d1, encode(PowerOnEvent{"c1", {{"main", "2.0"}}, 2, {{"main", main_v2.manifest.sha256}}}));
     EXPECT_EQ(job(d1).state, JobState::Completed);
 }
 

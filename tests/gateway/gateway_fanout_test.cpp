@@ -10,10 +10,10 @@ namespace fleetcast::gateway::testing {
 namespace {
 
 class Fanout : public GatewayTest {
-protected:
+   protected:
     const std::string d1 = "A123-000001";
     const std::string d2 = "A123-000002";
-    std::string model_topic() const { return topics::site_model_chunk(kGw, "A123", main_v2.manifest.fw_id); }
+    std::string model_topic() const { return *topics::site_model_chunk(kGw, "A123", main_v2.manifest.fw_id); }
     std::string ready(const std::string& campaign = "c1") const {
         return encode(ReadyEvent{campaign, {main_v2.manifest.fw_id}});
     }
@@ -98,7 +98,7 @@ TEST_F(Fanout, LateDeviceGetsFanoutDoneAndRepairs) {
     EXPECT_EQ(done->chunk_count, main_v2.manifest.chunk_count);
 
     device_event(d2, encode(NeedEvent{"c1", main_v2.manifest.fw_id, {{0, 9}}}));
-    EXPECT_EQ(chunk_indexes(topics::dev_chunk(kGw, d2, main_v2.manifest.fw_id)), all_chunks());
+    EXPECT_EQ(chunk_indexes(*topics::dev_chunk(kGw, d2, main_v2.manifest.fw_id)), all_chunks());
     EXPECT_EQ(chunk_indexes(model_topic()).size(), main_v2.manifest.chunk_count) << "no second fan-out";
 }
 
@@ -110,14 +110,14 @@ TEST_F(Fanout, NeedIsAnsweredOnDeviceTopic) {
 
     // Overlapping, out-of-image and repeated ranges: each chunk once, in the image only.
     device_event(d1, encode(NeedEvent{"c1", main_v2.manifest.fw_id, {{3, 3}, {7, 8}, {8, 9}, {40, 50}}}));
-    auto topic = topics::dev_chunk(kGw, d1, main_v2.manifest.fw_id);
+    auto topic = *topics::dev_chunk(kGw, d1, main_v2.manifest.fw_id);
     EXPECT_EQ(chunk_indexes(topic), (std::vector<std::uint32_t>{3, 7, 8, 9}));
     for (const auto& p : transport.on_topic(topic)) {
         auto c = decode_chunk(p.payload, kMaxChunkSize);
         ASSERT_TRUE(c);
         EXPECT_EQ(c->payload, std::string_view(main_v2.bytes).substr(c->index * 1024, 1024));
     }
-    EXPECT_TRUE(transport.on_topic(topics::dev_chunk(kGw, d2, main_v2.manifest.fw_id)).empty());
+    EXPECT_TRUE(transport.on_topic(*topics::dev_chunk(kGw, d2, main_v2.manifest.fw_id)).empty());
     EXPECT_TRUE(transport.on_topic(model_topic()).empty());
     EXPECT_EQ(counter("bad_input"), 0u);
 

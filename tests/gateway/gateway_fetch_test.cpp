@@ -15,7 +15,7 @@ using Fetch = GatewayTest;
 
 TEST_F(Fetch, ScheduleIsStoredBeforeFetching) {
     auto s = make_schedule("c1", clock.now(), {&main_v2}, {"A123-000001", "A123-000002"});
-    handle_only(topics::gw_schedule(kGw, "c1"), encode(s), true);
+    handle_only(*topics::gw_schedule(kGw, "c1"), encode(s), true);
 
     // Stored (readable through another connection) before any fetch went out.
     EXPECT_TRUE(fetches().empty());
@@ -100,11 +100,11 @@ TEST_F(Fetch, SilentRetriesBackOffExponentiallyUntilAChunkArrives) {
 
 TEST_F(Fetch, NoRetriesWhileTheSiteBridgeIsDownAndAFreshWaitWhenItIsBack) {
     send_schedule(make_schedule("c1", clock.now(), {&main_v2}, {"A123-000001"}));
-    deliver(topics::bridge_state("gw1"), "0", true);
+    deliver(*topics::bridge_state("gw1"), "0", true);
     transport.clear();
     advance(Millis(60000));
     EXPECT_TRUE(fetches().empty()) << "requests would only queue behind the outage";
-    deliver(topics::bridge_state("gw1"), "1", true);
+    deliver(*topics::bridge_state("gw1"), "1", true);
     advance(Millis(29000));
     EXPECT_TRUE(fetches().empty()) << "what was asked before the outage gets time to arrive";
     advance(Millis(1000));
@@ -112,7 +112,7 @@ TEST_F(Fetch, NoRetriesWhileTheSiteBridgeIsDownAndAFreshWaitWhenItIsBack) {
 }
 
 TEST_F(Fetch, MalformedBridgeStateIsCountedAndIgnored) {
-    deliver(topics::bridge_state("gw1"), "maybe", true);
+    deliver(*topics::bridge_state("gw1"), "maybe", true);
     EXPECT_EQ(gw->counters().get("bad_input"), 1u);
 }
 
@@ -121,9 +121,9 @@ TEST_F(Fetch, CorruptChunkFromManagerIsNotCached) {
     auto bad = main_v2.chunk(0);
     bad[kChunkHeaderSize + 5] ^= 0x01;  // payload no longer matches its SHA-256
     send_chunk(main_v2, 1);
-    deliver(topics::gw_chunk(kGw, main_v2.manifest.fw_id), bad);
-    deliver(topics::gw_chunk(kGw, main_v2.manifest.fw_id), main_v2.chunk(2).substr(0, 100));  // truncated
-    deliver(topics::gw_chunk(kGw, main_v2.manifest.fw_id),
+    deliver(*topics::gw_chunk(kGw, main_v2.manifest.fw_id), bad);
+    deliver(*topics::gw_chunk(kGw, main_v2.manifest.fw_id), main_v2.chunk(2).substr(0, 100));  // truncated
+    deliver(*topics::gw_chunk(kGw, main_v2.manifest.fw_id),
             encode_chunk(3, main_v2.manifest.chunk_count + 1, std::string(1024, 'x')));  // wrong chunk count
     EXPECT_EQ(counter("bad_chunk"), 3u);
 

@@ -95,10 +95,10 @@ Schedule GatewayTest::make_schedule(const std::string& campaign, TimePoint updat
     return s;
 }
 
-void GatewayTest::send_schedule(const Schedule& s) { deliver(topics::gw_schedule(kGw, s.campaign), encode(s), true); }
+void GatewayTest::send_schedule(const Schedule& s) { deliver(*topics::gw_schedule(kGw, s.campaign), encode(s), true); }
 
 void GatewayTest::send_chunk(const TestImage& img, std::uint32_t index) {
-    deliver(topics::gw_chunk(kGw, img.manifest.fw_id), img.chunk(index));
+    deliver(*topics::gw_chunk(kGw, img.manifest.fw_id), img.chunk(index));
 }
 
 void GatewayTest::send_all_chunks(const TestImage& img) {
@@ -108,12 +108,12 @@ void GatewayTest::send_all_chunks(const TestImage& img) {
 void GatewayTest::device_state(const std::string& device, const std::string& model, const Versions& firmware,
                                DeviceStatus status) {
     DeviceState s{device, kGw, model, status, firmware, clock.now(), "", "", std::nullopt};
-    deliver(topics::dev_state(kGw, device),
+    deliver(*topics::dev_state(kGw, device),
             status == DeviceStatus::Offline ? encode_device_offline(device, kGw, model) : encode(s), true);
 }
 
 void GatewayTest::device_event(const std::string& device, const std::string& payload) {
-    deliver(topics::dev_event(kGw, device), payload);
+    deliver(*topics::dev_event(kGw, device), payload);
 }
 
 void GatewayTest::advance(Millis d) {
@@ -123,7 +123,7 @@ void GatewayTest::advance(Millis d) {
 
 std::vector<FetchRequest> GatewayTest::fetches() const {
     std::vector<FetchRequest> out;
-    for (const auto& p : transport.on_topic(topics::gw_fetch(kGw))) {
+    for (const auto& p : transport.on_topic(*topics::gw_fetch(kGw))) {
         auto r = decode_fetch(p.payload);
         EXPECT_TRUE(r);
         if (r) out.push_back(*r);
@@ -141,7 +141,7 @@ std::vector<std::uint32_t> GatewayTest::fetched_indexes() const {
 
 std::vector<JobReport> GatewayTest::job_reports(const std::string& device) const {
     std::vector<JobReport> out;
-    for (const auto& p : transport.on_topic(topics::gw_report(kGw))) {
+    for (const auto& p : transport.on_topic(*topics::gw_report(kGw))) {
         auto r = decode_gateway_report(p.payload);
         EXPECT_TRUE(r);
         if (!r) continue;
@@ -152,7 +152,7 @@ std::vector<JobReport> GatewayTest::job_reports(const std::string& device) const
 
 std::vector<CacheReport> GatewayTest::cache_reports() const {
     std::vector<CacheReport> out;
-    for (const auto& p : transport.on_topic(topics::gw_report(kGw))) {
+    for (const auto& p : transport.on_topic(*topics::gw_report(kGw))) {
         auto r = decode_gateway_report(p.payload);
         if (r)
             if (auto* c = std::get_if<CacheReport>(&*r)) out.push_back(*c);
@@ -163,7 +163,7 @@ std::vector<CacheReport> GatewayTest::cache_reports() const {
 std::vector<DeviceCommand> GatewayTest::commands(const std::string& device) const {
     // Commands, and fanout_done on the device's data topics, in the order sent.
     std::vector<DeviceCommand> out;
-    const auto cmd_topic = topics::dev_cmd(kGw, device);
+    const auto cmd_topic = *topics::dev_cmd(kGw, device);
     for (const auto& p : transport.published) {
         auto t = topics::parse_topic(p.topic);
         bool done = t && t->kind == topics::Kind::DevFanoutDone && t->device == device;

@@ -27,7 +27,7 @@ TestImage make_image(const std::string& model, const std::string& component, con
                      std::size_t size, char seed = 'a');
 
 class GatewayTest : public ::testing::Test {
-protected:
+   protected:
     GatewayTest();
     ~GatewayTest() override;
 
@@ -39,8 +39,8 @@ protected:
     void deliver(const std::string& topic, const std::string& payload, bool retained = false);  // handle + tick
     void handle_only(const std::string& topic, const std::string& payload, bool retained = false);
 
-    Schedule make_schedule(const std::string& campaign, TimePoint update_at, const std::vector<const TestImage*>& images,
-                           const std::vector<std::string>& devices) const;
+    Schedule make_schedule(const std::string& campaign, TimePoint update_at,
+                           const std::vector<const TestImage*>& images, const std::vector<std::string>& devices) const;
     void send_schedule(const Schedule& s);
     void send_chunk(const TestImage& img, std::uint32_t index);
     void send_all_chunks(const TestImage& img);
@@ -55,7 +55,7 @@ protected:
     std::vector<CacheReport> cache_reports() const;
     std::vector<DeviceCommand> commands(const std::string& device) const;
     std::vector<std::uint32_t> chunk_indexes(const std::string& topic) const;
-    std::vector<JobRow> stored_jobs() const;  // read through a second connection
+    std::vector<JobRow> stored_jobs() const;             // read through a second connection
     JobRow stored_job(const std::string& device) const;  // that device's row (empty when none)
     // How many commands of type T the gateway sent to `device`.
     template <typename T>

@@ -6,7 +6,7 @@ namespace fleetcast::gateway::testing {
 namespace {
 
 class Jobs : public GatewayTest {
-protected:
+   protected:
     const std::string d1 = "A123-000001";
     void transferring(std::uint32_t max_retries = 0) {
         auto s = make_schedule("c1", clock.now(), {&main_v2}, {d1});
@@ -32,7 +32,8 @@ TEST_F(Jobs, PowerOnWithNewVersionCompletesJob) {
     device_event(d1, encode(ProgressEvent{"c1", "installing", 100}));
     EXPECT_EQ(job_reports(d1).back().state, JobState::Installing);
     clock.advance(Millis(8000));
-    device_event(d1, encode(PowerOnEvent{"c1", {{"main", "2.0"}, {"controller", "3.1"}}, 2}));
+    device_event(d1, encode(PowerOnEvent{
+                         "c1", {{"main", "2.0"}, {"controller", "3.1"}}, 2, {{"main", main_v2.manifest.sha256}}}));
 
     auto r = job_reports(d1).back();
     EXPECT_EQ(r.state, JobState::Completed);
@@ -46,7 +47,7 @@ TEST_F(Jobs, PowerOnWithNewVersionCompletesJob) {
 
     // A duplicate power-on changes nothing.
     auto reports = job_reports(d1).size();
-    device_event(d1, encode(PowerOnEvent{"c1", {{"main", "2.0"}}, 2}));
+    device_event(d1, encode(PowerOnEvent{"c1", {{"main", "2.0"}}, 2, {{"main", main_v2.manifest.sha256}}}));
     EXPECT_EQ(job_reports(d1).size(), reports);
 }
 
@@ -74,7 +75,8 @@ TEST_F(Jobs, DeviceErrorFailsJobWithCodeAndDetail) {
 TEST_F(Jobs, ProgressIsReportedOncePerTenPercentStep) {
     transferring();
     auto before = job_reports(d1).size();
-    for (std::uint32_t p : {1u, 5u, 9u, 10u, 11u, 19u, 25u}) device_event(d1, encode(ProgressEvent{"c1", "receiving", p}));
+    for (std::uint32_t p : {1u, 5u, 9u, 10u, 11u, 19u, 25u})
+        device_event(d1, encode(ProgressEvent{"c1", "receiving", p}));
     auto reports = job_reports(d1);
     ASSERT_EQ(reports.size(), before + 2);  // at 10 and at 25
     EXPECT_EQ(reports.back().progress, 25u);
@@ -86,7 +88,7 @@ TEST_F(Jobs, ProgressIsReportedOncePerTenPercentStep) {
 TEST_F(Jobs, ProgressStepsAreStoredThenReportedAtTheNextTick) {
     transferring();
     auto before = job_reports(d1).size();
-    handle_only(topics::dev_event(kGw, d1), encode(ProgressEvent{"c1", "receiving", 30}));
+    handle_only(*topics::dev_event(kGw, d1), encode(ProgressEvent{"c1", "receiving", 30}));
     EXPECT_EQ(job_reports(d1).size(), before) << "not reported before it is stored";
     EXPECT_EQ(stored(d1).progress, 0u);
     gw->tick();
@@ -118,20 +120,25 @@ TEST_F(Jobs, RedeliveredScheduleDoesNotResetJobs) {
     EXPECT_EQ(stored(d1).progress, 50u);
 }
 
-TEST_F(Jobs, ClearedScheduleIsForgotten) {
+TEST_F(Jobs, ClearedScheduleWithOpenJobsIsKept) {
+    // Only the manager clears, after every job here ended (issue 13): a clear
+    // that arrives while a job is open is refused (forgetting is covered by
+    // Robustness.ScheduleClearAfterEveryJobEndedForgetsTheCampaign).
     transferring();
-    deliver(topics::gw_schedule(kGw, "c1"), "", true);
-    EXPECT_TRUE(stored_jobs().empty());
+    deliver(*topics::gw_schedule(kGw, "c1"), "", true);
+    EXPECT_EQ(stored_jobs().size(), 1u);
+    EXPECT_EQ(counter("schedule_clear_refused"), 1u);
     device_event(d1, encode(ProgressEvent{"c1", "receiving", 60}));
-    EXPECT_EQ(counter("bad_input"), 1u) << "no job any more";
-    deliver(topics::gw_schedule(kGw, "c-unknown"), "", true);  // clearing twice is harmless
+    EXPECT_EQ(counter("bad_input"), 0u) << "the job is still known";
+    deliver(*topics::gw_schedule(kGw, "c-unknown"), "", true);  // clearing an unknown campaign is harmless
+    EXPECT_EQ(counter("bad_input"), 0u);
 }
 
 TEST_F(Jobs, DeviceStateIsStoredAndForwardedOnlyWhenChanged) {
     device_state(d1, "A123", {{"main", "1.0"}});
     device_state(d1, "A123", {{"main", "1.0"}});
     std::size_t seen = 0;
-    for (const auto& p : transport.on_topic(topics::gw_report(kGw))) {
+    for (const auto& p : transport.on_topic(*topics::gw_report(kGw))) {
         auto r = decode_gateway_report(p.payload);
         ASSERT_TRUE(r);
         if (auto* s = std::get_if<DeviceSeenReport>(&*r)) {

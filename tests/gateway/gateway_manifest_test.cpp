@@ -28,7 +28,7 @@ TEST_F(GatewayTest, ChunkFromTheManagerNotMatchingTheSignedListIsNotCached) {
     send_schedule(make_schedule("c1", clock.now(), {&main_v2}, {"A123-000001"}));
     std::string payload = main_v2.bytes.substr(0, 1024);
     payload[0] ^= 1;
-    deliver(topics::gw_chunk(kGw, main_v2.manifest.fw_id), encode_chunk(0, main_v2.manifest.chunk_count, payload));
+    deliver(*topics::gw_chunk(kGw, main_v2.manifest.fw_id), encode_chunk(0, main_v2.manifest.chunk_count, payload));
     EXPECT_EQ(counter("bad_chunk"), 1u);
     send_all_chunks(main_v2);
     EXPECT_TRUE(std::filesystem::exists(dir / "cache" / (main_v2.manifest.fw_id + ".img")));

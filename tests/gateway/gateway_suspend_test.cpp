@@ -9,7 +9,7 @@ namespace {
 using namespace std::chrono_literals;
 
 class Suspend : public GatewayTest {
-protected:
+   protected:
     const std::string d1 = "A123-000001";
     const std::string d2 = "A123-000002";
     template <typename T>
@@ -18,11 +18,11 @@ protected:
     }
     JobRow job(const std::string& device) const { return stored_job(device); }
     void op(const std::string& device, const std::string& request_id, bool suspend) {
-        deliver(topics::gw_cmd(kGw), encode(GwSuspendCmd{"c1", device, request_id, suspend}));
+        deliver(*topics::gw_cmd(kGw), encode(GwSuspendCmd{"c1", device, request_id, suspend}));
     }
     std::string ready() const { return encode(ReadyEvent{"c1", {main_v2.manifest.fw_id}}); }
     std::string repair_topic(const std::string& device) const {
-        return topics::dev_chunk(kGw, device, main_v2.manifest.fw_id);
+        return *topics::dev_chunk(kGw, device, main_v2.manifest.fw_id);
     }
 };
 
@@ -81,7 +81,7 @@ TEST_F(Suspend, SuspendDuringTransferStopsSendingAndResumeSendsOnlyWhatIsMissing
 TEST_F(Suspend, FanoutNobodyListensToStopsAtTheSuspend) {
     send_schedule(make_schedule("c1", clock.now(), {&main_v2}, {d1}));
     send_all_chunks(main_v2);
-    auto model_topic = topics::site_model_chunk(kGw, "A123", main_v2.manifest.fw_id);
+    auto model_topic = *topics::site_model_chunk(kGw, "A123", main_v2.manifest.fw_id);
     transport.held_in_flight = 1000;  // a full window: the fan-out starts but cannot send yet
     device_event(d1, ready());
     advance(1s);

@@ -12,7 +12,7 @@ namespace {
 using namespace std::chrono_literals;
 
 class RateMeterTest : public ::testing::Test {
-protected:
+   protected:
     RateMeter make(bool probe) {
         RateMeterConfig c;
         c.probe = probe;
@@ -21,7 +21,7 @@ protected:
     }
     std::vector<RateReport> rates() const {
         std::vector<RateReport> out;
-        for (const auto& p : transport.on_topic(topics::gw_report("gw1"))) {
+        for (const auto& p : transport.on_topic(*topics::gw_report("gw1"))) {
             auto r = decode_gateway_report(p.payload);
             if (r && std::holds_alternative<RateReport>(*r)) out.push_back(std::get<RateReport>(*r));
         }
@@ -72,15 +72,15 @@ TEST_F(RateMeterTest, LinksWithoutAFigureAreProbedOnceAndTimed) {
     devices["A123-000001"] = DeviceState{"A123-000001", "gw1", "A123", DeviceStatus::Idle, {}, clock.now()};
     devices["A123-000002"] = DeviceState{"A123-000002", "gw1", "A123", DeviceStatus::Offline, {}, clock.now()};
     meter.tick(true, devices);
-    auto req = transport.on_topic(topics::gw_probe("gw1"));
+    auto req = transport.on_topic(*topics::gw_probe("gw1"));
     ASSERT_EQ(req.size(), 1u);
     auto probe = decode_probe_request(req[0].payload);
     ASSERT_TRUE(probe) << probe.error().str();
-    auto dev = transport.on_topic(topics::dev_probe("gw1", "A123-000001"));
+    auto dev = transport.on_topic(*topics::dev_probe("gw1", "A123-000001"));
     ASSERT_EQ(dev.size(), 1u);
-    EXPECT_TRUE(transport.on_topic(topics::dev_probe("gw1", "A123-000002")).empty());  // offline: not probed
+    EXPECT_TRUE(transport.on_topic(*topics::dev_probe("gw1", "A123-000002")).empty());  // offline: not probed
     meter.tick(true, devices);  // outstanding probes are not repeated
-    EXPECT_EQ(transport.on_topic(topics::gw_probe("gw1")).size(), 1u);
+    EXPECT_EQ(transport.on_topic(*topics::gw_probe("gw1")).size(), 1u);
 
     clock.advance(200ms);
     ASSERT_TRUE(meter.on_manager_probe_data(encode_probe_data(probe->probe, probe->bytes)));
@@ -95,7 +95,7 @@ TEST_F(RateMeterTest, LinksWithoutAFigureAreProbedOnceAndTimed) {
     // With figures known, no more probes.
     clock.advance(1min);
     meter.tick(true, devices);
-    EXPECT_EQ(transport.on_topic(topics::gw_probe("gw1")).size(), 1u);
+    EXPECT_EQ(transport.on_topic(*topics::gw_probe("gw1")).size(), 1u);
     // Bad probe input is an error for the caller to count, not a crash.
     EXPECT_FALSE(meter.on_manager_probe_data("garbage"));
     EXPECT_FALSE(meter.on_device_probe_ack("A123-000001", "{\"type\":\"probe_ack\"}"));

@@ -39,14 +39,15 @@ TEST(Bridge, TwoSiteCampaignCrossesEachBridgeOncePerImageAndNoDeviceTrafficReach
     const auto chunks = chunk_count_for(img.size, kDefaultChunkSize);
     for (std::string gw : {"site1", "site2"}) {
         // Each site's gateway fetched the image once over its bridge...
-        auto up = stats[topics::gw_chunk(gw, img.fw_id)];
+        auto up = stats[*topics::gw_chunk(gw, img.fw_id)];
         EXPECT_EQ(up.messages, chunks) << gw;
         EXPECT_EQ(up.bytes, img.size + chunks * kChunkHeaderSize) << gw;
         // ...and its state and reports reached the central broker through it.
-        EXPECT_GT(stats[topics::gw_report(gw)].messages, 0u) << gw;
-        EXPECT_GT(stats[topics::gw_state(gw)].messages, 0u) << gw;
+        EXPECT_GT(stats[*topics::gw_report(gw)].messages, 0u) << gw;
+        EXPECT_GT(stats[*topics::gw_state(gw)].messages, 0u) << gw;
     }
     // Nothing of the sites' device traffic (fan-out, commands, events, device state) reached central.
     for (const auto& [topic, s] : stats)
-        EXPECT_NE(topic.rfind("fleetcast/v1/site/", 0), 0u) << topic << " crossed a bridge (" << s.messages << " messages)";
+        EXPECT_NE(topic.rfind("fleetcast/v1/site/", 0), 0u)
+            << topic << " crossed a bridge (" << s.messages << " messages)";
 }

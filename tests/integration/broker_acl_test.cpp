@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 class ProdBroker : public ::testing::Test {
-protected:
+   protected:
     void SetUp() override {
         char tmpl[] = "/tmp/fleetcast-acl-XXXXXX";
         dir = ::mkdtemp(tmpl);
@@ -54,7 +54,8 @@ protected:
         broker = Broker::with_config_text(dir / "broker", text);
     }
     void TearDown() override {
-        if (::testing::Test::HasFailure() && broker) std::fprintf(stderr, "---- mosquitto\n%s\n", broker->log_tail().c_str());
+        if (::testing::Test::HasFailure() && broker)
+            std::fprintf(stderr, "---- mosquitto\n%s\n", broker->log_tail().c_str());
         broker.reset();
         if (!::testing::Test::HasFailure()) fs::remove_all(dir);
     }
@@ -82,25 +83,25 @@ protected:
 
 TEST_F(ProdBroker, DeviceCannotPublishOnAnotherDevicesTopic) {
     Observer gateway(as("gw1", "gw-gw1"));
-    gateway.subscribe(topics::dev_event_filter("gw1"));
-    gateway.subscribe(topics::dev_state_filter("gw1"));
+    gateway.subscribe(*topics::dev_event_filter("gw1"));
+    gateway.subscribe(*topics::dev_state_filter("gw1"));
     Observer device(as("A123-000001", "A123-000001"));
-    device.publish(topics::dev_event("gw1", "A123-000002"), R"({"type":"ready","campaign":"c1","fw_ids":[]})");
-    device.publish(topics::dev_state("gw1", "A123-000002"), "forged", true);
-    device.publish(topics::dev_event("gw1", "A123-000001"), "control");  // its own topic: allowed
-    ASSERT_TRUE(saw(gateway, topics::dev_event("gw1", "A123-000001")));
+    device.publish(*topics::dev_event("gw1", "A123-000002"), R"({"type":"ready","campaign":"c1","fw_ids":[]})");
+    device.publish(*topics::dev_state("gw1", "A123-000002"), "forged", true);
+    device.publish(*topics::dev_event("gw1", "A123-000001"), "control");  // its own topic: allowed
+    ASSERT_TRUE(saw(gateway, *topics::dev_event("gw1", "A123-000001")));
     auto stats = gateway.stats();
-    EXPECT_EQ(stats.count(topics::dev_event("gw1", "A123-000002")), 0u);
-    EXPECT_EQ(stats.count(topics::dev_state("gw1", "A123-000002")), 0u);
+    EXPECT_EQ(stats.count(*topics::dev_event("gw1", "A123-000002")), 0u);
+    EXPECT_EQ(stats.count(*topics::dev_state("gw1", "A123-000002")), 0u);
     // Nor can it read another device's commands.
     Observer reader(as("A123-000001", "A123-000001-reader"));
-    reader.subscribe(topics::dev_cmd("gw1", "A123-000002"));
-    reader.subscribe(topics::dev_cmd("gw1", "A123-000001"));
+    reader.subscribe(*topics::dev_cmd("gw1", "A123-000002"));
+    reader.subscribe(*topics::dev_cmd("gw1", "A123-000001"));
     Observer gw_pub(as("gw1", "gw-gw1-pub"));
-    gw_pub.publish(topics::dev_cmd("gw1", "A123-000002"), "for 2");
-    gw_pub.publish(topics::dev_cmd("gw1", "A123-000001"), "for 1");
-    ASSERT_TRUE(saw(reader, topics::dev_cmd("gw1", "A123-000001")));
-    EXPECT_EQ(reader.stats().count(topics::dev_cmd("gw1", "A123-000002")), 0u);
+    gw_pub.publish(*topics::dev_cmd("gw1", "A123-000002"), "for 2");
+    gw_pub.publish(*topics::dev_cmd("gw1", "A123-000001"), "for 1");
+    ASSERT_TRUE(saw(reader, *topics::dev_cmd("gw1", "A123-000001")));
+    EXPECT_EQ(reader.stats().count(*topics::dev_cmd("gw1", "A123-000002")), 0u);
 }
 
 TEST_F(ProdBroker, DeviceCannotPublishOnManagerTopic) {
@@ -108,28 +109,29 @@ TEST_F(ProdBroker, DeviceCannotPublishOnManagerTopic) {
     manager.subscribe(topics::manager_request_filter());
     manager.subscribe(topics::gw_report_filter());
     Observer gateway(as("gw1", "gw-gw1"));
-    gateway.subscribe(topics::gw_schedule_filter("gw1"));
-    gateway.subscribe(topics::dev_event_filter("gw1"));
+    gateway.subscribe(*topics::gw_schedule_filter("gw1"));
+    gateway.subscribe(*topics::dev_event_filter("gw1"));
     Observer operator_cli(as("operator", "op-watch"));
     operator_cli.subscribe("fleetcast/v1/fw/+/manifest");
     operator_cli.subscribe(topics::manager_state());
 
     Observer device(as("A123-000001", "A123-000001"));
-    device.publish(topics::manager_request("A123-000001"), R"({"type":"request","req_id":"r1","op":"campaign_create","args":{"all":true}})");
-    device.publish(topics::gw_schedule("gw1", "c-evil"), "forged schedule", true);
-    device.publish(topics::fw_manifest("0123456789abcdef"), "forged manifest", true);
+    device.publish(*topics::manager_request("A123-000001"),
+                   R"({"type":"request","req_id":"r1","op":"campaign_create","args":{"all":true}})");
+    device.publish(*topics::gw_schedule("gw1", "c-evil"), "forged schedule", true);
+    device.publish(*topics::fw_manifest("0123456789abcdef"), "forged manifest", true);
     device.publish(topics::manager_state(), "forged state", true);
-    device.publish(topics::gw_report("gw1"), "forged report");
-    device.publish(topics::dev_event("gw1", "A123-000001"), "control");
-    ASSERT_TRUE(saw(gateway, topics::dev_event("gw1", "A123-000001")));
-    EXPECT_EQ(manager.stats().count(topics::manager_request("A123-000001")), 0u);
-    EXPECT_EQ(manager.stats().count(topics::gw_report("gw1")), 0u);
-    EXPECT_EQ(gateway.stats().count(topics::gw_schedule("gw1", "c-evil")), 0u);
+    device.publish(*topics::gw_report("gw1"), "forged report");
+    device.publish(*topics::dev_event("gw1", "A123-000001"), "control");
+    ASSERT_TRUE(saw(gateway, *topics::dev_event("gw1", "A123-000001")));
+    EXPECT_EQ(manager.stats().count(*topics::manager_request("A123-000001")), 0u);
+    EXPECT_EQ(manager.stats().count(*topics::gw_report("gw1")), 0u);
+    EXPECT_EQ(gateway.stats().count(*topics::gw_schedule("gw1", "c-evil")), 0u);
     EXPECT_TRUE(operator_cli.stats().empty());
     // The operator identity may send requests: the same message from it arrives.
     Observer op(as("operator", "op1"));
-    op.publish(topics::manager_request("op1"), "{}");
-    EXPECT_TRUE(saw(manager, topics::manager_request("op1")));
+    op.publish(*topics::manager_request("op1"), "{}");
+    EXPECT_TRUE(saw(manager, *topics::manager_request("op1")));
 }
 
 TEST_F(ProdBroker, UnauthenticatedClientCannotConnect) {
@@ -164,11 +166,11 @@ TEST_F(ProdBroker, ManagerConnectsOverTlsWithItsCertificate) {
     auto keys = dir / "keys";
     auto kg = run_command({FLEETCAST_CLI_BIN, "keygen", "--out", keys.string()}, 10s);
     ASSERT_EQ(kg.exit_code, 0) << kg.output;
-    ChildProcess manager({FLEETCAST_MANAGER_BIN, "--broker", broker->ssl_uri(), "--state-dir", (dir / "manager").string(),
-                          "--signing-key", (keys / "manager.key").string(), "--ca", (dir / "certs" / "ca.crt").string(),
-                          "--cert", (dir / "certs" / "manager.crt").string(), "--key",
-                          (dir / "certs" / "manager.key").string()},
-                         dir / "manager.log");
+    ChildProcess manager(
+        {FLEETCAST_MANAGER_BIN, "--broker", broker->ssl_uri(), "--state-dir", (dir / "manager").string(),
+         "--signing-key", (keys / "manager.key").string(), "--ca", (dir / "certs" / "ca.crt").string(), "--cert",
+         (dir / "certs" / "manager.crt").string(), "--key", (dir / "certs" / "manager.key").string()},
+        dir / "manager.log");
     EXPECT_TRUE(operator_cli.wait_for(
         [](const auto& stats) {
             auto it = stats.find(topics::manager_state());

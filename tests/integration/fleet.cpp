@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <stdexcept>
@@ -19,13 +20,20 @@ Fleet::Fleet(const std::string& broker_config) {
     char tmpl[] = "/tmp/fleetcast-it-XXXXXX";
     dir_ = mkdtemp(tmpl);
     broker_ = std::make_unique<Broker>(dir_ / "broker", broker_config);
-    make_key_pair("manager");
+    make_launcher();
+}
+
+void Fleet::make_launcher() {
+    // A generous answer timeout (a loaded CI machine must not turn into a flaky
+    // test), below the 30 s this helper waits for the command by default.
+    auto l = FleetLauncher::create({dir_, broker_->uri(), "", {"--timeout", "20s"}});
+    if (!l) throw std::runtime_error(l.error().str());
+    launcher_ = std::make_unique<FleetLauncher>(std::move(*l));
 }
 
 fs::path Fleet::make_key_pair(const std::string& name) {
-    auto r = run_command({FLEETCAST_CLI_BIN, "keygen", "--out", (dir_ / "keys").string(), "--name", name},
-                         std::chrono::seconds(10));
-    EXPECT_EQ(r.exit_code, 0) << r.output;
+    auto key = launcher_->make_key_pair(name);
+    EXPECT_TRUE(key) << key.error().str();
     return dir_ / "keys" / (name + ".key");
 }
 
@@ -35,7 +43,7 @@ Fleet::Fleet(const std::string& broker_config, const std::string& extra_config) 
     std::ifstream in(fs::path(FLEETCAST_BROKER_CONFIG_DIR) / broker_config);
     std::string base((std::istreambuf_iterator<char>(in)), {});
     broker_ = Broker::with_config_text(dir_ / "broker", base + "\n" + extra_config + "\n");
-    make_key_pair("manager");
+    make_launcher();
 }
 
 namespace {
@@ -62,7 +70,13 @@ Fleet::~Fleet() {
     manager_.stop(std::chrono::seconds(3));
     site_brokers_.clear();
     broker_.reset();
-    if (!::testing::Test::HasFailure()) fs::remove_all(dir_);
+    if (::testing::Test::HasFailure()) return;
+    // FLEETCAST_KEEP_TEST_STATE=1 keeps a passing test's state (logs, databases) too.
+    if (const char* keep = std::getenv("FLEETCAST_KEEP_TEST_STATE"); keep && *keep == '1') {
+        std::fprintf(stderr, "---- test state kept in %s\n", dir_.c_str());
+        return;
+    }
+    fs::remove_all(dir_);
 }
 
 void Fleet::dump_logs_on_failure() const {
@@ -77,36 +91,29 @@ void Fleet::dump_logs_on_failure() const {
     }
 }
 
-namespace {
-// The test's extra arguments, then each default option the extras do not set
-// (a single-valued option given twice is a usage error).
-std::vector<std::string> with_defaults(std::vector<std::string> argv, const std::vector<std::string>& extra,
-                                       const std::vector<std::string>& defaults) {
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    for (std::size_t i = 0; i + 1 < defaults.size(); i += 2)
-        if (std::find(extra.begin(), extra.end(), defaults[i]) == extra.end()) {
-            argv.push_back(defaults[i]);
-            argv.push_back(defaults[i + 1]);
-        }
-    return argv;
-}
-}  // namespace
-
 void Fleet::start_manager(const std::vector<std::string>& extra) {
     // A restarted manager appends to the same log.
-    manager_ = ChildProcess(with_defaults({FLEETCAST_MANAGER_BIN, "--broker", uri(), "--state-dir", (dir_ / "manager").string()},
-                                          extra, {"--signing-key", signing_key().string()}),
-                            dir_ / "manager.log");
+    manager_argv_ = launcher_->manager_argv(extra);
+    restart_manager();
+}
+
+void Fleet::restart_manager() { manager_ = ChildProcess(manager_argv_, dir_ / "manager.log"); }
+
+void Fleet::restart_gateway(const std::string& id) {
+    auto& argv = gateway_argv_.at(id);
+    gateways_.at(id) = ChildProcess(argv, dir_ / ("gateway-" + id + ".log"));
+}
+
+void Fleet::restart_devices(std::size_t index) {
+    devices_.at(index) = ChildProcess(device_argv_.at(index), devices_.at(index).log_path());
 }
 
 void Fleet::start_gateway(const std::string& id, const std::string& broker_uri, const std::vector<std::string>& extra,
                           const std::vector<std::string>& prefix) {
     gateways_.erase(id);
-    gateways_.emplace(id, ChildProcess(prefixed(prefix, with_defaults({FLEETCAST_GATEWAY_BIN, "--id", id, "--broker",
-                                                      broker_uri.empty() ? uri() : broker_uri, "--state-dir",
-                                                      (dir_ / ("gateway-" + id)).string()},
-                                                     extra, {"--trust-key", trust_key().string()})),
-                                       dir_ / ("gateway-" + id + ".log")));
+    auto argv = prefixed(prefix, launcher_->gateway_argv(id, broker_uri, extra));
+    gateway_argv_[id] = argv;
+    gateways_.emplace(id, ChildProcess(argv, dir_ / ("gateway-" + id + ".log")));
 }
 
 CommandResult Fleet::panel(const std::string& device_id, const std::vector<std::string>& args) {
@@ -118,18 +125,19 @@ CommandResult Fleet::panel(const std::string& device_id, const std::vector<std::
 std::size_t Fleet::start_devices(const std::string& gateway, const std::string& model, int count, int first_serial,
                                  const std::vector<std::string>& firmware, const std::string& broker_uri,
                                  const std::vector<std::string>& extra, const std::vector<std::string>& prefix) {
-    std::vector<std::string> argv{FLEETCAST_DEVICE_BIN, "--simulate",     std::to_string(count),
-                                  "--model",            model,            "--first-serial",
-                                  std::to_string(first_serial),           "--gateway",
-                                  gateway,              "--broker",       broker_uri.empty() ? uri() : broker_uri,
-                                  "--state-dir",        (dir_ / "devices").string()};
-    for (const auto& f : firmware) {
-        argv.push_back("--firmware");
-        argv.push_back(f);
-    }
-    argv = with_defaults(argv, extra, {"--trust-key", trust_key().string()});
+    auto argv = launcher_->simulator_argv(gateway, {model}, count, first_serial, firmware, broker_uri, extra);
     auto log = dir_ / ("devices-" + model + "-" + std::to_string(first_serial) + ".log");
-    devices_.emplace_back(prefixed(prefix, argv), log);
+    device_argv_.push_back(prefixed(prefix, argv));
+    devices_.emplace_back(device_argv_.back(), log);
+    return devices_.size() - 1;
+}
+
+std::size_t Fleet::start_agent(const std::string& gateway, const std::string& id, const std::string& model,
+                               const fs::path& state_dir, const std::vector<std::string>& firmware,
+                               const std::vector<std::string>& extra) {
+    auto argv = launcher_->device_argv(gateway, id, model, state_dir, firmware, extra);
+    device_argv_.push_back(argv);
+    devices_.emplace_back(device_argv_.back(), dir_ / ("agent-" + id + ".log"));
     return devices_.size() - 1;
 }
 
@@ -137,75 +145,30 @@ fs::path Fleet::device_dir(const std::string& device_id) const { return dir_ / "
 
 ImageFile Fleet::make_image(const std::string& model, const std::string& component, const std::string& version,
                             std::uint64_t size) {
-    ImageFile img;
-    img.model = model;
-    img.component = component;
-    img.version = version;
-    img.size = size;
-    fs::create_directories(dir_ / "images");
-    img.path = dir_ / "images" / (model + "-" + component + "-" + version + ".bin");
-    std::mt19937_64 rng(static_cast<unsigned>(image_seed_++));
-    std::string data(size, '\0');
-    for (std::size_t i = 0; i < size; i += 8) {
-        auto v = rng();
-        for (std::size_t b = 0; b < 8 && i + b < size; ++b) data[i + b] = static_cast<char>(v >> (8 * b));
-    }
-    std::ofstream(img.path, std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
-    img.sha256 = to_hex(sha256(data));
-    return img;
+    return launcher_->make_image(model, component, version, size);
 }
 
 void Fleet::add_firmware(ImageFile& image, const std::vector<std::string>& extra) {
-    std::vector<std::string> args{"firmware", "add", image.path.string(), "--model", image.model, "--component",
-                                  image.component, "--version", image.version};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto data = cli_json(args);
-    ASSERT_FALSE(data.empty()) << "firmware add failed";
-    auto fw = json::get_string(data.get(), "fw_id");
-    ASSERT_TRUE(fw) << fw.error().str();
-    image.fw_id = *fw;
+    auto st = launcher_->add_firmware(image, extra);
+    ASSERT_TRUE(st) << "firmware add failed: " << st.error().str();
     EXPECT_EQ(image.fw_id, image.sha256.substr(0, 16));
 }
 
 CommandResult Fleet::cli(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
-    // A generous answer timeout (a loaded CI machine must not turn into a flaky
-    // test), below the 30 s this helper waits for the command by default.
-    std::vector<std::string> argv{FLEETCAST_CLI_BIN, "--broker", uri(), "--timeout", "20s"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv, timeout);
+    return launcher_->cli(args, timeout);
 }
 
 Json Fleet::cli_json(const std::vector<std::string>& args) {
-    auto with_json = args;
-    with_json.push_back("--json");
-    auto r = cli(with_json);
-    // The JSON document starts at the first line that starts with '{' and runs to the end.
-    std::string doc;
-    if (r.output.rfind("{", 0) == 0) doc = r.output;
-    else if (auto pos = r.output.find("\n{"); pos != std::string::npos) doc = r.output.substr(pos + 1);
-    if (r.exit_code != 0 || doc.empty()) {
-        ADD_FAILURE() << "fleetcast command failed (" << r.exit_code << "): " << r.output;
-        return Json();
-    }
-    auto j = Json::parse(doc, 64 * 1024 * 1024);
+    auto j = launcher_->cli_json(args, std::chrono::seconds(30));
     if (!j) {
-        ADD_FAILURE() << "not JSON: " << doc;
+        ADD_FAILURE() << j.error().str();
         return Json();
     }
     return std::move(*j);
 }
 
 bool Fleet::wait_registered(std::size_t n, std::chrono::milliseconds timeout) {
-    return eventually(
-        [&] {
-            auto r = cli({"devices", "--json"});
-            std::size_t count = 0;
-            for (std::size_t pos = r.output.find("\"device\""); pos != std::string::npos;
-                 pos = r.output.find("\"device\"", pos + 1))
-                ++count;
-            return r.exit_code == 0 && count >= n;
-        },
-        timeout);
+    return launcher_->wait_registered(n, timeout);
 }
 
 }  // namespace fleetcast::testing

@@ -11,19 +11,12 @@
 #include "common/json.hpp"
 #include "tests/support/broker.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/fleet_launcher.hpp"
 
 namespace fleetcast::testing {
 
-struct ImageFile {
-    std::filesystem::path path;
-    std::string model, component, version;
-    std::uint64_t size = 0;
-    std::string sha256;
-    std::string fw_id;  // set by add_firmware
-};
-
 class Fleet {
-public:
+   public:
     // broker_config: a file in broker-config/ for the fleet's (central) broker.
     explicit Fleet(const std::string& broker_config = "dev.conf");
     // Same, with more configuration text appended (e.g. another listener).
@@ -45,10 +38,18 @@ public:
     // One simulator process; returns its index in devices().
     std::size_t start_devices(const std::string& gateway, const std::string& model, int count, int first_serial,
                               const std::vector<std::string>& firmware, const std::string& broker_uri = "",
-                              const std::vector<std::string>& extra = {},
-                              const std::vector<std::string>& prefix = {});
-    std::filesystem::path signing_key() const { return dir_ / "keys" / "manager.key"; }
-    std::filesystem::path trust_key() const { return dir_ / "keys" / "manager.pub"; }
+                              const std::vector<std::string>& extra = {}, const std::vector<std::string>& prefix = {});
+    // One real device agent (no --simulate) with its state in `state_dir`; returns its index in devices().
+    std::size_t start_agent(const std::string& gateway, const std::string& id, const std::string& model,
+                            const std::filesystem::path& state_dir, const std::vector<std::string>& firmware,
+                            const std::vector<std::string>& extra = {});
+    // Starts a program again (after a kill -9) with the arguments it was last
+    // started with: same broker, state dir and options; the log is appended to.
+    void restart_manager();
+    void restart_gateway(const std::string& id);
+    void restart_devices(std::size_t index);
+    std::filesystem::path signing_key() const { return launcher_->signing_key(); }
+    std::filesystem::path trust_key() const { return launcher_->trust_key(); }
     // Another key pair (an attacker's, or a second manager's): returns the private key path.
     std::filesystem::path make_key_pair(const std::string& name);
     // A site broker for `gateway`, bridged to the fleet's broker, configured by scripts/site-broker.
@@ -66,7 +67,8 @@ public:
                          std::uint64_t size);
     // `fleetcast firmware add`; fills fw_id.
     void add_firmware(ImageFile& image, const std::vector<std::string>& extra = {});
-    CommandResult cli(const std::vector<std::string>& args, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    CommandResult cli(const std::vector<std::string>& args,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30));
     // `fleetcast ... --json`, parsed; empty Json on failure (with the output logged).
     Json cli_json(const std::vector<std::string>& args);
     // Waits until the manager lists `n` devices.
@@ -74,14 +76,18 @@ public:
     // Prints every log when a test failed.
     void dump_logs_on_failure() const;
 
-private:
+   private:
     std::filesystem::path dir_;
     std::unique_ptr<Broker> broker_;
+    std::unique_ptr<FleetLauncher> launcher_;  // keys, command lines, images, the CLI
     ChildProcess manager_;
     std::map<std::string, ChildProcess> gateways_;
     std::vector<ChildProcess> devices_;
+    std::vector<std::string> manager_argv_;
+    std::map<std::string, std::vector<std::string>> gateway_argv_;
+    std::vector<std::vector<std::string>> device_argv_;
     std::map<std::string, std::unique_ptr<Broker>> site_brokers_;
-    int image_seed_ = 1;
+    void make_launcher();
 };
 
 }  // namespace fleetcast::testing

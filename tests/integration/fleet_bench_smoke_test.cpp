@@ -29,10 +29,10 @@ TEST(FleetBenchSmoke, FiftyDevicesEachGetTheImageAndLinkBytesMatch) {
 
     EXPECT_EQ(run.manager_to_gateway.bytes, chunk_message_bytes(run.images));
     for (const auto& img : run.images) {
-        auto up = run.per_topic[topics::gw_chunk("gw1", img.fw_id)];
+        auto up = run.per_topic[*topics::gw_chunk("gw1", img.fw_id)];
         EXPECT_EQ(up.messages, img.chunk_count) << img.fw_id;
         EXPECT_EQ(up.bytes, img.size + std::uint64_t{img.chunk_count} * kChunkHeaderSize) << img.fw_id;
-        auto fan = run.per_topic[topics::site_model_chunk("gw1", img.model, img.fw_id)];
+        auto fan = run.per_topic[*topics::site_model_chunk("gw1", img.model, img.fw_id)];
         EXPECT_EQ(fan.messages, img.chunk_count) << "fan-out published once per model: " << img.model;
     }
     // The broker delivered at least one copy of its image to each device (kernel TCP counters).

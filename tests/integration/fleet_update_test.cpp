@@ -94,10 +94,10 @@ TEST(FleetUpdate, EveryDeviceRunsItsNewImagesAndEachImageCrossedTheManagerLinkOn
     auto stats = wire.stats();
     for (auto* img : {&a_main, &b_main, &b_ctl}) {
         auto chunks = chunk_count_for(img->size, kDefaultChunkSize);
-        auto up = stats[topics::gw_chunk("gw1", img->fw_id)];
+        auto up = stats[*topics::gw_chunk("gw1", img->fw_id)];
         EXPECT_EQ(up.messages, chunks) << img->fw_id;
         EXPECT_EQ(up.bytes, img->size + chunks * kChunkHeaderSize) << img->fw_id;
-        auto fan = stats[topics::site_model_chunk("gw1", img->model, img->fw_id)];
+        auto fan = stats[*topics::site_model_chunk("gw1", img->model, img->fw_id)];
         EXPECT_EQ(fan.messages, chunks) << img->fw_id;
     }
 }

@@ -69,6 +69,8 @@ inline std::string booted_version(Fleet& fleet, const std::string& device, const
     return json::get_optional_string(*c, "version").value_or("");
 }
 
-inline std::string campaign_of(const CommandResult& created) { return created.output.substr(0, created.output.find('\n')); }
+inline std::string campaign_of(const CommandResult& created) {
+    return created.output.substr(0, created.output.find('\n'));
+}
 
 }  // namespace fleetcast::testing

@@ -17,7 +17,7 @@ namespace {
 const std::vector<std::string> kFastGateway{"--defer-period", "2s", "--answer-timeout", "5s", "--ready-timeout", "1s"};
 
 class Handshake : public ::testing::Test {
-protected:
+   protected:
     Fleet fleet;
     ImageFile image;
     void SetUp() override {
@@ -44,31 +44,37 @@ protected:
 TEST_F(Handshake, NoTransmissionBeforeDeviceAnswers) {
     Observer wire(fleet.uri(), "wire");
     const std::string dev = serial_id("A123", 1);
-    wire.subscribe(topics::dev_event("gw1", dev));
+    wire.subscribe(*topics::dev_event("gw1", dev));
     wire.subscribe("fleetcast/v1/site/gw1/model/+/fw/+/chunk");
     fleet.start_devices("gw1", "A123", 1, 1, {"main=1.0"}, "", {"--deferment", "3s"});
     ASSERT_NO_FATAL_FAILURE(add_image());
     ASSERT_TRUE(fleet.wait_registered(1, 60s));
     auto campaign = create();
-    auto fan_topic = topics::site_model_chunk("gw1", "A123", image.fw_id);
-    auto event_topic = topics::dev_event("gw1", dev);
+    auto fan_topic = *topics::site_model_chunk("gw1", "A123", image.fw_id);
+    auto event_topic = *topics::dev_event("gw1", dev);
     // The device acknowledges the request with "deferred"; until it answers ready nothing is sent.
-    ASSERT_TRUE(wire.wait_for([&](const auto& s) {
-        auto it = s.find(event_topic);
-        return it != s.end() && it->second.last_payload.find("\"deferred\"") != std::string::npos;
-    }, 30s));
+    ASSERT_TRUE(wire.wait_for(
+        [&](const auto& s) {
+            auto it = s.find(event_topic);
+            return it != s.end() && it->second.last_payload.find("\"deferred\"") != std::string::npos;
+        },
+        30s));
     bool sent_early = false;
-    ASSERT_TRUE(wire.wait_for([&](const auto& s) {
-        auto ev = s.find(event_topic);
-        bool ready = ev != s.end() && ev->second.last_payload.find("\"ready\"") != std::string::npos;
-        bool chunks = s.count(fan_topic) && s.at(fan_topic).messages > 0;
-        if (chunks && !ready && ev != s.end() && ev->second.last_payload.find("\"deferred\"") != std::string::npos)
-            sent_early = true;
-        return ready || chunks;
-    }, 30s));
+    ASSERT_TRUE(wire.wait_for(
+        [&](const auto& s) {
+            auto ev = s.find(event_topic);
+            bool ready = ev != s.end() && ev->second.last_payload.find("\"ready\"") != std::string::npos;
+            bool chunks = s.count(fan_topic) && s.at(fan_topic).messages > 0;
+            if (chunks && !ready && ev != s.end() && ev->second.last_payload.find("\"deferred\"") != std::string::npos)
+                sent_early = true;
+            return ready || chunks;
+        },
+        30s));
     EXPECT_FALSE(sent_early) << "chunks went out while the device had not answered";
-    EXPECT_EQ(gateway_row(fleet, "gw1", dev).state == "requesting" || gateway_row(fleet, "gw1", dev).state == "transferring" ||
-                  gateway_row(fleet, "gw1", dev).state == "installing" || gateway_row(fleet, "gw1", dev).state == "restarting" ||
+    EXPECT_EQ(gateway_row(fleet, "gw1", dev).state == "requesting" ||
+                  gateway_row(fleet, "gw1", dev).state == "transferring" ||
+                  gateway_row(fleet, "gw1", dev).state == "installing" ||
+                  gateway_row(fleet, "gw1", dev).state == "restarting" ||
                   gateway_row(fleet, "gw1", dev).state == "completed",
               true);
     EXPECT_TRUE(state_is(campaign, dev, "completed"));
@@ -78,28 +84,34 @@ TEST_F(Handshake, NoTransmissionBeforeDeviceAnswers) {
 TEST_F(Handshake, AnswerComesOnlyAfterDefermentPeriod) {
     Observer wire(fleet.uri(), "wire");
     const std::string dev = serial_id("A123", 1);
-    wire.subscribe(topics::dev_event("gw1", dev));
+    wire.subscribe(*topics::dev_event("gw1", dev));
     fleet.start_devices("gw1", "A123", 1, 1, {"main=1.0"});
     ASSERT_NO_FATAL_FAILURE(add_image());
     ASSERT_TRUE(fleet.wait_registered(1, 60s));
     // The operator sets the deferment management parameter (Fig. 36) through manager and gateway.
     auto set = fleet.cli({"device", "set-param", dev, "deferment", "3s"});
     ASSERT_EQ(set.exit_code, 0) << set.output;
-    ASSERT_TRUE(eventually([&] {
-        auto r = fleet.cli({"devices", "--json"});
-        return r.output.find("\"value_ms\":\t3000") != std::string::npos ||
-               r.output.find("\"value_ms\": 3000") != std::string::npos || r.output.find("\"value_ms\":3000") != std::string::npos;
-    }, 30s)) << fleet.cli({"devices", "--json"}).output;
+    ASSERT_TRUE(eventually(
+        [&] {
+            auto r = fleet.cli({"devices", "--json"});
+            return r.output.find("\"value_ms\":\t3000") != std::string::npos ||
+                   r.output.find("\"value_ms\": 3000") != std::string::npos ||
+                   r.output.find("\"value_ms\":3000") != std::string::npos;
+        },
+        30s))
+        << fleet.cli({"devices", "--json"}).output;
 
     auto campaign = create();
-    auto event_topic = topics::dev_event("gw1", dev);
+    auto event_topic = *topics::dev_event("gw1", dev);
     std::string deferred;
-    ASSERT_TRUE(wire.wait_for([&](const auto& s) {
-        auto it = s.find(event_topic);
-        if (it == s.end() || it->second.last_payload.find("\"deferred\"") == std::string::npos) return false;
-        deferred = it->second.last_payload;
-        return true;
-    }, 30s));
+    ASSERT_TRUE(wire.wait_for(
+        [&](const auto& s) {
+            auto it = s.find(event_topic);
+            if (it == s.end() || it->second.last_payload.find("\"deferred\"") == std::string::npos) return false;
+            deferred = it->second.last_payload;
+            return true;
+        },
+        30s));
     auto j = Json::parse(deferred);
     ASSERT_TRUE(j);
     auto until = json::get_time(j->get(), "until");
@@ -127,10 +139,13 @@ TEST_F(Handshake, BusyDeviceIsPushedBackAndUpdatedWhenIdle) {
     ASSERT_TRUE(fleet.wait_registered(1, 60s));
     auto campaign = create();
     ResultRow pushed;
-    ASSERT_TRUE(eventually([&] {
-        pushed = result_row(fleet, campaign, dev);
-        return pushed.detail.find("busy (printing)") != std::string::npos;
-    }, 30s)) << pushed.detail;
+    ASSERT_TRUE(eventually(
+        [&] {
+            pushed = result_row(fleet, campaign, dev);
+            return pushed.detail.find("busy (printing)") != std::string::npos;
+        },
+        30s))
+        << pushed.detail;
     EXPECT_EQ(pushed.state, "waiting");
     EXPECT_NE(pushed.detail.find(" -> "), std::string::npos) << pushed.detail;
     EXPECT_TRUE(state_is(campaign, dev, "completed"));
@@ -161,7 +176,8 @@ TEST_F(Handshake, DeferFromPanelAndOperatorMovesUpdateTime) {
     ASSERT_TRUE(fleet.wait_registered(2, 60s));
     auto campaign = create();
     for (const auto& d : {p, o})
-        ASSERT_TRUE(eventually([&] { return fleet.panel(d, {"--show"}).output.find("WAITING") != std::string::npos; }, 30s));
+        ASSERT_TRUE(
+            eventually([&] { return fleet.panel(d, {"--show"}).output.find("WAITING") != std::string::npos; }, 30s));
     // A defer moves the update time (here: the expected end of the waiting screen) by --by.
     // After this the devices answer at once, so the moved time is what holds them back.
     for (const auto& d : {p, o}) ASSERT_EQ(fleet.panel(d, {"--set-deferment", "0s"}).exit_code, 0);
@@ -176,12 +192,16 @@ TEST_F(Handshake, DeferFromPanelAndOperatorMovesUpdateTime) {
         // The gateway's table and the manager's view show the same moved time.
         ResultRow row;
         GatewayRow gw;
-        EXPECT_TRUE(eventually([&] {
-            row = result_row(fleet, campaign, dev);
-            gw = gateway_row(fleet, "gw1", dev);
-            return row.detail.find(std::string("deferred by ") + who) != std::string::npos &&
-                   gw.comment.find(std::string("deferred by ") + who) != std::string::npos && gw.update_at == row.update_at;
-        }, 20s)) << row.detail << " | " << gw.comment << " | " << gw.update_at << " vs " << row.update_at;
+        EXPECT_TRUE(eventually(
+            [&] {
+                row = result_row(fleet, campaign, dev);
+                gw = gateway_row(fleet, "gw1", dev);
+                return row.detail.find(std::string("deferred by ") + who) != std::string::npos &&
+                       gw.comment.find(std::string("deferred by ") + who) != std::string::npos &&
+                       gw.update_at == row.update_at;
+            },
+            20s))
+            << row.detail << " | " << gw.comment << " | " << gw.update_at << " vs " << row.update_at;
         EXPECT_NE(gw.comment.find(" -> "), std::string::npos) << gw.comment;
     }
     EXPECT_TRUE(state_is(campaign, p, "completed"));
@@ -199,7 +219,8 @@ TEST_F(Handshake, CancelAtEachStageKeepsOldFirmware) {
     ASSERT_TRUE(fleet.wait_registered(4, 60s));
     auto campaign = create();
 
-    ASSERT_TRUE(eventually([&] { return result_row(fleet, campaign, before).detail.find("deferment") != std::string::npos; }, 30s));
+    ASSERT_TRUE(eventually(
+        [&] { return result_row(fleet, campaign, before).detail.find("deferment") != std::string::npos; }, 30s));
     auto c1 = fleet.cli({"cancel", before});
     EXPECT_EQ(c1.exit_code, 0) << c1.output;
     ASSERT_TRUE(state_is(campaign, writing, "installing"));
@@ -227,7 +248,7 @@ TEST_F(Handshake, CancelAtEachStageKeepsOldFirmware) {
 
 TEST_F(Handshake, DuplicateDeferAndCancelHaveNoExtraEffect) {
     Observer wire(fleet.uri(), "wire");
-    wire.subscribe(topics::gw_state("gw1"));
+    wire.subscribe(*topics::gw_state("gw1"));
     const std::string d1 = serial_id("A123", 1), d2 = serial_id("A123", 2);
     fleet.start_devices("gw1", "A123", 2, 1, {"main=1.0"});
     ASSERT_NO_FATAL_FAILURE(add_image());
@@ -239,18 +260,20 @@ TEST_F(Handshake, DuplicateDeferAndCancelHaveNoExtraEffect) {
     ASSERT_TRUE(t);
     // QoS 1 may deliver a command twice: the same request id is applied once.
     auto defer = encode(GwDeferCmd{campaign, d1, "op-defer-1", Millis(20min)});
-    wire.publish(topics::gw_cmd("gw1"), defer);
-    wire.publish(topics::gw_cmd("gw1"), defer);
+    wire.publish(*topics::gw_cmd("gw1"), defer);
+    wire.publish(*topics::gw_cmd("gw1"), defer);
     auto cancel = encode(GwCancelCmd{campaign, d2, "op-cancel-1"});
-    wire.publish(topics::gw_cmd("gw1"), cancel);
-    wire.publish(topics::gw_cmd("gw1"), cancel);
+    wire.publish(*topics::gw_cmd("gw1"), cancel);
+    wire.publish(*topics::gw_cmd("gw1"), cancel);
     ASSERT_TRUE(eventually([&] { return result_row(fleet, campaign, d2).state == "canceled"; }, 20s));
     ASSERT_TRUE(eventually([&] { return result_row(fleet, campaign, d1).update_at == format_time(*t + 20min); }, 20s))
         << result_row(fleet, campaign, d1).update_at;
-    ASSERT_TRUE(wire.wait_for([&](const auto& s) {
-        auto it = s.find(topics::gw_state("gw1"));
-        return it != s.end() && it->second.last_payload.find("\"duplicate_request\":1") != std::string::npos;
-    }, 20s));
+    ASSERT_TRUE(wire.wait_for(
+        [&](const auto& s) {
+            auto it = s.find(*topics::gw_state("gw1"));
+            return it != s.end() && it->second.last_payload.find("\"duplicate_request\":1") != std::string::npos;
+        },
+        20s));
     EXPECT_EQ(gateway_row(fleet, "gw1", d1).update_at, format_time(*t + 20min));
     EXPECT_EQ(result_row(fleet, campaign, d2).result, "CANCELED");
 }
@@ -276,7 +299,8 @@ TEST_F(Handshake, MalformedPanelCommandGetsClearError) {
 
     // A request file that is not a valid request: the agent answers with the reason and goes on.
     auto requests = device::panel_requests_dir(fleet.device_dir(dev));
-    ASSERT_TRUE(write_file_atomic(requests / "junk-1.json", R"({"type":"panel_request","id":"junk-1","action":"explode"})"));
+    ASSERT_TRUE(
+        write_file_atomic(requests / "junk-1.json", R"({"type":"panel_request","id":"junk-1","action":"explode"})"));
     auto answer = device::panel_responses_dir(fleet.device_dir(dev)) / "junk-1.json";
     ASSERT_TRUE(eventually([&] { return std::filesystem::exists(answer); }, 10s));
     auto text = read_file(answer);
@@ -290,7 +314,8 @@ TEST_F(Handshake, MalformedPanelCommandGetsClearError) {
     // Still running and answering.
     auto ok = fleet.panel(dev, {"--set-deferment", "1s"});
     EXPECT_EQ(ok.exit_code, 0) << ok.output;
-    auto none = run_command({FLEETCAST_DEVICE_BIN, "panel", "--state-dir", (fleet.dir() / "nowhere").string(), "--cancel"}, 10s);
+    auto none = run_command(
+        {FLEETCAST_DEVICE_BIN, "panel", "--state-dir", (fleet.dir() / "nowhere").string(), "--cancel"}, 10s);
     EXPECT_EQ(none.exit_code, 1);
     EXPECT_NE(none.output.find("is an agent running"), std::string::npos) << none.output;
 }

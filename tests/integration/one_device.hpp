@@ -48,16 +48,17 @@ struct OneDevice {
         return row ? Json(cJSON_Duplicate(row, 1)) : Json();
     }
     // What the device runs, as the manager last heard it.
-    std::string running_main() {
+    std::string running_main() { return running_main_of(fleet); }
+    static std::string running_main_of(Fleet& fleet) {
         auto devices = fleet.cli_json({"devices"});
         const cJSON* d = nullptr;
-        cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(devices.get(), "devices")) if (str(d, "device") == kDevice) {
+        cJSON_ArrayForEach(
+            d, cJSON_GetObjectItemCaseSensitive(devices.get(), "devices")) if (str(d, "device") == kDevice) {
             return str(cJSON_GetObjectItemCaseSensitive(d, "firmware"), "main");
         }
         return {};
     }
     ~OneDevice() { fleet.dump_logs_on_failure(); }
 };
-
 
 }  // namespace fleetcast::testing

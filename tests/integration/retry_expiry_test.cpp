@@ -15,9 +15,7 @@ using namespace fleetcast;
 using namespace fleetcast::testing;
 using namespace std::chrono_literals;
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 TEST(RetryExpiry, FirstWriteFailureCompletesAfterRetryResendingOnlyMissingChunks) {
     const std::uint64_t size = 24 * kDefaultChunkSize + 100;  // 25 chunks
@@ -35,14 +33,14 @@ TEST(RetryExpiry, FirstWriteFailureCompletesAfterRetryResendingOnlyMissingChunks
     // retry re-sent only what the device lacked on its own topic.
     const std::uint32_t chunks = chunk_count_for(size, kDefaultChunkSize);
     auto stats = wire.stats();
-    auto fan = stats[topics::site_model_chunk("gw1", "A123", f.image.fw_id)];
-    auto repair = stats[topics::dev_chunk("gw1", kDevice, f.image.fw_id)];
+    auto fan = stats[*topics::site_model_chunk("gw1", "A123", f.image.fw_id)];
+    auto repair = stats[*topics::dev_chunk("gw1", kDevice, f.image.fw_id)];
     EXPECT_EQ(fan.messages, chunks);
     EXPECT_GT(repair.messages, 0u) << "the retry sent nothing: the device cannot have completed from it";
     EXPECT_LT(repair.bytes, size) << "the retry re-sent the whole image";
     EXPECT_LE(repair.messages, chunks / 2 + 1) << "chunks the device had written were sent again";
     // The device's error and the retry are on record: two offers.
-    auto offers = stats[topics::dev_cmd("gw1", kDevice)];
+    auto offers = stats[*topics::dev_cmd("gw1", kDevice)];
     EXPECT_GE(offers.messages, 2u);
 }
 
@@ -61,7 +59,7 @@ TEST(RetryExpiry, MissingPowerOnReportEndsInErrorAfterRetryLimit) {
     EXPECT_EQ(f.running_main(), "1.0");
     // One first attempt and one retry: two offers (and their fanout_done).
     int offers = 0;
-    auto payload = wire.last_payload(topics::dev_cmd("gw1", kDevice));
+    auto payload = wire.last_payload(*topics::dev_cmd("gw1", kDevice));
     ASSERT_TRUE(payload);
     for (const auto& [topic, s] : wire.stats()) offers += static_cast<int>(s.messages);
     EXPECT_GE(offers, 2);
@@ -95,11 +93,13 @@ TEST(RetryExpiry, ExpiryMidTransferStopsSendingAndKeepsOldFirmware) {
     EXPECT_NE(str(row.get(), "detail").find("EXPIRED"), std::string::npos);
 
     // The device was told to stop, dropped its partial image and still runs 1.0.
-    const auto cmd_topic = topics::dev_cmd("gw1", kDevice);
-    ASSERT_TRUE(wire.wait_for([&](const auto& s) {
-        auto it = s.find(cmd_topic);
-        return it != s.end() && it->second.last_payload.find("\"expire\"") != std::string::npos;
-    }, 10s));
+    const auto cmd_topic = *topics::dev_cmd("gw1", kDevice);
+    ASSERT_TRUE(wire.wait_for(
+        [&](const auto& s) {
+            auto it = s.find(cmd_topic);
+            return it != s.end() && it->second.last_payload.find("\"expire\"") != std::string::npos;
+        },
+        10s));
     EXPECT_EQ(f.running_main(), "1.0");
     auto slots = f.fleet.device_dir(kDevice) / "slots" / "main";
     EXPECT_TRUE(eventually(
@@ -114,15 +114,18 @@ TEST(RetryExpiry, ExpiryMidTransferStopsSendingAndKeepsOldFirmware) {
         << "a partial image is still in " << slots;
 
     // Nothing more is published to the device after the expiry settled.
-    auto repair = topics::dev_chunk("gw1", kDevice, f.image.fw_id);
-    auto fan = topics::site_model_chunk("gw1", "A123", f.image.fw_id);
+    auto repair = *topics::dev_chunk("gw1", kDevice, f.image.fw_id);
+    auto fan = *topics::site_model_chunk("gw1", "A123", f.image.fw_id);
     auto before = wire.stats();
-    EXPECT_FALSE(wire.wait_for([&](const auto& s) {
-        auto count = [&](const std::map<std::string, Observer::TopicStats>& m, const std::string& t) {
-            auto it = m.find(t);
-            return it == m.end() ? 0ull : static_cast<unsigned long long>(it->second.messages);
-        };
-        return count(s, repair) > count(before, repair) || count(s, fan) > count(before, fan);
-    }, 3s)) << "the gateway kept sending chunks after the campaign expired";
+    EXPECT_FALSE(wire.wait_for(
+        [&](const auto& s) {
+            auto count = [&](const std::map<std::string, Observer::TopicStats>& m, const std::string& t) {
+                auto it = m.find(t);
+                return it == m.end() ? 0ull : static_cast<unsigned long long>(it->second.messages);
+            };
+            return count(s, repair) > count(before, repair) || count(s, fan) > count(before, fan);
+        },
+        3s))
+        << "the gateway kept sending chunks after the campaign expired";
     EXPECT_LT(before[fan].messages + before[repair].messages, 2u * 40u);
 }

@@ -56,8 +56,8 @@ struct Site {
         image = fleet.make_image("A123", "main", "2.0", kImageSize);
         fleet.add_firmware(image);
     }
-    Observer::TopicStats up() const { return stat(topics::gw_chunk("gw1", image.fw_id)); }
-    Observer::TopicStats fanout() const { return stat(topics::site_model_chunk("gw1", "A123", image.fw_id)); }
+    Observer::TopicStats up() const { return stat(*topics::gw_chunk("gw1", image.fw_id)); }
+    Observer::TopicStats fanout() const { return stat(*topics::site_model_chunk("gw1", "A123", image.fw_id)); }
     Observer::TopicStats stat(const std::string& topic) const {
         auto s = wire.stats();
         auto it = s.find(topic);
@@ -79,7 +79,7 @@ TEST(Schedule, PullModeFetchesOnlyAfterUpdateTime) {
     EXPECT_FALSE(json::get_optional_string(created.get(), "transmit_at"));
 
     // The schedule is retained on the broker (mosquitto_sub -v -t 'fleetcast/#' shows it).
-    auto schedule_topic = topics::gw_schedule("gw1", "c-pull");
+    auto schedule_topic = *topics::gw_schedule("gw1", "c-pull");
     ASSERT_TRUE(eventually([&] { return site.stat(schedule_topic).messages > 0; }, 10s));
     auto s = decode_schedule(site.stat(schedule_topic).last_payload);
     ASSERT_TRUE(s) << s.error().str();
@@ -91,7 +91,7 @@ TEST(Schedule, PullModeFetchesOnlyAfterUpdateTime) {
     EXPECT_EQ(up.messages, site.chunks());  // once, however many devices
     // Pull: the gateway asks only when the update time has come, and so the
     // image and the fan-out cross after it.
-    EXPECT_GE(site.stat(topics::gw_fetch("gw1")).first_at, update_at);
+    EXPECT_GE(site.stat(*topics::gw_fetch("gw1")).first_at, update_at);
     EXPECT_GE(up.first_at, update_at);
     EXPECT_GE(site.fanout().first_at, update_at);
 
@@ -138,7 +138,7 @@ TEST(Schedule, PushModeSendsImageAtTransmitTimeAndUpdatesAtUpdateTime) {
     EXPECT_EQ(up.messages, site.chunks());
     EXPECT_GE(up.first_at, transmit_at);
     EXPECT_LT(up.last_at, update_at);
-    EXPECT_EQ(site.stat(topics::gw_fetch("gw1")).messages, 0u);
+    EXPECT_EQ(site.stat(*topics::gw_fetch("gw1")).messages, 0u);
     // Devices get it only at the update time.
     EXPECT_GE(site.fanout().first_at, update_at);
 }
@@ -174,9 +174,8 @@ TEST(Schedule, ManagerRestartedMidCampaignResumesWithoutResending) {
     ASSERT_TRUE(fleet.wait_registered(3, 60s));
 
     // Push at once, update in 6 s: the manager is restarted between the two.
-    auto created = fleet.cli_json(
-        {"campaign", "create", "--all", "--mode", "push", "--transmit-at", "now", "--update-at", "+6s", "--campaign",
-         "c-mgr"});
+    auto created = fleet.cli_json({"campaign", "create", "--all", "--mode", "push", "--transmit-at", "now",
+                                   "--update-at", "+6s", "--campaign", "c-mgr"});
     ASSERT_FALSE(created.empty());
     ASSERT_TRUE(eventually([&] { return site.up().messages == site.chunks(); }, 20s));
     fleet.manager().stop(5s);
@@ -185,7 +184,7 @@ TEST(Schedule, ManagerRestartedMidCampaignResumesWithoutResending) {
     ASSERT_TRUE(completed(fleet, "c-mgr", 120s));
     // Nothing crossed the manager->gateway link twice because of the restart.
     EXPECT_EQ(site.up().messages, site.chunks());
-    EXPECT_EQ(site.stat(topics::gw_fetch("gw1")).messages, 0u);
+    EXPECT_EQ(site.stat(*topics::gw_fetch("gw1")).messages, 0u);
 }
 
 TEST(Schedule, BadCampaignInputIsRefusedWithExitCode2) {

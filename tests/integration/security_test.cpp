@@ -64,8 +64,8 @@ std::map<std::string, std::pair<std::string, std::string>> results_of(Fleet& fle
     if (!devs) return out;
     const cJSON* d = nullptr;
     cJSON_ArrayForEach(d, *devs) {
-        out[json::get_optional_string(d, "device").value_or("?")] = {json::get_optional_string(d, "result").value_or(""),
-                                                                     json::get_optional_string(d, "detail").value_or("")};
+        out[json::get_optional_string(d, "device").value_or("?")] = {
+            json::get_optional_string(d, "result").value_or(""), json::get_optional_string(d, "detail").value_or("")};
     }
     return out;
 }
@@ -100,7 +100,7 @@ TEST(Security, TamperedChunkOnFanoutTopicIsRejectedAndRefetched) {
     // hash recomputed so only the signed per-chunk hash can tell) and publishes
     // the forgeries on the model's fan-out topic once device 1 is listening.
     Observer rogue(fleet.uri(), "rogue");
-    rogue.subscribe(topics::dev_event("gw1", kDev1));
+    rogue.subscribe(*topics::dev_event("gw1", kDev1));
     auto bytes = read_file(image.path, 1 << 30);
     ASSERT_TRUE(bytes);
     const std::uint32_t chunk = 16384, count = chunk_count_for(bytes->size(), chunk);
@@ -115,7 +115,7 @@ TEST(Security, TamperedChunkOnFanoutTopicIsRejectedAndRefetched) {
     for (std::uint32_t i = 0; i < count; ++i) {
         std::string payload = bytes->substr(std::size_t{i} * chunk, chunk);
         payload[payload.size() / 2] ^= 0x5a;
-        rogue.publish(topics::site_model_chunk("gw1", "A123", image.fw_id), encode_chunk(i, count, payload));
+        rogue.publish(*topics::site_model_chunk("gw1", "A123", image.fw_id), encode_chunk(i, count, payload));
     }
     // Every forgery is refused (one bad_chunk line each), nothing of it written.
     EXPECT_TRUE(eventually(
@@ -187,7 +187,7 @@ TEST(Security, DowngradeIsRefused) {
     ASSERT_TRUE(fleet.wait_registered(1, 60s));
     Observer wire(fleet.uri(), "wire");
     wire.subscribe("fleetcast/v1/fw/+/manifest");
-    wire.subscribe(topics::dev_event("gw1", kDev1));
+    wire.subscribe(*topics::dev_event("gw1", kDev1));
     auto older = fleet.make_image("A123", "main", "1.5", 60 * 1024);
     ASSERT_NO_FATAL_FAILURE(fleet.add_firmware(older));
 
@@ -196,15 +196,15 @@ TEST(Security, DowngradeIsRefused) {
     EXPECT_NE(planned.exit_code, 0) << planned.output;
     // ... and a device offered the validly signed older image anyway (by a
     // gateway gone rogue) refuses it: the manifest does not allow a downgrade.
-    ASSERT_TRUE(wire.wait_for([&](const auto& st) { return st.count(topics::fw_manifest(older.fw_id)) > 0; }, 10s));
-    auto manifest = decode_manifest(*wire.last_payload(topics::fw_manifest(older.fw_id)));
+    ASSERT_TRUE(wire.wait_for([&](const auto& st) { return st.count(*topics::fw_manifest(older.fw_id)) > 0; }, 10s));
+    auto manifest = decode_manifest(*wire.last_payload(*topics::fw_manifest(older.fw_id)));
     ASSERT_TRUE(manifest) << manifest.error().str();
     ASSERT_FALSE(manifest->signature.empty());
     Observer rogue_gateway(fleet.uri(), "rogue-gw");
-    rogue_gateway.publish(topics::dev_cmd("gw1", kDev1), encode(OfferCmd{"c-downgrade", {*manifest}}));
+    rogue_gateway.publish(*topics::dev_cmd("gw1", kDev1), encode(OfferCmd{"c-downgrade", {*manifest}}));
     EXPECT_TRUE(wire.wait_for(
         [&](const auto& st) {
-            auto it = st.find(topics::dev_event("gw1", kDev1));
+            auto it = st.find(*topics::dev_event("gw1", kDev1));
             return it != st.end() && it->second.last_payload.find("\"rejected\"") != std::string::npos &&
                    it->second.last_payload.find("downgrade") != std::string::npos;
         },
@@ -227,15 +227,15 @@ TEST(Security, ReplayedOldManifestIsRefused) {
     ASSERT_TRUE(fleet.wait_registered(1, 60s));
     Observer wire(fleet.uri(), "wire");
     wire.subscribe("fleetcast/v1/fw/+/manifest");
-    wire.subscribe(topics::dev_event("gw1", kDev1));
+    wire.subscribe(*topics::dev_event("gw1", kDev1));
 
     auto v2 = fleet.make_image("A123", "main", "2.0", 30 * 1024);
     ASSERT_NO_FATAL_FAILURE(fleet.add_firmware(v2));
     auto first = create_campaign(fleet);
     ASSERT_EQ(results_of(fleet, first)[kDev1].first, "UPDATING COMPLETED");
     // The signed 2.0 manifest as it crossed the wire: an attacker's recording.
-    ASSERT_TRUE(wire.wait_for([&](const auto& st) { return st.count(topics::fw_manifest(v2.fw_id)) > 0; }, 10s));
-    auto recorded = decode_manifest(*wire.last_payload(topics::fw_manifest(v2.fw_id)));
+    ASSERT_TRUE(wire.wait_for([&](const auto& st) { return st.count(*topics::fw_manifest(v2.fw_id)) > 0; }, 10s));
+    auto recorded = decode_manifest(*wire.last_payload(*topics::fw_manifest(v2.fw_id)));
     ASSERT_TRUE(recorded) << recorded.error().str();
 
     auto v3 = fleet.make_image("A123", "main", "3.0", 30 * 1024);
@@ -245,7 +245,7 @@ TEST(Security, ReplayedOldManifestIsRefused) {
 
     // Replayed: validly signed, not expired, but older than what runs.
     Observer attacker(fleet.uri(), "attacker");
-    attacker.publish(topics::dev_cmd("gw1", kDev1), encode(OfferCmd{first, {*recorded}}));
+    attacker.publish(*topics::dev_cmd("gw1", kDev1), encode(OfferCmd{first, {*recorded}}));
     EXPECT_TRUE(wire.wait_for(
         [](const auto& stats) {
             for (const auto& [topic, s] : stats)
@@ -269,7 +269,7 @@ TEST(Security, DeviceKilledDuringWriteBootsOldFirmwareThenCompletes) {
     ASSERT_NO_FATAL_FAILURE(fleet.add_firmware(image, {"--chunk-size", "16384"}));
     ASSERT_TRUE(fleet.wait_registered(1, 60s));
     Observer wire(fleet.uri(), "wire");
-    wire.subscribe(topics::dev_event("gw1", kDev1));
+    wire.subscribe(*topics::dev_event("gw1", kDev1));
 
     auto campaign = create_campaign(fleet);
     ASSERT_TRUE(wire.wait_for(
@@ -287,7 +287,8 @@ TEST(Security, DeviceKilledDuringWriteBootsOldFirmwareThenCompletes) {
     auto state = device_state_json(fleet, kDev1);
     ASSERT_TRUE(state);
     EXPECT_NE(cJSON_GetObjectItemCaseSensitive(state->get(), "update"), nullptr) << "update not persisted";
-    EXPECT_EQ(cJSON_GetObjectItemCaseSensitive(state->get(), "trial"), nullptr) << "flipped before the image was complete";
+    EXPECT_EQ(cJSON_GetObjectItemCaseSensitive(state->get(), "trial"), nullptr)
+        << "flipped before the image was complete";
 
     fleet.start_devices("gw1", "A123", 1, 1, {"main=1.0"});  // power back: same state dir
     auto results = results_of(fleet, campaign);
@@ -346,6 +347,7 @@ TEST(Security, KeyRotationMovesTheFleetToTheNewKeyAndRetiredKeysAreRefused) {
     EXPECT_EQ(booted(fleet, "A123-000002", "main").second, "2.0");
     // The retired key's device refuses the new signature and keeps its firmware.
     EXPECT_EQ(results["A123-000003"].first, "ERROR");
-    EXPECT_NE(results["A123-000003"].second.find("not trusted here"), std::string::npos) << results["A123-000003"].second;
+    EXPECT_NE(results["A123-000003"].second.find("not trusted here"), std::string::npos)
+        << results["A123-000003"].second;
     EXPECT_EQ(booted(fleet, "A123-000003", "main"), (std::pair<std::string, std::string>{"a", "1.0"}));
 }

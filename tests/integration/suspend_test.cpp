@@ -45,15 +45,16 @@ TEST(SuspendResume, SuspendHoldsAnUpdateMidWayAndResumeSendsOnlyMissingChunks) {
     EXPECT_NE(suspended.output.find(": suspended"), std::string::npos) << suspended.output;
     auto status = f.fleet.cli_json({"status", kDevice});
     EXPECT_EQ(str(status.get(), "phase"), "suspended");
-    EXPECT_NE(str(status.get(), "detail").find("suspended by operator"), std::string::npos) << str(status.get(), "detail");
+    EXPECT_NE(str(status.get(), "detail").find("suspended by operator"), std::string::npos)
+        << str(status.get(), "detail");
     auto gw = f.fleet.cli_json({"gateway", "gw1"});
     const cJSON* gw_row = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(gw.get(), "rows"), 0);
     EXPECT_TRUE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(gw_row, "suspended")));
 
     // The retry time passes: nothing is offered or sent while suspended.
-    const auto cmd = topics::dev_cmd("gw1", kDevice);
-    const auto fan = topics::site_model_chunk("gw1", "A123", f.image.fw_id);
-    const auto repair = topics::dev_chunk("gw1", kDevice, f.image.fw_id);
+    const auto cmd = *topics::dev_cmd("gw1", kDevice);
+    const auto fan = *topics::site_model_chunk("gw1", "A123", f.image.fw_id);
+    const auto repair = *topics::dev_chunk("gw1", kDevice, f.image.fw_id);
     auto count = [](const std::map<std::string, Observer::TopicStats>& m, const std::string& t) {
         auto it = m.find(t);
         return it == m.end() ? std::uint64_t{0} : static_cast<std::uint64_t>(it->second.messages);
@@ -126,8 +127,8 @@ TEST(SuspendResume, SuspendReachesADeviceBehindOnWritingAtOnce) {
     EXPECT_FALSE(eventually([&] { return f.running_main() == "2.0"; }, 8s))
         << "the device installed the image while its update was suspended";
 
-    const auto fan = topics::site_model_chunk("gw1", "A123", f.image.fw_id);
-    const auto repair = topics::dev_chunk("gw1", kDevice, f.image.fw_id);
+    const auto fan = *topics::site_model_chunk("gw1", "A123", f.image.fw_id);
+    const auto repair = *topics::dev_chunk("gw1", kDevice, f.image.fw_id);
     auto before = wire.stats();
     auto resumed = f.fleet.cli({"resume", kDevice});
     ASSERT_EQ(resumed.exit_code, 0) << resumed.output;

@@ -18,12 +18,16 @@ using namespace std::chrono_literals;
 namespace {
 
 std::string str(const cJSON* o, const char* key) { return json::get_optional_string(o, key).value_or(""); }
-std::uint64_t num(const cJSON* o, const char* key) { auto n = json::get_uint(o, key, UINT64_MAX / 2); return n ? *n : 999999; }
+std::uint64_t num(const cJSON* o, const char* key) {
+    auto n = json::get_uint(o, key, UINT64_MAX / 2);
+    return n ? *n : 999999;
+}
 std::string time_or_empty(const std::optional<TimePoint>& t) { return t ? format_time(*t) : std::string(); }
 
 const cJSON* row_of(const Json& data, const char* array, const std::string& device) {
     const cJSON* row = nullptr;
-    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(data.get(), array)) if (str(row, "device") == device) return row;
+    cJSON_ArrayForEach(
+        row, cJSON_GetObjectItemCaseSensitive(data.get(), array)) if (str(row, "device") == device) return row;
     return nullptr;
 }
 
@@ -188,15 +192,19 @@ TEST(Views, CliAgainstADownManagerFailsFastWithClearMessage) {
     fleet.start_manager();
     Observer obs(fleet.uri(), "state-observer");
     obs.subscribe("fleetcast/v1/mgr/state");
-    ASSERT_TRUE(obs.wait_for([](const auto& s) {
-        auto it = s.find("fleetcast/v1/mgr/state");
-        return it != s.end() && it->second.last_payload.find("\"online\"") != std::string::npos;
-    }, 20s));
+    ASSERT_TRUE(obs.wait_for(
+        [](const auto& s) {
+            auto it = s.find("fleetcast/v1/mgr/state");
+            return it != s.end() && it->second.last_payload.find("\"online\"") != std::string::npos;
+        },
+        20s));
     fleet.manager().stop();
-    ASSERT_TRUE(obs.wait_for([](const auto& s) {
-        auto it = s.find("fleetcast/v1/mgr/state");
-        return it != s.end() && it->second.last_payload.find("\"offline\"") != std::string::npos;
-    }, 20s));
+    ASSERT_TRUE(obs.wait_for(
+        [](const auto& s) {
+            auto it = s.find("fleetcast/v1/mgr/state");
+            return it != s.end() && it->second.last_payload.find("\"offline\"") != std::string::npos;
+        },
+        20s));
     start = std::chrono::steady_clock::now();
     r = fleet.cli({"status", "A123-000001"}, 20s);
     took = std::chrono::steady_clock::now() - start;

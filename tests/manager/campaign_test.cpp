@@ -8,7 +8,7 @@ namespace {
 
 std::vector<Published> retained_schedules(const fleetcast::testing::RecordingTransport& t, const std::string& gw,
                                           const std::string& campaign) {
-    return t.on_topic(topics::gw_schedule(gw, campaign));
+    return t.on_topic(*topics::gw_schedule(gw, campaign));
 }
 
 std::map<std::string, std::string> skipped(const OperatorResponse& resp) {
@@ -138,7 +138,7 @@ TEST_F(ManagerTest, CampaignDefaultsToPullModeNow) {
     add_firmware("A123", "main", "2.0");
     device_seen("gw1", "A123-000001", "A123", {{"main", "1.0"}});
     auto c = create_campaign(R"({"devices":["A123-000001"]})");
-    auto s = decode_schedule(transport.on_topic(topics::gw_schedule("gw1", c)).at(0).payload);
+    auto s = decode_schedule(transport.on_topic(*topics::gw_schedule("gw1", c)).at(0).payload);
     ASSERT_TRUE(s);
     EXPECT_EQ(s->mode, TransferMode::Pull);
     EXPECT_EQ(s->update_at, clock.now());

@@ -19,7 +19,7 @@ class ChunkServerTest : public ManagerTest {
         transport.clear();
     }
     void fetch(const std::string& gw, const std::string& fw_id, std::vector<ChunkRange> ranges) {
-        deliver(topics::gw_fetch(gw), encode(FetchRequest{fw_id, std::move(ranges)}));
+        deliver(*topics::gw_fetch(gw), encode(FetchRequest{fw_id, std::move(ranges)}));
         mgr->tick();
     }
     FirmwareManifest fw;
@@ -28,7 +28,7 @@ class ChunkServerTest : public ManagerTest {
 
 TEST_F(ChunkServerTest, FetchServesOnlyRequestedChunks) {
     fetch("gw1", fw.fw_id, {{1, 2}, {4, 4}});
-    auto sent = transport.on_topic(topics::gw_chunk("gw1", fw.fw_id));
+    auto sent = transport.on_topic(*topics::gw_chunk("gw1", fw.fw_id));
     ASSERT_EQ(sent.size(), 3u);
     EXPECT_EQ(transport.published.size(), 3u);  // nothing else, to nobody else
     std::vector<std::uint32_t> indexes;
@@ -55,10 +55,10 @@ TEST_F(ChunkServerTest, FetchServesOnlyRequestedChunks) {
 TEST_F(ChunkServerTest, FetchWithOutOfRangeIsRejected) {
     fetch("gw1", fw.fw_id, {{0, 1}, {3, 5}});    // chunk 5 does not exist
     fetch("gw1", "0123456789abcdef", {{0, 0}});  // unknown firmware
-    deliver(topics::gw_fetch("gw1"), R"({"type":"fetch","fw_id":"x","ranges":[[2,1]]})");
-    deliver(topics::gw_fetch("gw1"), "{not json");
+    deliver(*topics::gw_fetch("gw1"), R"({"type":"fetch","fw_id":"x","ranges":[[2,1]]})");
+    deliver(*topics::gw_fetch("gw1"), "{not json");
     mgr->tick();
-    EXPECT_TRUE(transport.on_topic(topics::gw_chunk("gw1", fw.fw_id)).empty());
+    EXPECT_TRUE(transport.on_topic(*topics::gw_chunk("gw1", fw.fw_id)).empty());
     EXPECT_EQ(counter("bad_input"), 4u);
     EXPECT_EQ(counter("bad_fetch"), 4u);
     EXPECT_EQ(mgr->store().transfer("gw1", fw.fw_id)->chunks_sent, 0u);
@@ -68,11 +68,11 @@ TEST_F(ChunkServerTest, FetchIsPacedByTheTransportWindow) {
     // A transport with publishes in flight gets no more than the window allows.
     mgr->chunk_server().window = 0;
     fetch("gw1", fw.fw_id, {{0, 4}});
-    EXPECT_TRUE(transport.on_topic(topics::gw_chunk("gw1", fw.fw_id)).empty());
+    EXPECT_TRUE(transport.on_topic(*topics::gw_chunk("gw1", fw.fw_id)).empty());
     EXPECT_EQ(mgr->chunk_server().queued_chunks(), 5u);
     mgr->chunk_server().window = 128;
     mgr->tick();
-    EXPECT_EQ(transport.on_topic(topics::gw_chunk("gw1", fw.fw_id)).size(), 5u);
+    EXPECT_EQ(transport.on_topic(*topics::gw_chunk("gw1", fw.fw_id)).size(), 5u);
     EXPECT_EQ(mgr->chunk_server().queued_chunks(), 0u);
 }
 
@@ -84,7 +84,7 @@ TEST_F(ChunkServerTest, ReaskedChunksStillQueuedAreSentOnce) {
     EXPECT_EQ(mgr->chunk_server().queued_chunks(), 5u);
     mgr->chunk_server().window = 128;
     mgr->tick();
-    EXPECT_EQ(transport.on_topic(topics::gw_chunk("gw1", fw.fw_id)).size(), 5u);
+    EXPECT_EQ(transport.on_topic(*topics::gw_chunk("gw1", fw.fw_id)).size(), 5u);
     EXPECT_EQ(counter("fetch_already_queued"), 2u);
 }
 
@@ -99,7 +99,7 @@ TEST_F(ChunkServerTest, PushCampaignSendsEachImageOnceAtTransmitTime) {
     device_seen("gw1", "A123-000002", "A123", {{"main", "1.0"}});
     device_seen("gw2", "A123-000003", "A123", {{"main", "1.0"}});
     // gw2 already holds the image: it gets nothing pushed.
-    deliver(topics::gw_report("gw2"), encode(CacheReport{fw.fw_id, "cached", fw.size}));
+    deliver(*topics::gw_report("gw2"), encode(CacheReport{fw.fw_id, "cached", fw.size}));
     auto transmit = clock.now() + std::chrono::minutes(10);
     auto update = clock.now() + std::chrono::minutes(20);
     auto c = create_campaign(R"({"all":true,"mode":"push","transmit_at":")" + format_time(transmit) +
@@ -107,19 +107,19 @@ TEST_F(ChunkServerTest, PushCampaignSendsEachImageOnceAtTransmitTime) {
     transport.clear();
     clock.advance(std::chrono::minutes(9));
     mgr->tick();
-    EXPECT_TRUE(transport.on_topic(topics::gw_chunk("gw1", fw.fw_id)).empty());
+    EXPECT_TRUE(transport.on_topic(*topics::gw_chunk("gw1", fw.fw_id)).empty());
 
     clock.advance(std::chrono::minutes(1));
     mgr->tick();
-    EXPECT_EQ(transport.on_topic(topics::gw_chunk("gw1", fw.fw_id)).size(), 5u);  // once for two devices
-    EXPECT_TRUE(transport.on_topic(topics::gw_chunk("gw2", fw.fw_id)).empty());
+    EXPECT_EQ(transport.on_topic(*topics::gw_chunk("gw1", fw.fw_id)).size(), 5u);  // once for two devices
+    EXPECT_TRUE(transport.on_topic(*topics::gw_chunk("gw2", fw.fw_id)).empty());
 
     clock.advance(std::chrono::seconds(5));
     mgr->tick();
     open_manager();  // not again after a restart either
     clock.advance(std::chrono::seconds(5));
     mgr->tick();
-    EXPECT_EQ(transport.on_topic(topics::gw_chunk("gw1", fw.fw_id)).size(), 5u);
+    EXPECT_EQ(transport.on_topic(*topics::gw_chunk("gw1", fw.fw_id)).size(), 5u);
     EXPECT_EQ(mgr->store().transfer("gw1", fw.fw_id)->chunks_sent, 5u);
 }
 

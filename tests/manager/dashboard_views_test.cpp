@@ -12,7 +12,7 @@ class DashboardViewsTest : public ManagerTest {
         device_seen("gw1", "A123-000001", "A123", {{"main", "1.0"}});
         device_seen("gw1", "A123-000002", "A123", {{"main", "1.0"}});
         device_seen("gw2", "A123-000003", "A123", {{"main", "1.0"}});
-        deliver(topics::gw_state("gw1"), encode(ProcessState{"gateway", "gw1", true, clock.now(), {}}));
+        deliver(*topics::gw_state("gw1"), encode(ProcessState{"gateway", "gw1", true, clock.now(), {}}));
     }
     std::uint64_t count(const cJSON* obj, const char* key) {
         auto n = json::get_uint(obj, key, 1u << 30);
@@ -51,9 +51,16 @@ TEST_F(DashboardViewsTest, DeviceDetailShowsTheDefermentTheDeviceReported) {
     auto none = request("device_detail", R"({"device":"A123-000002"})");
     ASSERT_TRUE(none.ok) << none.error;
     EXPECT_EQ(cJSON_GetObjectItemCaseSensitive(none.data.get(), "deferment"), nullptr);
-    DeviceState s{"A123-000002", "gw1", "A123", DeviceStatus::Idle, {{"main", "1.0"}}, clock.now(), "", "",
+    DeviceState s{"A123-000002",
+                  "gw1",
+                  "A123",
+                  DeviceStatus::Idle,
+                  {{"main", "1.0"}},
+                  clock.now(),
+                  "",
+                  "",
                   DefermentParam{Millis(20 * 60 * 1000), clock.now()}};
-    deliver(topics::gw_report("gw1"), encode(DeviceSeenReport{s}));
+    deliver(*topics::gw_report("gw1"), encode(DeviceSeenReport{s}));
     auto r = request("device_detail", R"({"device":"A123-000002"})");
     ASSERT_TRUE(r.ok) << r.error;
     const cJSON* d = cJSON_GetObjectItemCaseSensitive(r.data.get(), "deferment");

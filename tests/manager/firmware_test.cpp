@@ -53,7 +53,7 @@ TEST_F(FirmwareTest, FirmwareAddStoresImageContentAddressed) {
     EXPECT_EQ(files_in(dir / "state" / "images"), 1u);
 
     // The manifest is retained on its topic.
-    auto published = transport.on_topic(topics::fw_manifest(m->fw_id));
+    auto published = transport.on_topic(*topics::fw_manifest(m->fw_id));
     ASSERT_EQ(published.size(), 1u);
     EXPECT_TRUE(published[0].retained);
     auto retained = decode_manifest(published[0].payload);
@@ -107,7 +107,7 @@ TEST_F(FirmwareTest, FirmwareAddRejectsMissingFileAndBadIds) {
     ASSERT_TRUE(list.ok);
     EXPECT_EQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(list.data.get(), "firmware")), 0);
     EXPECT_EQ(files_in(dir / "state" / "images"), 0u);
-    EXPECT_TRUE(transport.on_topic(topics::fw_manifest("0123456789abcdef")).empty());
+    EXPECT_TRUE(transport.on_topic(*topics::fw_manifest("0123456789abcdef")).empty());
     EXPECT_EQ(counter("bad_input"), std::size(cases));
 }
 

@@ -17,7 +17,7 @@ class JobReportTest : public ManagerTest {
     OperatorResponse results() { return request("results", R"({"campaign":"c-jobs"})"); }
     std::size_t clears(const std::string& gw) {
         std::size_t n = 0;
-        for (const auto& p : transport.on_topic(topics::gw_schedule(gw, campaign)))
+        for (const auto& p : transport.on_topic(*topics::gw_schedule(gw, campaign)))
             if (p.retained && p.payload.empty()) ++n;
         return n;
     }

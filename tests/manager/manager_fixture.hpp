@@ -56,11 +56,11 @@ class ManagerTest : public ::testing::Test {
         auto args = Json::parse(args_json);
         EXPECT_TRUE(args) << args_json;
         if (args) req.args = std::move(*args);
-        deliver(topics::manager_request("op1"), encode(req));
+        deliver(*topics::manager_request("op1"), encode(req));
         return last_response();
     }
     OperatorResponse last_response() {
-        auto sent = transport.on_topic(topics::manager_response("op1"));
+        auto sent = transport.on_topic(*topics::manager_response("op1"));
         EXPECT_FALSE(sent.empty());
         if (sent.empty()) return {};
         auto resp = decode_operator_response(sent.back().payload);
@@ -96,7 +96,7 @@ class ManagerTest : public ::testing::Test {
 
     void device_seen(const std::string& gw, const std::string& dev, const std::string& model, Versions fw) {
         DeviceState s{dev, gw, model, DeviceStatus::Idle, std::move(fw), clock.now(), "", "", std::nullopt};
-        deliver(topics::gw_report(gw), encode(DeviceSeenReport{s}));
+        deliver(*topics::gw_report(gw), encode(DeviceSeenReport{s}));
     }
 
     void job(const std::string& gw, const std::string& campaign, const std::string& dev, JobState state,
@@ -108,7 +108,7 @@ class ManagerTest : public ::testing::Test {
         r.progress = progress;
         r.detail = detail;
         r.firmware = std::move(fw);
-        deliver(topics::gw_report(gw), encode(r));
+        deliver(*topics::gw_report(gw), encode(r));
     }
 
     std::string create_campaign(const std::string& args_json) {

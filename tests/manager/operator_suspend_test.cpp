@@ -14,7 +14,7 @@ class OperatorSuspendTest : public ManagerTest {
         device_seen("gw1", d1, "A123", {{"main", "1.0"}});
         device_seen("gw1", "A123-000002", "A123", {{"main", "1.0"}});
         device_seen("gw2", "A123-000003", "A123", {{"main", "1.0"}});
-        deliver(topics::gw_state("gw1"), encode(ProcessState{"gateway", "gw1", true, clock.now(), {}}));
+        deliver(*topics::gw_state("gw1"), encode(ProcessState{"gateway", "gw1", true, clock.now(), {}}));
         create_campaign(R"({"all":true,"campaign":"c-1"})");
     }
     void held_report(JobState state, bool suspended) {
@@ -25,11 +25,11 @@ class OperatorSuspendTest : public ManagerTest {
         r.progress = 40;
         r.detail = suspended ? "suspended by operator" : "resumed by operator";
         r.suspended = suspended;
-        deliver(topics::gw_report("gw1"), encode(r));
+        deliver(*topics::gw_report("gw1"), encode(r));
     }
     std::vector<GatewayCommand> gateway_commands(const std::string& gw) {
         std::vector<GatewayCommand> out;
-        for (const auto& p : transport.on_topic(topics::gw_cmd(gw)))
+        for (const auto& p : transport.on_topic(*topics::gw_cmd(gw)))
             if (auto c = decode_gateway_command(p.payload)) out.push_back(*c);
         return out;
     }
@@ -63,10 +63,14 @@ TEST_F(OperatorSuspendTest, SuspendSendsTheGatewayCommandAndTheViewsShowTheHold)
     ASSERT_TRUE(table.ok) << table.error;
     const cJSON* row = nullptr;
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(table.data.get(), "rows"))
-        EXPECT_EQ(suspended_in(row), field(row, "device") == d1) << field(row, "device");
+            EXPECT_EQ(suspended_in(row), field(row, "device") == d1)
+        << field(row, "device");
 
-    // The dashboard's name for the op does the same; resume is then accepted.
-    auto resume = request("device_resume", R"({"device":"A123-000001"})");
+    // The dashboard sends the same op (its old alias device_resume is gone); resume is then accepted.
+    auto alias = request("device_resume", R"({"device":"A123-000001"})");
+    EXPECT_FALSE(alias.ok);
+    EXPECT_NE(alias.error.find("unknown op"), std::string::npos) << alias.error;
+    auto resume = request("resume", R"({"device":"A123-000001"})");
     ASSERT_TRUE(resume.ok) << resume.error;
     cmds = gateway_commands("gw1");
     ASSERT_EQ(cmds.size(), 2u);
@@ -90,7 +94,7 @@ TEST_F(OperatorSuspendTest, SuspendAndResumeAreRefusedWithTheReason) {
     auto unknown = request("suspend", R"({"device":"Z999-000001"})");
     EXPECT_FALSE(unknown.ok);
     EXPECT_NE(unknown.error.find("unknown device Z999-000001"), std::string::npos) << unknown.error;
-    auto wildcard = request("device_suspend", R"({"device":"A123-+"})");
+    auto wildcard = request("suspend", R"({"device":"A123-+"})");
     EXPECT_FALSE(wildcard.ok);
     auto wrong_type = request("suspend", R"({"device":42})");
     EXPECT_FALSE(wrong_type.ok);

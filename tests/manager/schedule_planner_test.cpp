@@ -16,8 +16,8 @@ std::vector<GatewayLoad> one_gateway() { return {GatewayLoad{"gw1", 10 * MB, {{"
 
 RateTable measured() {
     RateTable r;
-    r.gateway["gw1"] = 1.0 * MB;                         // 10 s download
-    r.device[{"gw1", "A123-000001"}] = 0.5 * MB;        // 2 s delivery
+    r.gateway["gw1"] = 1.0 * MB;                  // 10 s download
+    r.device[{"gw1", "A123-000001"}] = 0.5 * MB;  // 2 s delivery
     return r;
 }
 
@@ -86,7 +86,7 @@ TEST(SchedulePlanner, UnknownOrZeroRateUsesTheAssumedRateAndSaysSo) {
     ASSERT_TRUE(plan) << plan.error().str();
     EXPECT_EQ(plan->download, 5s);
     EXPECT_EQ(plan->delivery, 500ms);
-    EXPECT_EQ(plan->notes.size(), 2u);  // the gateway link and the device link
+    EXPECT_EQ(plan->notes.size(), 2u);      // the gateway link and the device link
     EXPECT_EQ(plan->update_at, kNow + 7s);  // 5 s + max(2 s, 1.25 s)
 }
 
@@ -149,10 +149,10 @@ TEST(SchedulePlanner, ContradictoryTimesAreClearErrors) {
     TimeRequest asap_with_time = push();
     asap_with_time.asap = true;
     asap_with_time.update_at = kNow + 1h;
-    for (const auto& c : {Case{"not after update_at", expiry_before_update}, Case{"in the past", expiry_past},
-                          Case{"not after update_at", expiry_before_planned_update},
-                          Case{"is after update_at", transmit_after_update}, Case{"push mode only", transmit_in_pull},
-                          Case{"asap excludes", asap_with_time}}) {
+    for (const auto& c :
+         {Case{"not after update_at", expiry_before_update}, Case{"in the past", expiry_past},
+          Case{"not after update_at", expiry_before_planned_update}, Case{"is after update_at", transmit_after_update},
+          Case{"push mode only", transmit_in_pull}, Case{"asap excludes", asap_with_time}}) {
         auto plan = plan_times(c.req, clock.now(), one_gateway(), measured());
         ASSERT_FALSE(plan) << c.what;
         EXPECT_EQ(plan.error().code, "bad_args");

@@ -21,7 +21,7 @@ namespace {
 const std::string kNetbed = std::string(FLEETCAST_SOURCE_DIR) + "/tests/netbed/netbed.sh";
 
 class NetbedFixture : public ::testing::Test {
-protected:
+   protected:
     void SetUp() override {
         name_ = "n" + std::to_string(::getpid() % 10000000);
         index_ = static_cast<int>(::getpid() % 250) + 1;
@@ -38,7 +38,9 @@ protected:
     std::string central_ip() const { return "198.18." + std::to_string(index_) + ".1"; }
     std::string gateway_ip() const { return "198.18." + std::to_string(index_) + ".2"; }
     std::string site_ip_for_devices() const { return "198.19." + std::to_string(index_) + ".1"; }
-    std::vector<std::string> in_ns(const std::string& which) const { return {"ip", "netns", "exec", name_ + "-" + which}; }
+    std::vector<std::string> in_ns(const std::string& which) const {
+        return {"ip", "netns", "exec", name_ + "-" + which};
+    }
 
     // The site broker runs in the gateway's namespace, bridged over the uplink.
     void start_site_broker(Fleet& fleet, int central_port) {
@@ -74,8 +76,8 @@ TEST_F(NetbedFixture, UpdateOverRateLimitedLinksResumesAfterTheUplinkIsCutWithou
     fleet.start_manager();
     ASSERT_NO_FATAL_FAILURE(start_site_broker(fleet, central_port));
     fleet.start_gateway("gw1", "tcp://127.0.0.1:" + std::to_string(site_port_), {}, in_ns("gw"));
-    fleet.start_devices("gw1", "A123", 1, 1, {"main=1.0"}, "tcp://" + site_ip_for_devices() + ":" + std::to_string(site_port_),
-                        {}, in_ns("dev"));
+    fleet.start_devices("gw1", "A123", 1, 1, {"main=1.0"},
+                        "tcp://" + site_ip_for_devices() + ":" + std::to_string(site_port_), {}, in_ns("dev"));
     auto img = fleet.make_image("A123", "main", "2.0", 1024 * 1024 + 11);
     ASSERT_NO_FATAL_FAILURE(fleet.add_firmware(img));
     ASSERT_TRUE(fleet.wait_registered(1, 60s));
@@ -87,7 +89,7 @@ TEST_F(NetbedFixture, UpdateOverRateLimitedLinksResumesAfterTheUplinkIsCutWithou
     // At 2 Mbit/s the 1 MiB image takes about 4 s to cross the uplink: cut it
     // once a third has crossed, for 10 s, then restore it.
     const auto chunks = chunk_count_for(img.size, kDefaultChunkSize);
-    const auto topic = topics::gw_chunk("gw1", img.fw_id);
+    const auto topic = *topics::gw_chunk("gw1", img.fw_id);
     auto sent = [&] {
         auto s = central.stats();
         return s.count(topic) ? s.at(topic).messages : 0;

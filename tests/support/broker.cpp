@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -58,6 +59,7 @@ std::unique_ptr<Broker> Broker::with_config_text(const std::filesystem::path& wo
 }
 
 void Broker::start(const std::filesystem::path& work_dir, const std::string& base) {
+    work_dir_ = work_dir;
     std::filesystem::create_directories(work_dir);
     for (int attempt = 0; attempt < 5; ++attempt) {
         port_ = free_loopback_port();
@@ -74,6 +76,29 @@ void Broker::start(const std::filesystem::path& work_dir, const std::string& bas
         process_.stop();  // port taken meanwhile, or failed: try another
     }
     throw std::runtime_error("mosquitto did not start: " + process_.log_tail());
+}
+
+void Broker::kill() {
+    process_.signal(SIGKILL);
+    process_.wait_exit(std::chrono::seconds(5));
+}
+
+void Broker::restart() {
+    process_.stop();
+    auto conf = work_dir_ / "mosquitto.conf";
+    // The old listener's socket may linger for a moment: try again until the deadline.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+        process_ = ChildProcess({"mosquitto", "-c", conf.string()}, work_dir_ / "mosquitto.log");
+        while (std::chrono::steady_clock::now() < deadline && process_.running()) {
+            if (port_accepts(port_)) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        process_.stop();
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    throw std::runtime_error("mosquitto did not start again on port " + std::to_string(port_) + ": " +
+                             process_.log_tail());
 }
 
 Broker::~Broker() { process_.stop(); }

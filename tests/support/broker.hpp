@@ -15,7 +15,7 @@ bool port_accepts(int port);
 bool port_accepts(const std::string& ipv4, int port);
 
 class Broker {
-public:
+   public:
     // config_name: a file in broker-config/ (e.g. "dev.conf").
     explicit Broker(const std::filesystem::path& work_dir, const std::string& config_name = "dev.conf");
     // A broker whose configuration (without listener) is given as text, e.g.
@@ -27,11 +27,18 @@ public:
     std::string ssl_uri() const { return "ssl://127.0.0.1:" + std::to_string(port_); }  // TLS configs (prod.conf)
     std::string log_tail() const { return process_.log_tail(); }
     void stop() { process_.stop(); }
+    // Fault injection: SIGKILL (no clean shutdown), then the same config on the
+    // same port again (retained messages and sessions are lost with dev.conf's
+    // `persistence false`). restart() waits until the port accepts connections.
+    void kill();
+    void restart();
+    ChildProcess& process() { return process_; }
 
-private:
+   private:
     Broker() = default;
     void start(const std::filesystem::path& work_dir, const std::string& base_config);
     int port_ = 0;
+    std::filesystem::path work_dir_;
     ChildProcess process_;
 };
 

@@ -36,7 +36,9 @@ ChildProcess::~ChildProcess() {
     }
 }
 
-ChildProcess::ChildProcess(ChildProcess&& o) noexcept : pid_(o.pid_), log_(std::move(o.log_)), status_(o.status_) { o.pid_ = -1; }
+ChildProcess::ChildProcess(ChildProcess&& o) noexcept : pid_(o.pid_), log_(std::move(o.log_)), status_(o.status_) {
+    o.pid_ = -1;
+}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
     if (this != &o) {

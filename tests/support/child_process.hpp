@@ -11,7 +11,7 @@
 namespace fleetcast::testing {
 
 class ChildProcess {
-public:
+   public:
     ChildProcess() = default;
     ChildProcess(std::vector<std::string> argv, std::filesystem::path log_path);
     ~ChildProcess();
@@ -26,11 +26,13 @@ public:
     int stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
     // Waits for the process to exit on its own; -1 on timeout.
     int wait_exit(std::chrono::milliseconds timeout);
+    // The exit status (waitpid form) once the process ended and was reaped, -1 while it runs.
+    int exit_status() { return running() ? -1 : status_; }
     pid_t pid() const { return pid_; }
     const std::filesystem::path& log_path() const { return log_; }
     std::string log_tail(std::size_t max_bytes = 4000) const;
 
-private:
+   private:
     pid_t pid_ = -1;
     std::filesystem::path log_;
     int status_ = -1;

@@ -17,7 +17,7 @@
 namespace fleetcast::testing {
 
 class Observer {
-public:
+   public:
     Observer(const std::string& uri, const std::string& client_id);
     // With TLS options or credentials (client_id and clean_session set here as above).
     explicit Observer(MqttOptions options);
@@ -40,7 +40,7 @@ public:
     bool wait_for(const std::function<bool(const std::map<std::string, TopicStats>&)>& pred,
                   std::chrono::milliseconds timeout) const;
 
-private:
+   private:
     BlockingQueue<MqttEvent> queue_{4096};
     std::unique_ptr<MqttSession> session_;
     std::thread thread_;

@@ -17,7 +17,10 @@ struct Published {
 };
 
 class RecordingTransport final : public Transport {
-public:
+   public:
+    using Transport::publish;
+    using Transport::subscribe;
+    using Transport::unsubscribe;
     Status publish(const std::string& topic, std::string payload, bool retained) override {
         published.push_back({topic, std::move(payload), retained});
         return ok_status();

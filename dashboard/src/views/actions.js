@@ -4,10 +4,10 @@
 import { $, h } from '../dom.js';
 
 const LABEL = {
-  device_defer: 'Defer the update of',
-  device_cancel: 'Cancel the update of',
-  device_suspend: 'Suspend the update of',
-  device_resume: 'Resume the update of',
+  defer: 'Defer the update of',
+  cancel: 'Cancel the update of',
+  suspend: 'Suspend the update of',
+  resume: 'Resume the update of',
 };
 
 export class Actions {
@@ -18,7 +18,7 @@ export class Actions {
   confirm(op, device) {
     const dlg = $('#confirm');
     $('#confirm-text').textContent = `${LABEL[op] || op} ${device}?`;
-    $('#confirm-by-label').hidden = op !== 'device_defer';
+    $('#confirm-by-label').hidden = op !== 'defer';
     $('#confirm-by').value = '';
     return new Promise((resolve) => {
       dlg.addEventListener('close', () => resolve(dlg.returnValue === 'ok'), { once: true });
@@ -31,7 +31,7 @@ export class Actions {
     if (!(await this.confirm(op, device))) return;
     const args = { device };
     const by = Number($('#confirm-by').value);
-    if (op === 'device_defer' && by > 0) args.by = Math.round(by * 60); // seconds
+    if (op === 'defer' && by > 0) args.by_ms = Math.round(by * 60 * 1000); // minutes in the dialog
     const item = this.log(`${op} ${device}: sent, waiting for the manager…`, 'pending');
     const resp = await this.link.request(op, args);
     if (resp.ok) {

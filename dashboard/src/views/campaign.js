@@ -36,8 +36,8 @@ export class CampaignView {
       h(
         'table',
         { class: 'grid', id: 'results-summary' },
-        h('thead', {}, h('tr', {}, h('th', {}, RESULT.completed), h('th', {}, RESULT.waiting), h('th', {}, RESULT.error), h('th', {}, 'total'))),
-        h('tbody', {}, h('tr', {}, h('td', {}, s[RESULT.completed]), h('td', {}, s[RESULT.waiting]), h('td', {}, s[RESULT.error]), h('td', {}, s.total))),
+        h('thead', {}, h('tr', {}, ...Object.values(RESULT).map((label) => h('th', {}, label)), h('th', {}, 'total'))),
+        h('tbody', {}, h('tr', {}, ...Object.values(RESULT).map((label) => h('td', {}, s[label])), h('td', {}, s.total))),
       ),
       h('h3', {}, 'Per gateway'),
       this.perGateway(c),

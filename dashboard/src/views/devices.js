@@ -62,6 +62,8 @@ export class DeviceTableView {
         ['completed', RESULT.completed, s[RESULT.completed]],
         ['waiting', RESULT.waiting, s[RESULT.waiting]],
         ['error', RESULT.error, s[RESULT.error]],
+        ['expired', RESULT.expired, s[RESULT.expired]],
+        ['canceled', RESULT.canceled, s[RESULT.canceled]],
         ['total', 'targets', s.total],
         ['known', 'devices known', this.model.devices.size],
       ].map(([key, label, n]) => h('span', { 'data-count': key }, `${label}: `, h('b', {}, n))),

@@ -50,7 +50,7 @@ export class OverviewView {
       g.targets
         ? [
             progressBar(pct, g.error ? 'err' : ''),
-            h('div', { class: 'gw-progress' }, `${g.completed}/${g.targets} completed · ${g.waiting} waiting · ${g.error} error · ${pct} %`),
+            h('div', { class: 'gw-progress' }, `${g.completed}/${g.targets} completed · ${g.waiting} waiting · ${g.error} error · ${g.expired} expired · ${g.canceled} canceled · ${pct} %`),
           ]
         : h('div', { class: 'muted' }, 'no target in this campaign'),
     );

@@ -1,0 +1,145 @@
+#include "manager/campaign_control.hpp"
+
+#include <map>
+
+#include "common/log.hpp"
+#include "common/topics.hpp"
+
+namespace fleetcast::manager {
+
+std::string campaign_status(const CampaignRecord& c, TimePoint now) {
+    if (c.state == kCampaignActive) return std::string(c.update_at > now ? kCampaignScheduled : kCampaignRunning);
+    if (c.state == kCampaignPaused) return std::string(kCampaignPausedState);
+    if (c.state == kCampaignCanceled) return std::string(kCampaignCanceledState);
+    return std::string(kCampaignEndedState);
+}
+
+namespace {
+// The stored state a command moves the campaign to, or why it does not apply.
+// nullopt with no error: the campaign is already so (the answer is its view).
+Expected<std::optional<std::string_view>> next_state(const CampaignRecord& c, CampaignAction action, TimePoint now) {
+    const std::string status = campaign_status(c, now);
+    const std::string what = "campaign " + c.id + " is " + status;
+    switch (action) {
+        case CampaignAction::Pause:
+            if (c.state == kCampaignPaused) return std::optional<std::string_view>{};
+            if (c.state != kCampaignActive)
+                return make_error("not_running", what + ": only a scheduled or running campaign can be paused");
+            return std::optional<std::string_view>{kCampaignPaused};
+        case CampaignAction::Resume:
+            if (c.state != kCampaignPaused)
+                return make_error("not_paused", what + ": only a paused one can be resumed");
+            return std::optional<std::string_view>{kCampaignActive};
+        case CampaignAction::Cancel:
+            if (c.state == kCampaignCanceled) return std::optional<std::string_view>{};
+            if (c.state == kCampaignEnded)
+                return make_error("too_late", what + ": every target ended, there is nothing left to cancel");
+            return std::optional<std::string_view>{kCampaignCanceled};
+    }
+    return make_error("bad_args", "unknown campaign action");
+}
+
+std::string default_reason(CampaignAction action, const std::string& given) {
+    if (!given.empty()) return given;
+    return action == CampaignAction::Pause    ? "paused by operator"
+           : action == CampaignAction::Cancel ? "canceled by operator"
+                                              : "resumed by operator";
+}
+}  // namespace
+
+Status CampaignControl::send(const std::string& gateway, const CampaignCommandRecord& c) {
+    auto st = transport_.publish(topics::gw_cmd(gateway),
+                                 encode(GwCampaignCmd{c.campaign, c.action, c.request_id, c.reason}));
+    log_info("manager", st ? "campaign_command_sent" : "campaign_command_send_failed")
+        .kv("campaign", c.campaign)
+        .kv("gateway", gateway)
+        .kv("action", to_string(c.action))
+        .kv("request", c.request_id)
+        .kv("error", st ? std::string("-") : st.error().str());
+    return st;
+}
+
+Expected<Json> CampaignControl::command(const std::string& req_id, CampaignAction action,
+                                        const CampaignControlArgs& args) {
+    auto found = store_.find_campaign(args.campaign);
+    if (!found) return found.error();
+    if (!*found) return make_error("not_found", "unknown campaign " + args.campaign);
+    const auto now = clock_.now();
+    auto to = next_state(**found, action, now);
+    if (!to) return to.error();
+    if (*to) {
+        auto gateways = store_.campaign_gateways(args.campaign);
+        if (!gateways) return gateways.error();
+        const CampaignCommandRecord cmd{args.campaign, action, req_id, default_reason(action, args.reason), now};
+        // Stored before anything is sent: a manager killed after this line sends it on the gateways' return.
+        auto st = store_.save_campaign_command(cmd, **to, *gateways);
+        if (!st) return st.error();
+        log_info("manager", "campaign_command")
+            .kv("campaign", cmd.campaign)
+            .kv("action", to_string(action))
+            .kv("request", req_id)
+            .kv("state", **to)
+            .kv("gateways", gateways->size())
+            .kv("reason", cmd.reason);
+        for (const auto& gw : *gateways) (void)send(gw, cmd);  // a failed send is sent again on the gateway's return
+        if (action == CampaignAction::Cancel)
+            for (const auto& gw : *gateways) {
+                // The retained schedules go: nothing restores them (the campaign is not active any more).
+                st = schedules_.clear(args.campaign, gw, "canceled");
+                if (!st) return st.error();
+            }
+        found = store_.find_campaign(args.campaign);
+        if (!found) return found.error();
+        if (!*found) return make_error("internal", "campaign " + args.campaign + " vanished");
+    }
+    auto v = view(**found);
+    if (!v) return v.error();
+    auto data = Json::object();
+    to_json(data.get(), *v);
+    return data;
+}
+
+Expected<CampaignControlView> CampaignControl::view(const CampaignRecord& c) {
+    CampaignControlView v;
+    v.campaign = c.id;
+    v.state = campaign_status(c, clock_.now());
+    auto cmd = store_.campaign_command(c.id);
+    if (!cmd) return cmd.error();
+    if (!*cmd) return v;
+    v.action = (*cmd)->action;
+    v.request_id = (*cmd)->request_id;
+    v.at = (*cmd)->at;
+    if (c.state == kCampaignPaused || c.state == kCampaignCanceled) v.reason = (*cmd)->reason;
+    auto rows = store_.command_gateways(c.id);
+    if (!rows) return rows.error();
+    auto known = store_.list_gateways();
+    if (!known) return known.error();
+    std::map<std::string, bool> online;
+    for (const auto& g : *known) online[g.id] = g.status == "online";
+    for (const auto& r : *rows) v.gateways.push_back({r.gateway, online[r.gateway], r.confirmed_at.has_value()});
+    return v;
+}
+
+Status CampaignControl::on_ack(const std::string& gateway, const CampaignAckReport& r) {
+    auto confirmed = store_.confirm_campaign_command(r.campaign, gateway, r.request_id, clock_.now());
+    if (!confirmed) return confirmed.error();
+    log_info("manager", *confirmed ? "campaign_command_confirmed" : "campaign_ack_stale")
+        .kv("campaign", r.campaign)
+        .kv("gateway", gateway)
+        .kv("action", to_string(r.action))
+        .kv("request", r.request_id)
+        .kv("jobs", r.jobs);
+    return ok_status();
+}
+
+Status CampaignControl::resend_unconfirmed(const std::string& gateway) {
+    auto pending = store_.unconfirmed_commands_on(gateway);
+    if (!pending) return pending.error();
+    for (const auto& c : *pending) {
+        auto st = send(gateway, c);
+        if (!st) return st;
+    }
+    return ok_status();
+}
+
+}  // namespace fleetcast::manager

@@ -1,0 +1,127 @@
+#include "manager/cli/campaign_commands.hpp"
+
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <thread>
+
+#include "common/operator_campaigns.hpp"
+#include "common/operator_messages.hpp"
+#include "manager/cli/cli_support.hpp"
+#include "manager/cli/json_fields.hpp"
+#include "manager/cli/table.hpp"
+
+namespace po = boost::program_options;
+
+namespace fleetcast::cli {
+
+namespace {
+std::string joined(const std::vector<std::string>& ids) {
+    std::string out;
+    for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
+    return out.empty() ? "-" : out;
+}
+
+// "UPDATING COMPLETED 3, ERROR 1": the results that have devices.
+std::string counts_text(const cJSON* summary) {
+    auto s = result_summary_from_json(summary);
+    if (!s) return "?";
+    std::string out;
+    for (const auto& [label, n] : s->counts)
+        if (n > 0) out += (out.empty() ? "" : ", ") + label + " " + std::to_string(n);
+    return out.empty() ? "-" : out;
+}
+
+std::optional<CampaignControlView> control_of(const cJSON* o) {
+    auto v = campaign_control_view_from_json(o);
+    if (!v) std::cerr << "fleetcast: bad answer from the manager: " << v.error().str() << "\n";
+    return v ? std::optional<CampaignControlView>(*v) : std::nullopt;
+}
+
+// The campaign's `control` from campaign_list; nullopt (error printed) when it fails.
+std::optional<CampaignControlView> current_control(RequestClient& client, const std::string& campaign) {
+    CampaignListArgs a;
+    a.limit = 1;
+    a.campaign = campaign;
+    auto data = call(client, "campaign_list", args_json(a));
+    if (!data) return std::nullopt;
+    const cJSON* item = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(data->get(), "campaigns"), 0);
+    if (!item) {
+        std::cerr << "fleetcast: campaign " << campaign << " is not listed any more\n";
+        return std::nullopt;
+    }
+    return control_of(cJSON_GetObjectItemCaseSensitive(item, "control"));
+}
+}  // namespace
+
+int campaign_list_command(const GlobalOptions& g, const std::vector<std::string>& args) {
+    std::uint64_t limit = kDefaultCampaignListLimit;
+    po::options_description desc("campaign list [--limit N]");
+    desc.add_options()("limit", po::value(&limit), "newest N campaigns (default 50)");
+    parse(args, desc);
+    if (limit == 0 || limit > kMaxCampaignListLimit)
+        throw UsageError("--limit must be 1.." + std::to_string(kMaxCampaignListLimit));
+    auto client = connect(g);
+    if (!client) return 1;
+    CampaignListArgs a;
+    a.limit = limit;
+    auto data = call(*client, "campaign_list", args_json(a));
+    if (!data) return 1;
+    if (g.json) return print_json(*data), 0;
+    Table t({"CAMPAIGN", "STATE", "MODE", "CREATED", "TARGETS", "RESULTS", "WAVE", "WHY"});
+    const cJSON* item = nullptr;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(data->get(), "campaigns")) {
+        const cJSON* summary = cJSON_GetObjectItemCaseSensitive(item, "summary");
+        std::string reason = str(item, "reason");
+        t.add({str(item, "campaign"), str(item, "status"), str(item, "mode"), short_time(str(item, "created_at")),
+               std::to_string(num(summary, "total")), counts_text(summary), "-", reason.empty() ? "-" : reason});
+    }
+    t.print(std::cout);
+    return 0;
+}
+
+int campaign_control_command(const GlobalOptions& g, const std::vector<std::string>& args, CampaignAction action) {
+    const std::string verb(to_string(action));
+    std::string reason;
+    po::options_description desc("campaign " + verb + " CAMPAIGN" +
+                                 (action == CampaignAction::Resume ? "" : " [--reason TEXT]"));
+    if (action != CampaignAction::Resume)
+        desc.add_options()("reason", po::value(&reason), "why (shown in campaign list and results)");
+    po::variables_map vm;
+    auto campaign = id_arg(args, "campaign", desc, vm);
+    if (reason.size() > kMaxCampaignReason)
+        throw UsageError("--reason is at most " + std::to_string(kMaxCampaignReason) + " bytes");
+    auto client = connect(g);
+    if (!client) return 1;
+    int exit_code = 1;
+    auto sent = call(*client, "campaign_" + verb, args_json(CampaignControlArgs{campaign, reason}), exit_code);
+    if (!sent) return exit_code;
+    auto view = control_of(sent->get());
+    if (!view) return 1;
+    // Done once every online gateway confirmed; offline ones apply it when they come back.
+    auto deadline = std::chrono::steady_clock::now() + g.timeout;
+    while (!view->unconfirmed_online().empty() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        auto now = current_control(*client, campaign);
+        if (!now) return 1;
+        view = std::move(now);
+    }
+    if (g.json) {
+        auto data = Json::object();
+        to_json(data.get(), *view);
+        print_json(data);
+    } else {
+        std::vector<std::string> confirmed;
+        for (const auto& gw : view->gateways)
+            if (gw.confirmed) confirmed.push_back(gw.gateway);
+        std::cout << "campaign " << campaign << ": " << view->state
+                  << (view->reason.empty() ? "" : " (" + view->reason + ")") << "\n"
+                  << "confirmed by: " << joined(confirmed) << "\n"
+                  << "offline, will apply it when back: " << joined(view->unconfirmed_offline()) << "\n";
+    }
+    if (view->unconfirmed_online().empty()) return 0;
+    std::cerr << "fleetcast: no confirmation of the " << verb << " from online gateway(s) "
+              << joined(view->unconfirmed_online()) << " within the timeout\n";
+    return 1;
+}
+
+}  // namespace fleetcast::cli

@@ -1,0 +1,52 @@
+// R27: what the manager compares with a gateway's digest report.
+#include "manager/manager_store.hpp"
+
+namespace fleetcast::manager {
+
+namespace {
+std::string open_state_list() {
+    std::string out;
+    for (auto st : {JobState::Waiting, JobState::Fetching, JobState::Requesting, JobState::Transferring,
+                    JobState::Installing, JobState::Restarting})
+        out += std::string(out.empty() ? "'" : ", '") + std::string(to_string(st)) + "'";
+    return out;
+}
+}  // namespace
+
+Expected<std::vector<JobStateRow>> ManagerStore::target_states(const std::string& campaign,
+                                                               const std::string& gateway) {
+    auto stmt = db_->prepare("SELECT device, state FROM targets WHERE campaign = ?1 AND gateway = ?2");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, std::string_view(campaign)).bind(2, std::string_view(gateway));
+    std::vector<JobStateRow> out;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        auto state = job_state_from_string(stmt->text(1));
+        if (!state)
+            return make_error("db", "target " + stmt->text(0) + " of " + campaign + ": " + state.error().message);
+        out.emplace_back(stmt->text(0), *state);
+    }
+    return out;
+}
+
+Expected<std::set<std::string>> ManagerStore::campaigns_open_on(const std::string& gateway) {
+    auto stmt = db_->prepare(
+        "SELECT DISTINCT t.campaign FROM targets t JOIN campaigns c ON c.id = t.campaign"
+        " WHERE c.state IN (?1, ?3) AND t.gateway = ?2 AND t.state IN (" +
+        open_state_list() + ")");
+    if (!stmt) return stmt.error();
+    // A paused campaign is still held by its gateways (issue 16); a canceled one is not restored.
+    stmt->bind(1, kCampaignActive).bind(2, std::string_view(gateway)).bind(3, kCampaignPaused);
+    std::set<std::string> out;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        out.insert(stmt->text(0));
+    }
+    return out;
+}
+
+}  // namespace fleetcast::manager

@@ -1,0 +1,220 @@
+// A real device agent (no simulator) updated end to end on a real broker,
+// manager and gateway, through the shipped rootfs-ab update handler
+// (handlers/rootfs-ab): two slot files, a U-Boot environment file driven by
+// fw_setenv/fw_printenv, a health check command and a reboot command that
+// "reboots" as U-Boot's boot script would (tests/support/uboot-boot-sim).
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "common/atomic_file.hpp"
+#include "common/messages.hpp"
+#include "common/sha256.hpp"
+#include "tests/integration/handshake_support.hpp"
+#include "tests/integration/one_device.hpp"
+#include "tests/support/observer.hpp"
+
+using namespace fleetcast;
+using namespace fleetcast::testing;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kHandler = std::string(FLEETCAST_SOURCE_DIR) + "/handlers/rootfs-ab";
+const std::string kBootSim = std::string(FLEETCAST_SOURCE_DIR) + "/tests/support/uboot-boot-sim";
+
+std::string sha256_of(const fs::path& p) {
+    auto d = sha256_file(p);
+    return d ? to_hex(*d) : std::string();
+}
+
+void write_text(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+std::string read_text(const fs::path& p) {
+    auto t = read_file(p);
+    if (!t) return {};
+    std::string s = *t;
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+// One box: slot a holds the factory image 1.0 and boots; slot b is empty.
+struct RealBox {
+    Fleet fleet;
+    fs::path box;  // the device's "hardware": slots, bootloader environment, booted slot
+    fs::path slot_a, slot_b, env_config, booted, hold, unhealthy;
+    std::size_t agent = 0;
+    std::string factory_sha;  // of slot a's image 1.0
+
+    RealBox() {
+        fleet.start_manager();
+        fleet.start_gateway("gw1");
+        box = fleet.dir() / "box";
+        fs::create_directories(box);
+        slot_a = box / "slot-a.img";
+        slot_b = box / "slot-b.img";
+        write_text(slot_a, std::string(100000, 'a'));
+        write_text(slot_b, "");
+        factory_sha = sha256_of(slot_a);
+        write_text(box / "env.txt", "fleetcast_slot=a\nfleetcast_previous_slot=a\nupgrade_available=0\nbootcount=0\n");
+        auto made = run_command(
+            {"/usr/bin/mkenvimage", "-s", "0x4000", "-o", (box / "uboot.env").string(), (box / "env.txt").string()},
+            10s);
+        EXPECT_EQ(made.exit_code, 0) << made.output;
+        env_config = box / "fw_env.config";
+        write_text(env_config, (box / "uboot.env").string() + " 0x0 0x4000\n");
+        booted = box / "booted-slot";
+        write_text(booted, "a\n");
+        hold = box / "hold-reboot";
+        unhealthy = box / "unhealthy";
+        write_text(box / "rootfs-ab.conf", "# the test box\nSLOT_A=" + slot_a.string() + "\nSLOT_B=" + slot_b.string() +
+                                               "\nBOOTLOADER=uboot\nFW_ENV_CONFIG=" + env_config.string() +
+                                               "\nBOOTED_SLOT_FILE=" + booted.string() + "\n");
+        // The product's self-test: healthy unless the test says otherwise.
+        auto health = box / "health-check";
+        write_text(health, "#!/bin/sh\nif [ -e " + unhealthy.string() +
+                               " ]; then echo 'self-test: printer engine not responding' >&2; exit 1; fi\nexit 0\n");
+        fs::permissions(health, fs::perms::owner_all);
+        agent = fleet.start_agent(
+            "gw1", kDevice, "A123", fleet.device_dir(kDevice), {"main=1.0"},
+            {"--handler", "main=" + kHandler, "--handler-config", "main=" + (box / "rootfs-ab.conf").string(),
+             "--health-check", health.string(), "--health-check-timeout", "20s", "--reboot-command",
+             kBootSim + " " + env_config.string() + " " + booted.string() + " " + hold.string(), "--reboot-wait", "0s",
+             "--handler-timeout", "install=60s"});
+    }
+    ~RealBox() { fleet.dump_logs_on_failure(); }
+
+    std::string env(const std::string& name) {
+        auto r = run_command({"/usr/bin/fw_printenv", "-c", env_config.string(), "-n", name}, 10s);
+        auto v = r.output;
+        while (!v.empty() && v.back() == '\n') v.pop_back();
+        return v;
+    }
+    ImageFile add_image(const std::string& version, std::uint64_t size) {
+        auto image = fleet.make_image("A123", "main", version, size);
+        fleet.add_firmware(image);
+        return image;
+    }
+    std::string create(const ImageFile& image) {
+        if (!fleet.wait_registered(1, 30s)) return {};
+        auto r = fleet.cli({"campaign", "create", "--device", kDevice, "--firmware", image.fw_id, "--retries", "0"});
+        EXPECT_EQ(r.exit_code, 0) << r.output;
+        auto id = campaign_of(r);
+        return validate_id(id, "campaign") ? id : std::string();
+    }
+    struct Ended {
+        std::string state, result, error, detail;
+    };
+    // The device's results row once its update ended (or the last one seen).
+    Ended ended(const std::string& campaign, std::chrono::seconds timeout) {
+        Ended e;
+        eventually(
+            [&] {
+                auto data = fleet.cli_json({"results", campaign});
+                if (data.empty()) return false;
+                const cJSON* row = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(data.get(), "devices"), 0);
+                if (!row) return false;
+                e = {str(row, "state"), str(row, "result"), str(row, "error"), str(row, "detail")};
+                return e.result == "UPDATING COMPLETED" || e.result == "ERROR" || e.result == "CANCELED";
+            },
+            timeout);
+        return e;
+    }
+    std::string agent_log() const { return fleet_log(); }
+    std::string fleet_log() const {
+        auto t = read_file(fleet.dir() / ("agent-" + kDevice + ".log"));
+        return t ? *t : std::string();
+    }
+};
+
+}  // namespace
+
+TEST(RealDevice, RootfsAbUpdateWritesTheInactiveSlotAndCommitsAfterHealthyBoot) {
+    RealBox b;
+    auto image = b.add_image("2.0", 5 * kDefaultChunkSize + 1234);
+    auto campaign = b.create(image);
+    ASSERT_FALSE(campaign.empty());
+    auto row = b.ended(campaign, 90s);
+    EXPECT_EQ(row.result, "UPDATING COMPLETED") << row.state << ": " << row.detail;
+    // The inactive slot holds the signed image byte for byte; the old one is untouched.
+    EXPECT_EQ(sha256_of(b.slot_b), image.sha256);
+    EXPECT_EQ(fs::file_size(b.slot_b), image.size);
+    EXPECT_EQ(sha256_of(b.slot_a), b.factory_sha);
+    EXPECT_EQ(fs::file_size(b.slot_a), 100000u);
+    // The bootloader booted the new slot, and the agent committed it (no trial pending).
+    EXPECT_EQ(read_text(b.booted), "b");
+    EXPECT_EQ(b.env("fleetcast_slot"), "b");
+    EXPECT_EQ(b.env("upgrade_available"), "0");
+    EXPECT_EQ(booted_version(b.fleet, kDevice), "2.0");
+    EXPECT_TRUE(eventually([&] { return OneDevice::running_main_of(b.fleet) == "2.0"; }, 10s));
+    auto log = b.agent_log();
+    for (const char* step : {"step=install", "step=activate", "step=needs-reboot", "step=verify", "step=commit"})
+        EXPECT_NE(log.find(step), std::string::npos) << step;
+    EXPECT_EQ(log.find("step=rollback"), std::string::npos);
+}
+
+TEST(RealDevice, FailedHealthCheckRollsBackToTheOldSlot) {
+    RealBox b;
+    auto v2 = b.add_image("2.0", 3 * kDefaultChunkSize);
+    auto first = b.create(v2);
+    ASSERT_FALSE(first.empty());
+    ASSERT_EQ(b.ended(first, 90s).result, "UPDATING COMPLETED");
+    ASSERT_EQ(read_text(b.booted), "b");
+
+    // 3.0 goes to slot a; its first boot fails the product's self-test.
+    write_text(b.unhealthy, "");
+    auto v3 = b.add_image("3.0", 4 * kDefaultChunkSize + 77);
+    auto second = b.create(v3);
+    ASSERT_FALSE(second.empty());
+    auto row = b.ended(second, 90s);
+    EXPECT_EQ(row.result, "ERROR") << row.state << ": " << row.detail;
+    EXPECT_EQ(row.error, "boot_failed") << row.detail;
+    EXPECT_NE(row.detail.find("printer engine not responding"), std::string::npos) << row.detail;
+    // Slot a was written completely and booted once on trial ...
+    EXPECT_EQ(sha256_of(b.slot_a), v3.sha256);
+    EXPECT_NE(b.agent_log().find("campaign=" + second + " component=main step=verify ms="), std::string::npos)
+        << "the trial boot did not run slot a";
+    // ... then the environment went back to b, and the reboot after the rollback booted b.
+    EXPECT_TRUE(eventually([&] { return read_text(b.booted) == "b"; }, 20s)) << read_text(b.booted);
+    EXPECT_EQ(b.env("fleetcast_slot"), "b");
+    EXPECT_EQ(b.env("upgrade_available"), "0");
+    EXPECT_EQ(sha256_of(b.slot_b), v2.sha256);
+    EXPECT_TRUE(eventually([&] { return booted_version(b.fleet, kDevice) == "2.0"; }, 20s));
+    EXPECT_TRUE(eventually([&] { return OneDevice::running_main_of(b.fleet) == "2.0"; }, 20s));
+    EXPECT_NE(b.agent_log().find("step=rollback"), std::string::npos);
+}
+
+TEST(RealDevice, KillAfterInstallBeforeRebootNeverSelectsAnIncompleteSlot) {
+    RealBox b;
+    write_text(b.hold, "");  // the reboot will not happen: the power goes instead
+    auto image = b.add_image("2.0", 6 * kDefaultChunkSize);
+    auto campaign = b.create(image);
+    ASSERT_FALSE(campaign.empty());
+    ASSERT_TRUE(eventually([&] { return fs::exists(b.hold.string() + ".held"); }, 90s))
+        << "the agent never asked for the reboot";
+    // Installed and activated, the reboot asked for: power cut (kill -9 of the agent and its reboot).
+    auto sleeper = std::stoi(read_text(b.hold.string() + ".held"));
+    b.fleet.device_processes().at(b.agent).signal(SIGKILL);
+    ::kill(sleeper, SIGKILL);
+    b.fleet.device_processes().at(b.agent).wait_exit(10s);
+    // Whatever the environment selects is a complete image.
+    auto selected = b.env("fleetcast_slot");
+    ASSERT_TRUE(selected == "a" || selected == "b") << selected;
+    auto selected_sha = sha256_of(selected == "a" ? b.slot_a : b.slot_b);
+    EXPECT_TRUE(selected == "a" || selected_sha == image.sha256) << "slot " << selected << " is incomplete";
+    EXPECT_EQ(selected, "b");
+    EXPECT_EQ(b.env("upgrade_available"), "1");
+
+    // Power back on: the bootloader tries the new slot once, the agent verifies and commits it.
+    fs::remove(b.hold);
+    auto boot = run_command({kBootSim, b.env_config.string(), b.booted.string()}, 10s);
+    ASSERT_EQ(boot.exit_code, 0) << boot.output;
+    b.fleet.restart_devices(b.agent);
+    auto row = b.ended(campaign, 90s);
+    EXPECT_EQ(row.result, "UPDATING COMPLETED") << row.state << ": " << row.detail;
+    EXPECT_EQ(read_text(b.booted), "b");
+    EXPECT_EQ(b.env("upgrade_available"), "0");
+    EXPECT_EQ(sha256_of(b.slot_b), image.sha256);
+    EXPECT_EQ(booted_version(b.fleet, kDevice), "2.0");
+}

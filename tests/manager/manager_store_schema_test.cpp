@@ -1,0 +1,97 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/sqlite_db.hpp"
+#include "manager/manager_store.hpp"
+
+namespace fleetcast::manager {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(ManagerStoreSchema, DatabaseOfSchema4WithTheTablesEarlierProgramsMadeAtStartOpensAtTheLatestSchema) {
+    char tmpl[] = "/tmp/fleetcast-mgr-schema-XXXXXX";
+    const fs::path dir = mkdtemp(tmpl);
+    const auto path = dir / "manager.db";
+    const auto at = TimePoint{} + std::chrono::hours(24 * 365 * 56);
+    {
+        auto store = ManagerStore::open(path);
+        ASSERT_TRUE(store) << store.error().str();
+        ASSERT_TRUE((*store)->set_deferment("A123-000001", DefermentParam{Millis(90000), at}));
+    }
+    {
+        // What a program of schema 4 left: the same tables (it created them
+        // "if not exists" at each start), user_version 4.
+        auto db = Database::open(path);
+        ASSERT_TRUE(db);
+        ASSERT_TRUE((*db)->exec("PRAGMA user_version = 4"));
+    }
+    auto store = ManagerStore::open(path);
+    ASSERT_TRUE(store) << store.error().str();
+    auto d = (*store)->deferment("A123-000001");
+    ASSERT_TRUE(d && *d);
+    EXPECT_EQ((*d)->value, Millis(90000));
+    store->reset();
+    auto db = Database::open(path);
+    auto q = (*db)->prepare("PRAGMA user_version");
+    ASSERT_TRUE(q && *q->step());
+    EXPECT_EQ(q->int64(0), kSchemaVersion);
+    fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace fleetcast::manager
+
+namespace fleetcast::manager {
+namespace {
+
+// Issue 16: a database of schema 5 gains the campaign-control tables and keeps its campaigns.
+TEST(ManagerStoreSchema, DatabaseOfSchema5GainsTheCampaignCommandTablesAndKeepsItsCampaigns) {
+    char tmpl[] = "/tmp/fleetcast-mgr-schema-XXXXXX";
+    const fs::path dir = mkdtemp(tmpl);
+    const auto path = dir / "manager.db";
+    const auto at = TimePoint{} + std::chrono::hours(24 * 365 * 56);
+    {
+        auto store = ManagerStore::open(path);
+        ASSERT_TRUE(store) << store.error().str();
+        CampaignRecord c;
+        c.id = "c-old";
+        c.created_at = at;
+        c.update_at = at;
+        ASSERT_TRUE((*store)->insert_campaign(c, {}));
+    }
+    {
+        // What a program of schema 5 left: no campaign-control tables.
+        auto db = Database::open(path);
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(
+            (*db)->exec("DROP TABLE campaign_command_gateways; DROP TABLE campaign_commands;"
+                        " PRAGMA user_version = 5"));
+    }
+    auto store = ManagerStore::open(path);
+    ASSERT_TRUE(store) << store.error().str();
+    auto c = (*store)->find_campaign("c-old");
+    ASSERT_TRUE(c && *c);
+    EXPECT_EQ((*c)->state, kCampaignActive);
+    const CampaignCommandRecord cmd{"c-old", CampaignAction::Pause, "r-1", "why", at};
+    ASSERT_TRUE((*store)->save_campaign_command(cmd, kCampaignPaused, {"gw1", "gw2"}));
+    EXPECT_EQ((*(*store)->find_campaign("c-old"))->state, kCampaignPaused);
+    auto pending = (*store)->unconfirmed_commands_on("gw2");
+    ASSERT_TRUE(pending);
+    ASSERT_EQ(pending->size(), 1u);
+    EXPECT_EQ(pending->front().reason, "why");
+    EXPECT_TRUE(*(*store)->confirm_campaign_command("c-old", "gw2", "r-1", at));
+    EXPECT_FALSE(*(*store)->confirm_campaign_command("c-old", "gw2", "r-1", at)) << "confirmed once";
+    EXPECT_TRUE((*store)->unconfirmed_commands_on("gw2")->empty());
+    EXPECT_EQ((*store)->unconfirmed_commands_on("gw1")->size(), 1u);
+    store->reset();
+    auto db = Database::open(path);
+    auto q = (*db)->prepare("PRAGMA user_version");
+    ASSERT_TRUE(q && *q->step());
+    EXPECT_EQ(q->int64(0), kSchemaVersion);
+    fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace fleetcast::manager
