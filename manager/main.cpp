@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
     }
     config.signing_key = std::make_shared<const SigningKey>(std::move(*key));
     config.manifest_validity = *valid_for;
+    config.state_interval =
+        Millis{static_cast<Millis::rep>(static_cast<double>(config.state_interval.count()) * time_scale)};
 
     BlockingQueue<MqttEvent> queue(10000);
     mqtt.client_id = config.id;

@@ -139,7 +139,8 @@ void Manager::tick() {
         }
     }
     chunks_.pump();
-    if (now - state_published_at_ >= kStateInterval && counters_.snapshot() != published_counters_) publish_state();
+    if (now - state_published_at_ >= config_.state_interval && counters_.snapshot() != published_counters_)
+        publish_state();
 }
 
 void Manager::reject(const std::string& counter, const std::string& topic, const Error& e) {

@@ -29,6 +29,9 @@ struct ManagerConfig {
     std::filesystem::path state_dir;                    // manager.db and images/
     std::shared_ptr<const SigningKey> signing_key;      // required: every manifest is signed (R21)
     Millis manifest_validity{30LL * 24 * 3600 * 1000};  // how long a manifest signature lasts
+    // At most one process_state per interval while counters move (clock time:
+    // main() scales it with --time-scale so that it stays a real second).
+    Millis state_interval{1000};
 };
 
 class Manager {

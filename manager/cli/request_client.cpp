@@ -21,8 +21,9 @@ RequestClient::RequestClient(MqttOptions options, std::chrono::milliseconds time
     : timeout_(timeout), client_id_(options.client_id), queue_(1024), session_(std::move(options), queue_) {}
 
 RequestClient::~RequestClient() {
+    queue_.close();  // first: a receive thread waiting on a full queue lets go of Paho's lock
+    outbox_.flush_and_stop();
     session_.stop();
-    queue_.close();
 }
 
 Expected<std::unique_ptr<RequestClient>> RequestClient::connect(MqttOptions options,
@@ -79,7 +80,7 @@ Expected<OperatorResponse> RequestClient::request(const std::string& op, const J
     req.args = args.empty() ? Json::object() : Json(cJSON_Duplicate(args.get(), 1));
     const auto reply_topic = topics::manager_response(client_id_);
     if (!reply_topic) return reply_topic.error();
-    auto st = session_.publish(topics::manager_request(client_id_), encode(req));
+    auto st = out_.publish(topics::manager_request(client_id_), encode(req));
     if (!st) return st.error();
     const auto deadline = std::chrono::steady_clock::now() + timeout_;
     while (true) {

@@ -10,6 +10,7 @@
 #include "common/blocking_queue.hpp"
 #include "common/messages.hpp"
 #include "common/mqtt_session.hpp"
+#include "common/outbox_transport.hpp"
 
 namespace fleetcast::cli {
 
@@ -35,6 +36,8 @@ class RequestClient {
     std::optional<ProcessState> manager_state_;
     BlockingQueue<MqttEvent> queue_;
     MqttSession session_;
+    Outbox outbox_;
+    OutboxTransport out_{outbox_, session_};
 };
 
 // cli-{pid}-{random hex}: unique per invocation, a valid id.

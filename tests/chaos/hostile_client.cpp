@@ -133,6 +133,7 @@ HostileClient::HostileClient(const std::string& uri, std::uint32_t seed, std::se
     o.client_id = "chaos-hostile";
     o.clean_session = true;
     session_ = std::make_unique<MqttSession>(o, queue_);
+    out_ = std::make_unique<OutboxTransport>(outbox_, *session_);
     auto st = session_->start();
     if (st) st = session_->wait_connected(std::chrono::seconds(10));
     if (st) st = session_->subscribe("fleetcast/#");
@@ -141,6 +142,7 @@ HostileClient::HostileClient(const std::string& uri, std::uint32_t seed, std::se
 
 HostileClient::~HostileClient() {
     stop();
+    outbox_.flush_and_stop();
     session_->stop();
 }
 
@@ -256,7 +258,7 @@ void HostileClient::attack(const std::string& topic, HostileKind kind) {
     }
     if (own_.size() > 100000) own_.clear();
     own_.insert(std::hash<std::string>{}(payload));
-    auto st = session_->publish(target, payload, retained);
+    auto st = out_->publish(target, payload, retained);
     if (!st) return;
     std::lock_guard lock(mu_);
     sent_[to_string(kind)]++;

@@ -18,6 +18,7 @@
 
 #include "common/blocking_queue.hpp"
 #include "common/mqtt_session.hpp"
+#include "common/outbox_transport.hpp"
 
 namespace fleetcast::testing::chaos {
 
@@ -70,6 +71,10 @@ class HostileClient {
     std::mt19937 rng_;
     BlockingQueue<MqttEvent> queue_{8192};
     std::unique_ptr<MqttSession> session_;
+    // Publishes leave from the outbox's thread: this client's thread must keep
+    // draining the queue that Paho's receive thread waits on (fleetcast/# is busy).
+    Outbox outbox_;
+    std::unique_ptr<OutboxTransport> out_;
     std::thread thread_;
     std::atomic<bool> stop_{false};
     std::set<std::string> seen_;                  // every topic seen, sorted (a seeded pick is reproducible for a set)

@@ -4,7 +4,9 @@
 // repairs a job state the manager lost.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <csignal>
+#include <thread>
 
 #include "common/messages.hpp"
 #include "common/sqlite_db.hpp"
@@ -198,4 +200,121 @@ TEST(Reconcile, OperatorRequestIsAnsweredWhileALargeTransferIsInProgress) {
     EXPECT_EQ(list.exit_code, 0) << list.output;
     EXPECT_TRUE(all_completed(fleet, "c-big", 3, 180s));
     fleet.dump_logs_on_failure();
+}
+
+namespace {
+
+// The counters of the process state a fresh subscriber gets on `topic`, if it
+// is the program's own (online, named `id`).
+std::optional<std::map<std::string, std::uint64_t>> own_counters(const std::string& uri, const std::string& topic,
+                                                                 const std::string& id, const std::string& name) {
+    auto p = retained_now(uri, topic, name);
+    if (!p) return std::nullopt;
+    auto s = decode_process_state(*p);
+    if (!s || !s->online || s->id != id) return std::nullopt;
+    return s->counters;
+}
+
+}  // namespace
+
+// A burst of strangers' writes on the manager's and a gateway's retained state:
+// each program puts its own state back, once per write. It used to remember
+// only its last four payloads: with more restores in flight than that, each
+// echo of its own looked foreign and it republished its state thousands of
+// times a second, for ever (which also filled the CLI's queue and hung it).
+TEST(Reconcile, StrangersWritesOnAProgramsRetainedStateAreUndoneOnceEachNeverInALoop) {
+    Site site(2);
+    auto& fleet = site.fleet;
+    const auto mgr = topics::manager_state();
+    const auto gw = *topics::gw_state("gw1");
+    Observer watch(fleet.uri(), "state-watch");
+    watch.subscribe(mgr);
+    watch.subscribe(gw);
+    ASSERT_TRUE(watch.wait_for([&](const auto& s) { return s.count(mgr) && s.count(gw); }, 10s));
+
+    constexpr int kBurst = 20;
+    Observer stranger(fleet.uri(), "state-writer");
+    for (int i = 0; i < kBurst; ++i)
+        for (const auto& topic : {mgr, gw})
+            stranger.publish(topic,
+                             i % 5 == 0 ? std::string()
+                                        : R"({"type":"process_state","role":"gateway","id":"stranger-)" +
+                                              std::to_string(i) + R"(","status":"offline"})",
+                             true);
+
+    int n = 0;
+    std::map<std::string, std::uint64_t> counters;
+    auto restored = [&](const std::string& topic, const std::string& id) {
+        return eventually(
+            [&] {
+                auto c = own_counters(fleet.uri(), topic, id, "late-" + std::to_string(++n));
+                if (!c || (*c)["state_restored"] == 0) return false;
+                counters = *c;
+                return true;
+            },
+            15s);
+    };
+    ASSERT_TRUE(restored(mgr, "manager"));
+    ASSERT_TRUE(restored(gw, "gw1"));
+
+    // Then a counter that moves later shows the restores have stopped: at
+    // most one per stranger's write.
+    stranger.publish(*topics::manager_request("state-writer"), "not json");
+    ASSERT_TRUE(eventually(
+        [&] {
+            auto c = own_counters(fleet.uri(), mgr, "manager", "late-" + std::to_string(++n));
+            if (!c || (*c)["bad_request"] == 0) return false;
+            counters = *c;
+            return true;
+        },
+        15s));
+    EXPECT_LE(counters["state_restored"], static_cast<std::uint64_t>(kBurst));
+    stranger.publish(*topics::gw_cmd("gw1"), "not json");
+    ASSERT_TRUE(eventually(
+        [&] {
+            auto c = own_counters(fleet.uri(), gw, "gw1", "late-" + std::to_string(++n));
+            if (!c || (*c)["bad_input"] == 0) return false;
+            counters = *c;
+            return true;
+        },
+        15s));
+    EXPECT_LE(counters["state_restored"], static_cast<std::uint64_t>(kBurst));
+    // What crossed the broker on each state topic: the burst, one restore
+    // each, and the periodic publishes of a few seconds (a loop: thousands).
+    auto stats = watch.stats();
+    EXPECT_LE(stats[mgr].messages, 100u) << "the manager republished its state in a loop";
+    EXPECT_LE(stats[gw].messages, 100u) << "the gateway republished its state in a loop";
+}
+
+// The CLI holds a subscription to mgr/state; when more arrives there than its
+// queue takes between two polls of `results --wait-complete`, Paho's receive
+// thread waits on the queue under Paho's lock. The CLI's next request used to
+// be published from its own thread, which then waited for that lock while
+// nothing drained the queue: the CLI hung for ever (the CI's demo did).
+TEST(Reconcile, CliWaitingOnACampaignDoesNotHangWhenTheManagersStateTopicFloods) {
+    Site site(1);
+    auto& fleet = site.fleet;
+    ASSERT_TRUE(fleet.wait_registered(1, 60s));
+    auto created = fleet.cli({"campaign", "create", "--all", "--update-at", "+120s", "--campaign", "c-flood"});
+    ASSERT_EQ(created.exit_code, 0) << created.output;
+    auto own = retained_now(fleet.uri(), topics::manager_state(), "own-state");
+    ASSERT_TRUE(own);
+
+    // The manager's own payload again (not retained): the manager takes it
+    // for its echo, the CLI queues every copy.
+    std::atomic<bool> stop{false};
+    std::atomic<int> sent{0};
+    std::thread flood([&] {
+        Observer flooder(fleet.uri(), "state-flooder");
+        while (!stop) {
+            flooder.publish(topics::manager_state(), *own, false);
+            ++sent;
+        }
+    });
+    auto r = fleet.cli({"results", "c-flood", "--wait-complete", "4"}, 40s);
+    stop = true;
+    flood.join();
+    EXPECT_GT(sent.load(), 2000) << "the flood must outrun the CLI's queue (1024) between two polls";
+    EXPECT_NE(r.exit_code, -1) << "the CLI hung: " << r.output;
+    EXPECT_NE(r.output.find("c-flood"), std::string::npos) << r.output;
 }
