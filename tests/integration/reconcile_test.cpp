@@ -242,42 +242,29 @@ TEST(Reconcile, StrangersWritesOnAProgramsRetainedStateAreUndoneOnceEachNeverInA
                                               std::to_string(i) + R"(","status":"offline"})",
                              true);
 
+    // Waits until the program's own retained state counts `counter`; keeps its counters.
     int n = 0;
     std::map<std::string, std::uint64_t> counters;
-    auto restored = [&](const std::string& topic, const std::string& id) {
+    auto counts = [&](const std::string& topic, const std::string& id, const char* counter) {
         return eventually(
             [&] {
                 auto c = own_counters(fleet.uri(), topic, id, "late-" + std::to_string(++n));
-                if (!c || (*c)["state_restored"] == 0) return false;
+                if (!c || (*c)[counter] == 0) return false;
                 counters = *c;
                 return true;
             },
             15s);
     };
-    ASSERT_TRUE(restored(mgr, "manager"));
-    ASSERT_TRUE(restored(gw, "gw1"));
+    ASSERT_TRUE(counts(mgr, "manager", "state_restored"));
+    ASSERT_TRUE(counts(gw, "gw1", "state_restored"));
 
     // Then a counter that moves later shows the restores have stopped: at
     // most one per stranger's write.
     stranger.publish(*topics::manager_request("state-writer"), "not json");
-    ASSERT_TRUE(eventually(
-        [&] {
-            auto c = own_counters(fleet.uri(), mgr, "manager", "late-" + std::to_string(++n));
-            if (!c || (*c)["bad_request"] == 0) return false;
-            counters = *c;
-            return true;
-        },
-        15s));
+    ASSERT_TRUE(counts(mgr, "manager", "bad_request"));
     EXPECT_LE(counters["state_restored"], static_cast<std::uint64_t>(kBurst));
     stranger.publish(*topics::gw_cmd("gw1"), "not json");
-    ASSERT_TRUE(eventually(
-        [&] {
-            auto c = own_counters(fleet.uri(), gw, "gw1", "late-" + std::to_string(++n));
-            if (!c || (*c)["bad_input"] == 0) return false;
-            counters = *c;
-            return true;
-        },
-        15s));
+    ASSERT_TRUE(counts(gw, "gw1", "bad_input"));
     EXPECT_LE(counters["state_restored"], static_cast<std::uint64_t>(kBurst));
     // What crossed the broker on each state topic: the burst, one restore
     // each, and the periodic publishes of a few seconds (a loop: thousands).
