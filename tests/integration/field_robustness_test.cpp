@@ -26,13 +26,15 @@ struct Site {
     ImageFile image;
     std::uint32_t chunks = 0;
 
+    std::size_t device_process = 0;
+
     Site(int devices, std::uint64_t image_size, const std::vector<std::string>& device_args = {}) {
         for (auto f : {"fleetcast/v1/gw/+/fw/+/chunk", "fleetcast/v1/site/+/model/+/fw/+/chunk",
                        "fleetcast/v1/site/+/dev/+/fw/+/chunk"})
             wire.subscribe(f);
         fleet.start_manager();
         fleet.start_gateway("gw1");
-        fleet.start_devices("gw1", "A123", devices, 1, {"main=1.0"}, "", device_args);
+        device_process = fleet.start_devices("gw1", "A123", devices, 1, {"main=1.0"}, "", device_args);
         image = fleet.make_image("A123", "main", "2.0", image_size);
         fleet.add_firmware(image);
         chunks = chunk_count_for(image.size, kDefaultChunkSize);
@@ -117,9 +119,16 @@ TEST(FieldRobustness, GatewayKilledDuringDeliveryDoesNotFanOutAgainWhatTheBroker
     ASSERT_FALSE(created.empty());
     ASSERT_TRUE(eventually([&] { return site.stored_mark() == site.chunks; }, 60s))
         << "the fan-out was never fully acknowledged (mark " << site.stored_mark() << ")";
+    // The devices freeze (as very slow ones would) from the moment the whole
+    // fan-out is on the broker until the gateway is dead: the kill then always
+    // finds them mid-image, however loaded the machine is.
+    auto& devices = fleet.device_processes().at(site.device_process);
+    devices.signal(SIGSTOP);
     auto before = fleet.cli_json({"results", "c-gwkill"});
     fleet.gateway("gw1").signal(SIGKILL);
-    ASSERT_NE(fleet.gateway("gw1").wait_exit(5s), -1);
+    const int gateway_exit = fleet.gateway("gw1").wait_exit(5s);
+    devices.signal(SIGCONT);
+    ASSERT_NE(gateway_exit, -1);
     auto still_receiving = [&] {
         const cJSON* d = nullptr;
         auto devs = json::get_array(before.get(), "devices", 100);
