@@ -65,6 +65,8 @@ void put_ranges(cJSON* obj, const char* key, const std::vector<ChunkRange>& rang
 // ---- manager -> gateway schedule (retained) --------------------------------
 enum class TransferMode { Pull, Push };
 std::string_view to_string(TransferMode m);
+// bad_value "mode must be pull or push, got 'x'" for any other name.
+Expected<TransferMode> transfer_mode_from_string(std::string_view name);
 
 struct ScheduleTarget {
     std::string device;

@@ -197,6 +197,12 @@ Expected<RetryPolicy> retry_policy_from_json(const cJSON* obj) {
 
 std::string_view to_string(TransferMode m) { return m == TransferMode::Pull ? "pull" : "push"; }
 
+Expected<TransferMode> transfer_mode_from_string(std::string_view name) {
+    if (name == "pull") return TransferMode::Pull;
+    if (name == "push") return TransferMode::Push;
+    return make_error("bad_value", "mode must be pull or push, got '" + std::string(name) + "'");
+}
+
 std::string encode(const Schedule& s) {
     auto j = Json::object();
     cJSON* o = j.get();
@@ -232,10 +238,9 @@ Expected<Schedule> decode_schedule(std::string_view text) {
     Schedule s;
     FC_TRY(c, json::get_id(o, "campaign", "campaign"));
     s.campaign = *c;
-    FC_TRY(mode, json::get_string(o, "mode", 8));
-    if (*mode == "pull") s.mode = TransferMode::Pull;
-    else if (*mode == "push") s.mode = TransferMode::Push;
-    else return make_error("bad_value", "mode must be pull or push");
+    FC_TRY(mode_name, json::get_string(o, "mode", 8));
+    FC_TRY(mode, transfer_mode_from_string(*mode_name));
+    s.mode = *mode;
     FC_TRY(ua, json::get_time(o, "update_at"));
     s.update_at = *ua;
     FC_TRY(ta, json::get_optional_time(o, "transmit_at"));

@@ -115,11 +115,12 @@ Expected<GatewayArgs> gateway_args_from_json(const cJSON* o);
 Expected<DeferArgs> defer_args_from_json(const cJSON* o);
 Expected<SetParamArgs> set_param_args_from_json(const cJSON* o);
 Expected<CampaignListArgs> campaign_list_args_from_json(const cJSON* o);
-// The args object of a request, e.g. args_json(DeviceArgs{"A123-000001"}).
-template <typename Args>
-Json args_json(const Args& a) {
+// A request's args or an answer as one Json object, with its to_json:
+// json_object(DeviceArgs{"A123-000001"}), json_object(FirmwareListAnswer{...}).
+template <typename T>
+Json json_object(const T& value) {
     auto j = Json::object();
-    to_json(j.get(), a);
+    to_json(j.get(), value);
     return j;
 }
 

@@ -136,12 +136,4 @@ struct DeviceStatusAnswer {
 void to_json(cJSON* o, const DeviceStatusAnswer& a);
 Expected<DeviceStatusAnswer> device_status_answer_from_json(const cJSON* o);
 
-// The whole answer as a Json object, e.g. answer_json(FirmwareListAnswer{...}).
-template <typename Answer>
-Json answer_json(const Answer& a) {
-    auto j = Json::object();
-    to_json(j.get(), a);
-    return j;
-}
-
 }  // namespace fleetcast

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/atomic_file.hpp"
+#include "common/chunk_file_reader.hpp"
 #include "common/sha256.hpp"
 
 namespace fleetcast {
@@ -251,25 +252,8 @@ Status PartialImage::discard() {
 
 Expected<std::string> read_image_chunk(const std::filesystem::path& path, std::uint64_t size, std::uint32_t chunk_size,
                                        std::uint32_t index) {
-    auto len = chunk_length(size, chunk_size, index);
-    if (len == 0) return make_error("bad_chunk", "chunk " + std::to_string(index) + " is past the end of the image");
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return io_error("open", path);
-    std::string buf(len, '\0');
-    std::size_t done = 0;
-    off_t off = static_cast<off_t>(static_cast<std::uint64_t>(index) * chunk_size);
-    while (done < len) {
-        ssize_t n = ::pread(fd, buf.data() + done, len - done, off + static_cast<off_t>(done));
-        if (n <= 0) {
-            if (n < 0 && errno == EINTR) continue;
-            auto e = io_error("pread", path);
-            ::close(fd);
-            return e;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    ::close(fd);
-    return buf;
+    ChunkFileReader reader(1);
+    return reader.read(path, size, chunk_size, index);
 }
 
 Status write_image_chunk(const std::filesystem::path& path, std::uint32_t chunk_size, std::uint32_t index,

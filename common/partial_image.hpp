@@ -92,7 +92,8 @@ class PartialImage {
     bool discarded_ = false;  // discard() ran: checkpoint() writes nothing
 };
 
-// Reads chunk `index` of a finished image file (pread).
+// Reads chunk `index` of a finished image file once (pread); for many
+// chunks of one file, ChunkFileReader keeps it open.
 Expected<std::string> read_image_chunk(const std::filesystem::path& path, std::uint64_t size, std::uint32_t chunk_size,
                                        std::uint32_t index);
 // Writes chunk `index` into a finished image file in place (pwrite +

@@ -71,7 +71,7 @@ Expected<std::size_t> FanoutSender::queue_repair(const std::string& device, cons
 
 FanoutSender::Sent FanoutSender::send_one(Stream& s) {
     std::uint32_t index = s.fanout ? s.next : *s.pending.begin();
-    auto payload = read_image_chunk(s.file, s.manifest.size, s.manifest.chunk_size, index);
+    auto payload = reader_.read(s.file, s.manifest.size, s.manifest.chunk_size, index);
     if (payload) {
         if (auto st = check_manifest_chunk(s.manifest, index, *payload); !st) payload = st.error();
     }

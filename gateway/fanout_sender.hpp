@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/chunk_file_reader.hpp"
 #include "common/messages.hpp"
 #include "common/transport.hpp"
 
@@ -88,7 +89,8 @@ class FanoutSender {
     std::string gateway_;
     std::size_t window_;
     std::list<Stream> streams_;
-    std::uint64_t seq_ = 0;  // publishes made
+    ChunkFileReader reader_;  // the cache files being sent, kept open
+    std::uint64_t seq_ = 0;   // publishes made
     // Finished fan-outs whose last chunks are not yet known accepted.
     std::map<FanoutKey, std::deque<std::pair<std::uint64_t, std::uint32_t>>> finishing_;
     std::map<FanoutKey, std::uint32_t> chunk_counts_;  // of the fan-outs in finishing_

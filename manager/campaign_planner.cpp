@@ -12,13 +12,8 @@ namespace {
 
 using ModelComponent = std::pair<std::string, std::string>;
 
-bool has(const cJSON* obj, const char* key) {
-    const cJSON* f = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return f && !cJSON_IsNull(f);
-}
-
 // The image each (model, component) gets in this campaign.
-Expected<std::map<ModelComponent, FirmwareManifest>> choose_images(const CampaignSpec& spec,
+Expected<std::map<ModelComponent, FirmwareManifest>> choose_images(const CampaignCreateArgs& spec,
                                                                    const std::vector<FirmwareManifest>& firmware) {
     std::map<ModelComponent, FirmwareManifest> chosen;
     if (spec.firmware.empty()) {
@@ -48,95 +43,7 @@ bool needs(const FirmwareManifest& image, const Versions& installed) {
 
 }  // namespace
 
-Expected<CampaignSpec> campaign_spec_from_json(const cJSON* args) {
-    CampaignSpec spec;
-    if (has(args, "all")) {
-        auto all = json::get_bool(args, "all");
-        if (!all) return all.error();
-        spec.all = *all;
-    }
-    if (has(args, "devices")) {
-        auto devices = json::get_id_list(args, "devices", "device", kMaxCampaignDevices);
-        if (!devices) return devices.error();
-        std::set<std::string> seen;
-        for (auto& d : *devices)
-            if (seen.insert(d).second) spec.devices.push_back(std::move(d));
-        if (spec.devices.empty()) return make_error("bad_args", "'devices' is empty");
-    }
-    if (has(args, "models")) {
-        auto models = json::get_id_list(args, "models", "model", 1024);
-        if (!models) return models.error();
-        std::set<std::string> seen;
-        for (auto& m : *models)
-            if (seen.insert(m).second) spec.models.push_back(std::move(m));
-    }
-    if (spec.all == (!spec.devices.empty() || !spec.models.empty()))
-        return make_error("bad_args", "give exactly one of 'all': true or a 'devices' and/or 'models' list");
-    if (has(args, "firmware")) {
-        auto fw = json::get_id_list(args, "firmware", "firmware", 1024);
-        if (!fw) return fw.error();
-        spec.firmware = std::move(*fw);
-    }
-    for (auto [key, dst] : {std::pair{"update_at", &spec.update_at}, std::pair{"transmit_at", &spec.transmit_at},
-                            std::pair{"expires_at", &spec.expires_at}}) {
-        auto t = json::get_optional_time(args, key);
-        if (!t) return t.error();
-        *dst = *t;
-    }
-    for (auto [key, dst] : {std::pair{"update_in_ms", &spec.update_in}, std::pair{"transmit_in_ms", &spec.transmit_in},
-                            std::pair{"expires_in_ms", &spec.expires_in}}) {
-        if (!has(args, key)) continue;
-        auto ms = json::get_uint(args, key, 10ULL * 365 * 24 * 3600 * 1000);
-        if (!ms) return ms.error();
-        *dst = Millis{static_cast<Millis::rep>(*ms)};
-    }
-    if (has(args, "retry_max")) {
-        auto n = json::get_uint(args, "retry_max", kMaxRetries);
-        if (!n) return n.error();
-        spec.retry.max_retries = static_cast<std::uint32_t>(*n);
-    }
-    for (auto [key, dst] : {std::pair{"retry_backoff_ms", &spec.retry.backoff},
-                            std::pair{"power_on_timeout_ms", &spec.retry.power_on_timeout}}) {
-        if (!has(args, key)) continue;
-        auto ms = json::get_uint(args, key, 24ULL * 3600 * 1000);
-        if (!ms) return ms.error();
-        if (*ms == 0 && dst == &spec.retry.power_on_timeout)
-            return make_error("bad_args", "power_on_timeout_ms must be positive");
-        *dst = Millis{static_cast<Millis::rep>(*ms)};
-    }
-    if (spec.update_at && spec.update_in) return make_error("bad_args", "give update_at or update_in_ms, not both");
-    if (spec.transmit_at && spec.transmit_in)
-        return make_error("bad_args", "give transmit_at or transmit_in_ms, not both");
-    if (spec.expires_at && spec.expires_in) return make_error("bad_args", "give expires_at or expires_in_ms, not both");
-    if (has(args, "asap")) {
-        auto asap = json::get_bool(args, "asap");
-        if (!asap) return asap.error();
-        spec.asap = *asap;
-    }
-    if (has(args, "mode")) {
-        auto mode = json::get_string(args, "mode", 8);
-        if (!mode) return mode.error();
-        if (*mode == "push") spec.mode = TransferMode::Push;
-        else if (*mode != "pull") return make_error("bad_args", "mode must be pull or push, got '" + *mode + "'");
-    }
-    if (has(args, "campaign")) {
-        auto id = json::get_id(args, "campaign", "campaign");
-        if (!id) return id.error();
-        spec.campaign = *id;
-    }
-    return spec;
-}
-
-void resolve_relative_times(CampaignSpec& spec, TimePoint now) {
-    for (auto [rel, abs] :
-         {std::pair{&spec.update_in, &spec.update_at}, std::pair{&spec.transmit_in, &spec.transmit_at},
-          std::pair{&spec.expires_in, &spec.expires_at}}) {
-        if (*rel) *abs = now + **rel;
-        rel->reset();
-    }
-}
-
-Expected<CampaignPlan> plan_campaign(const CampaignSpec& spec, const std::string& campaign_id, TimePoint now,
+Expected<CampaignPlan> plan_campaign(const CampaignCreateArgs& spec, const std::string& campaign_id, TimePoint now,
                                      const std::vector<DeviceRecord>& registry,
                                      const std::vector<FirmwareManifest>& firmware) {
     CampaignPlan plan;

@@ -11,42 +11,15 @@
 #include "common/error.hpp"
 #include "common/json.hpp"
 #include "common/messages.hpp"
+#include "common/operator_campaign_create.hpp"
 #include "manager/manager_records.hpp"
 
 namespace fleetcast::manager {
 
-inline constexpr std::size_t kMaxCampaignDevices = kMaxDevicesPerSchedule;
 inline constexpr std::string_view kSkipUnregistered = "UNREGISTERED";
 inline constexpr std::string_view kSkipNoFirmware = "NO MATCHING FIRMWARE";
 inline constexpr std::string_view kSkipUpToDate = "UP TO DATE";
 inline constexpr std::string_view kSkipOffline = "OFFLINE";
-
-struct CampaignSpec {
-    bool all = false;
-    std::vector<std::string> devices;    // when !all, in the operator's order, without duplicates
-    std::vector<std::string> models;     // when !all: every registered device of these models, too
-    std::vector<std::string> firmware;   // fw ids; empty = latest version per model and component
-    std::optional<TimePoint> update_at;  // empty = now
-    std::optional<TimePoint> transmit_at;
-    std::optional<TimePoint> expires_at;
-    // Relative times ("+20m" in the CLI), resolved with the manager's clock so
-    // that a manager running with --time-scale reads them in its own time.
-    std::optional<Millis> update_in;
-    std::optional<Millis> transmit_in;
-    std::optional<Millis> expires_in;
-    bool asap = false;  // times computed from sizes and rates (also without any time)
-    TransferMode mode = TransferMode::Pull;
-    std::optional<std::string> campaign;  // empty = generated
-    RetryPolicy retry;                    // retry_max, retry_backoff_ms, power_on_timeout_ms (R17)
-};
-Expected<CampaignSpec> campaign_spec_from_json(const cJSON* args);
-// Turns the relative times of `spec` into absolute ones.
-void resolve_relative_times(CampaignSpec& spec, TimePoint now);
-
-struct SkippedDevice {
-    std::string device;
-    std::string reason;
-};
 
 struct CampaignPlan {
     CampaignRecord campaign;
@@ -59,7 +32,7 @@ struct CampaignPlan {
 // unless the image allows a downgrade) is left alone. Devices last seen
 // offline are skipped (OFFLINE). Times are copied from the spec (update_at
 // defaults to now): the schedule planner sets them afterwards.
-Expected<CampaignPlan> plan_campaign(const CampaignSpec& spec, const std::string& campaign_id, TimePoint now,
+Expected<CampaignPlan> plan_campaign(const CampaignCreateArgs& spec, const std::string& campaign_id, TimePoint now,
                                      const std::vector<DeviceRecord>& registry,
                                      const std::vector<FirmwareManifest>& firmware);
 

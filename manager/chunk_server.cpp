@@ -106,7 +106,7 @@ void ChunkServer::pump() {
     while (!jobs_.empty() && transport_.in_flight() < window) {
         Job& job = jobs_.front();
         const auto& m = job.manifest;
-        auto chunk = read_image_chunk(job.image, m.size, m.chunk_size, job.next);
+        auto chunk = reader_.read(job.image, m.size, m.chunk_size, job.next);
         Status st = chunk ? transport_.publish(topics::gw_chunk(job.gateway, m.fw_id),
                                                encode_chunk(job.next, m.chunk_count, *chunk))
                           : Status(chunk.error());

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/chunk_file_reader.hpp"
 #include "common/counters.hpp"
 #include "common/transport.hpp"
 #include "manager/firmware_repository.hpp"
@@ -49,6 +50,7 @@ class ChunkServer {
     ManagerStore& store_;
     Counters& counters_;
     std::deque<Job> jobs_;
+    ChunkFileReader reader_;  // the images being sent, kept open
 };
 
 }  // namespace fleetcast::manager

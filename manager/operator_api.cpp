@@ -77,7 +77,8 @@ Expected<Json> OperatorApi::dispatch(OperatorOp op, const OperatorRequest& req) 
         case OperatorOp::DeviceList: return device_list();
         case OperatorOp::GatewayList: return gateway_list();
         case OperatorOp::RateList: return rate_list();
-        case OperatorOp::CampaignCreate: return campaign_create(args);
+        case OperatorOp::CampaignCreate:
+            return with_args(campaign_create_args_from_json, args, [&](const auto& a) { return campaign_create(a); });
         case OperatorOp::Results:
             return with_args(results_args_from_json, args, [&](const auto& a) { return results(a); });
         case OperatorOp::DeviceStatus:
@@ -146,7 +147,7 @@ Expected<Json> OperatorApi::firmware_list() {
     if (!all) return all.error();
     FirmwareListAnswer a;
     for (const auto& r : *all) a.firmware.push_back({r.manifest, r.added_at});
-    return answer_json(a);
+    return json_object(a);
 }
 
 Expected<Json> OperatorApi::device_list() {
@@ -160,7 +161,7 @@ Expected<Json> OperatorApi::device_list() {
         if (auto it = params->find(d.id); it != params->end()) row.deferment = it->second;
         a.devices.push_back(std::move(row));
     }
-    return answer_json(a);
+    return json_object(a);
 }
 
 Expected<Json> OperatorApi::gateway_list() {
@@ -168,7 +169,7 @@ Expected<Json> OperatorApi::gateway_list() {
     if (!all) return all.error();
     GatewayListAnswer a;
     for (const auto& g : *all) a.gateways.push_back({g.id, g.status, g.last_seen});
-    return answer_json(a);
+    return json_object(a);
 }
 
 Expected<Json> OperatorApi::rate_list() {
@@ -178,10 +179,10 @@ Expected<Json> OperatorApi::rate_list() {
     for (const auto& r : *all)
         a.rates.push_back(
             {r.gateway, r.device, r.bytes, r.millis, static_cast<std::uint64_t>(r.bytes_per_second()), r.source, r.at});
-    return answer_json(a);
+    return json_object(a);
 }
 
-Expected<TimePlan> OperatorApi::plan_campaign_times(const CampaignSpec& spec, const CampaignPlan& plan,
+Expected<TimePlan> OperatorApi::plan_campaign_times(const CampaignCreateArgs& spec, const CampaignPlan& plan,
                                                     const std::vector<FirmwareManifest>& manifests) {
     std::map<std::string, std::uint64_t> size;
     for (const auto& m : manifests) size[m.fw_id] = m.size;
@@ -218,12 +219,10 @@ Expected<std::string> OperatorApi::new_campaign_id() {
     return make_error("internal", "could not find a free campaign id");
 }
 
-Expected<Json> OperatorApi::campaign_create(const cJSON* args) {
-    auto spec = campaign_spec_from_json(args);
-    if (!spec) return spec.error();
-    Expected<std::string> id = spec->campaign ? Expected<std::string>(*spec->campaign) : new_campaign_id();
+Expected<Json> OperatorApi::campaign_create(CampaignCreateArgs spec) {
+    Expected<std::string> id = spec.campaign ? Expected<std::string>(*spec.campaign) : new_campaign_id();
     if (!id) return id.error();
-    if (spec->campaign) {
+    if (spec.campaign) {
         auto existing = store_.find_campaign(*id);
         if (!existing) return existing.error();
         if (*existing) return make_error("duplicate", "campaign " + *id + " already exists");
@@ -235,10 +234,10 @@ Expected<Json> OperatorApi::campaign_create(const cJSON* args) {
     std::vector<FirmwareManifest> manifests;
     for (const auto& r : *firmware) manifests.push_back(r.manifest);
 
-    resolve_relative_times(*spec, clock_.now());
-    auto plan = plan_campaign(*spec, *id, clock_.now(), *registry, manifests);
+    resolve_relative_times(spec, clock_.now());
+    auto plan = plan_campaign(spec, *id, clock_.now(), *registry, manifests);
     if (!plan) return plan.error();
-    auto times = plan_campaign_times(*spec, *plan, manifests);
+    auto times = plan_campaign_times(spec, *plan, manifests);
     if (!times) return times.error();
     plan->campaign.update_at = times->update_at;
     plan->campaign.transmit_at = times->transmit_at;
@@ -270,24 +269,12 @@ Expected<Json> OperatorApi::campaign_create(const cJSON* args) {
     st = schedules_.publish(plan->campaign, plan->targets);
     if (!st) return st.error();
 
-    auto data = Json::object();
-    json::put(data.get(), "campaign", plan->campaign.id);
-    json::put(data.get(), "targets", static_cast<std::uint64_t>(plan->targets.size()));
-    json::put(data.get(), "mode", to_string(plan->campaign.mode));
-    json::put(data.get(), "update_at", plan->campaign.update_at);
-    json::put(data.get(), "transmit_at", plan->campaign.transmit_at);
-    json::put(data.get(), "expires_at", plan->campaign.expires_at);
-    json::put(data.get(), "expected_end", times->expected_end);
-    json::put(data.get(), "notes", times->notes);
-    put_retry_policy(data.get(), "retry", plan->campaign.retry);
-    cJSON* skipped = cJSON_AddArrayToObject(data.get(), "skipped");
-    for (const auto& s : plan->skipped) {
-        cJSON* item = cJSON_CreateObject();
-        json::put(item, "device", s.device);
-        json::put(item, "reason", s.reason);
-        cJSON_AddItemToArray(skipped, item);
-    }
-    return data;
+    CampaignCreated created{plan->campaign.id,          plan->targets.size(),
+                            plan->campaign.mode,        plan->campaign.update_at,
+                            plan->campaign.transmit_at, plan->campaign.expires_at,
+                            times->expected_end,        times->notes,
+                            plan->campaign.retry,       plan->skipped};
+    return json_object(created);
 }
 
 Expected<Json> OperatorApi::results(const ResultsArgs& args) {

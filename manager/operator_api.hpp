@@ -34,9 +34,9 @@ class OperatorApi {
     Expected<Json> gateway_list();
     Expected<Json> rate_list();
     // Transmission/update times from image sizes and the stored link rates.
-    Expected<TimePlan> plan_campaign_times(const CampaignSpec& spec, const CampaignPlan& plan,
+    Expected<TimePlan> plan_campaign_times(const CampaignCreateArgs& spec, const CampaignPlan& plan,
                                            const std::vector<FirmwareManifest>& manifests);
-    Expected<Json> campaign_create(const cJSON* args);
+    Expected<Json> campaign_create(CampaignCreateArgs spec);
     Expected<Json> results(const ResultsArgs& args);
     Expected<std::string> new_campaign_id();
     // operator_control.cpp: defer, cancel, suspend/resume, set_param (R12, R14, R15, R19)

@@ -43,7 +43,7 @@ Expected<Json> device_status_view(ManagerStore& store, const DeviceArgs& args, T
         a.latest = std::move(latest);
         break;
     }
-    return answer_json(a);
+    return json_object(a);
 }
 
 Expected<Json> targets_view(ManagerStore& store, const TargetsArgs& args) {
@@ -75,7 +75,7 @@ Expected<Json> targets_view(ManagerStore& store, const TargetsArgs& args) {
         }
         a.devices.push_back(std::move(row));
     }
-    return answer_json(a);
+    return json_object(a);
 }
 
 Expected<Json> unregistered_view(ManagerStore& store, const CampaignArgs& args) {
@@ -87,7 +87,7 @@ Expected<Json> unregistered_view(ManagerStore& store, const CampaignArgs& args) 
     a.campaign = c->id;
     a.total = skipped->size();
     for (const auto& [device, reason] : *skipped) a.devices.push_back({device, reason});
-    return answer_json(a);
+    return json_object(a);
 }
 
 }  // namespace fleetcast::manager

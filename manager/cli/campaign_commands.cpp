@@ -42,7 +42,7 @@ std::optional<CampaignControlView> current_control(RequestClient& client, const 
     CampaignListArgs a;
     a.limit = 1;
     a.campaign = campaign;
-    auto data = call(client, "campaign_list", args_json(a));
+    auto data = call(client, "campaign_list", json_object(a));
     if (!data) return std::nullopt;
     const cJSON* item = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(data->get(), "campaigns"), 0);
     if (!item) {
@@ -64,7 +64,7 @@ int campaign_list_command(const GlobalOptions& g, const std::vector<std::string>
     if (!client) return 1;
     CampaignListArgs a;
     a.limit = limit;
-    auto data = call(*client, "campaign_list", args_json(a));
+    auto data = call(*client, "campaign_list", json_object(a));
     if (!data) return 1;
     if (g.json) return print_json(*data), 0;
     Table t({"CAMPAIGN", "STATE", "MODE", "CREATED", "TARGETS", "RESULTS", "WAVE", "WHY"});
@@ -93,7 +93,7 @@ int campaign_control_command(const GlobalOptions& g, const std::vector<std::stri
     auto client = connect(g);
     if (!client) return 1;
     int exit_code = 1;
-    auto sent = call(*client, "campaign_" + verb, args_json(CampaignControlArgs{campaign, reason}), exit_code);
+    auto sent = call(*client, "campaign_" + verb, json_object(CampaignControlArgs{campaign, reason}), exit_code);
     if (!sent) return exit_code;
     auto view = control_of(sent->get());
     if (!view) return 1;

@@ -12,6 +12,7 @@
 #include "common/ids.hpp"
 #include "common/json.hpp"
 #include "common/messages.hpp"
+#include "common/operator_campaign_create.hpp"
 #include "common/operator_messages.hpp"
 #include "common/operator_views.hpp"
 #include "manager/cli/campaign_commands.hpp"
@@ -39,20 +40,20 @@ std::string versions_text(const Versions& versions) {
 // A time option: "now", "+20m" (relative: resolved by the manager's own clock,
 // which may run scaled) or an ISO-8601 time (local time zone when none given).
 struct TimeArg {
-    std::optional<std::string> at;       // ISO-8601 UTC
-    std::optional<std::uint64_t> in_ms;  // relative to the manager's now
+    std::optional<TimePoint> at;
+    std::optional<Millis> in;  // relative to the manager's now
 };
 TimeArg time_arg(const std::string& text, const char* option) {
-    if (text == "now") return TimeArg{std::nullopt, 0};
+    if (text == "now") return TimeArg{std::nullopt, Millis(0)};
     if (!text.empty() && text[0] == '+') {
         auto d = parse_duration(std::string_view(text).substr(1));
         if (!d) throw UsageError(std::string("--") + option + ": " + d.error().message);
         if (d->count() < 0) throw UsageError(std::string("--") + option + ": negative duration");
-        return TimeArg{std::nullopt, static_cast<std::uint64_t>(d->count())};
+        return TimeArg{std::nullopt, *d};
     }
     auto t = parse_time(text);
     if (!t) throw UsageError(std::string("--") + option + ": " + t.error().message);
-    return TimeArg{format_time(*t), std::nullopt};
+    return TimeArg{*t, std::nullopt};
 }
 
 std::vector<std::string> read_devices_file(const std::string& path) {
@@ -96,7 +97,7 @@ int firmware_add(const GlobalOptions& g, const std::vector<std::string>& args) {
     auto client = connect(g);
     if (!client) return 1;
     std::optional<Json> raw;
-    auto m = call_typed(*client, "firmware_add", args_json(a), manifest_from_json, &raw);
+    auto m = call_typed(*client, "firmware_add", json_object(a), manifest_from_json, &raw);
     if (!m) return 1;
     if (g.json) return print_json(*raw), 0;
     std::cout << m->fw_id << '\n'
@@ -202,60 +203,53 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
     if (!transmit_at.empty() && mode != "push") throw UsageError("--transmit-at needs --mode push");
     if (expires_at == "now") throw UsageError("--expires-at: an expiry of now is already past");
 
-    auto a = Json::object();
-    if (all) json::put(a.get(), "all", true);
-    if (!devices.empty()) json::put(a.get(), "devices", devices);
-    if (!models.empty()) json::put(a.get(), "models", models);
-    if (!firmware.empty()) json::put(a.get(), "firmware", firmware);
+    CampaignCreateArgs a;
+    a.all = all;
+    a.devices = devices;
+    a.models = models;
+    a.firmware = firmware;
     if (vm.count("retries")) {
         if (vm["retries"].as<unsigned>() > kMaxRetries) throw UsageError("--retries is at most 20");
-        json::put(a.get(), "retry_max", std::uint64_t{vm["retries"].as<unsigned>()});
+        a.retry.max_retries = vm["retries"].as<unsigned>();
     }
-    for (auto [option, key] :
-         {std::pair{"retry-backoff", "retry_backoff_ms"}, std::pair{"power-on-timeout", "power_on_timeout_ms"}}) {
+    for (auto [option, dst] :
+         {std::pair{"retry-backoff", &a.retry.backoff}, std::pair{"power-on-timeout", &a.retry.power_on_timeout}}) {
         if (!vm.count(option)) continue;
         auto d = parse_duration(vm[option].as<std::string>());
         if (!d || d->count() <= 0)
             throw UsageError(std::string("--") + option + " must be a positive duration like 5s");
-        json::put(a.get(), key, static_cast<std::uint64_t>(d->count()));
+        *dst = *d;
     }
-    for (auto [text, option, key] :
-         {std::tuple{&update_at, "update-at", "update_at"}, std::tuple{&transmit_at, "transmit-at", "transmit_at"},
-          std::tuple{&expires_at, "expires-at", "expires_at"}}) {
+    for (auto [text, option, at, in] : {std::tuple{&update_at, "update-at", &a.update_at, &a.update_in},
+                                        std::tuple{&transmit_at, "transmit-at", &a.transmit_at, &a.transmit_in},
+                                        std::tuple{&expires_at, "expires-at", &a.expires_at, &a.expires_in}}) {
         if (text->empty()) continue;
         auto t = time_arg(*text, option);
-        if (t.at) json::put(a.get(), key, *t.at);
-        if (t.in_ms)
-            json::put(a.get(), (std::string(key).substr(0, std::string(key).size() - 3) + "_in_ms").c_str(), *t.in_ms);
+        if (t.at) *at = t.at;
+        if (t.in) *in = t.in;
     }
-    if (asap) json::put(a.get(), "asap", true);
-    json::put(a.get(), "mode", mode);
-    if (!campaign.empty()) json::put(a.get(), "campaign", campaign);
+    a.asap = asap;
+    a.mode = mode == "push" ? TransferMode::Push : TransferMode::Pull;
+    if (!campaign.empty()) a.campaign = campaign;
 
     auto client = connect(g);
     if (!client) return 1;
     int failed = 1;
-    auto data = call(*client, "campaign_create", a, failed);
+    auto data = call(*client, "campaign_create", json_object(a), failed);
     if (!data) return failed;
     if (g.json) return print_json(*data), 0;
-    const cJSON* o = data->get();
-    std::cout << str(o, "campaign") << '\n'
-              << "targets: " << num(o, "targets") << '\n'
-              << "mode: " << str(o, "mode") << '\n';
-    if (!str(o, "transmit_at").empty()) std::cout << "transmit at: " << str(o, "transmit_at") << '\n';
-    std::cout << "update at: " << str(o, "update_at") << '\n';
-    if (!str(o, "expires_at").empty()) std::cout << "expires at: " << str(o, "expires_at") << '\n';
-    std::cout << "expected end: " << str(o, "expected_end") << '\n';
-    const cJSON* note = nullptr;
-    cJSON_ArrayForEach(note, cJSON_GetObjectItemCaseSensitive(o, "notes")) {
-        if (cJSON_IsString(note)) std::cout << "note: " << note->valuestring << '\n';
-    }
-    const cJSON* skipped = cJSON_GetObjectItemCaseSensitive(o, "skipped");
-    std::cout << "skipped: " << cJSON_GetArraySize(skipped) << '\n';
+    auto c = typed_answer(campaign_created_from_json(data->get()));
+    if (!c) return 1;
+    std::cout << c->campaign << '\n' << "targets: " << c->targets << '\n' << "mode: " << to_string(c->mode) << '\n';
+    if (c->transmit_at) std::cout << "transmit at: " << format_time(*c->transmit_at) << '\n';
+    std::cout << "update at: " << format_time(c->update_at) << '\n';
+    if (c->expires_at) std::cout << "expires at: " << format_time(*c->expires_at) << '\n';
+    std::cout << "expected end: " << format_time(c->expected_end) << '\n';
+    for (const auto& note : c->notes) std::cout << "note: " << note << '\n';
+    std::cout << "skipped: " << c->skipped.size() << '\n';
     Table t({"  DEVICE", "REASON"});
-    const cJSON* s = nullptr;
-    cJSON_ArrayForEach(s, skipped) t.add({"  " + str(s, "device"), str(s, "reason")});
-    if (cJSON_GetArraySize(skipped) > 0) t.print(std::cout);
+    for (const auto& s : c->skipped) t.add({"  " + s.device, s.reason});
+    if (!c->skipped.empty()) t.print(std::cout);
     return 0;
 }
 
@@ -270,7 +264,7 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
     parse(args, desc, pos);
     auto st = validate_id(campaign, "campaign");
     if (!st) throw UsageError(st.error().message);
-    auto a = args_json(ResultsArgs{campaign, PageArgs{}, false});
+    auto a = json_object(ResultsArgs{campaign, PageArgs{}, false});
 
     auto client = connect(g);
     if (!client) return 1;
@@ -278,7 +272,7 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
                           std::chrono::milliseconds(static_cast<std::int64_t>(std::max(0.0, wait_s) * 1000));
     if (wait_s >= 0) {
         // Poll the summary only (no rows) until nothing is pending.
-        auto poll = args_json(ResultsArgs{campaign, PageArgs{0, 0}, false});
+        auto poll = json_object(ResultsArgs{campaign, PageArgs{0, 0}, false});
         auto summary = call(*client, "results", poll);
         while (summary && num(summary->get(), "pending") > 0 && std::chrono::steady_clock::now() < deadline) {
             std::this_thread::sleep_for(kPollInterval);

@@ -32,7 +32,7 @@ std::optional<ResultsRow> device_row(const Json& results, const std::string& dev
 }
 
 std::optional<Json> results_of(RequestClient& client, const std::string& campaign) {
-    return call(client, "results", args_json(ResultsArgs{campaign, PageArgs{}, false}));
+    return call(client, "results", json_object(ResultsArgs{campaign, PageArgs{}, false}));
 }
 
 // Polls the campaign's results until `done(row)` or the timeout; the last results.
@@ -83,7 +83,7 @@ int defer_command(const GlobalOptions& g, const std::vector<std::string>& args) 
     }
     auto client = connect(g);
     if (!client) return 1;
-    auto sent = call(*client, "defer", args_json(a));
+    auto sent = call(*client, "defer", json_object(a));
     if (!sent) return 1;
     auto answer = control_answer(*sent);
     if (!answer) return 1;
@@ -112,7 +112,7 @@ int cancel_command(const GlobalOptions& g, const std::vector<std::string>& args)
     auto device = device_arg(args, "cancel", desc, vm);
     auto client = connect(g);
     if (!client) return 1;
-    auto sent = call(*client, "cancel", args_json(DeviceArgs{device}));
+    auto sent = call(*client, "cancel", json_object(DeviceArgs{device}));
     if (!sent) return 1;
     auto answer = control_answer(*sent);
     if (!answer) return 1;
@@ -141,7 +141,7 @@ int suspend_command(const GlobalOptions& g, const std::vector<std::string>& args
     auto client = connect(g);
     if (!client) return 1;
     int exit_code = 1;
-    auto sent = call(*client, op, args_json(DeviceArgs{device}), exit_code);
+    auto sent = call(*client, op, json_object(DeviceArgs{device}), exit_code);
     if (!sent) return exit_code;
     auto answer = control_answer(*sent);
     if (!answer) return 1;
@@ -182,7 +182,7 @@ int set_param_command(const GlobalOptions& g, const std::vector<std::string>& ar
         throw UsageError("deferment must be a duration like 20m (at most 7d), not '" + value + "'");
     auto client = connect(g);
     if (!client) return 1;
-    auto data = call(*client, "set_param", args_json(SetParamArgs{device, name, *d}));
+    auto data = call(*client, "set_param", json_object(SetParamArgs{device, name, *d}));
     if (!data) return 1;
     if (g.json) return print_json(*data), 0;
     auto answer = set_param_answer_from_json(data->get());

@@ -69,7 +69,7 @@ void print_status(const DeviceStatusAnswer& a) {
 
 std::optional<DeviceStatusAnswer> device_status(RequestClient& client, const std::string& device,
                                                 std::optional<Json>& raw) {
-    return call_typed(client, "device_status", args_json(DeviceArgs{device}), device_status_answer_from_json, &raw);
+    return call_typed(client, "device_status", json_object(DeviceArgs{device}), device_status_answer_from_json, &raw);
 }
 
 }  // namespace
@@ -122,8 +122,9 @@ int targets_command(const GlobalOptions& g, const std::vector<std::string>& args
     auto campaign = id_arg(args, "campaign", desc, vm);
     auto client = connect(g);
     if (!client) return 1;
-    auto all = call_all_pages(
-        *client, "targets", args_json(TargetsArgs{campaign, PageArgs{}}));  // every page: one table, one JSON document
+    auto all =
+        call_all_pages(*client, "targets",
+                       json_object(TargetsArgs{campaign, PageArgs{}}));  // every page: one table, one JSON document
     if (!all) return 1;
     if (g.json) return print_json(*all), 0;
     auto a = typed_answer(targets_answer_from_json(all->get()));
@@ -165,7 +166,7 @@ int unregistered_command(const GlobalOptions& g, const std::vector<std::string>&
     if (!client) return 1;
     std::optional<Json> raw;
     auto a =
-        call_typed(*client, "unregistered", args_json(CampaignArgs{campaign}), unregistered_answer_from_json, &raw);
+        call_typed(*client, "unregistered", json_object(CampaignArgs{campaign}), unregistered_answer_from_json, &raw);
     if (!a) return 1;
     if (g.json) return print_json(*raw), 0;
     std::cout << "campaign " << a->campaign << ": " << a->total << " devices not included\n";
@@ -243,7 +244,7 @@ int campaign_watch_command(const GlobalOptions& g, const std::vector<std::string
     std::size_t drawn = 0;  // lines of the last frame, redrawn in place on a terminal
     // The summary and one aggregate per gateway over every target, no rows:
     // the same small answer for 10 devices or 100,000.
-    const auto a = args_json(ResultsArgs{campaign, PageArgs{0, 0}, true});
+    const auto a = json_object(ResultsArgs{campaign, PageArgs{0, 0}, true});
     while (true) {
         auto data = call(*client, "results", a);
         if (!data) return 1;

@@ -42,7 +42,7 @@ TEST(CampaignMessages, CampaignOpsHaveOneNameAndTypedArgs) {
         ASSERT_TRUE(op) << name;
         EXPECT_EQ(to_string(*op), name);
     }
-    auto j = args_json(CampaignControlArgs{"c-9", "bad build"});
+    auto j = json_object(CampaignControlArgs{"c-9", "bad build"});
     EXPECT_EQ(j.dump(), R"({"campaign":"c-9","reason":"bad build"})");
     auto back = campaign_control_args_from_json(j.get());
     ASSERT_TRUE(back);
@@ -53,7 +53,7 @@ TEST(CampaignMessages, CampaignOpsHaveOneNameAndTypedArgs) {
     EXPECT_FALSE(campaign_control_args_from_json(long_reason.get()));
     CampaignListArgs list;
     list.campaign = "c-9";
-    auto l = campaign_list_args_from_json(args_json(list).get());
+    auto l = campaign_list_args_from_json(json_object(list).get());
     ASSERT_TRUE(l);
     EXPECT_EQ(l->campaign, "c-9");
 }

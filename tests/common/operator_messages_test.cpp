@@ -2,14 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/json_text.hpp"
+
 namespace fleetcast {
 namespace {
 
-Json parse(const char* text) {
-    auto j = Json::parse(text);
-    EXPECT_TRUE(j) << text;
-    return j ? std::move(*j) : Json::object();
-}
+using testing::parse_json;
 
 TEST(OperatorMessages, EveryOpHasOneNameAndAliasesAreUnknown) {
     for (auto name :
@@ -27,35 +25,36 @@ TEST(OperatorMessages, EveryOpHasOneNameAndAliasesAreUnknown) {
 }
 
 TEST(OperatorMessages, DeferArgsRoundTripInMillisecondsOnly) {
-    auto j = args_json(DeferArgs{"A123-000001", Millis(1200000)});
+    auto j = json_object(DeferArgs{"A123-000001", Millis(1200000)});
     EXPECT_EQ(j.dump(), R"({"device":"A123-000001","by_ms":1200000})");
     auto back = defer_args_from_json(j.get());
     ASSERT_TRUE(back);
     EXPECT_EQ(back->by, Millis(1200000));
     // `by` (seconds) is no longer read: the defer takes the gateway's period.
-    auto seconds = defer_args_from_json(parse(R"({"device":"A123-000001","by":1200})").get());
+    auto seconds = defer_args_from_json(parse_json(R"({"device":"A123-000001","by":1200})").get());
     ASSERT_TRUE(seconds);
     EXPECT_FALSE(seconds->by);
-    auto zero = defer_args_from_json(parse(R"({"device":"A123-000001","by_ms":0})").get());
+    auto zero = defer_args_from_json(parse_json(R"({"device":"A123-000001","by_ms":0})").get());
     ASSERT_FALSE(zero);
     EXPECT_EQ(zero.error().code, "bad_args");
 }
 
 TEST(OperatorMessages, ArgsAreValidated) {
-    EXPECT_FALSE(device_args_from_json(parse(R"({"device":"A123-+"})").get()));
-    EXPECT_FALSE(set_param_args_from_json(parse(R"({"device":"A123-000001","name":"speed","value_ms":1})").get()));
-    auto page = results_args_from_json(parse(R"({"campaign":"c1","limit":5001})").get());
+    EXPECT_FALSE(device_args_from_json(parse_json(R"({"device":"A123-+"})").get()));
+    EXPECT_FALSE(set_param_args_from_json(parse_json(R"({"device":"A123-000001","name":"speed","value_ms":1})").get()));
+    auto page = results_args_from_json(parse_json(R"({"campaign":"c1","limit":5001})").get());
     EXPECT_FALSE(page);
-    auto results = results_args_from_json(parse(R"({"campaign":"c1","offset":10,"limit":0,"by_gateway":true})").get());
+    auto results =
+        results_args_from_json(parse_json(R"({"campaign":"c1","offset":10,"limit":0,"by_gateway":true})").get());
     ASSERT_TRUE(results);
     EXPECT_EQ(results->page.offset, 10u);
     EXPECT_EQ(results->page.limit, 0u);
     EXPECT_TRUE(results->by_gateway);
-    auto again = results_args_from_json(args_json(*results).get());
+    auto again = results_args_from_json(json_object(*results).get());
     ASSERT_TRUE(again);
     EXPECT_EQ(again->page.offset, 10u);
     EXPECT_EQ(again->page.limit, 0u);
-    auto list = campaign_list_args_from_json(parse("{}").get());
+    auto list = campaign_list_args_from_json(parse_json("{}").get());
     ASSERT_TRUE(list);
     EXPECT_EQ(list->limit, kDefaultCampaignListLimit);
 }

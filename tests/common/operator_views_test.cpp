@@ -27,7 +27,7 @@ TEST(OperatorViews, DeviceListRoundTripsWithAndWithoutDeferment) {
                          at("2026-12-01T10:00:00.000Z"),
                          DefermentParam{Millis(1200000), at("2026-12-01T09:00:00.000Z")}});
     a.devices.push_back({"B456-000002", "gw2", "B456", "offline", {}, at("2026-12-01T10:00:01.000Z"), std::nullopt});
-    auto j = answer_json(a);
+    auto j = json_object(a);
     auto back = device_list_answer_from_json(j.get());
     ASSERT_TRUE(back) << back.error().str();
     ASSERT_EQ(back->devices.size(), 2u);
@@ -42,7 +42,7 @@ TEST(OperatorViews, RateRowsSayWhichLinkTheyMeasure) {
     RateListAnswer a;
     a.rates.push_back({"gw1", "", 1000, 10, 100000, "probe", at("2026-12-01T10:00:00.000Z")});
     a.rates.push_back({"gw1", "A123-000001", 2000, 20, 100000, "transfer", at("2026-12-01T10:00:00.000Z")});
-    auto j = answer_json(a);
+    auto j = json_object(a);
     EXPECT_NE(j.dump().find(R"("link":"manager")"), std::string::npos) << j.dump();
     auto back = rate_list_answer_from_json(j.get());
     ASSERT_TRUE(back) << back.error().str();
@@ -65,7 +65,7 @@ TEST(OperatorViews, TargetsKeepEveryComponentChangeAndJoinedPagesHaveNoOffset) {
                          at("2026-12-01T10:00:00.000Z"),
                          at("2026-12-01T11:00:00.000Z"),
                          {{"main", "1.0", "2.0"}, {"df", "", "3.1"}}});
-    auto j = answer_json(a);
+    auto j = json_object(a);
     cJSON_DeleteItemFromObjectCaseSensitive(j.get(), "offset");
     auto back = targets_answer_from_json(j.get());
     ASSERT_TRUE(back) << back.error().str();
@@ -81,7 +81,7 @@ TEST(OperatorViews, DeviceStatusWithoutAJobIsIdleAndSettled) {
     a.now = at("2026-12-01T10:00:00.000Z");
     a.device = {"A123-000001", "gw1", "A123", "idle", {{"main", "1.0"}}, a.now, std::nullopt};
     a.phase = "idle";
-    auto j = answer_json(a);
+    auto j = json_object(a);
     auto back = device_status_answer_from_json(j.get());
     ASSERT_TRUE(back) << back.error().str();
     EXPECT_FALSE(back->latest);
@@ -100,7 +100,7 @@ TEST(OperatorViews, DeviceStatusOfARunningJobCarriesItsPlanAndProgress) {
     a.latest = DeviceStatusJob{"c-1", job, at("2026-12-01T09:59:00.000Z"), at("2026-12-01T10:05:00.000Z")};
     a.phase = "downloading";
     a.settled = false;
-    auto back = device_status_answer_from_json(answer_json(a).get());
+    auto back = device_status_answer_from_json(json_object(a).get());
     ASSERT_TRUE(back) << back.error().str();
     ASSERT_TRUE(back->latest);
     EXPECT_EQ(back->latest->campaign, "c-1");
@@ -133,7 +133,7 @@ TEST(OperatorViews, FirmwareListCarriesTheManifestAndWhenItWasAdded) {
     m.chunk_count = 2;
     m.sha256 = std::string(64, 'a');
     FirmwareListAnswer a{{{m, at("2026-12-01T10:00:00.000Z")}}};
-    auto back = firmware_list_answer_from_json(answer_json(a).get());
+    auto back = firmware_list_answer_from_json(json_object(a).get());
     ASSERT_TRUE(back) << back.error().str();
     ASSERT_EQ(back->firmware.size(), 1u);
     EXPECT_EQ(back->firmware[0].manifest.fw_id, m.fw_id);
