@@ -8,6 +8,7 @@
 
 #include <map>
 
+#include "common/config_file.hpp"
 #include "common/connection_options.hpp"
 #include "common/ids.hpp"
 #include "common/manifest_signing.hpp"
@@ -146,9 +147,7 @@ Expected<RealDeviceOptions> parse_real_device(const std::vector<std::string>& ha
     return real;
 }
 
-}  // namespace
-
-Expected<CommandLine> parse_command_line(int argc, char** argv) {
+Expected<CommandLine> parse_options(int argc, char** argv, OptionSources& sources) {
     std::string id, gateway, broker, state_dir, log_level, timeout, flash_delay, deferment, install_time, profile,
         busy_for = "10s";
     std::vector<std::string> models, firmware, fail_first_boot, trust_keys, handlers, handler_configs, handler_timeouts;
@@ -209,16 +208,14 @@ Expected<CommandLine> parse_command_line(int argc, char** argv) {
         "reboot-wait", po::value(&reboot_wait)->default_value("5m"),
         "after the reboot command, wait this long for the machine to go down before the agent restarts itself");
     add_connection_options(desc, cl.host.mqtt);
+    add_config_option(desc);
     std::ostringstream usage;
     usage << desc;
     cl.usage = usage.str();
     po::variables_map vm;
-    try {
-        po::store(po::parse_command_line(argc, argv, desc), vm);
-        po::notify(vm);
-    } catch (const std::exception& e) {
-        return make_error("bad_option", e.what());
-    }
+    auto parsed = parse_with_config(argc, argv, desc, vm);
+    if (!parsed) return parsed.error();
+    sources = std::move(*parsed);
     if (vm.count("help")) {
         cl.help = true;
         return cl;
@@ -320,6 +317,15 @@ Expected<CommandLine> parse_command_line(int argc, char** argv) {
     }
     cl.host.mqtt.uri = broker;
     for (int i = 0; i < argc; ++i) cl.host.argv.emplace_back(argv[i]);
+    return cl;
+}
+
+}  // namespace
+
+Expected<CommandLine> parse_command_line(int argc, char** argv) {
+    OptionSources sources;
+    auto cl = parse_options(argc, argv, sources);
+    if (!cl) return Error{cl.error().code, sources.explain(cl.error().message)};
     return cl;
 }
 

@@ -22,13 +22,6 @@
 namespace po = boost::program_options;
 using namespace fleetcast;
 
-namespace {
-int fail(const std::string& message) {
-    std::cerr << "fleetcast-gateway: " << message << "\n";
-    return 2;
-}
-}  // namespace
-
 int main(int argc, char** argv) {
     std::string id, broker, state_dir, ready_timeout, ready_max_wait, log_level, client_id, defer_period,
         answer_timeout;
@@ -64,13 +57,19 @@ int main(int argc, char** argv) {
     add_log_level_option(desc, log_level);
     add_time_options(desc, time_scale, time_origin);
     add_connection_options(desc, mqtt);
+    add_config_option(desc);
     po::variables_map vm;
-    if (auto done = parse_program_options("fleetcast-gateway", argc, argv, desc, vm)) return *done;
+    OptionSources sources;
+    if (auto done = parse_program_options("fleetcast-gateway", argc, argv, desc, vm, &sources)) return *done;
+    auto fail = [&](const std::string& message) {
+        std::cerr << "fleetcast-gateway: " << sources.explain(message) << "\n";
+        return 2;
+    };
 
     auto level = parse_log_level(log_level);
     if (!level) return fail(level.error().message);
     set_log_level(*level);
-    if (auto st = validate_id(id, "gateway"); !st) return fail(st.error().message);
+    if (auto st = validate_id(id, "gateway"); !st) return fail("--id: " + st.error().message);
     auto timeout = parse_duration(ready_timeout);
     if (!timeout) return fail("--ready-timeout: " + timeout.error().message);
     auto max_wait = parse_duration(ready_max_wait);
@@ -82,10 +81,10 @@ int main(int argc, char** argv) {
     auto digest_every = parse_duration(digest_interval);
     if (!digest_every || digest_every->count() <= 0)
         return fail("--digest-interval must be a positive duration like 60s");
-    if (fetch_window == 0 || fanout_window == 0) return fail("windows must be at least 1");
+    if (fetch_window == 0 || fanout_window == 0) return fail("--fetch-window and --fanout-window must be at least 1");
     auto made_clock = make_clock(time_scale, time_origin);
     if (!made_clock) return fail(made_clock.error().message);
-    if (auto st = ensure_dir(state_dir); !st) return fail(st.error().str());
+    if (auto st = ensure_dir(state_dir); !st) return fail("--state-dir: " + st.error().str());
 
     auto store = gateway::GatewayStore::open(std::filesystem::path(state_dir) / "gateway.db");
     if (!store) return fail(store.error().str());

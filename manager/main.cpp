@@ -36,12 +36,15 @@ int main(int argc, char** argv) {
     add_log_level_option(opts, log_level);
     add_time_options(opts, time_scale, time_origin);
     add_connection_options(opts, mqtt);
+    add_config_option(opts);
     po::variables_map vm;
-    if (auto done = parse_program_options("fleetcast-manager", argc, argv, opts, vm)) return *done;
+    OptionSources sources;
+    if (auto done = parse_program_options("fleetcast-manager", argc, argv, opts, vm, &sources)) return *done;
     auto level = parse_log_level(log_level);
     auto made_clock = make_clock(time_scale, time_origin);
     if (!level || !made_clock) {
-        std::cerr << "fleetcast-manager: " << (level ? made_clock.error().message : level.error().message) << '\n';
+        std::cerr << "fleetcast-manager: "
+                  << sources.explain(level ? made_clock.error().message : level.error().message) << '\n';
         return 2;
     }
     set_log_level(*level);
@@ -50,7 +53,8 @@ int main(int argc, char** argv) {
     auto key = SigningKey::load(signing_key);
     auto valid_for = parse_duration(validity);
     if (!key || !valid_for || valid_for->count() <= 0) {
-        std::cerr << "fleetcast-manager: " << (key ? "bad --manifest-validity" : key.error().str()) << "\n";
+        std::cerr << "fleetcast-manager: "
+                  << sources.explain(key ? "bad --manifest-validity" : "--signing-key: " + key.error().str()) << "\n";
         return 2;
     }
     config.signing_key = std::make_shared<const SigningKey>(std::move(*key));

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "common/clock.hpp"
+#include "common/config_file.hpp"
 #include "common/connection_options.hpp"
 #include "common/log.hpp"
 #include "manager/cli/commands.hpp"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
         "timeout", po::value(&timeout)->default_value("10s"), "how long to wait for the manager (10s, 1500ms)")(
         "json", po::bool_switch(&g.json), "print the response data as JSON");
     add_connection_options(opts, g.mqtt);
+    add_config_option(opts);
     po::options_description hidden;
     hidden.add_options()("command", po::value(&command))("args", po::value<std::vector<std::string>>());
     po::options_description all;
@@ -31,15 +33,20 @@ int main(int argc, char** argv) {
         // Global options may come anywhere; everything else goes to the command.
         auto parsed = po::command_line_parser(argc, argv).options(all).positional(pos).allow_unregistered().run();
         po::variables_map vm;
-        po::store(parsed, vm);
-        po::notify(vm);
+        // A config file may hold the connection options (--broker, --ca, --password, ...), not the command.
+        auto stored = store_with_config(parsed, vm, &opts);
+        if (!stored) {
+            std::cerr << "fleetcast: " << stored.error().message << "\n";
+            if (stored.error().code == "bad_option") std::cerr << cli::commands_usage();
+            return 2;
+        }
         if (vm.count("help") || command.empty()) {
             std::cout << opts << cli::commands_usage();
             return command.empty() && !vm.count("help") ? 2 : 0;
         }
         auto t = parse_duration(timeout);
         if (!t || t->count() <= 0)
-            throw po::error("--timeout: " + (t ? std::string("must be positive") : t.error().message));
+            throw po::error(stored->explain("--timeout: " + (t ? std::string("must be positive") : t.error().message)));
         g.timeout = *t;
         auto rest = po::collect_unrecognized(parsed.options, po::include_positional);
         rest.erase(rest.begin());  // the command itself

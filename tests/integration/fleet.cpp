@@ -141,6 +141,12 @@ std::size_t Fleet::start_agent(const std::string& gateway, const std::string& id
     return devices_.size() - 1;
 }
 
+std::size_t Fleet::start_configured_agent(const std::string& id, const fs::path& config) {
+    device_argv_.push_back({FLEETCAST_DEVICE_BIN, "--config", config.string()});
+    devices_.emplace_back(device_argv_.back(), dir_ / ("agent-" + id + ".log"));
+    return devices_.size() - 1;
+}
+
 fs::path Fleet::device_dir(const std::string& device_id) const { return dir_ / "devices" / device_id; }
 
 ImageFile Fleet::make_image(const std::string& model, const std::string& component, const std::string& version,

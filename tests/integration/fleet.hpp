@@ -43,6 +43,9 @@ class Fleet {
     std::size_t start_agent(const std::string& gateway, const std::string& id, const std::string& model,
                             const std::filesystem::path& state_dir, const std::vector<std::string>& firmware,
                             const std::vector<std::string>& extra = {});
+    // A real device agent configured by its config file alone (`fleetcast-device --config FILE`);
+    // its log is agent-ID.log. Returns its index in devices().
+    std::size_t start_configured_agent(const std::string& id, const std::filesystem::path& config);
     // Starts a program again (after a kill -9) with the arguments it was last
     // started with: same broker, state dir and options; the log is appended to.
     void restart_manager();

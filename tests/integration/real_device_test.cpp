@@ -5,14 +5,8 @@
 // "reboots" as U-Boot's boot script would (tests/support/uboot-boot-sim).
 #include <gtest/gtest.h>
 
-#include <fstream>
-
-#include "common/atomic_file.hpp"
 #include "common/messages.hpp"
-#include "common/sha256.hpp"
-#include "tests/integration/handshake_support.hpp"
-#include "tests/integration/one_device.hpp"
-#include "tests/support/observer.hpp"
+#include "tests/integration/real_agent.hpp"
 
 using namespace fleetcast;
 using namespace fleetcast::testing;
@@ -23,21 +17,6 @@ namespace {
 
 const std::string kHandler = std::string(FLEETCAST_SOURCE_DIR) + "/handlers/rootfs-ab";
 const std::string kBootSim = std::string(FLEETCAST_SOURCE_DIR) + "/tests/support/uboot-boot-sim";
-
-std::string sha256_of(const fs::path& p) {
-    auto d = sha256_file(p);
-    return d ? to_hex(*d) : std::string();
-}
-
-void write_text(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
-
-std::string read_text(const fs::path& p) {
-    auto t = read_file(p);
-    if (!t) return {};
-    std::string s = *t;
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
-}
 
 // One box: slot a holds the factory image 1.0 and boots; slot b is empty.
 struct RealBox {
@@ -91,41 +70,12 @@ struct RealBox {
         while (!v.empty() && v.back() == '\n') v.pop_back();
         return v;
     }
-    ImageFile add_image(const std::string& version, std::uint64_t size) {
-        auto image = fleet.make_image("A123", "main", version, size);
-        fleet.add_firmware(image);
-        return image;
+    ImageFile add_image(const std::string& version, std::uint64_t size) { return add_main_image(fleet, version, size); }
+    std::string create(const ImageFile& image) { return create_device_campaign(fleet, image); }
+    EndedRow ended(const std::string& campaign, std::chrono::seconds timeout) {
+        return wait_ended(fleet, campaign, timeout);
     }
-    std::string create(const ImageFile& image) {
-        if (!fleet.wait_registered(1, 30s)) return {};
-        auto r = fleet.cli({"campaign", "create", "--device", kDevice, "--firmware", image.fw_id, "--retries", "0"});
-        EXPECT_EQ(r.exit_code, 0) << r.output;
-        auto id = campaign_of(r);
-        return validate_id(id, "campaign") ? id : std::string();
-    }
-    struct Ended {
-        std::string state, result, error, detail;
-    };
-    // The device's results row once its update ended (or the last one seen).
-    Ended ended(const std::string& campaign, std::chrono::seconds timeout) {
-        Ended e;
-        eventually(
-            [&] {
-                auto data = fleet.cli_json({"results", campaign});
-                if (data.empty()) return false;
-                const cJSON* row = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(data.get(), "devices"), 0);
-                if (!row) return false;
-                e = {str(row, "state"), str(row, "result"), str(row, "error"), str(row, "detail")};
-                return e.result == "UPDATING COMPLETED" || e.result == "ERROR" || e.result == "CANCELED";
-            },
-            timeout);
-        return e;
-    }
-    std::string agent_log() const { return fleet_log(); }
-    std::string fleet_log() const {
-        auto t = read_file(fleet.dir() / ("agent-" + kDevice + ".log"));
-        return t ? *t : std::string();
-    }
+    std::string agent_log() const { return fleetcast::testing::agent_log(fleet); }
 };
 
 }  // namespace
