@@ -230,6 +230,20 @@ std::string encode(const Schedule& s) {
     return j.dump();
 }
 
+Expected<detail::CampaignPlanFields> detail::campaign_plan_from_json(const cJSON* o) {
+    CampaignPlanFields p;
+    FC_TRY(mode_name, json::get_string(o, "mode", 8));
+    FC_TRY(mode, transfer_mode_from_string(*mode_name));
+    p.mode = *mode;
+    FC_TRY(update_at, json::get_time(o, "update_at"));
+    p.update_at = *update_at;
+    FC_TRY(transmit_at, json::get_optional_time(o, "transmit_at"));
+    p.transmit_at = *transmit_at;
+    FC_TRY(expires_at, json::get_optional_time(o, "expires_at"));
+    p.expires_at = *expires_at;
+    return p;
+}
+
 Expected<Schedule> decode_schedule(std::string_view text) {
     FC_TRY(j, Json::parse(text, 64 * 1024 * 1024));
     const cJSON* o = j->get();
@@ -238,15 +252,11 @@ Expected<Schedule> decode_schedule(std::string_view text) {
     Schedule s;
     FC_TRY(c, json::get_id(o, "campaign", "campaign"));
     s.campaign = *c;
-    FC_TRY(mode_name, json::get_string(o, "mode", 8));
-    FC_TRY(mode, transfer_mode_from_string(*mode_name));
-    s.mode = *mode;
-    FC_TRY(ua, json::get_time(o, "update_at"));
-    s.update_at = *ua;
-    FC_TRY(ta, json::get_optional_time(o, "transmit_at"));
-    s.transmit_at = *ta;
-    FC_TRY(ea, json::get_optional_time(o, "expires_at"));
-    s.expires_at = *ea;
+    FC_TRY(plan, detail::campaign_plan_from_json(o));
+    s.mode = plan->mode;
+    s.update_at = plan->update_at;
+    s.transmit_at = plan->transmit_at;
+    s.expires_at = plan->expires_at;
     if (const cJSON* retry = cJSON_GetObjectItemCaseSensitive(o, "retry"); retry && !cJSON_IsNull(retry)) {
         auto r = retry_policy_from_json(retry);
         if (!r) return r.error().with_context("retry");

@@ -48,38 +48,37 @@ Expected<RateReport> detail::rate_report_from_json(const cJSON* o) {
     return r;
 }
 
-std::string encode(const ProbeRequest& r) {
+namespace {
+// A probe and its ack carry the same two fields under their own type.
+std::string encode_probe(const char* type, const std::string& probe, std::uint64_t bytes) {
     auto j = Json::object();
-    json::put(j.get(), "type", "probe");
-    json::put(j.get(), "probe", r.probe);
-    json::put(j.get(), "bytes", r.bytes);
+    json::put(j.get(), "type", type);
+    json::put(j.get(), "probe", probe);
+    json::put(j.get(), "bytes", bytes);
     return j.dump();
 }
+
+template <typename Message>
+Expected<Message> decode_probe(std::string_view text, const char* type, std::uint64_t max_bytes) {
+    FC_TRY(j, Json::parse(text, 4096));
+    auto st = detail::expect_type(j->get(), type);
+    if (!st) return st.error();
+    FC_TRY(id, json::get_id(j->get(), "probe", "probe"));
+    FC_TRY(b, json::get_uint(j->get(), "bytes", max_bytes));
+    return Message{*id, *b};
+}
+}  // namespace
+
+std::string encode(const ProbeRequest& r) { return encode_probe("probe", r.probe, r.bytes); }
 
 Expected<ProbeRequest> decode_probe_request(std::string_view text) {
-    FC_TRY(j, Json::parse(text, 4096));
-    auto st = detail::expect_type(j->get(), "probe");
-    if (!st) return st.error();
-    FC_TRY(id, json::get_id(j->get(), "probe", "probe"));
-    FC_TRY(b, json::get_uint(j->get(), "bytes", kMaxProbeBytes));
-    return ProbeRequest{*id, *b};
+    return decode_probe<ProbeRequest>(text, "probe", kMaxProbeBytes);
 }
 
-std::string encode(const ProbeAck& a) {
-    auto j = Json::object();
-    json::put(j.get(), "type", "probe_ack");
-    json::put(j.get(), "probe", a.probe);
-    json::put(j.get(), "bytes", a.bytes);
-    return j.dump();
-}
+std::string encode(const ProbeAck& a) { return encode_probe("probe_ack", a.probe, a.bytes); }
 
 Expected<ProbeAck> decode_probe_ack(std::string_view text) {
-    FC_TRY(j, Json::parse(text, 4096));
-    auto st = detail::expect_type(j->get(), "probe_ack");
-    if (!st) return st.error();
-    FC_TRY(id, json::get_id(j->get(), "probe", "probe"));
-    FC_TRY(b, json::get_uint(j->get(), "bytes", kMaxProbeBytes + 256));
-    return ProbeAck{*id, *b};
+    return decode_probe<ProbeAck>(text, "probe_ack", kMaxProbeBytes + 256);
 }
 
 std::string encode_probe_data(std::string_view probe, std::uint64_t filler_bytes) {

@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "common/enum_names.hpp"
 #include "common/log.hpp"
 
 namespace fleetcast::device {
@@ -19,17 +20,9 @@ constexpr std::array kStepNames{
 };
 }  // namespace
 
-std::string_view to_string(HandlerStep s) {
-    for (const auto& [step, name] : kStepNames)
-        if (step == s) return name;
-    return "unknown";
-}
+std::string_view to_string(HandlerStep s) { return name_in(kStepNames, s); }
 
-Expected<HandlerStep> handler_step_from_string(std::string_view s) {
-    for (const auto& [step, name] : kStepNames)
-        if (s == name) return step;
-    return make_error("bad_value", "unknown handler step '" + std::string(s) + "'");
-}
+Expected<HandlerStep> handler_step_from_string(std::string_view s) { return value_in(kStepNames, s, "handler step"); }
 
 std::chrono::milliseconds default_timeout(HandlerStep step) {
     using namespace std::chrono_literals;

@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include "common/enum_names.hpp"
+
 namespace fleetcast::device {
 
 namespace {
@@ -75,17 +77,9 @@ constexpr std::array kStateNames{
 };
 }  // namespace
 
-std::string_view to_string(UpdateState s) {
-    for (const auto& [state, name] : kStateNames)
-        if (state == s) return name;
-    return "unknown";
-}
+std::string_view to_string(UpdateState s) { return name_in(kStateNames, s); }
 
-Expected<UpdateState> update_state_from_string(std::string_view s) {
-    for (const auto& [state, name] : kStateNames)
-        if (s == name) return state;
-    return make_error("bad_value", "unknown update state '" + std::string(s) + "'");
-}
+Expected<UpdateState> update_state_from_string(std::string_view s) { return value_in(kStateNames, s, "update state"); }
 
 std::string_view to_string(UpdateEvent e) {
     switch (e) {

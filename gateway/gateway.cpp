@@ -22,7 +22,8 @@ Gateway::Gateway(GatewayConfig config, Transport& transport, Clock& clock, Gatew
       jobs_(store, transport, config_.id, plans_, sender_, config_.answer_timeout),
       fetcher_(transport, clock, counters_, config_.id, config_.state_dir / "cache", config_.fetch_window,
                config_.fetch_retry),
-      rates_(transport, clock, counters_, config_.id, config_.rates) {
+      rates_(transport, clock, counters_, config_.id, config_.rates),
+      campaigns_(config_.trust_keys, clock) {
     fetcher_.set_rate_meter(&rates_);
     for (auto name : {"bad_input", "bad_chunk", "corrupt_image", "bad_manifest", "power_on_refused"})
         counters_.add(name, 0);
@@ -33,8 +34,6 @@ Status Gateway::start() {
     if (!st) return st;
     auto schedules = store_.load_schedules();
     if (!schedules) return schedules.error();
-    for (auto& s : *schedules) schedules_[s.campaign] = std::move(s);
-    rebuild_manifests();
     st = jobs_.load();
     if (!st) return st;
     auto devices = store_.load_devices();
@@ -45,13 +44,13 @@ Status Gateway::start() {
     fanout_marks_ = std::move(*marks);
     auto holds = store_.load_campaign_holds();
     if (!holds) return holds.error();
-    campaign_holds_ = std::move(*holds);
+    campaigns_.load(std::move(*schedules), std::move(*holds));
     // Devices that were being offered an image before the restart get the
     // offer again: they resume their partial slot and answer ready.
     jobs_.apply_all(JobEvent::OfferAgain, clock_.now(), [](const JobRow& job) { return may_be_reoffered(job.state); });
     log_info("gateway", "started")
         .kv("gateway", config_.id)
-        .kv("schedules", schedules_.size())
+        .kv("schedules", campaigns_.schedules().size())
         .kv("jobs", jobs_.rows().size())
         .kv("devices", devices_.size());
 

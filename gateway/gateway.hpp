@@ -22,6 +22,7 @@
 #include "gateway/image_fetcher.hpp"
 #include "gateway/job_table.hpp"
 #include "gateway/rate_meter.hpp"
+#include "gateway/site_campaigns.hpp"
 
 namespace fleetcast::gateway {
 
@@ -94,15 +95,9 @@ class Gateway {
     void forget_schedule(const std::string& campaign);
     void run_schedules(TimePoint now);
     void run_schedule(const Schedule& schedule, TimePoint now);
-    // gateway_manifests.cpp: verified manifests only (R21)
-    const FirmwareManifest* manifest(const std::string& fw_id) const;
-    // Verifies with the trusted key; the error says why a manifest is refused.
-    Status check_manifest(const FirmwareManifest& m) const;
-    // Keeps the schedule's manifests that verify; returns the others by fw_id with the reason.
-    std::map<std::string, std::string> adopt_manifests(const Schedule& schedule, const std::string& topic);
-    // manifests_ from the stored schedules, verified ones only.
-    void rebuild_manifests();
+    // Jobs whose images have a manifest that does not verify (R21) fail with the reason.
     void fail_jobs_with_bad_manifests(const Schedule& s, const std::map<std::string, std::string>& bad);
+    const FirmwareManifest* manifest(const std::string& fw_id) const { return campaigns_.manifest(fw_id); }
     // gateway_manager_chunks.cpp: the image cache filled from the manager
     void on_manager_chunk(const std::string& topic, const std::string& fw_id, const std::string& payload);
     bool all_cached(const JobRow& job) const;
@@ -127,7 +122,6 @@ class Gateway {
     void on_power_on(JobRow& job, const PowerOnEvent& e);
     void on_error(JobRow& job, const ErrorEvent& e);
     // gateway_retries.cpp: retries, power-on timeout, expiry (R16-R18)
-    RetryPolicy retry_policy(const std::string& campaign) const;
     // The attempt failed (final_event if no retry is left); firmware: the versions a power_on reported.
     void attempt_failed(JobRow& job, JobEvent final_event, const std::string& detail, TimePoint now,
                         const Versions* firmware = nullptr);
@@ -156,10 +150,6 @@ class Gateway {
     // stored, run on every job of the campaign as table events, acknowledged.
     void on_campaign_command(const GwCampaignCmd& c);
     void apply_campaign_hold(JobRow& job, const GatewayStore::CampaignHold& hold, TimePoint now);
-    // Paused or canceled: nothing of the campaign is fetched, offered or fanned out.
-    bool campaign_held(const std::string& campaign) const;
-    // Images of `campaign` that no other campaign still running or paused here needs.
-    std::set<std::string> images_only_for(const std::string& campaign) const;
 
     GatewayConfig config_;
     Transport& transport_;
@@ -172,11 +162,10 @@ class Gateway {
     JobTable jobs_;  // lets go of the device's part in plans_ and sender_ when a job leaves a state
     ImageFetcher fetcher_;
     RateMeter rates_;
-    std::map<std::string, Schedule> schedules_;          // by campaign
-    std::map<std::string, FirmwareManifest> manifests_;  // by fw_id, from the schedules
-    std::map<std::string, DeviceState> devices_;         // by device id
-    TimePoint last_answer_at_{};                         // the site's latest ready/deferred (check_answers)
-    GatewayStore::FanoutMarks fanout_marks_;             // stored: fan-out chunks below the mark were accepted
+    SiteCampaigns campaigns_;                     // schedules, their verified manifests, campaign holds
+    std::map<std::string, DeviceState> devices_;  // by device id
+    TimePoint last_answer_at_{};                  // the site's latest ready/deferred (check_answers)
+    GatewayStore::FanoutMarks fanout_marks_;      // stored: fan-out chunks below the mark were accepted
     bool dirty_ = true;
     TimePoint last_scan_{};
     TimePoint last_state_at_{};
@@ -184,7 +173,6 @@ class Gateway {
     OwnRetained own_state_;  // our retained process state on the broker
     TimePoint last_digest_at_{};
     std::set<std::string> unknown_reported_;  // campaigns reported unknown since the last digest
-    std::map<std::string, GatewayStore::CampaignHold> campaign_holds_;  // stored: the last campaign command
 };
 
 }  // namespace fleetcast::gateway

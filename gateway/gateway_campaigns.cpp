@@ -11,25 +11,6 @@
 
 namespace fleetcast::gateway {
 
-bool Gateway::campaign_held(const std::string& campaign) const {
-    auto it = campaign_holds_.find(campaign);
-    return it != campaign_holds_.end() && it->second.action != CampaignAction::Resume;
-}
-
-std::set<std::string> Gateway::images_only_for(const std::string& campaign) const {
-    std::set<std::string> out;
-    auto it = schedules_.find(campaign);
-    if (it == schedules_.end()) return out;
-    for (const auto& m : it->second.firmware) out.insert(m.fw_id);
-    for (const auto& [other, schedule] : schedules_) {
-        if (other == campaign) continue;
-        auto hold = campaign_holds_.find(other);
-        if (hold != campaign_holds_.end() && hold->second.action == CampaignAction::Cancel) continue;
-        for (const auto& m : schedule.firmware) out.erase(m.fw_id);
-    }
-    return out;
-}
-
 void Gateway::apply_campaign_hold(JobRow& job, const GatewayStore::CampaignHold& hold, TimePoint now) {
     const std::string by = " by operator at " + format_time(now) + (hold.reason.empty() ? "" : ": " + hold.reason);
     switch (hold.action) {
@@ -79,13 +60,13 @@ void Gateway::on_campaign_command(const GwCampaignCmd& c) {
                                      encode(CampaignAckReport{c.campaign, c.action, c.request_id, jobs}));
         if (!st) line(log_warn("gateway", "campaign_ack_failed")).kv("error", st.error().str());
     };
-    auto held = campaign_holds_.find(c.campaign);
-    if (held != campaign_holds_.end() && held->second.request_id == c.request_id) {
+    const CampaignHold* held = campaigns_.hold(c.campaign);
+    if (held && held->request_id == c.request_id) {
         counters_.add("duplicate_request");
         line(log_info("gateway", "campaign_command_duplicate"));
         return acknowledge();
     }
-    if (held != campaign_holds_.end() && held->second.action == CampaignAction::Cancel) {
+    if (held && held->action == CampaignAction::Cancel) {
         // A canceled campaign stays canceled: what the manager asks after it changes nothing.
         counters_.add("campaign_command_refused");
         line(log_warn("gateway", "campaign_command_refused")).kv("why", "canceled");
@@ -97,7 +78,7 @@ void Gateway::on_campaign_command(const GwCampaignCmd& c) {
         line(log_error("gateway", "campaign_hold_store_failed")).kv("error", st.error().str());
         return;
     }
-    campaign_holds_[c.campaign] = hold;
+    campaigns_.set_hold(c.campaign, hold);
     std::size_t changed = 0;
     for (auto it = first; in_campaign(it); ++it) {
         JobRow& job = it->second;
@@ -108,10 +89,10 @@ void Gateway::on_campaign_command(const GwCampaignCmd& c) {
     }
     if (c.action == CampaignAction::Pause) {
         // No new fetch: downloads only this campaign wants stop asking.
-        for (const auto& fw : images_only_for(c.campaign)) fetcher_.hold(fw);
+        for (const auto& fw : campaigns_.images_only_for(c.campaign)) fetcher_.hold(fw);
     } else if (c.action == CampaignAction::Cancel) {
         // Cached images no other campaign here needs are dropped.
-        for (const auto& fw : images_only_for(c.campaign)) fetcher_.drop(fw);
+        for (const auto& fw : campaigns_.images_only_for(c.campaign)) fetcher_.drop(fw);
     } else {
         dirty_ = true;  // offered again at the next scan: devices ask only for what they lack
     }

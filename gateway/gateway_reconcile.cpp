@@ -31,7 +31,7 @@ std::string_view event_type(const DeviceEvent& e) {
 
 void Gateway::send_digest() {
     std::map<std::string, std::vector<JobStateRow>> rows;
-    for (const auto& [c, s] : schedules_) rows[c];  // a schedule without jobs is held too
+    for (const auto& [c, s] : campaigns_.schedules()) rows[c];  // a schedule without jobs is held too
     for (const auto& [key, job] : jobs_.rows()) rows[key.first].emplace_back(key.second, job.state);
     DigestReport r;
     r.at = clock_.now();

@@ -18,14 +18,9 @@ std::string seconds_text(Millis m) {
 }
 }  // namespace
 
-RetryPolicy Gateway::retry_policy(const std::string& campaign) const {
-    auto it = schedules_.find(campaign);
-    return it == schedules_.end() ? RetryPolicy{} : it->second.retry;
-}
-
 void Gateway::attempt_failed(JobRow& job, JobEvent final_event, const std::string& detail, TimePoint now,
                              const Versions* firmware) {
-    const RetryPolicy policy = retry_policy(job.campaign);
+    const RetryPolicy policy = campaigns_.retry_policy(job.campaign);
     const std::uint32_t attempt = job.attempts + 1;  // the table counts it (ends_attempt)
     if (may_retry(policy, attempt) && next_state(job.state, JobEvent::RetryScheduled)) {
         const TimePoint at = now + retry_delay(policy, attempt);
@@ -55,7 +50,7 @@ void Gateway::check_power_on(TimePoint now) {
             jobs_.arm_power_on(job, now);
             continue;
         }
-        const auto timeout = retry_policy(job.campaign).power_on_timeout;
+        const auto timeout = campaigns_.retry_policy(job.campaign).power_on_timeout;
         if (now - *job.power_on_since < timeout) continue;
         log_warn("gateway", "no_power_on")
             .kv("gateway", config_.id)

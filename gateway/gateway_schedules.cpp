@@ -13,7 +13,7 @@ void Gateway::on_schedule(const std::string& topic, const std::string& campaign,
     if (schedule->campaign != campaign)
         return bad_input("schedule", topic, make_error("bad_schedule", "payload campaign " + schedule->campaign));
     auto new_jobs = jobs_.new_rows(*schedule);
-    if (schedules_.count(campaign) && new_jobs.empty()) {
+    if (campaigns_.schedule(campaign) && new_jobs.empty()) {
         log_debug("gateway", "schedule_duplicate").kv("gateway", config_.id).kv("campaign", campaign);
         return;
     }
@@ -27,7 +27,16 @@ void Gateway::on_schedule(const std::string& topic, const std::string& campaign,
         return;
     }
     // Stored as received (the record of what the manager sent); only verified manifests are ever used.
-    auto bad = adopt_manifests(*schedule, topic);
+    auto bad = campaigns_.put_schedule(*schedule);
+    for (const auto& [fw, why] : bad) {
+        counters_.add("bad_manifest");
+        log_warn("gateway", "manifest_rejected")
+            .kv("gateway", config_.id)
+            .kv("campaign", campaign)
+            .kv("fw", fw)
+            .kv("topic", topic)
+            .kv("error", why);
+    }
     log_info("gateway", "schedule_stored")
         .kv("gateway", config_.id)
         .kv("campaign", campaign)
@@ -36,19 +45,18 @@ void Gateway::on_schedule(const std::string& topic, const std::string& campaign,
         .kv("images", schedule->firmware.size())
         .kv("devices", schedule->devices.size())
         .kv("new_jobs", new_jobs.size());
-    schedules_[campaign] = std::move(*schedule);
     jobs_.adopt(new_jobs);
-    if (!bad.empty()) fail_jobs_with_bad_manifests(schedules_[campaign], bad);
-    if (auto hold = campaign_holds_.find(campaign); hold != campaign_holds_.end()) {
+    if (!bad.empty()) fail_jobs_with_bad_manifests(*schedule, bad);
+    if (const CampaignHold* hold = campaigns_.hold(campaign)) {
         // The campaign was paused or canceled here before these jobs came: they are held or canceled too.
         for (const auto& j : new_jobs)
-            if (JobRow* job = jobs_.find(j.campaign, j.device)) apply_campaign_hold(*job, hold->second, clock_.now());
+            if (JobRow* job = jobs_.find(j.campaign, j.device)) apply_campaign_hold(*job, *hold, clock_.now());
     }
     dirty_ = true;
 }
 
 void Gateway::forget_schedule(const std::string& campaign) {
-    if (!schedules_.count(campaign)) return;
+    if (!campaigns_.schedule(campaign)) return;
     // Only the manager clears a schedule, and only after every target of this
     // gateway ended: an empty retained message while jobs are still open is a
     // stray (or hostile) publish, never an instruction to drop running work.
@@ -74,16 +82,28 @@ void Gateway::forget_schedule(const std::string& campaign) {
             .kv("error", st.error().str());
         return;
     }
-    schedules_.erase(campaign);
+    campaigns_.forget(campaign);
     std::erase_if(fanout_marks_, [&](const auto& kv) { return kv.first.first == campaign; });
     jobs_.forget_campaign(campaign);
     plans_.forget_campaign(campaign);
-    rebuild_manifests();
     log_info("gateway", "schedule_cleared").kv("gateway", config_.id).kv("campaign", campaign);
 }
 
+void Gateway::fail_jobs_with_bad_manifests(const Schedule& s, const std::map<std::string, std::string>& bad) {
+    for (const auto& t : s.devices) {
+        for (const auto& fw : t.fw_ids) {
+            auto why = bad.find(fw);
+            if (why == bad.end()) continue;
+            JobRow* job = jobs_.find(s.campaign, t.device);
+            if (job && !is_terminal(job->state))
+                jobs_.apply(*job, JobEvent::Rejected, clock_.now(), "bad_manifest: " + why->second);
+            break;
+        }
+    }
+}
+
 void Gateway::run_schedules(TimePoint now) {
-    for (const auto& [campaign, schedule] : schedules_) run_schedule(schedule, now);
+    for (const auto& [campaign, schedule] : campaigns_.schedules()) run_schedule(schedule, now);
 }
 
 void Gateway::run_schedule(const Schedule& schedule, TimePoint now) {
@@ -92,7 +112,7 @@ void Gateway::run_schedule(const Schedule& schedule, TimePoint now) {
     auto in_campaign = [&](auto it) { return it != rows.end() && it->first.first == schedule.campaign; };
 
     if (check_expiry(schedule, now)) return;
-    if (schedule.update_at > now || campaign_held(schedule.campaign)) return;  // issue 16: paused or canceled
+    if (schedule.update_at > now || campaigns_.held(schedule.campaign)) return;  // issue 16: paused or canceled
 
     for (auto it = first; in_campaign(it); ++it) {
         JobRow& job = it->second;
