@@ -10,6 +10,7 @@
 
 #include "common/chunk_codec.hpp"
 #include "common/ids.hpp"
+#include "common/messages.hpp"
 #include "common/topics.hpp"
 #include "tests/integration/one_device.hpp"
 #include "tests/support/observer.hpp"
@@ -183,10 +184,18 @@ TEST(Rollout, FailuresOverTheThresholdCancelTheCampaignWithOnFailureCancel) {
         },
         30s))
         << "the later devices' updates did not end CANCELED";
+    // Their jobs ended before any offer: at most a cancel command reached them, never an offer or a chunk.
+    for (const auto& d : f.later) {
+        auto last = wire.last_payload(*topics::dev_cmd("gw1", d));
+        if (last) {
+            EXPECT_EQ(last->find("\"offer\""), std::string::npos) << d << ": " << *last;
+        }
+        EXPECT_EQ(count(wire.stats(), *topics::dev_chunk("gw1", d, f.image.fw_id)), 0u) << d;
+    }
     ASSERT_NO_FATAL_FAILURE(f.make_later_idle());
     const auto canceled = wire.stats();
-    EXPECT_FALSE(
-        wire.wait_for([&](const Stats& s) { return f.to_later(s) > 0 || f.fanout(s) > f.fanout(canceled); }, 4s))
+    EXPECT_FALSE(wire.wait_for(
+        [&](const Stats& s) { return f.to_later(s) > f.to_later(canceled) || f.fanout(s) > f.fanout(canceled); }, 4s))
         << "an offer or a chunk reached a device of the canceled campaign";
     for (const auto& d : f.later) EXPECT_EQ(f.devices("firmware")[d], "1.0") << d;
     auto again = f.fleet.cli({"campaign", "resume", campaign});
