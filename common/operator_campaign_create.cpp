@@ -86,6 +86,7 @@ void to_json(cJSON* o, const CampaignCreateArgs& a) {
     json::put(o, "retry_max", std::uint64_t{a.retry.max_retries});
     json::put(o, "retry_backoff_ms", static_cast<std::uint64_t>(a.retry.backoff.count()));
     json::put(o, "power_on_timeout_ms", static_cast<std::uint64_t>(a.retry.power_on_timeout.count()));
+    if (a.failure_threshold) to_json(cJSON_AddObjectToObject(o, "failure_threshold"), *a.failure_threshold);
 }
 
 Expected<CampaignCreateArgs> campaign_create_args_from_json(const cJSON* o) {
@@ -125,6 +126,10 @@ Expected<CampaignCreateArgs> campaign_create_args_from_json(const cJSON* o) {
         FC_TRY(id, json::get_id(o, "campaign", "campaign"));
         a.campaign = *id;
     }
+    if (has(o, "failure_threshold")) {
+        FC_TRY(t, failure_threshold_from_json(cJSON_GetObjectItemCaseSensitive(o, "failure_threshold")));
+        a.failure_threshold = *t;
+    }
     return a;
 }
 
@@ -152,6 +157,7 @@ void to_json(cJSON* o, const CampaignCreated& c) {
         json::put(item, "reason", s.reason);
         cJSON_AddItemToArray(skipped, item);
     }
+    if (c.failure_threshold) to_json(cJSON_AddObjectToObject(o, "failure_threshold"), *c.failure_threshold);
 }
 
 Expected<CampaignCreated> campaign_created_from_json(const cJSON* o) {
@@ -182,6 +188,10 @@ Expected<CampaignCreated> campaign_created_from_json(const cJSON* o) {
         FC_TRY(device, json::get_id(s, "device", "device"));
         FC_TRY(reason, json::get_string(s, "reason", 64));
         c.skipped.push_back({*device, *reason});
+    }
+    if (has(o, "failure_threshold")) {
+        FC_TRY(t, failure_threshold_from_json(cJSON_GetObjectItemCaseSensitive(o, "failure_threshold")));
+        c.failure_threshold = *t;
     }
     return c;
 }

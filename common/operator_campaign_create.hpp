@@ -10,6 +10,7 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "common/failure_threshold.hpp"
 #include "common/json.hpp"
 #include "common/messages.hpp"
 
@@ -35,8 +36,9 @@ struct CampaignCreateArgs {
     std::optional<Millis> expires_in;
     bool asap = false;  // times computed from sizes and rates (also without any time)
     TransferMode mode = TransferMode::Pull;
-    std::optional<std::string> campaign;  // empty = generated
-    RetryPolicy retry;                    // retry_max, retry_backoff_ms, power_on_timeout_ms (R17)
+    std::optional<std::string> campaign;                // empty = generated
+    RetryPolicy retry;                                  // retry_max, retry_backoff_ms, power_on_timeout_ms (R17)
+    std::optional<FailureThreshold> failure_threshold;  // issue 16 item 3; none: failures never stop it
 };
 void to_json(cJSON* o, const CampaignCreateArgs& a);
 // Checks what the manager can check without its store: exactly one of all or
@@ -63,6 +65,7 @@ struct CampaignCreated {
     std::vector<std::string> notes;  // how the planner chose the times (R9)
     RetryPolicy retry;
     std::vector<SkippedDevice> skipped;
+    std::optional<FailureThreshold> failure_threshold;  // as stored
 };
 void to_json(cJSON* o, const CampaignCreated& c);
 Expected<CampaignCreated> campaign_created_from_json(const cJSON* o);

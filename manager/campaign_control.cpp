@@ -70,6 +70,15 @@ Expected<Json> CampaignControl::command(const std::string& req_id, CampaignActio
     if (*to) {
         auto gateways = store_.campaign_gateways(args.campaign);
         if (!gateways) return gateways.error();
+        if (action == CampaignAction::Resume && (*found)->failure_threshold) {
+            // Issue 16 item 3: the failures counted so far do not stop the campaign again. Stored before
+            // the resume: a manager killed in between still has a paused campaign, resumed again later.
+            auto by_state = store_.target_state_counts(args.campaign);
+            if (!by_state) return by_state.error();
+            auto st =
+                store_.set_counted_at_resume(args.campaign, failure_counts(*(*found)->failure_threshold, *by_state));
+            if (!st) return st.error();
+        }
         const CampaignCommandRecord cmd{args.campaign, action, req_id, default_reason(action, args.reason), now};
         // Stored before anything is sent: a manager killed after this line sends it on the gateways' return.
         auto st = store_.save_campaign_command(cmd, **to, *gateways);

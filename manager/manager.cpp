@@ -50,7 +50,8 @@ Manager::Manager(Transport& transport, Clock& clock, ManagerConfig config, std::
       reconciler_(*store_, schedules_, transport_, clock_, counters_),
       chunks_(transport_, repo_, *store_, counters_),
       control_(*store_, schedules_, transport_, clock_),
-      reports_(*store_, schedules_, reconciler_, control_, clock_),
+      guard_(*store_, control_, clock_),
+      reports_(*store_, schedules_, reconciler_, control_, guard_, clock_),
       api_(*store_, repo_, schedules_, control_, transport_, clock_),
       pushes_(*store_, repo_, chunks_, clock_) {
     for (const char* name : {"bad_input", "requests", "fetches", "reports"}) counters_.add(name, 0);
@@ -73,6 +74,9 @@ Status Manager::start() {
     published_counters_ = counters_.snapshot();
     state_published_at_ = clock_.now();
     auto st = schedules_.republish_active();
+    if (!st) return st;
+    // Failures reported while the manager was down, or a crash between a report and its check.
+    st = guard_.check_all();
     if (!st) return st;
     log_info("manager", "started").kv("id", config_.id).kv("state_dir", config_.state_dir.string());
     return ok_status();

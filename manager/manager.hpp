@@ -13,6 +13,7 @@
 #include "common/own_retained.hpp"
 #include "common/transport.hpp"
 #include "manager/chunk_server.hpp"
+#include "manager/failure_guard.hpp"
 #include "manager/firmware_repository.hpp"
 #include "manager/manager_store.hpp"
 #include "manager/manifest_signer.hpp"
@@ -80,6 +81,7 @@ class Manager {
     Reconciler reconciler_;
     ChunkServer chunks_;
     CampaignControl control_;
+    FailureGuard guard_;
     ReportHandler reports_;
     OperatorApi api_;
     PushScheduler pushes_;

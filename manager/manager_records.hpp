@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/failure_threshold.hpp"
 #include "common/job_rules.hpp"
 #include "common/messages.hpp"
 
@@ -49,8 +50,9 @@ struct CampaignRecord {
     std::optional<TimePoint> transmit_at;
     std::optional<TimePoint> expires_at;
     std::string state{kCampaignActive};
-    std::optional<TimePoint> expected_end;  // planned: update time + transfers (R9)
-    RetryPolicy retry;                      // R17, carried in the schedules (table campaign_retry)
+    std::optional<TimePoint> expected_end;              // planned: update time + transfers (R9)
+    RetryPolicy retry;                                  // R17, carried in the schedules (table campaign_retry)
+    std::optional<FailureThreshold> failure_threshold;  // issue 16 item 3 (table campaign_failure_thresholds)
 };
 
 // Issue 16: the last campaign-level command of a campaign (pause, resume,

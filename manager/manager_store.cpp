@@ -122,9 +122,23 @@ CREATE TABLE IF NOT EXISTS campaign_command_gateways (
 CREATE INDEX IF NOT EXISTS campaign_command_gateways_by_gateway ON campaign_command_gateways(gateway, confirmed_at);
 )sql";
 
+// Schema 7 (issue 16 item 3): the campaign's failure threshold (its JSON,
+// common/failure_threshold.hpp) and what the threshold had counted when an
+// operator last resumed the campaign (only failures beyond those count again).
+const char* kSchemaV7 = R"sql(
+CREATE TABLE IF NOT EXISTS campaign_failure_thresholds (
+  campaign TEXT PRIMARY KEY REFERENCES campaigns(id), threshold TEXT NOT NULL,
+  counted_ended INTEGER NOT NULL DEFAULT 0, counted_failed INTEGER NOT NULL DEFAULT 0);
+)sql";
+
 // Every schema step, oldest first (kSchemaVersion is the last one's).
-const std::vector<Migration> kMigrations{{1, kSchema},   {2, kSchemaV2}, {3, kSchemaV3},
-                                         {4, kSchemaV4}, {5, kSchemaV5}, {kSchemaVersion, kSchemaV6}};
+const std::vector<Migration> kMigrations{{1, kSchema},
+                                         {2, kSchemaV2},
+                                         {3, kSchemaV3},
+                                         {4, kSchemaV4},
+                                         {5, kSchemaV5},
+                                         {6, kSchemaV6},
+                                         {kSchemaVersion, kSchemaV7}};
 
 const char* kFirmwareCols =
     "fw_id, model, component, version, size, sha256, chunk_size, allow_downgrade, added_at, signed_manifest";

@@ -13,11 +13,12 @@
 #include "common/error.hpp"
 #include "common/job_digest.hpp"
 #include "common/sqlite_db.hpp"
+#include "manager/failure_evaluation.hpp"
 #include "manager/manager_records.hpp"
 
 namespace fleetcast::manager {
 
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 class ManagerStore {
    public:
@@ -122,7 +123,16 @@ class ManagerStore {
     // The gateways that hold targets of the campaign.
     Expected<std::vector<std::string>> campaign_gateways(const std::string& campaign);
 
+    // manager_store_threshold.cpp (issue 16 item 3, schema 7): the failure
+    // threshold is written with the campaign (insert_campaign_extras) and
+    // read into CampaignRecord::failure_threshold; what it had counted at the
+    // campaign's last resume (zero before any).
+    Expected<FailureCounts> counted_at_resume(const std::string& campaign);
+    Status set_counted_at_resume(const std::string& campaign, const FailureCounts& c);
+
    private:
+    Status write_failure_threshold(const CampaignRecord& c);
+    Status fill_failure_threshold(CampaignRecord& c);
     Status fill_retry(std::vector<CampaignRecord>& campaigns);
     explicit ManagerStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
     Status write_target(const TargetRecord& t, bool insert);

@@ -18,6 +18,8 @@ Status ManagerStore::insert_campaign_extras(const CampaignRecord& c,
         .bind(4, static_cast<std::int64_t>(c.retry.power_on_timeout.count()));
     auto st = stmt->run();
     if (!st) return st;
+    st = write_failure_threshold(c);
+    if (!st) return st;
     for (const auto& [device, reason] : skipped) {
         auto s = db_->prepare("INSERT OR REPLACE INTO campaign_skipped (campaign, device, reason) VALUES (?1, ?2, ?3)");
         if (!s) return s.error();
@@ -47,6 +49,8 @@ Status ManagerStore::fill_retry(std::vector<CampaignRecord>& campaigns) {
             db_->prepare("SELECT max_retries, backoff_ms, power_on_timeout_ms FROM campaign_retry WHERE campaign = ?1");
         if (!s) return s.error();
         s->bind(1, c.id);
+        auto st = fill_failure_threshold(c);
+        if (!st) return st;
         auto row = s->step();
         if (!row) return row.error();
         if (!*row) continue;  // a campaign of an older manager: the defaults

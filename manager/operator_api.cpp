@@ -243,6 +243,7 @@ Expected<Json> OperatorApi::campaign_create(CampaignCreateArgs spec) {
     plan->campaign.transmit_at = times->transmit_at;
     plan->campaign.expires_at = times->expires_at;
     plan->campaign.expected_end = times->expected_end;
+    plan->campaign.failure_threshold = spec.failure_threshold;
     if (plan->targets.empty())
         return make_error("no_targets", plan->skipped.empty()
                                             ? std::string("no device is registered yet")
@@ -269,11 +270,17 @@ Expected<Json> OperatorApi::campaign_create(CampaignCreateArgs spec) {
     st = schedules_.publish(plan->campaign, plan->targets);
     if (!st) return st.error();
 
-    CampaignCreated created{plan->campaign.id,          plan->targets.size(),
-                            plan->campaign.mode,        plan->campaign.update_at,
-                            plan->campaign.transmit_at, plan->campaign.expires_at,
-                            times->expected_end,        times->notes,
-                            plan->campaign.retry,       plan->skipped};
+    CampaignCreated created{plan->campaign.id,
+                            plan->targets.size(),
+                            plan->campaign.mode,
+                            plan->campaign.update_at,
+                            plan->campaign.transmit_at,
+                            plan->campaign.expires_at,
+                            times->expected_end,
+                            times->notes,
+                            plan->campaign.retry,
+                            plan->skipped,
+                            plan->campaign.failure_threshold};
     return json_object(created);
 }
 

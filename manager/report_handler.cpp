@@ -126,8 +126,10 @@ Status ReportHandler::on_job(const std::string& gateway, const JobReport& r) {
         .kv("state", to_string(t.state))
         .kv("progress", t.progress)
         .kv("detail", t.detail);
-    if (is_terminal(t.state) && !is_terminal(old.state)) return schedules_.settle(r.campaign, gateway);
-    return ok_status();
+    if (!is_terminal(t.state) || is_terminal(old.state)) return ok_status();
+    st = schedules_.settle(r.campaign, gateway);
+    if (!st) return st;
+    return guard_.check(r.campaign);
 }
 
 Status ReportHandler::on_cache(const std::string& gateway, const CacheReport& r) {

@@ -8,6 +8,7 @@
 #include "common/clock.hpp"
 #include "common/messages.hpp"
 #include "manager/campaign_control.hpp"
+#include "manager/failure_guard.hpp"
 #include "manager/manager_store.hpp"
 #include "manager/reconciler.hpp"
 #include "manager/schedule_publisher.hpp"
@@ -17,8 +18,13 @@ namespace fleetcast::manager {
 class ReportHandler {
    public:
     ReportHandler(ManagerStore& store, SchedulePublisher& schedules, Reconciler& reconciler, CampaignControl& control,
-                  Clock& clock)
-        : store_(store), schedules_(schedules), reconciler_(reconciler), control_(control), clock_(clock) {}
+                  FailureGuard& guard, Clock& clock)
+        : store_(store),
+          schedules_(schedules),
+          reconciler_(reconciler),
+          control_(control),
+          guard_(guard),
+          clock_(clock) {}
 
     // A report on gw/{gateway}/report. Errors are bad input or storage failures.
     Status on_report(const std::string& gateway, std::string_view payload);
@@ -34,6 +40,7 @@ class ReportHandler {
     SchedulePublisher& schedules_;
     Reconciler& reconciler_;    // digest and unknown_job reports (R27)
     CampaignControl& control_;  // campaign_ack reports; unconfirmed commands sent again (issue 16)
+    FailureGuard& guard_;       // an ended target may cross the campaign's failure threshold (issue 16 item 3)
     Clock& clock_;
 };
 

@@ -20,6 +20,7 @@ void put_campaign(cJSON* o, const CampaignRecord& c) {
     json::put(o, "created_at", c.created_at);
     put_campaign_times(o, c.update_at, c.transmit_at, c.expires_at);
     json::put(o, "expected_end", c.expected_end);
+    if (c.failure_threshold) to_json(cJSON_AddObjectToObject(o, "failure_threshold"), *c.failure_threshold);
 }
 
 Json results_page_json(const CampaignRecord& c, const std::vector<TargetRecord>& page, std::uint64_t offset,

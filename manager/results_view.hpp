@@ -20,7 +20,8 @@ using job_rules::result_label;
 JobView job_view(const TargetRecord& t);
 // Counts per result label of jobs counted per state.
 ResultSummary result_summary(const std::map<JobState, std::uint64_t>& state_counts);
-// campaign, state, mode, created_at, update_at, transmit_at, expires_at, expected_end
+// campaign, state, mode, created_at, update_at, transmit_at, expires_at, expected_end,
+// failure_threshold (when the campaign has one)
 void put_campaign(cJSON* o, const CampaignRecord& c);
 
 // update_times: per device, the update time the gateway last reported (moved

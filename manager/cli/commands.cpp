@@ -10,6 +10,7 @@
 
 #include "common/clock.hpp"
 #include "common/ids.hpp"
+#include "common/job_rules.hpp"
 #include "common/json.hpp"
 #include "common/messages.hpp"
 #include "common/operator_campaign_create.hpp"
@@ -166,6 +167,38 @@ int list_rates(const GlobalOptions& g) {
     return 0;
 }
 
+namespace {
+// --max-failures, --min-ended, --failure-results, --on-failure (issue 16 item 3).
+std::optional<FailureThreshold> failure_threshold_arg(const po::variables_map& vm) {
+    if (!vm.count("max-failures")) {
+        for (const char* other : {"min-ended", "failure-results", "on-failure"})
+            if (vm.count(other)) throw UsageError(std::string("--") + other + " goes with --max-failures");
+        return std::nullopt;
+    }
+    FailureThreshold t;
+    if (auto st = parse_max_failures(vm["max-failures"].as<std::string>(), t); !st)
+        throw UsageError("--max-failures: " + st.error().message);
+    if (vm.count("min-ended")) {
+        const auto text = vm["min-ended"].as<std::string>();
+        FailureThreshold n;
+        auto st = parse_max_failures(text, n);
+        if (!st || !n.max_count) throw UsageError("--min-ended must be a count of targets, not '" + text + "'");
+        t.min_ended = *n.max_count;
+    }
+    if (vm.count("failure-results")) {
+        auto states = failure_results_from_list(vm["failure-results"].as<std::string>());
+        if (!states) throw UsageError("--failure-results: " + states.error().message);
+        t.failure_states = *states;
+    }
+    if (vm.count("on-failure")) {
+        auto action = failure_action_from_string(vm["on-failure"].as<std::string>());
+        if (!action) throw UsageError("--on-failure: " + action.error().message);
+        t.on_failure = *action;
+    }
+    return t;
+}
+}  // namespace
+
 int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args) {
     std::vector<std::string> devices, firmware, models;
     std::string devices_file, update_at, transmit_at, expires_at, mode = "pull", campaign;
@@ -184,7 +217,13 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
                                                             "campaign id (default c-YYYYMMDD-HHMMSS-xxxx)")(
         "retries", po::value<unsigned>(), "re-tries of a failed device update (default 3, at most 20)")(
         "retry-backoff", po::value<std::string>(), "wait before the first retry, doubled for each next (default 5s)")(
-        "power-on-timeout", po::value<std::string>(), "wait for the power-on report after a restart (default 60s)");
+        "power-on-timeout", po::value<std::string>(), "wait for the power-on report after a restart (default 60s)")(
+        "max-failures", po::value<std::string>(),
+        "stop the campaign when more than N targets (3) or a share of the ended ones (5%) failed")(
+        "min-ended", po::value<std::string>(), "with a share: at least this many targets ended first (default 0)")(
+        "failure-results", po::value<std::string>(),
+        "results that count as failed: error,expired,canceled (default error)")(
+        "on-failure", po::value<std::string>(), "pause (default) or cancel the campaign when the threshold is crossed");
     auto vm = parse(args, desc);
     if (!devices_file.empty())
         for (auto& d : read_devices_file(devices_file)) devices.push_back(std::move(d));
@@ -228,6 +267,7 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
         if (t.at) *at = t.at;
         if (t.in) *in = t.in;
     }
+    a.failure_threshold = failure_threshold_arg(vm);
     a.asap = asap;
     a.mode = mode == "push" ? TransferMode::Push : TransferMode::Pull;
     if (!campaign.empty()) a.campaign = campaign;
@@ -245,6 +285,13 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
     std::cout << "update at: " << format_time(c->update_at) << '\n';
     if (c->expires_at) std::cout << "expires at: " << format_time(*c->expires_at) << '\n';
     std::cout << "expected end: " << format_time(c->expected_end) << '\n';
+    if (const auto& t = c->failure_threshold) {
+        std::string results;
+        for (auto s : t->failure_states)
+            results += (results.empty() ? "" : ",") + std::string(job_rules::result_label(s));
+        std::cout << "failure threshold: " << t->limit_text() << " of " << results << ", then "
+                  << to_string(t->on_failure) << '\n';
+    }
     for (const auto& note : c->notes) std::cout << "note: " << note << '\n';
     std::cout << "skipped: " << c->skipped.size() << '\n';
     Table t({"  DEVICE", "REASON"});
@@ -308,6 +355,8 @@ std::string commands_usage() {
            "  campaign create (--all | --model M... | --device ID... | --devices-file F) [--firmware FW...]\n"
            "                  [--update-at T] [--transmit-at T | --asap] [--expires-at T] [--mode pull|push]\n"
            "                  [--campaign ID] [--retries N] [--retry-backoff 5s] [--power-on-timeout 60s]\n"
+           "                  [--max-failures N|P% [--min-ended N] [--failure-results error,expired,canceled]\n"
+           "                   [--on-failure pause|cancel]]\n"
            "  campaign watch CAMPAIGN [--interval 1s]  live progress bar per gateway until the campaign ends\n"
            "  campaign list [--limit N]      campaigns: state (scheduled, running, paused, canceled, ended), why\n"
            "  campaign pause CAMPAIGN [--reason TEXT]   no new offer, fetch or fan-out; transfers hold\n"

@@ -198,6 +198,8 @@ void print_results_by_gateway(const Json& data) {
     const cJSON* o = data.get();
     std::cout << "campaign " << str(o, "campaign") << " (" << str(o, "state") << ", " << str(o, "mode")
               << ", update at " << short_time(str(o, "update_at")) << ")\n";
+    // Issue 16: why it is paused or canceled (an operator, or its failure threshold).
+    if (!str(o, "reason").empty()) std::cout << str(o, "status") << ": " << str(o, "reason") << "\n";
     std::map<std::string, std::vector<const cJSON*>> by_gateway;
     const cJSON* row = nullptr;
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "devices")) by_gateway[str(row, "gateway")].push_back(

@@ -95,3 +95,60 @@ TEST(ManagerStoreSchema, DatabaseOfSchema5GainsTheCampaignCommandTablesAndKeepsI
 
 }  // namespace
 }  // namespace fleetcast::manager
+
+namespace fleetcast::manager {
+namespace {
+
+// Issue 16 item 3: a database of schema 6 gains the failure-threshold table;
+// its campaigns have none, new ones keep theirs and the counts at a resume.
+TEST(ManagerStoreSchema, DatabaseOfSchema6GainsTheFailureThresholdTableAndKeepsItsCampaigns) {
+    char tmpl[] = "/tmp/fleetcast-mgr-schema-XXXXXX";
+    const fs::path dir = mkdtemp(tmpl);
+    const auto path = dir / "manager.db";
+    const auto at = TimePoint{} + std::chrono::hours(24 * 365 * 56);
+    {
+        auto store = ManagerStore::open(path);
+        ASSERT_TRUE(store) << store.error().str();
+        CampaignRecord c;
+        c.id = "c-old";
+        c.created_at = at;
+        c.update_at = at;
+        ASSERT_TRUE((*store)->insert_campaign(c, {}));
+    }
+    {
+        auto db = Database::open(path);
+        ASSERT_TRUE(db);
+        ASSERT_TRUE((*db)->exec("DROP TABLE campaign_failure_thresholds; PRAGMA user_version = 6"));
+    }
+    auto store = ManagerStore::open(path);
+    ASSERT_TRUE(store) << store.error().str();
+    auto old = (*store)->find_campaign("c-old");
+    ASSERT_TRUE(old && *old);
+    EXPECT_FALSE((*old)->failure_threshold);
+    CampaignRecord c;
+    c.id = "c-new";
+    c.created_at = at;
+    c.update_at = at;
+    FailureThreshold t;
+    t.max_percent = 5;
+    t.min_ended = 10;
+    t.on_failure = FailureAction::Cancel;
+    c.failure_threshold = t;
+    ASSERT_TRUE((*store)->insert_campaign(c, {}));
+    auto back = (*store)->find_campaign("c-new");
+    ASSERT_TRUE(back && *back && (*back)->failure_threshold);
+    EXPECT_EQ(*(*back)->failure_threshold, t);
+    EXPECT_EQ((*store)->counted_at_resume("c-new")->failed, 0u);
+    ASSERT_TRUE((*store)->set_counted_at_resume("c-new", FailureCounts{7, 2}));
+    EXPECT_EQ((*store)->counted_at_resume("c-new")->ended, 7u);
+    EXPECT_EQ((*store)->counted_at_resume("c-new")->failed, 2u);
+    store->reset();
+    auto db = Database::open(path);
+    auto q = (*db)->prepare("PRAGMA user_version");
+    ASSERT_TRUE(q && *q->step());
+    EXPECT_EQ(q->int64(0), kSchemaVersion);
+    fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace fleetcast::manager
