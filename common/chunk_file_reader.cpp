@@ -30,7 +30,7 @@ void ChunkFileReader::close_file(std::size_t i) {
 }
 
 Expected<ChunkFileReader::OpenFile*> ChunkFileReader::file_for(const std::filesystem::path& path) {
-    struct stat now{};
+    struct stat now {};
     const bool exists = ::stat(path.c_str(), &now) == 0;
     const int stat_errno = errno;
     for (std::size_t i = 0; i < files_.size(); ++i) {
@@ -45,7 +45,7 @@ Expected<ChunkFileReader::OpenFile*> ChunkFileReader::file_for(const std::filesy
     if (!exists) return io_error("stat", path, stat_errno);
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return io_error("open", path, errno);
-    struct stat opened{};
+    struct stat opened {};
     if (::fstat(fd, &opened) != 0) {
         auto e = io_error("fstat", path, errno);
         ::close(fd);

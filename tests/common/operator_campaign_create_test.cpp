@@ -36,8 +36,8 @@ TEST(CampaignCreateArgs, RoundTripKeepsTargetsTimesModeAndRetries) {
 }
 
 TEST(CampaignCreateArgs, RefusesBothAllAndAListNeitherAndATimeGivenTwice) {
-    for (auto bad : {R"({})", R"({"all":true,"devices":["A123-000001"]})", R"({"all":false})",
-                     R"({"devices":[]})", R"({"all":true,"update_at":"2026-12-02T10:00:00Z","update_in_ms":5})",
+    for (auto bad : {R"({})", R"({"all":true,"devices":["A123-000001"]})", R"({"all":false})", R"({"devices":[]})",
+                     R"({"all":true,"update_at":"2026-12-02T10:00:00Z","update_in_ms":5})",
                      R"({"all":true,"mode":"multicast"})", R"({"all":true,"power_on_timeout_ms":0})",
                      R"({"all":true,"retry_max":21})", R"({"devices":["A123-+"]})", R"({"all":"yes"})"}) {
         auto a = campaign_create_args_from_json(parse_json(bad).get());
