@@ -25,12 +25,15 @@ const std::string kBootSim = std::string(FLEETCAST_SOURCE_DIR) + "/tests/support
 struct RealBox {
     Fleet fleet;
     fs::path box;  // the device's "hardware": slots, bootloader environment, booted slot
-    fs::path slot_a, slot_b, env_config, booted, hold, unhealthy, hold_health;
+    fs::path slot_a, slot_b, env_config, booted, hold, unhealthy, hold_health, hold_install;
     std::size_t agent = 0;
     std::string factory_sha;  // of slot a's image 1.0
 
-    // extra: more options for the agent.
-    explicit RealBox(const std::vector<std::string>& extra = {}) {
+    // extra: more options for the agent. install_can_hold: the handler is
+    // rootfs-ab behind a wrapper whose install, while hold-install exists,
+    // writes part of the image to slot b, writes hold-install.held (its pid)
+    // and waits: a test's power cut lands in the middle of the install.
+    explicit RealBox(const std::vector<std::string>& extra = {}, bool install_can_hold = false) {
         fleet.start_manager();
         fleet.start_gateway("gw1");
         box = fleet.dir() / "box";
@@ -65,9 +68,31 @@ struct RealBox {
                                unhealthy.string() +
                                " ]; then echo 'self-test: printer engine not responding' >&2; exit 1; fi\nexit 0\n");
         fs::permissions(health, fs::perms::owner_all);
+        auto handler = kHandler;
+        hold_install = box / "hold-install";
+        if (install_can_hold) {
+            handler = (box / "rootfs-ab-wrapper").string();
+            std::string wrapper = R"SH(#!/bin/sh
+set -eu
+if [ "$1" = install ] && [ -e @HOLD@ ]; then
+    head -c 100000 > @SLOT@
+    echo $$ > @HOLD@.tmp && mv @HOLD@.tmp @HOLD@.held
+    while [ -e @HOLD@ ]; do sleep 0.1; done
+    exit 1
+fi
+exec @HANDLER@ "$@"
+)SH";
+            for (const auto& [key, value] : {std::pair<std::string, std::string>{"@HOLD@", hold_install.string()},
+                                             {"@SLOT@", slot_b.string()},
+                                             {"@HANDLER@", kHandler}})
+                for (auto at = wrapper.find(key); at != std::string::npos; at = wrapper.find(key, at + value.size()))
+                    wrapper.replace(at, key.size(), value);
+            write_text(handler, wrapper);
+            fs::permissions(handler, fs::perms::owner_all);
+        }
         std::vector<std::string> options{
             "--handler",
-            "main=" + kHandler,
+            "main=" + handler,
             "--handler-config",
             "main=" + (box / "rootfs-ab.conf").string(),
             "--health-check",
@@ -269,6 +294,38 @@ TEST(RealDevice, KillDuringDownloadResumesAndFetchesOnlyTheMissingChunks) {
     EXPECT_GE(sent_after, 1u);
     EXPECT_LE(sent_after, image.chunk_count - written) << written << " chunks were on disk at the kill";
     EXPECT_EQ(count(from_manager), image.chunk_count);
+}
+
+TEST(RealDevice, KillDuringInstallKeepsTheOldSlotSelectedAndInstallsAgain) {
+    RealBox b({}, true);
+    write_text(b.hold_install, "");
+    auto image = b.add_image("2.0", 4 * kDefaultChunkSize + 3);
+    auto campaign = b.create(image);
+    ASSERT_FALSE(campaign.empty());
+    const auto held = b.hold_install.string() + ".held";
+    ASSERT_TRUE(eventually([&] { return fs::exists(held); }, 90s)) << "the install never started";
+
+    // Slot b half written: power cut.
+    EXPECT_EQ(b.update_state(), "writing");
+    b.fleet.device_processes().at(b.agent).signal(SIGKILL);
+    ::kill(-std::stoi(read_text(held)), SIGKILL);  // the handler's process group
+    ASSERT_NE(b.fleet.device_processes().at(b.agent).wait_exit(10s), -1);
+    EXPECT_EQ(fs::file_size(b.slot_b), 100000u);
+    EXPECT_EQ(b.env("fleetcast_slot"), "a") << "an incomplete slot is selected";
+    EXPECT_EQ(b.env("upgrade_available"), "0");
+    b.expect_selected_slot_complete(image);
+
+    // Power on: the factory slot boots; the agent verifies the image again and installs it again.
+    fs::remove(b.hold_install);
+    b.power_on();
+    EXPECT_EQ(read_text(b.booted), "a");
+    auto row = b.ended(campaign, 90s);
+    EXPECT_EQ(row.result, "UPDATING COMPLETED") << row.state << ": " << row.detail;
+    EXPECT_EQ(sha256_of(b.slot_b), image.sha256);
+    EXPECT_EQ(read_text(b.booted), "b");
+    EXPECT_EQ(b.env("fleetcast_slot"), "b");
+    EXPECT_EQ(b.env("upgrade_available"), "0");
+    EXPECT_EQ(booted_version(b.fleet, kDevice), "2.0");
 }
 
 TEST(RealDevice, KillDuringTrialBootBeforeCommitFallsBackAndReportsTheUnconfirmedBoot) {
