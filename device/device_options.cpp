@@ -185,9 +185,10 @@ Expected<CommandLine> parse_options(int argc, char** argv, OptionSources& source
         "fail-first-boot", po::value(&fail_first_boot)->composing(),
         "simulated health check: the first boot of component=version fails and is rolled back (repeatable)")(
         "flash-write-delay", po::value(&flash_delay)->default_value("0ms"),
-        "simulated slow flash: the device is busy this long after writing each chunk (its further chunks wait; other "
-        "devices go on)")("fault-first-write-fails", po::value(&fault_write)->default_value(0),
-                          "share of devices (0-1) whose first chunk write past half an image fails once")(
+        "slow flash: the device is busy this long after writing each chunk (its further chunks wait; other devices go "
+        "on); simulated, or for a real agent a throttle that keeps its I/O low")(
+        "fault-first-write-fails", po::value(&fault_write)->default_value(0),
+        "share of devices (0-1) whose first chunk write past half an image fails once")(
         "fault-no-power-on", po::value(&fault_power_on)->default_value(0),
         "share of devices (0-1) that never send the power-on report after an install")(
         "fault-boot-fails", po::value(&fault_boot)->default_value(0),
@@ -284,6 +285,7 @@ Expected<CommandLine> parse_options(int argc, char** argv, OptionSources& source
         auto real = parse_real_device(handlers, handler_configs, handler_timeouts, health_check, health_check_timeout);
         if (!real) return real.error();
         base.real = std::move(*real);
+        base.real.flash_write_delay = *delay;
         if (!reboot_command.empty()) {
             cl.host.reboot_command = split_command(reboot_command);
             auto wait = parse_duration(reboot_wait);

@@ -8,6 +8,7 @@ namespace fleetcast::device {
 RealDevice::RealDevice(RealDeviceOptions options, std::string device_id, std::filesystem::path state_dir)
     : health_check_(std::move(options.health_check)),
       health_check_timeout_(options.health_check_timeout),
+      flash_write_delay_(options.flash_write_delay),
       device_(std::move(device_id)),
       state_dir_(std::move(state_dir)) {
     for (auto& [component, config] : options.handlers) handlers_.emplace(component, UpdateHandler(std::move(config)));

@@ -18,6 +18,9 @@ struct RealDeviceOptions {
     std::map<std::string, HandlerConfig> handlers;  // component -> handler
     std::vector<std::string> health_check;          // argv; empty: healthy when the handlers' verify says so
     std::chrono::milliseconds health_check_timeout{60000};
+    // --flash-write-delay: a pause after each chunk write (keeps a busy box's
+    // I/O low; tests use it to stop a transfer at a known chunk).
+    std::chrono::milliseconds flash_write_delay{0};
 };
 
 class RealDevice final : public DevicePolicy {
@@ -26,6 +29,7 @@ class RealDevice final : public DevicePolicy {
     RealDevice(RealDeviceOptions options, std::string device_id, std::filesystem::path state_dir);
 
     bool has_handler(const std::string& component) const override { return handlers_.count(component) > 0; }
+    Millis flash_write_delay() const override { return flash_write_delay_; }
     Status install(const std::string& campaign, const FirmwareManifest& m, const std::filesystem::path& image,
                    Slot target, const DeviceNvState& state) override;
     bool activate(const DeviceNvState& state, std::string& code, std::string& detail) override;
@@ -45,6 +49,7 @@ class RealDevice final : public DevicePolicy {
     std::map<std::string, UpdateHandler> handlers_;
     std::vector<std::string> health_check_;
     std::chrono::milliseconds health_check_timeout_{60000};
+    Millis flash_write_delay_{0};
     std::string device_;
     std::filesystem::path state_dir_;
 };

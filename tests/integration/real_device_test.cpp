@@ -5,7 +5,10 @@
 // "reboots" as U-Boot's boot script would (tests/support/uboot-boot-sim).
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include "common/messages.hpp"
+#include "common/topics.hpp"
 #include "tests/integration/real_agent.hpp"
 
 using namespace fleetcast;
@@ -22,11 +25,15 @@ const std::string kBootSim = std::string(FLEETCAST_SOURCE_DIR) + "/tests/support
 struct RealBox {
     Fleet fleet;
     fs::path box;  // the device's "hardware": slots, bootloader environment, booted slot
-    fs::path slot_a, slot_b, env_config, booted, hold, unhealthy;
+    fs::path slot_a, slot_b, env_config, booted, hold, unhealthy, hold_health, hold_install;
     std::size_t agent = 0;
     std::string factory_sha;  // of slot a's image 1.0
 
-    RealBox() {
+    // extra: more options for the agent. install_can_hold: the handler is
+    // rootfs-ab behind a wrapper whose install, while hold-install exists,
+    // writes part of the image to slot b, writes hold-install.held (its pid)
+    // and waits: a test's power cut lands in the middle of the install.
+    explicit RealBox(const std::vector<std::string>& extra = {}, bool install_can_hold = false) {
         fleet.start_manager();
         fleet.start_gateway("gw1");
         box = fleet.dir() / "box";
@@ -47,20 +54,59 @@ struct RealBox {
         write_text(booted, "a\n");
         hold = box / "hold-reboot";
         unhealthy = box / "unhealthy";
+        hold_health = box / "hold-health";
         write_text(box / "rootfs-ab.conf", "# the test box\nSLOT_A=" + slot_a.string() + "\nSLOT_B=" + slot_b.string() +
                                                "\nBOOTLOADER=uboot\nFW_ENV_CONFIG=" + env_config.string() +
                                                "\nBOOTED_SLOT_FILE=" + booted.string() + "\n");
-        // The product's self-test: healthy unless the test says otherwise.
+        // The product's self-test: healthy unless the test says otherwise. While
+        // hold-health exists it writes hold-health.held (its pid) and waits: a
+        // test's power cut lands during the trial boot, before the commit.
         auto health = box / "health-check";
-        write_text(health, "#!/bin/sh\nif [ -e " + unhealthy.string() +
+        write_text(health, "#!/bin/sh\nif [ -e " + hold_health.string() + " ]; then echo $$ > " + hold_health.string() +
+                               ".tmp && mv " + hold_health.string() + ".tmp " + hold_health.string() +
+                               ".held; while [ -e " + hold_health.string() + " ]; do sleep 0.1; done; fi\nif [ -e " +
+                               unhealthy.string() +
                                " ]; then echo 'self-test: printer engine not responding' >&2; exit 1; fi\nexit 0\n");
         fs::permissions(health, fs::perms::owner_all);
-        agent = fleet.start_agent(
-            "gw1", kDevice, "A123", fleet.device_dir(kDevice), {"main=1.0"},
-            {"--handler", "main=" + kHandler, "--handler-config", "main=" + (box / "rootfs-ab.conf").string(),
-             "--health-check", health.string(), "--health-check-timeout", "20s", "--reboot-command",
-             kBootSim + " " + env_config.string() + " " + booted.string() + " " + hold.string(), "--reboot-wait", "0s",
-             "--handler-timeout", "install=60s"});
+        auto handler = kHandler;
+        hold_install = box / "hold-install";
+        if (install_can_hold) {
+            handler = (box / "rootfs-ab-wrapper").string();
+            std::string wrapper = R"SH(#!/bin/sh
+set -eu
+if [ "$1" = install ] && [ -e @HOLD@ ]; then
+    head -c 100000 > @SLOT@
+    echo $$ > @HOLD@.tmp && mv @HOLD@.tmp @HOLD@.held
+    while [ -e @HOLD@ ]; do sleep 0.1; done
+    exit 1
+fi
+exec @HANDLER@ "$@"
+)SH";
+            for (const auto& [key, value] : {std::pair<std::string, std::string>{"@HOLD@", hold_install.string()},
+                                             {"@SLOT@", slot_b.string()},
+                                             {"@HANDLER@", kHandler}})
+                for (auto at = wrapper.find(key); at != std::string::npos; at = wrapper.find(key, at + value.size()))
+                    wrapper.replace(at, key.size(), value);
+            write_text(handler, wrapper);
+            fs::permissions(handler, fs::perms::owner_all);
+        }
+        std::vector<std::string> options{
+            "--handler",
+            "main=" + handler,
+            "--handler-config",
+            "main=" + (box / "rootfs-ab.conf").string(),
+            "--health-check",
+            health.string(),
+            "--health-check-timeout",
+            "20s",
+            "--reboot-command",
+            kBootSim + " " + env_config.string() + " " + booted.string() + " " + hold.string(),
+            "--reboot-wait",
+            "0s",
+            "--handler-timeout",
+            "install=60s"};
+        options.insert(options.end(), extra.begin(), extra.end());
+        agent = fleet.start_agent("gw1", kDevice, "A123", fleet.device_dir(kDevice), {"main=1.0"}, options);
     }
     ~RealBox() { fleet.dump_logs_on_failure(); }
 
@@ -76,6 +122,40 @@ struct RealBox {
         return wait_ended(fleet, campaign, timeout);
     }
     std::string agent_log() const { return fleetcast::testing::agent_log(fleet); }
+
+    // The slot the environment selects holds a complete image: the factory one or `image`.
+    void expect_selected_slot_complete(const ImageFile& image) {
+        auto selected = env("fleetcast_slot");
+        ASSERT_TRUE(selected == "a" || selected == "b") << selected;
+        auto sha = sha256_of(selected == "a" ? slot_a : slot_b);
+        EXPECT_TRUE(sha == factory_sha || sha == image.sha256) << "slot " << selected << " is incomplete";
+    }
+    // update_state in the agent's state file.
+    std::string update_state() {
+        auto text = read_file(fleet.device_dir(kDevice) / "state.json");
+        if (!text) return {};
+        auto j = Json::parse(*text);
+        return j ? str(j->get(), "update_state") : std::string();
+    }
+    // Chunks of the image being received that the agent wrote: its live bitmap
+    // (common/partial_image.hpp: one '1' byte per chunk on disk, after a header).
+    std::uint32_t chunks_written(const ImageFile& image) {
+        std::uint32_t n = 0;
+        std::error_code ec;
+        for (const auto& e : fs::recursive_directory_iterator(fleet.device_dir(kDevice), ec)) {
+            if (e.path().extension() != ".live") continue;
+            auto t = read_file(e.path());
+            if (!t || t->size() < image.chunk_count) continue;
+            for (std::size_t i = t->size() - image.chunk_count; i < t->size(); ++i) n += (*t)[i] == '1' ? 1 : 0;
+        }
+        return n;
+    }
+    // Power back on: the "bootloader" picks the slot, the agent starts again.
+    void power_on() {
+        auto boot = run_command({kBootSim, env_config.string(), booted.string()}, 10s);
+        ASSERT_EQ(boot.exit_code, 0) << boot.output;
+        fleet.restart_devices(agent);
+    }
 };
 
 }  // namespace
@@ -167,4 +247,146 @@ TEST(RealDevice, KillAfterInstallBeforeRebootNeverSelectsAnIncompleteSlot) {
     EXPECT_EQ(b.env("upgrade_available"), "0");
     EXPECT_EQ(sha256_of(b.slot_b), image.sha256);
     EXPECT_EQ(booted_version(b.fleet, kDevice), "2.0");
+}
+
+TEST(RealDevice, KillDuringDownloadResumesAndFetchesOnlyTheMissingChunks) {
+    // Slow flash (one chunk every 250 ms) so the transfer is still going when
+    // the test sees the first chunks on disk.
+    RealBox b({"--flash-write-delay", "250ms"});
+    auto image = b.add_image("2.0", 16 * kDefaultChunkSize);
+    ASSERT_EQ(image.chunk_count, 16u);
+    Observer wire(b.fleet.uri(), "wire");
+    const auto fanout = *topics::site_model_chunk("gw1", "A123", image.fw_id);
+    const auto repair = *topics::dev_chunk("gw1", kDevice, image.fw_id);
+    const auto from_manager = *topics::gw_chunk("gw1", image.fw_id);
+    for (const auto& t : {fanout, repair, from_manager}) wire.subscribe(t);
+    auto count = [&](const std::string& topic) {
+        auto s = wire.stats();
+        auto it = s.find(topic);
+        return it == s.end() ? std::uint64_t{0} : it->second.messages;
+    };
+    auto campaign = b.create(image);
+    ASSERT_FALSE(campaign.empty());
+    ASSERT_TRUE(eventually([&] { return b.chunks_written(image) >= 4; }, 60s)) << "no chunk reached the slot";
+
+    // Power cut in the middle of the transfer.
+    b.fleet.device_processes().at(b.agent).signal(SIGKILL);
+    ASSERT_NE(b.fleet.device_processes().at(b.agent).wait_exit(10s), -1);
+    const auto written = b.chunks_written(image);
+    EXPECT_EQ(b.update_state(), "receiving");
+    EXPECT_LT(written, image.chunk_count) << "the kill came after the transfer";
+    // Nothing was installed or selected: the bootloader still boots the factory slot.
+    EXPECT_EQ(b.env("fleetcast_slot"), "a");
+    EXPECT_EQ(b.env("upgrade_available"), "0");
+    EXPECT_EQ(fs::file_size(b.slot_b), 0u);
+    // The fan-out was sent whole while the agent was still writing its first chunks.
+    ASSERT_TRUE(wire.wait_for([&](const auto&) { return count(fanout) == image.chunk_count; }, 30s));
+    const auto sent_before = count(fanout) + count(repair);
+
+    b.fleet.restart_devices(b.agent);
+    auto row = b.ended(campaign, 90s);
+    EXPECT_EQ(row.result, "UPDATING COMPLETED") << row.state << ": " << row.detail;
+    EXPECT_EQ(sha256_of(b.slot_b), image.sha256);
+    EXPECT_EQ(read_text(b.booted), "b");
+    // Resumed: after the restart the gateway sent only chunks the agent had
+    // not written, and fetched nothing twice from the manager.
+    const auto sent_after = count(fanout) + count(repair) - sent_before;
+    EXPECT_GE(sent_after, 1u);
+    EXPECT_LE(sent_after, image.chunk_count - written) << written << " chunks were on disk at the kill";
+    EXPECT_EQ(count(from_manager), image.chunk_count);
+}
+
+TEST(RealDevice, KillDuringInstallKeepsTheOldSlotSelectedAndInstallsAgain) {
+    RealBox b({}, true);
+    write_text(b.hold_install, "");
+    auto image = b.add_image("2.0", 4 * kDefaultChunkSize + 3);
+    auto campaign = b.create(image);
+    ASSERT_FALSE(campaign.empty());
+    const auto held = b.hold_install.string() + ".held";
+    ASSERT_TRUE(eventually([&] { return fs::exists(held); }, 90s)) << "the install never started";
+
+    // Slot b half written: power cut.
+    EXPECT_EQ(b.update_state(), "writing");
+    b.fleet.device_processes().at(b.agent).signal(SIGKILL);
+    ::kill(-std::stoi(read_text(held)), SIGKILL);  // the handler's process group
+    ASSERT_NE(b.fleet.device_processes().at(b.agent).wait_exit(10s), -1);
+    EXPECT_EQ(fs::file_size(b.slot_b), 100000u);
+    EXPECT_EQ(b.env("fleetcast_slot"), "a") << "an incomplete slot is selected";
+    EXPECT_EQ(b.env("upgrade_available"), "0");
+    b.expect_selected_slot_complete(image);
+
+    // Power on: the factory slot boots; the agent verifies the image again and installs it again.
+    fs::remove(b.hold_install);
+    b.power_on();
+    EXPECT_EQ(read_text(b.booted), "a");
+    auto row = b.ended(campaign, 90s);
+    EXPECT_EQ(row.result, "UPDATING COMPLETED") << row.state << ": " << row.detail;
+    EXPECT_EQ(sha256_of(b.slot_b), image.sha256);
+    EXPECT_EQ(read_text(b.booted), "b");
+    EXPECT_EQ(b.env("fleetcast_slot"), "b");
+    EXPECT_EQ(b.env("upgrade_available"), "0");
+    EXPECT_EQ(booted_version(b.fleet, kDevice), "2.0");
+}
+
+TEST(RealDevice, KillDuringTrialBootBeforeCommitFallsBackAndReportsTheUnconfirmedBoot) {
+    RealBox b;
+    write_text(b.hold_health, "");  // the trial boot's health check waits for the test
+    auto image = b.add_image("2.0", 5 * kDefaultChunkSize + 9);
+    auto campaign = b.create(image);
+    ASSERT_FALSE(campaign.empty());
+    const auto held = b.hold_health.string() + ".held";
+    ASSERT_TRUE(eventually([&] { return fs::exists(held); }, 90s)) << "the trial boot never ran its health check";
+
+    // Rebooted into slot b, verified, health check running: power cut.
+    EXPECT_EQ(b.update_state(), "trial_boot");
+    b.fleet.device_processes().at(b.agent).signal(SIGKILL);
+    ::kill(-std::stoi(read_text(held)), SIGKILL);  // the health check's process group
+    ASSERT_NE(b.fleet.device_processes().at(b.agent).wait_exit(10s), -1);
+    EXPECT_EQ(read_text(b.booted), "b");
+    EXPECT_EQ(b.env("fleetcast_slot"), "b");
+    EXPECT_EQ(b.env("upgrade_available"), "1") << "committed before the health check passed";
+    b.expect_selected_slot_complete(image);
+
+    // Power on: the trial was used up, U-Boot falls back to a; the agent rolls the update back.
+    fs::remove(b.hold_health);
+    b.power_on();
+    EXPECT_EQ(read_text(b.booted), "a");
+    auto row = b.ended(campaign, 90s);
+    EXPECT_EQ(row.result, "ERROR") << row.state << ": " << row.detail;
+    EXPECT_EQ(row.error, "boot_failed") << row.detail;
+    EXPECT_NE(row.detail.find("stopped before it was confirmed"), std::string::npos) << row.detail;
+    EXPECT_TRUE(eventually([&] { return b.update_state() == "idle"; }, 20s)) << b.update_state();
+    EXPECT_EQ(read_text(b.booted), "a");
+    EXPECT_EQ(b.env("fleetcast_slot"), "a");
+    EXPECT_EQ(b.env("upgrade_available"), "0");
+    EXPECT_EQ(sha256_of(b.slot_a), b.factory_sha);
+    EXPECT_TRUE(eventually([&] { return booted_version(b.fleet, kDevice) == "1.0"; }, 20s));
+    EXPECT_TRUE(eventually([&] { return OneDevice::running_main_of(b.fleet) == "1.0"; }, 20s));
+}
+
+TEST(RealDevice, KillDuringTrialBootWithoutRebootRollsBackTheRunningNewSlot) {
+    // A crash of the agent alone (no power cut): it is started again on the new
+    // slot, whose trial was never confirmed; it rolls back and reboots into a.
+    RealBox b;
+    write_text(b.hold_health, "");
+    auto image = b.add_image("2.0", 3 * kDefaultChunkSize);
+    auto campaign = b.create(image);
+    ASSERT_FALSE(campaign.empty());
+    const auto held = b.hold_health.string() + ".held";
+    ASSERT_TRUE(eventually([&] { return fs::exists(held); }, 90s)) << "the trial boot never ran its health check";
+    b.fleet.device_processes().at(b.agent).signal(SIGKILL);
+    ::kill(-std::stoi(read_text(held)), SIGKILL);
+    ASSERT_NE(b.fleet.device_processes().at(b.agent).wait_exit(10s), -1);
+    b.expect_selected_slot_complete(image);
+
+    fs::remove(b.hold_health);
+    b.fleet.restart_devices(b.agent);
+    auto row = b.ended(campaign, 90s);
+    EXPECT_EQ(row.result, "ERROR") << row.state << ": " << row.detail;
+    EXPECT_EQ(row.error, "boot_failed") << row.detail;
+    EXPECT_TRUE(eventually([&] { return read_text(b.booted) == "a"; }, 20s)) << "no reboot into the old slot";
+    EXPECT_EQ(b.env("fleetcast_slot"), "a");
+    EXPECT_EQ(b.env("upgrade_available"), "0");
+    EXPECT_TRUE(eventually([&] { return OneDevice::running_main_of(b.fleet) == "1.0"; }, 20s));
+    EXPECT_NE(b.agent_log().find("step=rollback"), std::string::npos);
 }
