@@ -35,6 +35,8 @@ void Gateway::on_device_state(const std::string& topic, const std::string& devic
     }
     auto it = devices_.find(device);
     bool was_offline = it != devices_.end() && it->second.status == DeviceStatus::Offline;
+    bool stopped_updating =
+        it != devices_.end() && it->second.status == DeviceStatus::Updating && state->status == DeviceStatus::Idle;
     if (it != devices_.end() && same_state(it->second, *state)) return;
     auto st = store_.save_device(*state);
     if (!st) {
@@ -60,6 +62,23 @@ void Gateway::on_device_state(const std::string& topic, const std::string& devic
             if (key.second == device && !job.cancel_pending.empty() && !is_terminal(job.state))
                 send_cancel(job, "resend", job.cancel_pending);
         dirty_ = true;
+    } else if (stopped_updating) {
+        // The device no longer updates while its job is in transfer here: the
+        // events that said why (progress, power_on) were lost, e.g. published
+        // to a restarted broker before we had subscribed again. Offered again,
+        // it answers from its partial slot, or with its power-on report when
+        // it has installed the image already.
+        auto n = jobs_.apply_all(JobEvent::OfferAgain, clock_.now(), [&](const JobRow& job) {
+            return job.device == device && job.state == JobState::Transferring;
+        });
+        if (n > 0) {
+            log_warn("gateway", "transfers_reoffered")
+                .kv("gateway", config_.id)
+                .kv("device", device)
+                .kv("jobs", n)
+                .kv("why", "device idle during its transfer");
+            dirty_ = true;
+        }
     }
 }
 

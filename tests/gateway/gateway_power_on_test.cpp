@@ -48,6 +48,26 @@ TEST_F(PowerOn, PowerOnDuringTransferDoesNotCompleteTheJob) {
     EXPECT_EQ(job_reports(d1).back().state, JobState::Canceled);
 }
 
+TEST_F(PowerOn, DeviceIdleDuringItsTransferIsOfferedAgainAndItsRepeatedPowerOnCompletesTheJob) {
+    device_state(d1, "A123", {{"main", "1.0"}});
+    transferring();
+    device_state(d1, "A123", {{"main", "1.0"}}, DeviceStatus::Updating);
+    const int offers = count_commands<OfferCmd>(d1);
+    // The device installed and rebooted, but its progress and power_on were
+    // lost (a broker restart before the gateway subscribed again): only its
+    // retained state says it is idle on 2.0 now.
+    device_state(d1, "A123", {{"main", "2.0"}}, DeviceStatus::Idle);
+    advance(Millis(100));
+    EXPECT_EQ(count_commands<OfferCmd>(d1), offers + 1) << "the transfer is offered again";
+    // An offer of what it has installed already: the device says again what it booted.
+    device_event(d1, power_on("2.0", main_v2.manifest.sha256, 2));
+    EXPECT_EQ(job_reports(d1).back().state, JobState::Completed);
+    device_state(d1, "A123", {{"main", "2.0"}}, DeviceStatus::Updating);
+    device_state(d1, "A123", {{"main", "2.0"}}, DeviceStatus::Idle);
+    advance(Millis(100));
+    EXPECT_EQ(count_commands<OfferCmd>(d1), offers + 1) << "an ended job is never offered again";
+}
+
 TEST_F(PowerOn, PowerOnAfterInstallingWithTheManifestsShaCompletes) {
     transferring();
     device_event(d1, encode(ProgressEvent{"c1", "installing", 100}));
