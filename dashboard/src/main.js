@@ -35,7 +35,7 @@ const overview = new OverviewView(model, {
     refresh(true);
   },
 });
-const campaign = new CampaignView(model);
+const campaign = new CampaignView(model, { onAction: (op, c) => actions.runCampaign(op, c).then(() => refresh(false)) });
 const detail = new DetailView(model, { onClose: () => openDevice(null), onAction: (op, dev) => actions.run(op, dev).then(() => refresh(false)) });
 const devices = new DeviceTableView(model, { onOpen: openDevice });
 const gateways = new GatewaysView(model, {

@@ -12,6 +12,10 @@
 //   defer        a defer click (with its confirmation) moves that device's
 //                update time in the gateway table; Suspend then shows the
 //                hold in the device table, and Resume lifts it (R19).
+//   control      Pause, Resume and Cancel of a whole campaign (issue 16): each
+//                confirmed and accepted; a paused and a canceled campaign show
+//                the red banner with the reason, the CLI agrees, and only the
+//                buttons that fit the campaign's status are enabled.
 // Exit 77 = skipped (ctest SKIP_RETURN_CODE), with the reason on stdout.
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -184,6 +188,63 @@ async function deferCase(fleet, browser, o) {
   return 0;
 }
 
+async function campaignControlCase(fleet, browser, o) {
+  fleet.startManager();
+  fleet.startGateway('gw1');
+  fleet.startDevices('gw1', ['A123'], 3, 1);
+  fleet.addFirmware('A123', 32 * 1024);
+  await fleet.waitRegistered(3, 30000);
+  fleet.cli(['campaign', 'create', '--all', '--update-at', '+2h', '--campaign', 'c-dash']);
+  mkdirSync(o.artifacts, { recursive: true });
+  const page = await openDashboard(browser, fleet);
+  const button = (op) => `#campaign-actions [data-campaign-action="${op}"]`;
+  const enabled = async () => {
+    const out = {};
+    for (const op of ['pause', 'resume', 'cancel']) out[op] = !(await page.locator(button(op)).isDisabled());
+    return out;
+  };
+  await page.waitForSelector(`${button('pause')}:not([disabled])`, { timeout: 20000 });
+  check(await page.locator('#campaign-banner').isHidden(), 'a scheduled campaign shows no banner');
+  const scheduled = await enabled();
+  check(scheduled.pause && !scheduled.resume && scheduled.cancel, `scheduled: pause and cancel offered, resume not (${JSON.stringify(scheduled)})`);
+
+  const act = async (op, status) => {
+    await page.click(button(op));
+    await page.waitForSelector('#confirm[open]');
+    check((await text(page, '#confirm-text')).includes('c-dash'), `the ${op} confirmation names the campaign`);
+    await page.click('#confirm-yes');
+    await page.waitForFunction(
+      (name) => {
+        const li = document.querySelector('#action-log li');
+        return li && li.textContent.includes(name) && /accepted|refused/.test(li.className);
+      },
+      `campaign_${op}`,
+      { timeout: 20000 },
+    );
+    const said = await text(page, '#action-log li');
+    check(/accepted/.test(said), `the manager accepted campaign_${op}: ${said}`);
+    if (!status) return;
+    await page.waitForSelector(`#campaign-banner[data-status="${status}"]`, { timeout: 20000 });
+    const banner = await text(page, '#campaign-banner');
+    check(banner.startsWith(status.toUpperCase()) && banner.length > status.length + 2, `the red banner says why: ${banner}`);
+    const listed = fleet.cliJson(['campaign', 'list']).campaigns.find((c) => c.campaign === 'c-dash');
+    check(listed && listed.status === status, `the CLI lists c-dash as ${status} too`);
+  };
+
+  await act('pause', 'paused');
+  const paused = await enabled();
+  check(!paused.pause && paused.resume && paused.cancel, `paused: resume and cancel offered (${JSON.stringify(paused)})`);
+  await page.screenshot({ path: join(o.artifacts, 'dashboard-paused.png'), fullPage: true });
+  await act('resume', null);
+  await page.waitForSelector('#campaign-banner[hidden]', { state: 'attached', timeout: 20000 });
+  check(true, 'resumed: the banner is gone');
+  await act('cancel', 'canceled');
+  const canceled = await enabled();
+  check(!canceled.pause && !canceled.resume && !canceled.cancel, `canceled: nothing more to do (${JSON.stringify(canceled)})`);
+  await page.screenshot({ path: join(o.artifacts, 'dashboard-canceled.png'), fullPage: true });
+  return 0;
+}
+
 // ---- main -------------------------------------------------------------------
 const o = options();
 if (!existsSync(CHROMIUM)) {
@@ -202,7 +263,7 @@ let rc = 1;
 try {
   await fleet.startBroker();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  const cases = { campaign: campaignCase, defer: deferCase };
+  const cases = { campaign: campaignCase, defer: deferCase, control: campaignControlCase };
   if (!cases[o.case]) throw new Error(`unknown case ${o.case}`);
   rc = (await cases[o.case](fleet, browser, o)) || 0;
   if (rc === 0) console.log(`PASS: dashboard ${o.case}`);

@@ -8,6 +8,9 @@ const LABEL = {
   cancel: 'Cancel the update of',
   suspend: 'Suspend the update of',
   resume: 'Resume the update of',
+  campaign_pause: 'Pause the whole campaign',
+  campaign_resume: 'Resume the whole campaign',
+  campaign_cancel: 'Cancel the whole campaign (devices keep their firmware)',
 };
 
 export class Actions {
@@ -32,14 +35,25 @@ export class Actions {
     const args = { device };
     const by = Number($('#confirm-by').value);
     if (op === 'defer' && by > 0) args.by_ms = Math.round(by * 60 * 1000); // minutes in the dialog
-    const item = this.log(`${op} ${device}: sent, waiting for the manager…`, 'pending');
+    await this.send(op, device, args, 'the tables change when the gateway reports it');
+  }
+
+  // pause, resume or cancel of a whole campaign (campaign_pause/resume/cancel).
+  async runCampaign(action, campaign) {
+    const op = `campaign_${action}`;
+    if (!(await this.confirm(op, campaign))) return;
+    await this.send(op, campaign, { campaign }, 'every gateway applies it as it confirms');
+  }
+
+  async send(op, target, args, then) {
+    const item = this.log(`${op} ${target}: sent, waiting for the manager…`, 'pending');
     const resp = await this.link.request(op, args);
     if (resp.ok) {
       item.className = 'accepted';
-      item.textContent = `${item.dataset.at} ${op} ${device}: accepted by the manager; the tables change when the gateway reports it`;
+      item.textContent = `${item.dataset.at} ${op} ${target}: accepted by the manager; ${then}`;
     } else {
       item.className = 'refused';
-      item.textContent = `${item.dataset.at} ${op} ${device}: refused by the manager: ${resp.error}`;
+      item.textContent = `${item.dataset.at} ${op} ${target}: refused by the manager: ${resp.error}`;
     }
   }
 

@@ -1,11 +1,41 @@
 // Campaign view: its times (Fig. 16), per gateway the transmission time,
 // update time and expected end (Fig. 20), and the results summary (Fig. 46/47).
+// A paused or canceled campaign shows a red banner with the reason (an
+// operator's, or the failure threshold's); Pause, Resume and Cancel go
+// through the confirmation and the manager (campaign_pause/resume/cancel).
 import { $, fmtTime, h, replace } from '../dom.js';
 import { RESULT } from '../model.js';
 
 export class CampaignView {
-  constructor(model) {
+  constructor(model, { onAction } = {}) {
     this.model = model;
+    this.onAction = onAction || (() => {});
+  }
+
+  // Which campaign-level commands fit the campaign's status (topics.md).
+  static allowed(status) {
+    return {
+      pause: status === 'scheduled' || status === 'running',
+      resume: status === 'paused',
+      cancel: status === 'scheduled' || status === 'running' || status === 'paused',
+    };
+  }
+
+  controls(c) {
+    const allowed = CampaignView.allowed(c.status);
+    const buttons = ['pause', 'resume', 'cancel'].map((op) => {
+      const b = h('button', { 'data-campaign-action': op }, op[0].toUpperCase() + op.slice(1));
+      b.disabled = !allowed[op];
+      b.addEventListener('click', () => this.onAction(op, c.campaign));
+      return b;
+    });
+    return h('div', { class: 'campaign-actions', id: 'campaign-actions' }, ...buttons);
+  }
+
+  banner(c) {
+    if (c.status !== 'paused' && c.status !== 'canceled') return h('div', { id: 'campaign-banner', hidden: '' });
+    return h('div', { id: 'campaign-banner', class: `banner ${c.status}`, 'data-status': c.status },
+      `${c.status.toUpperCase()}: ${c.reason || 'no reason given'}`);
   }
 
   render() {
@@ -21,11 +51,13 @@ export class CampaignView {
     const ended = rows.every((r) => r.result !== RESULT.waiting) ? rows.map((r) => r.ended_at).filter(Boolean).sort().pop() : null;
     replace(
       $('#campaign-body'),
+      this.banner(c),
+      this.controls(c),
       h(
         'dl',
         { class: 'kv' },
         h('dt', {}, 'campaign'), h('dd', { id: 'campaign-id' }, c.campaign),
-        h('dt', {}, 'mode / state'), h('dd', {}, `${c.mode} / ${c.state}`),
+        h('dt', {}, 'mode / status'), h('dd', { id: 'campaign-status' }, `${c.mode} / ${c.status || c.state}`),
         h('dt', {}, 'created'), h('dd', {}, fmtTime(c.created_at)),
         h('dt', {}, 'transmission time'), h('dd', {}, c.transmit_at ? fmtTime(c.transmit_at) : 'at the update time (pull)'),
         h('dt', {}, 'update time'), h('dd', {}, fmtTime(c.update_at)),
