@@ -20,6 +20,18 @@ namespace fleetcast::manager {
 
 inline constexpr int kSchemaVersion = 7;
 
+// What the metrics endpoint reads from the database (manager_store_metrics.cpp):
+// small tables whole, large ones only as GROUP BY counts.
+struct StoreTotals {
+    std::vector<CampaignRecord> campaigns;          // id, state and update_at only
+    std::map<std::string, std::uint64_t> devices;   // by reported status
+    std::map<std::string, std::uint64_t> gateways;  // by reported status
+    struct Link {
+        std::uint64_t chunks = 0, bytes = 0, resent_chunks = 0;
+    };
+    std::map<std::string, Link> links;  // per gateway: what the manager served it (table transfers)
+};
+
 class ManagerStore {
    public:
     static Expected<std::unique_ptr<ManagerStore>> open(const std::filesystem::path& db_path);
@@ -129,6 +141,9 @@ class ManagerStore {
     // campaign's last resume (zero before any).
     Expected<FailureCounts> counted_at_resume(const std::string& campaign);
     Status set_counted_at_resume(const std::string& campaign, const FailureCounts& c);
+
+    // manager_store_metrics.cpp: the totals the metrics endpoint serves.
+    Expected<StoreTotals> metrics_totals();
 
    private:
     Status write_failure_threshold(const CampaignRecord& c);
