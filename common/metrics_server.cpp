@@ -41,6 +41,11 @@ void MetricsBoard::close() {
     answered_cv_.notify_all();
 }
 
+bool MetricsBoard::closed() const {
+    std::lock_guard lock(mu_);
+    return closed_;
+}
+
 Expected<ListenAddress> parse_listen_address(const std::string& text) {
     auto bad = [&](const std::string& why) {
         return Error{"bad_listen_address", "--metrics-listen '" + text + "': " + why + " (HOST:PORT)"};
@@ -79,7 +84,7 @@ Expected<std::unique_ptr<MetricsServer>> MetricsServer::start(const ListenAddres
             res.set_content(*text, "text/plain; version=0.0.4; charset=utf-8");
             return;
         }
-        log_warn(program, "metrics_busy").kv("wait_ms", wait.count());
+        if (!board.closed()) log_warn(program, "metrics_busy").kv("wait_ms", wait.count());
         res.status = 503;
         res.set_content("the program's loop did not answer in time\n", "text/plain");
     });

@@ -34,6 +34,7 @@ class MetricsBoard {
     // The loop is gone (the program stops): waiting scrapes, and later ones,
     // get nullopt at once instead of waiting out their time.
     void close();
+    bool closed() const;
 
    private:
     mutable std::mutex mu_;
