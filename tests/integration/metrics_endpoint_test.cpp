@@ -202,10 +202,9 @@ TEST(Metrics, CountersFollowTheWire) {
     EXPECT_EQ(value(m, "fleetcast_manager_events_total{event=\"bad_input\"}"), 0) << m;
 }
 
-TEST(Metrics, AnAddressInUseStopsTheProgramWithExitCode2AndNoOptionOpensNoPort) {
+TEST(Metrics, AnAddressInUseStopsTheProgramWithExitCode2AndNoOptionOpensNoPortAndTheConfigFileSetsIt) {
     Fleet fleet;
-    auto [port, unused] = two_free_ports();
-    (void)unused;
+    auto [port, file_port] = two_free_ports();
     fleet.start_manager({"--metrics-listen", "127.0.0.1:" + std::to_string(port)});
     ASSERT_TRUE(eventually([&] { return !scrape(port).empty(); }, 30s)) << fleet.manager().log_tail();
 
@@ -230,4 +229,12 @@ TEST(Metrics, AnAddressInUseStopsTheProgramWithExitCode2AndNoOptionOpensNoPort) 
     ASSERT_TRUE(fleet.gateway("gw2").running()) << fleet.gateway("gw2").log_tail();
     EXPECT_FALSE(listens(fleet.gateway("gw2").pid()));
     EXPECT_TRUE(listens(fleet.manager().pid()));  // the check itself sees a listening program
+
+    // The config file sets it as well.
+    auto conf = fleet.dir() / "gw3.conf";
+    std::ofstream(conf) << "metrics-listen = 127.0.0.1:" << file_port << "\n";
+    fleet.start_gateway("gw3", "", {"--config", conf.string()});
+    std::string g;
+    ASSERT_TRUE(eventually([&] { return !(g = scrape(file_port)).empty(); }, 30s)) << fleet.gateway("gw3").log_tail();
+    EXPECT_NE(g.find("\nfleetcast_gateway_mqtt_connected "), std::string::npos) << g;
 }
