@@ -146,7 +146,8 @@ TEST(Metrics, CountersFollowTheWire) {
             double installing =
                 value(m, "fleetcast_manager_campaign_jobs{campaign=\"" + campaign + "\",state=\"installing\"}");
             double gateway_jobs = 0;
-            for (const char* state : {"transferring", "installing", "restarting", "completed"})
+            for (const char* state : {"waiting", "fetching", "requesting", "transferring", "installing", "restarting",
+                                      "completed", "failed", "expired", "canceled"})
                 gateway_jobs +=
                     value(g, "fleetcast_gateway_campaign_jobs{campaign=\"" + campaign + "\",state=\"" + state + "\"}");
             seen_during = seen_during || (sent > 0 && fanout > 0 && installing > 0 && gateway_jobs == 4);
