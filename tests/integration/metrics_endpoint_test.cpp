@@ -104,7 +104,9 @@ TEST(Metrics, CountersFollowTheWire) {
     fleet.start_manager({"--metrics-listen", "127.0.0.1:" + std::to_string(mport)});
     fleet.start_gateway("gw1", "", {"--metrics-listen", "127.0.0.1:" + std::to_string(gport)});
     // Installing takes a while: the campaign is scraped while its jobs are open.
-    fleet.start_devices("gw1", "A123", 4, 1, {"main=1.0"}, "", {"--install-time", "3s"});
+    // One device of the four fails its first write: its retry is a repair.
+    fleet.start_devices("gw1", "A123", 4, 1, {"main=1.0"}, "",
+                        {"--install-time", "3s", "--fault-first-write-fails", "0.25"});
     auto image = fleet.make_image("A123", "main", "2.0", 1024 * 1024 + 333);
     ASSERT_NO_FATAL_FAILURE(fleet.add_firmware(image));
     ASSERT_TRUE(fleet.wait_registered(4, 60s));
@@ -117,7 +119,7 @@ TEST(Metrics, CountersFollowTheWire) {
     EXPECT_EQ(value(g, "fleetcast_gateway_fanout_chunks_sent_total"), 0) << g;
     EXPECT_EQ(value(m, "fleetcast_manager_jobs{state=\"completed\"}"), 0) << m;
 
-    auto created = fleet.cli({"campaign", "create", "--all"});
+    auto created = fleet.cli({"campaign", "create", "--all", "--retries", "2", "--retry-backoff", "300ms"});
     ASSERT_EQ(created.exit_code, 0) << created.output;
     auto campaign = created.output.substr(0, created.output.find('\n'));
     ASSERT_TRUE(validate_id(campaign, "campaign")) << created.output;
@@ -192,8 +194,11 @@ TEST(Metrics, CountersFollowTheWire) {
                          << summed(stats, site_prefix + "model/", "/fw/").messages << ", repairs "
                          << summed(stats, site_prefix + "dev/", "/fw/").messages << "\n"
                          << m << g;
-    // An image sent once crossed each link once; the ended campaign has no per-campaign series left.
+    // The image crossed the manager link once (the gateway repaired from its cache); the ended
+    // campaign has no per-campaign series left.
     EXPECT_EQ(value(m, "fleetcast_manager_chunks_resent_total{gateway=\"gw1\"}"), 0) << m;
+    EXPECT_GT(summed(stats, site_prefix + "dev/", "/fw/").messages, 0u) << "no repair crossed the wire";
+    EXPECT_GE(value(g, "fleetcast_gateway_repairs_total"), 1) << g;
     EXPECT_EQ(m.find("fleetcast_manager_campaign_jobs{"), std::string::npos) << m;
     EXPECT_EQ(g.find("fleetcast_gateway_campaign_jobs{"), std::string::npos) << g;
     EXPECT_EQ(value(m, "fleetcast_manager_gateways{status=\"online\"}"), 1) << m;
