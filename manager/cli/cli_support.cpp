@@ -89,7 +89,9 @@ std::optional<Json> call_all_pages(RequestClient& client, const std::string& op,
     auto data = call(client, op, args);
     if (!data) return data;
     cJSON* all_rows = cJSON_GetObjectItemCaseSensitive(data->get(), "devices");
-    while (all_rows && static_cast<std::uint64_t>(cJSON_GetArraySize(all_rows)) < num(data->get(), "total")) {
+    // A page without a count is a bad answer: the typed decoder of the joined document says so.
+    auto total = json::get_uint(data->get(), "total", UINT64_MAX / 2);
+    while (all_rows && total && static_cast<std::uint64_t>(cJSON_GetArraySize(all_rows)) < *total) {
         Json next(cJSON_Duplicate(args.get(), 1));
         cJSON_DeleteItemFromObjectCaseSensitive(next.get(), "offset");
         json::put(next.get(), "offset", static_cast<std::uint64_t>(cJSON_GetArraySize(all_rows)));

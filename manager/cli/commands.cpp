@@ -320,22 +320,26 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
     if (wait_s >= 0) {
         // Poll the summary only (no rows) until nothing is pending.
         auto poll = json_object(ResultsArgs{campaign, PageArgs{0, 0}, false});
-        auto summary = call(*client, "results", poll);
-        while (summary && num(summary->get(), "pending") > 0 && std::chrono::steady_clock::now() < deadline) {
+        auto summary = call_typed(*client, "results", poll, results_answer_from_json);
+        while (summary && summary->pending > 0 && std::chrono::steady_clock::now() < deadline) {
             std::this_thread::sleep_for(kPollInterval);
-            summary = call(*client, "results", poll);
+            summary = call_typed(*client, "results", poll, results_answer_from_json);
         }
         if (!summary) return 1;
     }
     // Then every page of rows, gathered into one document.
     auto data = call_all_pages(*client, "results", a);
     if (!data) return 1;
+    auto r = typed_answer(results_answer_from_json(data->get()));
+    if (!r) return 1;
     if (g.json) print_json(*data);
-    else print_results_by_gateway(*data);
+    else print_results_by_gateway(*r);
     if (wait_s < 0) return 0;
-    const cJSON* s = cJSON_GetObjectItemCaseSensitive(data->get(), "summary");
+    const auto& s = r->summary.counts;
     // Success: every target that was not canceled (R15) completed.
-    bool all_completed = num(s, "UPDATING COMPLETED") + num(s, "CANCELED") == num(s, "total");
+    bool all_completed =
+        s.at(std::string(job_rules::kResultCompleted)) + s.at(std::string(job_rules::kResultCanceled)) ==
+        r->summary.total;
     if (!all_completed && !g.json)
         std::cerr << "fleetcast: campaign " << campaign << " has not completed on every target that was not canceled\n";
     return all_completed ? 0 : 1;
