@@ -63,9 +63,9 @@ struct GatewayProgress {
 };
 struct ResultsAnswer {
     CampaignHeader header;
-    std::vector<ResultsRow> devices;  // one page
-    ResultSummary summary;            // every target
-    std::uint64_t pending = 0;        // targets not ended (WAITING FOR RE-UPDATING)
+    std::vector<ResultsRow> devices;      // one page
+    ResultSummary summary;                // every target
+    std::uint64_t pending = 0;            // targets not ended (WAITING FOR RE-UPDATING)
     std::optional<std::uint64_t> offset;  // of the page; absent once the CLI joined every page
     CampaignControlView control;
     std::optional<std::vector<GatewayProgress>> gateways;  // when asked by_gateway

@@ -133,7 +133,12 @@ TEST(OperatorCampaignViews, AWildcardGatewayInACampaignListIsABadAnswer) {
 
 TEST(OperatorCampaignViews, DeviceDetailCarriesTheDefermentAndEveryCampaign) {
     DeviceDetailAnswer a;
-    a.device = {"A123-000001", "gw1", "A123", "idle", {{"main", "2.0"}}, at("2026-12-01T12:00:00.000Z"),
+    a.device = {"A123-000001",
+                "gw1",
+                "A123",
+                "idle",
+                {{"main", "2.0"}},
+                at("2026-12-01T12:00:00.000Z"),
                 DefermentParam{Millis(600000), at("2026-12-01T09:00:00.000Z")}};
     a.history.push_back({"c-2", "active", TransferMode::Pull, at("2026-12-01T11:00:00.000Z"), std::nullopt,
                          at("2026-12-02T11:00:00.000Z"), job(JobState::Completed, 100)});
