@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
         "Ed25519 private key (PEM, from `fleetcast keygen`) that signs every manifest")(
         "manifest-validity", po::value(&validity)->default_value("30d"),
         "how long a manifest signature stays valid (devices refuse expired manifests)")(
+        "max-upload-size", po::value(&config.max_upload_size)->default_value(config.max_upload_size),
+        "largest image, in bytes, an operator may upload over MQTT (fleetcast firmware add)")(
         "metrics-listen", po::value(&metrics_listen),
         "serve Prometheus metrics at http://HOST:PORT/metrics (HOST:PORT, [v6]:PORT or :PORT; off when not given)");
     add_log_level_option(opts, log_level);
