@@ -14,6 +14,7 @@ constexpr auto kOps = std::to_array<std::pair<Op, std::string_view>>({
     {Op::FirmwareUploadBegin, "firmware_upload_begin"},
     {Op::FirmwareUploadPiece, "firmware_upload_piece"},
     {Op::FirmwareUploadCommit, "firmware_upload_commit"},
+    {Op::FirmwareDelete, "firmware_delete"},
     {Op::FirmwareList, "firmware_list"},
     {Op::DeviceList, "device_list"},
     {Op::GatewayList, "gateway_list"},

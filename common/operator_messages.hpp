@@ -44,6 +44,7 @@ enum class OperatorOp {
     FirmwareUploadBegin,  // common/operator_upload.hpp
     FirmwareUploadPiece,
     FirmwareUploadCommit,
+    FirmwareDelete,  // common/operator_views.hpp
 };
 std::string_view to_string(OperatorOp op);
 // bad_args "unknown op 'x' (firmware_add, ...)" for a name not in the list.

@@ -1,5 +1,7 @@
 #include "manager/operator_api.hpp"
 
+#include <algorithm>
+
 #include "common/operator_upload.hpp"
 
 #include <set>
@@ -92,6 +94,8 @@ Expected<Json> OperatorApi::dispatch(OperatorOp op, const OperatorRequest& req) 
             return with_args(firmware_upload_commit_args_from_json, args,
                              [&](const auto& a) { return firmware_upload_commit(a); });
         case OperatorOp::FirmwareList: return firmware_list();
+        case OperatorOp::FirmwareDelete:
+            return with_args(firmware_args_from_json, args, [&](const auto& a) { return firmware_delete(a); });
         case OperatorOp::DeviceList: return device_list();
         case OperatorOp::GatewayList: return gateway_list();
         case OperatorOp::RateList: return rate_list();
@@ -179,9 +183,51 @@ Expected<Json> OperatorApi::add_image(const FirmwareAddRequest& req) {
 Expected<Json> OperatorApi::firmware_list() {
     auto all = store_.list_firmware();
     if (!all) return all.error();
+    auto uses = store_.firmware_uses();
+    if (!uses) return uses.error();
     FirmwareListAnswer a;
-    for (const auto& r : *all) a.firmware.push_back({r.manifest, r.added_at});
+    for (const auto& r : *all) {
+        FirmwareListRow row{r.manifest, r.added_at, {}};
+        if (auto it = uses->find(r.manifest.fw_id); it != uses->end())
+            for (const auto& u : it->second) row.campaigns.push_back(u.campaign);
+        a.firmware.push_back(std::move(row));
+    }
     return json_object(a);
+}
+
+Expected<Json> OperatorApi::firmware_delete(const FirmwareArgs& args) {
+    auto m = repo_.find(args.fw);
+    if (!m) return m.error();
+    if (!*m) return make_error("not_found", "unknown firmware " + args.fw);
+    auto uses = store_.firmware_uses();
+    if (!uses) return uses.error();
+    // Refused while a campaign that can still send it (active or paused) uses it.
+    std::string using_it;
+    for (const auto& u : (*uses)[args.fw])
+        if (u.state == kCampaignActive || u.state == kCampaignPaused)
+            using_it += (using_it.empty() ? "" : ", ") + u.campaign + " (" + u.state + ")";
+    if (!using_it.empty())
+        return make_error("in_use", "firmware " + args.fw + " is used by campaign " + using_it +
+                                        "; cancel it or wait until it ended");
+    auto st = store_.delete_firmware(args.fw);
+    if (!st) return st.error();
+    // The retained manifest goes too: nothing offers the image any more.
+    st = transport_.publish(topics::fw_manifest(args.fw), "", true);
+    if (!st) return st.error();
+    FirmwareDeleted answer{args.fw, (*m)->sha256, false};
+    auto all = store_.list_firmware();
+    if (!all) return all.error();
+    const bool shared = std::any_of(all->begin(), all->end(),
+                                    [&](const FirmwareRecord& r) { return r.manifest.sha256 == (*m)->sha256; });
+    if (!shared) {
+        std::error_code ec;
+        answer.image_removed = std::filesystem::remove(repo_.image_path(**m), ec);
+    }
+    log_info("manager", "firmware_deleted")
+        .kv("fw", args.fw)
+        .kv("sha256", (*m)->sha256)
+        .kv("image_removed", answer.image_removed ? "yes" : "no");
+    return json_object(answer);
 }
 
 Expected<Json> OperatorApi::device_list() {

@@ -8,6 +8,7 @@
 #include "common/clock.hpp"
 #include "common/messages.hpp"
 #include "common/operator_messages.hpp"
+#include "common/operator_views.hpp"
 #include "common/transport.hpp"
 #include "manager/campaign_control.hpp"
 #include "manager/campaign_planner.hpp"
@@ -35,6 +36,8 @@ class OperatorApi {
     // Adds an image file and retains its signed manifest (firmware_add and upload commit).
     Expected<Json> add_image(const FirmwareAddRequest& req);
     Expected<Json> firmware_list();
+    // Refused (in_use) while an active or paused campaign uses the image.
+    Expected<Json> firmware_delete(const FirmwareArgs& args);
     Expected<Json> device_list();
     Expected<Json> gateway_list();
     Expected<Json> rate_list();

@@ -14,8 +14,11 @@ const std::vector<CommandHelp>& command_table() {
          "uploads the image to the manager over MQTT (resumes a broken upload), which signs its manifest and "
          "retains it",
          "fleetcast firmware add printer-2.0.img --model A123 --component main --version 2.0"},
-        {"firmware list", "", "every image: model, component, version, size, chunks, SHA-256",
+        {"firmware list", "", "every image: model, component, version, size, chunks, when added, campaigns using it",
          "fleetcast firmware list --json"},
+        {"firmware delete", "FW",
+         "removes an image, its retained manifest and its file; refused while an active or paused campaign uses it",
+         "fleetcast firmware delete 4f2a9c01d3e5b7a8"},
         {"devices", "", "every registered device: gateway, model, status, firmware, last seen", "fleetcast devices"},
         {"gateways", "", "every gateway: online or offline, last seen", "fleetcast gateways"},
         {"rates", "", "latest measured rate per link (R9)", "fleetcast rates"},

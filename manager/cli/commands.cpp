@@ -116,11 +116,29 @@ int firmware_list(const GlobalOptions& g) {
     auto a = call_typed(*client, "firmware_list", Json::object(), firmware_list_answer_from_json, &raw);
     if (!a) return 1;
     if (g.json) return print_json(*raw), 0;
-    Table t({"FW_ID", "MODEL", "COMPONENT", "VERSION", "SIZE", "CHUNKS", "ADDED"});
-    for (const auto& [m, added_at] : a->firmware)
+    Table t({"FW_ID", "MODEL", "COMPONENT", "VERSION", "SIZE", "CHUNKS", "ADDED", "CAMPAIGNS"});
+    for (const auto& r : a->firmware) {
+        const auto& m = r.manifest;
+        std::string campaigns;
+        for (const auto& c : r.campaigns) campaigns += (campaigns.empty() ? "" : ", ") + c;
         t.add({m.fw_id, m.model, m.component, m.version, std::to_string(m.size), std::to_string(m.chunk_count),
-               short_time(format_time(added_at))});
+               short_time(format_time(r.added_at)), campaigns.empty() ? "-" : campaigns});
+    }
     t.print(std::cout);
+    return 0;
+}
+
+int firmware_delete(const GlobalOptions& g, const std::vector<std::string>& args) {
+    po::options_description desc("firmware delete FW");
+    po::variables_map vm;
+    auto fw = id_arg(args, "fw", desc, vm);
+    auto client = connect(g);
+    if (!client) return 1;
+    std::optional<Json> raw;
+    auto a = call_typed(*client, "firmware_delete", json_object(FirmwareArgs{fw}), firmware_deleted_from_json, &raw);
+    if (!a) return 1;
+    if (g.json) return print_json(*raw), 0;
+    std::cout << "firmware " << a->fw << " deleted" << (a->image_removed ? ", its image file too" : "") << "\n";
     return 0;
 }
 
@@ -354,6 +372,7 @@ int run_command(const GlobalOptions& g, const std::string& command, const std::v
     const std::string sub = args.empty() ? "" : args.front();
     if (command == "keygen") return keygen(args);
     if (command == "firmware" && sub == "add") return firmware_add(g, rest);
+    if (command == "firmware" && sub == "delete") return firmware_delete(g, rest);
     if (command == "firmware" && sub == "list") return no_options(rest, "firmware list"), firmware_list(g);
     if (command == "devices") return no_options(args, "devices"), list_devices(g);
     if (command == "gateways") return no_options(args, "gateways"), list_gateways(g);
