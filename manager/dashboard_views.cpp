@@ -4,6 +4,7 @@
 #include <map>
 
 #include "manager/results_view.hpp"
+#include "manager/wave_guard.hpp"
 
 namespace fleetcast::manager {
 
@@ -63,6 +64,11 @@ Expected<Json> campaign_list_view(ManagerStore& store, CampaignControl& control,
         json::put(item, "status", view->state);
         json::put(item, "reason", view->reason);
         to_json(cJSON_AddObjectToObject(item, "control"), *view);
+        if (c.waves) {  // issue 16 item 2
+            auto waves = wave_view(store, c, false);
+            if (!waves) return waves.error();
+            to_json(cJSON_AddObjectToObject(item, "wave"), *waves);
+        }
         cJSON_AddItemToArray(arr, item);
     }
     return data;

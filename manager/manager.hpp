@@ -22,6 +22,7 @@
 #include "manager/reconciler.hpp"
 #include "manager/report_handler.hpp"
 #include "manager/schedule_publisher.hpp"
+#include "manager/wave_guard.hpp"
 
 namespace fleetcast::manager {
 
@@ -82,6 +83,7 @@ class Manager {
     ChunkServer chunks_;
     CampaignControl control_;
     FailureGuard guard_;
+    WaveGuard waves_;
     ReportHandler reports_;
     OperatorApi api_;
     PushScheduler pushes_;

@@ -6,6 +6,7 @@
 
 #include "common/operator_campaigns.hpp"
 #include "common/operator_messages.hpp"
+#include "common/operator_waves.hpp"
 #include "manager/cli/cli_support.hpp"
 #include "manager/cli/json_fields.hpp"
 #include "manager/cli/table.hpp"
@@ -72,8 +73,11 @@ int campaign_list_command(const GlobalOptions& g, const std::vector<std::string>
     cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(data->get(), "campaigns")) {
         const cJSON* summary = cJSON_GetObjectItemCaseSensitive(item, "summary");
         std::string reason = str(item, "reason");
+        std::string wave = "-";  // issue 16 item 2: "2/4"
+        if (const cJSON* w = cJSON_GetObjectItemCaseSensitive(item, "wave"))
+            if (auto v = wave_view_from_json(w)) wave = v->text();
         t.add({str(item, "campaign"), str(item, "status"), str(item, "mode"), short_time(str(item, "created_at")),
-               std::to_string(num(summary, "total")), counts_text(summary), "-", reason.empty() ? "-" : reason});
+               std::to_string(num(summary, "total")), counts_text(summary), wave, reason.empty() ? "-" : reason});
     }
     t.print(std::cout);
     return 0;
