@@ -61,7 +61,8 @@ Status ManagerStore::write_waves(const CampaignRecord& c, const std::vector<Targ
 }
 
 Status ManagerStore::fill_waves(CampaignRecord& c) {
-    auto s = db_->prepare("SELECT plan, seed, counts, open_wave, success_met_at FROM campaign_waves WHERE campaign = ?1");
+    auto s =
+        db_->prepare("SELECT plan, seed, counts, open_wave, success_met_at FROM campaign_waves WHERE campaign = ?1");
     if (!s) return s.error();
     s->bind(1, c.id);
     auto row = s->step();
@@ -167,7 +168,8 @@ Expected<std::set<std::string>> ManagerStore::unreleased_devices(const std::stri
 
 Expected<std::vector<std::string>> ManagerStore::wave_gateways(const std::string& campaign, std::uint32_t wave) {
     auto s = db_->prepare(
-        "SELECT DISTINCT t.gateway FROM target_waves w JOIN targets t ON t.campaign = w.campaign AND t.device = w.device"
+        "SELECT DISTINCT t.gateway FROM target_waves w JOIN targets t ON t.campaign = w.campaign AND t.device = "
+        "w.device"
         " WHERE w.campaign = ?1 AND w.wave = ?2 ORDER BY t.gateway");
     if (!s) return s.error();
     s->bind(1, campaign).bind(2, static_cast<std::int64_t>(wave));

@@ -34,8 +34,29 @@ Status WaveGuard::end_canceled_waves() {
     return ok_status();
 }
 
+Status WaveGuard::expire_unopened(const CampaignRecord& c) {
+    // No gateway knows these targets, so none expires them: the manager does, and settles each gateway
+    // (its schedule is cleared once none of its targets is open; the campaign ends with its last target).
+    auto n = store_.end_unreleased(c.id, JobState::Expired,
+                                   "EXPIRED: its wave had not opened by " + format_time(*c.expires_at), clock_.now());
+    if (!n) return n.error();
+    if (*n == 0) return ok_status();
+    log_info("manager", "wave_targets_expired")
+        .kv("campaign", c.id)
+        .kv("wave", wave_text(c.waves->open, c.waves->total()))
+        .kv("targets", *n);
+    auto gateways = store_.campaign_gateways(c.id);
+    if (!gateways) return gateways.error();
+    for (const auto& gw : *gateways) {
+        auto st = schedules_.settle(c.id, gw);
+        if (!st) return st;
+    }
+    return ok_status();
+}
+
 Status WaveGuard::check(const CampaignRecord& c) {
     if (c.state != kCampaignActive || !c.waves || c.waves->open >= c.waves->total()) return ok_status();
+    if (c.expires_at && clock_.now() >= *c.expires_at) return expire_unopened(c);
     const auto& w = *c.waves;
     auto tally = store_.wave_tally(c.id, w.open);
     if (!tally) return tally.error();

@@ -32,6 +32,8 @@ class WaveGuard {
    private:
     Status check(const CampaignRecord& c);
     Status open_next(const CampaignRecord& c);
+    // The campaign expired: the targets of waves not opened end EXPIRED.
+    Status expire_unopened(const CampaignRecord& c);
     ManagerStore& store_;
     SchedulePublisher& schedules_;
     Clock& clock_;

@@ -143,7 +143,9 @@ class WaveTest : public ManagerTest {
             for (const auto& t : s->devices) out.insert(t.device);
         return out;
     }
-    std::size_t schedules_sent(const std::string& gw) { return transport.on_topic(*topics::gw_schedule(gw, "c-1")).size(); }
+    std::size_t schedules_sent(const std::string& gw) {
+        return transport.on_topic(*topics::gw_schedule(gw, "c-1")).size();
+    }
     void complete(const std::string& device) {
         job(gw_of(device), "c-1", device, JobState::Completed, 100, {{"main", "2.0"}});
     }
@@ -277,6 +279,27 @@ TEST_F(WaveTest, ACancelEndsTheTargetsOfUnopenedWavesCanceled) {
         EXPECT_EQ(field(r[d], "result"), "CANCELED") << d;
     }
     for (const auto& d : in_wave(1)) EXPECT_NE(field(r[d], "result"), "CANCELED") << d << ": its gateway decides";
+}
+
+TEST_F(WaveTest, AtTheExpiryTheTargetsOfUnopenedWavesEndExpiredAndTheCampaignEnds) {
+    auto r = request("campaign_create",
+                     R"({"all":true,"campaign":"c-1","expires_in_ms":60000,"waves":{"sizes":["2","100%"]}})");
+    ASSERT_TRUE(r.ok) << r.error;
+    const auto first = in_wave(1);
+    complete(first[0]);
+    clock.advance(std::chrono::seconds(61));
+    mgr->tick();
+    auto results = request("results", R"({"campaign":"c-1"})");
+    auto rows_now = rows(results);
+    for (const auto& d : in_wave(2)) EXPECT_EQ(field(rows_now[d], "result"), "EXPIRED") << d;
+    EXPECT_EQ(listed_wave().text(), "1/2") << "no wave opens after the expiry";
+    // The gateway expires the last open job of wave 1: the campaign ends, every schedule is cleared.
+    job(gw_of(first[1]), "c-1", first[1], JobState::Expired, 0, {}, "EXPIRED: not completed");
+    auto list = request("campaign_list", R"({"campaign":"c-1"})");
+    const cJSON* item = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(list.data.get(), "campaigns"), 0);
+    EXPECT_EQ(field(item, "status"), "ended");
+    EXPECT_TRUE(scheduled("gw1").empty());
+    EXPECT_TRUE(scheduled("gw2").empty());
 }
 
 TEST_F(WaveTest, WavesThatDoNotFitTheTargetsAreRefusedWithBadArgs) {
