@@ -104,6 +104,8 @@ class ManagerStore {
 
     // manager_store_reconcile.cpp (R27): the (device, state) rows of one
     // campaign on one gateway, and the active campaigns with open targets there.
+    // Issue 16 item 2: only what the gateway was sent counts: the rows are its
+    // targets of open waves, and a campaign counts once one of those is there.
     Expected<std::vector<JobStateRow>> target_states(const std::string& campaign, const std::string& gateway);
     Expected<std::set<std::string>> campaigns_open_on(const std::string& gateway);
 
