@@ -29,7 +29,7 @@ struct WaveView {
     std::uint64_t open = 1;  // the newest open wave; waves 1..open are released to the gateways
     std::uint64_t total = 1;
     WavePlan plan;
-    std::vector<std::uint64_t> counts;       // cumulative targets of each wave
+    std::vector<std::uint64_t> counts;        // cumulative targets of each wave
     std::optional<TimePoint> success_met_at;  // the open wave met its share: its soak runs
     std::optional<TimePoint> soak_ends_at;
     std::vector<WaveTallyRow> tallies;  // results only: one per wave

@@ -104,8 +104,8 @@ Expected<std::vector<std::uint64_t>> wave_counts(const std::vector<WaveSize>& si
         if (n < last)
             return make_error("bad_args", "wave " + std::to_string(i + 1) + " (" + size_text(s) + " = " +
                                               std::to_string(n) + " of " + std::to_string(targets) +
-                                              " targets) is smaller than the wave before it (" +
-                                              std::to_string(last) + ")");
+                                              " targets) is smaller than the wave before it (" + std::to_string(last) +
+                                              ")");
         if (n == last) continue;  // adds nobody
         out.push_back(n);
         last = n;

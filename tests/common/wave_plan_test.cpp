@@ -57,7 +57,8 @@ TEST(WavePlanArgs, SuccessShareIsParsedAndBadValuesRefused) {
     EXPECT_EQ(*parse_wave_success("95%"), 95.0);
     EXPECT_EQ(*parse_wave_success("100%"), 100.0);
     EXPECT_EQ(*parse_wave_success("99.5%"), 99.5);
-    for (const char* bad : {"0%", "101%", "95", "%", "", "-5%", "abc%", "9 5%"}) EXPECT_FALSE(parse_wave_success(bad)) << bad;
+    for (const char* bad : {"0%", "101%", "95", "%", "", "-5%", "abc%", "9 5%"})
+        EXPECT_FALSE(parse_wave_success(bad)) << bad;
 }
 
 TEST(WavePlanArgs, CampaignCreateArgsAndAnswerCarryTheWaves) {

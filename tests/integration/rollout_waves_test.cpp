@@ -127,7 +127,8 @@ struct WaveFleet {
     std::uint64_t to(const Stats& s, const std::vector<std::string>& devices) {
         std::uint64_t n = 0;
         for (const auto& d : devices)
-            n += count(s, *topics::dev_cmd(gateway_of[d], d)) + count(s, *topics::dev_chunk(gateway_of[d], d, image.fw_id));
+            n += count(s, *topics::dev_cmd(gateway_of[d], d)) +
+                 count(s, *topics::dev_chunk(gateway_of[d], d, image.fw_id));
         return n;
     }
     void make_idle(const std::vector<std::string>& devices) {
@@ -145,8 +146,8 @@ TEST(Rollout, NextWaveWaitsForPowerOnReportsNotInstalls) {
     WaveFleet f(2, 2, {"--fault-no-power-on", "1"});
     Observer wire(f.fleet.uri(), "wire-observer");
     wire.subscribe("fleetcast/v1/site/#");
-    auto campaign = f.create({"--waves", "2,100%", "--retries", "5", "--retry-backoff", "1s", "--power-on-timeout",
-                              "15s"});
+    auto campaign =
+        f.create({"--waves", "2,100%", "--retries", "5", "--retry-backoff", "1s", "--power-on-timeout", "15s"});
     ASSERT_FALSE(campaign.empty());
     const auto first = f.in_wave(campaign, 1);
     const auto later = f.in_wave(campaign, 2);
@@ -212,7 +213,8 @@ TEST(Rollout, FailuresOverTheThresholdPauseTheCampaignAndLaterWavesGetNothing) {
     // The good first-wave device idle now: only the pause holds it, and nothing goes to the later wave.
     ASSERT_NO_FATAL_FAILURE(f.make_idle({good}));
     const auto paused = wire.stats();
-    EXPECT_FALSE(wire.wait_for([&](const Stats& s) { return f.to(s, later) > 0 || f.to(s, {good}) > f.to(paused, {good}); }, 5s))
+    EXPECT_FALSE(
+        wire.wait_for([&](const Stats& s) { return f.to(s, later) > 0 || f.to(s, {good}) > f.to(paused, {good}); }, 5s))
         << "an offer or a chunk went out while the campaign was paused";
 
     // Resumed: the good device completes (1 of 3: the 30 % share), the second wave opens and completes.
@@ -265,9 +267,9 @@ TEST(Rollout, ManagerKilledDuringSoakResumesTheSameWave) {
         << "the restart moved the soak's end";
 
     // Nothing reaches the second wave before the soak ends; it opens after it.
-    EXPECT_FALSE(wire.wait_for([&](const Stats& s) { return f.to(s, later) > 0; },
-                               std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   *ends - std::chrono::system_clock::now() - 1s)))
+    EXPECT_FALSE(wire.wait_for(
+        [&](const Stats& s) { return f.to(s, later) > 0; },
+        std::chrono::duration_cast<std::chrono::milliseconds>(*ends - std::chrono::system_clock::now() - 1s)))
         << "the soak was skipped";
     ASSERT_TRUE(wire.wait_for([&](const Stats& s) { return f.to(s, later) > 0; }, 30s))
         << "the second wave never opened";
@@ -309,10 +311,14 @@ TEST(Rollout, BadWavesAreRefusedWithExitCode2) {
     WaveFleet f(1, 3, {});
     ASSERT_TRUE(f.fleet.wait_registered(3, 30s));
     for (const std::vector<std::string>& bad :
-         {std::vector<std::string>{"--waves", "5,3,100%"}, {"--waves", "10%,50%"}, {"--waves", "0,100%"},
-          {"--waves", "1,100%", "--wave-success", "0%"}, {"--wave-soak", "1h"},
+         {std::vector<std::string>{"--waves", "5,3,100%"},
+          {"--waves", "10%,50%"},
+          {"--waves", "0,100%"},
+          {"--waves", "1,100%", "--wave-success", "0%"},
+          {"--wave-soak", "1h"},
           // Known at the manager only (bad_args): a wave below the one before, a last wave short of all.
-          {"--waves", "60%,1,100%"}, {"--waves", "1"}}) {
+          {"--waves", "60%,1,100%"},
+          {"--waves", "1"}}) {
         std::vector<std::string> args{"campaign", "create", "--all"};
         args.insert(args.end(), bad.begin(), bad.end());
         auto r = f.fleet.cli(args);
