@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/operator_campaign_create.hpp"
+#include "common/operator_waves.hpp"
 
 namespace fleetcast {
 namespace {
@@ -104,6 +105,43 @@ TEST(WavePlanArgs, StrictDecoderRefusesBadWaveObjects) {
         ASSERT_TRUE(j) << bad;
         auto a = campaign_create_args_from_json(j->get());
         EXPECT_FALSE(a) << bad;
+    }
+}
+
+}  // namespace
+}  // namespace fleetcast
+
+namespace fleetcast {
+namespace {
+
+TEST(WaveViewAnswer, TheOpenWavePlanSoakAndTalliesTravelAndBadOnesAreRefused) {
+    WaveView v;
+    v.open = 2;
+    v.total = 3;
+    v.plan.sizes = {{5, false}, {50, true}, {100, true}};
+    v.plan.success_percent = 95;
+    v.plan.soak = Millis(60000);
+    v.counts = {5, 100, 200};
+    v.success_met_at = TimePoint(std::chrono::seconds(1795642200));
+    v.soak_ends_at = *v.success_met_at + std::chrono::seconds(60);
+    v.tallies = {{1, 5, 5, 5}, {2, 95, 90, 91}, {3, 100, 0, 0}};
+    auto j = Json::object();
+    to_json(j.get(), v);
+    EXPECT_EQ(json::get_optional_string(j.get(), "text").value_or(""), "2/3");
+    auto back = wave_view_from_json(j.get());
+    ASSERT_TRUE(back) << back.error().str();
+    EXPECT_EQ(back->text(), "2/3");
+    EXPECT_EQ(back->plan, v.plan);
+    EXPECT_EQ(back->counts, v.counts);
+    EXPECT_EQ(back->soak_ends_at, v.soak_ends_at);
+    EXPECT_EQ(back->tallies, v.tallies);
+    for (const char* bad : {R"({"open":0,"total":2,"plan":{"sizes":["1","100%"]},"counts":[1,2]})",
+                            R"({"open":3,"total":2,"plan":{"sizes":["1","100%"]},"counts":[1,2]})",
+                            R"({"open":1,"total":2,"plan":{"sizes":["1","100%"]},"counts":[1]})",
+                            R"({"open":1,"total":2,"counts":[1,2]})"}) {
+        auto p = Json::parse(bad);
+        ASSERT_TRUE(p) << bad;
+        EXPECT_FALSE(wave_view_from_json(p->get())) << bad;
     }
 }
 
