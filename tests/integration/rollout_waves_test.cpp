@@ -233,12 +233,21 @@ TEST(Rollout, ManagerKilledDuringSoakResumesTheSameWave) {
     Observer wire(f.fleet.uri(), "wire-observer");
     wire.subscribe("fleetcast/v1/site/#");
     wire.subscribe("fleetcast/v1/gw/+/fw/+/chunk");
+    wire.subscribe("fleetcast/v1/gw/+/schedule/+");
     auto campaign = f.create({"--waves", "1,100%", "--wave-soak", "20s"});
     ASSERT_FALSE(campaign.empty());
     const auto first = f.in_wave(campaign, 1);
     const auto later = f.in_wave(campaign, 2);
     ASSERT_EQ(first.size(), 1u);
     ASSERT_EQ(later.size(), 1u);
+    // One device per gateway: the second wave's gateway gets no schedule and no image before its wave opens.
+    const auto later_gw = f.gateway_of[later[0]];
+    ASSERT_NE(later_gw, f.gateway_of[first[0]]);
+    const auto later_gw_chunks = *topics::gw_chunk(later_gw, f.image.fw_id);
+    const auto later_gw_schedule = *topics::gw_schedule(later_gw, campaign);
+    auto later_reached = [&](const Stats& s) {
+        return f.to(s, later) + count(s, later_gw_chunks) + count(s, later_gw_schedule) > 0;
+    };
 
     // The first wave completed: its soak runs.
     std::string soak_ends;
@@ -266,10 +275,10 @@ TEST(Rollout, ManagerKilledDuringSoakResumesTheSameWave) {
     EXPECT_EQ(str(cJSON_GetObjectItemCaseSensitive(item.get(), "wave"), "soak_ends_at"), soak_ends)
         << "the restart moved the soak's end";
 
-    // Nothing reaches the second wave before the soak ends; it opens after it.
-    EXPECT_FALSE(wire.wait_for(
-        [&](const Stats& s) { return f.to(s, later) > 0; },
-        std::chrono::duration_cast<std::chrono::milliseconds>(*ends - std::chrono::system_clock::now() - 1s)))
+    // Nothing reaches the second wave (its devices, its gateway) before the soak ends; it opens after it.
+    EXPECT_EQ(count(wire.stats(), later_gw_schedule), 0u) << "the second wave's gateway got a schedule";
+    EXPECT_FALSE(wire.wait_for(later_reached, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  *ends - std::chrono::system_clock::now() - 1s)))
         << "the soak was skipped";
     ASSERT_TRUE(wire.wait_for([&](const Stats& s) { return f.to(s, later) > 0; }, 30s))
         << "the second wave never opened";
@@ -282,6 +291,7 @@ TEST(Rollout, ManagerKilledDuringSoakResumesTheSameWave) {
     EXPECT_EQ(f.to(now, first), f.to(at_success, first)) << "the first wave's device was offered the update again";
     const auto gw_first = *topics::gw_chunk(f.gateway_of[first[0]], f.image.fw_id);
     EXPECT_EQ(count(now, gw_first), f.image.chunk_count);
+    EXPECT_EQ(count(now, later_gw_chunks), f.image.chunk_count) << "the second wave's gateway got the image once";
 }
 
 TEST(Rollout, GatewayGetsTheImageOnceAcrossWaves) {
