@@ -337,3 +337,36 @@ TEST(Rollout, BadWavesAreRefusedWithExitCode2) {
     auto list = f.fleet.cli_json({"campaign", "list"});
     EXPECT_EQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(list.get(), "campaigns")), 0);
 }
+
+TEST(Rollout, GatewayKilledDuringASoakAdoptsTheNextWaveFromItsRetainedScheduleAndFetchesNothingAgain) {
+    WaveFleet f(1, 2, {});
+    Observer wire(f.fleet.uri(), "wire-observer");
+    wire.subscribe(*topics::gw_chunk("gw1", f.image.fw_id));
+    auto campaign = f.create({"--waves", "1,100%", "--wave-soak", "10s"});
+    ASSERT_FALSE(campaign.empty());
+    const auto first = f.in_wave(campaign, 1);
+    const auto later = f.in_wave(campaign, 2);
+    ASSERT_EQ(first.size(), 1u);
+    ASSERT_EQ(later.size(), 1u);
+    ASSERT_TRUE(eventually(
+        [&] {
+            auto item = f.listed(campaign);
+            return !str(cJSON_GetObjectItemCaseSensitive(item.get(), "wave"), "soak_ends_at").empty();
+        },
+        60s))
+        << "the first wave never met its success share";
+
+    // kill -9 of the gateway during the soak: the second wave opens while it is down.
+    f.fleet.gateway("gw1").signal(SIGKILL);
+    f.fleet.gateway("gw1").wait_exit(10s);
+    EXPECT_EQ(f.wave_text(campaign), "1/2") << "the soak ended before the gateway was killed";
+    ASSERT_TRUE(eventually([&] { return f.wave_text(campaign) == "2/2"; }, 30s));
+    EXPECT_EQ(f.results(campaign)[later[0]].first, "WAITING FOR RE-UPDATING");
+    f.fleet.restart_gateway("gw1");
+    ASSERT_TRUE(eventually([&] { return f.all_in(campaign, later, "UPDATING COMPLETED"); }, 90s))
+        << "the restarted gateway did not run the second wave";
+    EXPECT_EQ(f.results(campaign)[first[0]].first, "UPDATING COMPLETED");
+    EXPECT_EQ(str(f.listed(campaign).get(), "status"), "ended");
+    EXPECT_EQ(count(wire.stats(), *topics::gw_chunk("gw1", f.image.fw_id)), f.image.chunk_count)
+        << "the restarted gateway fetched the image again";
+}
