@@ -1,5 +1,7 @@
 #include "manager/operator_api.hpp"
 
+#include "common/operator_upload.hpp"
+
 #include <set>
 
 #include "common/log.hpp"
@@ -44,10 +46,11 @@ std::string skipped_summary(const std::vector<SkippedDevice>& skipped) {
 
 }  // namespace
 
-OperatorApi::OperatorApi(ManagerStore& store, FirmwareRepository& repo, SchedulePublisher& schedules,
-                         CampaignControl& control, Transport& transport, Clock& clock)
+OperatorApi::OperatorApi(ManagerStore& store, FirmwareRepository& repo, FirmwareUploads& uploads,
+                         SchedulePublisher& schedules, CampaignControl& control, Transport& transport, Clock& clock)
     : store_(store),
       repo_(repo),
+      uploads_(uploads),
       schedules_(schedules),
       control_(control),
       transport_(transport),
@@ -61,6 +64,12 @@ Expected<Json> with_args(Expected<Args> (*decode)(const cJSON*), const cJSON* ar
     auto a = decode(args);
     if (!a) return a.error();
     return run(*a);
+}
+// A typed answer as the response data.
+template <typename Answer>
+Expected<Json> answer(const Expected<Answer>& a) {
+    if (!a) return a.error();
+    return json_object(*a);
 }
 }  // namespace
 
@@ -76,6 +85,15 @@ Expected<Json> OperatorApi::dispatch(OperatorOp op, const OperatorRequest& req) 
     switch (op) {
         case OperatorOp::FirmwareAdd:
             return with_args(firmware_add_args_from_json, args, [&](const auto& a) { return firmware_add(a); });
+        case OperatorOp::FirmwareUploadBegin:
+            return with_args(firmware_upload_begin_args_from_json, args,
+                             [&](const auto& a) { return answer(uploads_.begin(a)); });
+        case OperatorOp::FirmwareUploadPiece:
+            return with_args(firmware_upload_piece_args_from_json, args,
+                             [&](const auto& a) { return answer(uploads_.append(a)); });
+        case OperatorOp::FirmwareUploadCommit:
+            return with_args(firmware_upload_commit_args_from_json, args,
+                             [&](const auto& a) { return firmware_upload_commit(a); });
         case OperatorOp::FirmwareList: return firmware_list();
         case OperatorOp::DeviceList: return device_list();
         case OperatorOp::GatewayList: return gateway_list();
@@ -131,6 +149,22 @@ Expected<Json> OperatorApi::firmware_add(const FirmwareAddArgs& args) {
     req.version = args.version;
     if (args.chunk_size) req.chunk_size = *args.chunk_size;
     req.allow_downgrade = args.allow_downgrade;
+    return add_image(req);
+}
+
+Expected<Json> OperatorApi::firmware_upload_commit(const FirmwareUploadCommitArgs& args) {
+    auto complete = uploads_.complete(args.upload);
+    if (!complete) return complete.error();
+    FirmwareAddArgs image = complete->meta.image;
+    image.path = complete->file.string();
+    auto added = firmware_add(image);
+    if (!added) return added.error();  // the upload stays: a commit can be tried again
+    uploads_.remove(args.upload);
+    log_info("manager", "firmware_uploaded").kv("upload", args.upload).kv("size", complete->meta.size);
+    return added;
+}
+
+Expected<Json> OperatorApi::add_image(const FirmwareAddRequest& req) {
     auto m = repo_.add(req);
     if (!m) return m.error();
     auto st = transport_.publish(topics::fw_manifest(m->fw_id), encode(*m), true);

@@ -9,8 +9,10 @@ const std::vector<CommandHelp>& command_table() {
         {"keygen", "[--out DIR] [--name NAME] [--force]",
          "Ed25519 key pair: NAME.key (manager --signing-key), NAME.pub (gateways' and devices' --trust-key)",
          "fleetcast keygen --out /etc/fleetcast --name manager"},
-        {"firmware add", "FILE --model M --component C --version V [--chunk-size N] [--allow-downgrade]",
-         "registers an image (read by the manager from its own disk), signs its manifest and retains it",
+        {"firmware add",
+         "FILE --model M --component C --version V [--chunk-size N] [--allow-downgrade] [--piece-size N]",
+         "uploads the image to the manager over MQTT (resumes a broken upload), which signs its manifest and "
+         "retains it",
          "fleetcast firmware add printer-2.0.img --model A123 --component main --version 2.0"},
         {"firmware list", "", "every image: model, component, version, size, chunks, SHA-256",
          "fleetcast firmware list --json"},

@@ -19,6 +19,7 @@
 #include "manager/cli/campaign_commands.hpp"
 #include "manager/cli/cli_support.hpp"
 #include "manager/cli/control_commands.hpp"
+#include "manager/cli/firmware_upload.hpp"
 #include "manager/cli/json_fields.hpp"
 #include "manager/cli/request_client.hpp"
 #include "manager/cli/table.hpp"
@@ -78,27 +79,28 @@ std::vector<std::string> read_devices_file(const std::string& path) {
 int firmware_add(const GlobalOptions& g, const std::vector<std::string>& args) {
     std::string file, model, component, version;
     std::uint32_t chunk_size = 0;
+    std::uint64_t piece_size = kUploadPieceMax;
     po::options_description desc("firmware add FILE");
-    desc.add_options()("file", po::value(&file)->required(), "image file")(
+    desc.add_options()("file", po::value(&file)->required(), "image file (read here, uploaded over MQTT)")(
         "model", po::value(&model)->required(), "device model type")("component", po::value(&component)->required(),
                                                                      "component (main, controller, df...)")(
         "version", po::value(&version)->required(), "version of the image")("chunk-size", po::value(&chunk_size),
                                                                             "bytes per chunk (default 65536)")(
-        "allow-downgrade", po::bool_switch(), "devices may install it over a newer version");
+        "allow-downgrade", po::bool_switch(), "devices may install it over a newer version")(
+        "piece-size", po::value(&piece_size), "bytes per upload request (default and most 262144)");
     po::positional_options_description pos;
     pos.add("file", 1);
     auto vm = parse(args, desc, pos);
-    FirmwareAddArgs a{std::filesystem::absolute(file).lexically_normal().string(),
-                      model,
-                      component,
-                      version,
-                      std::nullopt,
-                      vm["allow-downgrade"].as<bool>()};
+    if (piece_size == 0 || piece_size > kUploadPieceMax)
+        throw UsageError("--piece-size must be 1.." + std::to_string(kUploadPieceMax));
+    FirmwareAddArgs a{"", model, component, version, std::nullopt, vm["allow-downgrade"].as<bool>()};
     if (vm.count("chunk-size")) a.chunk_size = chunk_size;
     auto client = connect(g);
     if (!client) return 1;
-    std::optional<Json> raw;
-    auto m = call_typed(*client, "firmware_add", json_object(a), manifest_from_json, &raw);
+    int exit_code = 1;
+    auto raw = upload_image(*client, file, a, piece_size, exit_code);
+    if (!raw) return exit_code;
+    auto m = typed_answer(manifest_from_json(raw->get()));
     if (!m) return 1;
     if (g.json) return print_json(*raw), 0;
     std::cout << m->fw_id << '\n'
