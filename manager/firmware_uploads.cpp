@@ -42,8 +42,9 @@ Expected<std::uint64_t> FirmwareUploads::held(const std::string& upload) const {
 
 Expected<FirmwareUploadProgress> FirmwareUploads::begin(const FirmwareUploadBeginArgs& a) {
     if (a.size > max_size_)
-        return make_error("too_large", "image of " + std::to_string(a.size) + " bytes is above the manager's limit of " +
-                                           std::to_string(max_size_) + " (--max-upload-size)");
+        return make_error("too_large", "image of " + std::to_string(a.size) +
+                                           " bytes is above the manager's limit of " + std::to_string(max_size_) +
+                                           " (--max-upload-size)");
     if (a.upload != upload_id(a.sha256, a.image))
         return make_error("bad_args", "upload id " + a.upload + " does not belong to this image and metadata");
     if (auto st = ensure_dir(dir_); !st) return st.error();
@@ -71,8 +72,8 @@ Expected<FirmwareUploadProgress> FirmwareUploads::append(const FirmwareUploadPie
                                           " bytes goes past the image's " + std::to_string(meta->size));
     if (p.offset + p.data.size() <= *n) return FirmwareUploadProgress{p.upload, *n, meta->size};  // redelivered
     if (p.offset != *n)
-        return make_error("bad_offset", "upload " + p.upload + " holds " + std::to_string(*n) +
-                                            " bytes; a piece at " + std::to_string(p.offset) + " does not follow");
+        return make_error("bad_offset", "upload " + p.upload + " holds " + std::to_string(*n) + " bytes; a piece at " +
+                                            std::to_string(p.offset) + " does not follow");
     const auto path = part_path(p.upload);
     const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) return io_error("open", path);

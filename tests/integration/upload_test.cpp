@@ -91,9 +91,20 @@ TEST(Upload, FirmwareAddFromAnotherDirectoryStreamsTheImageAndResumesAfterADropp
         },
         20s));
 
-    const std::vector<std::string> add{FLEETCAST_CLI_BIN, "--broker",     fleet.uri(), "firmware",      "add",
-                                       file.string(),     "--model",      "A123",      "--component",   "main",
-                                       "--version",       "2.0",          "--piece-size", std::to_string(kPiece)};
+    const std::vector<std::string> add{FLEETCAST_CLI_BIN,
+                                       "--broker",
+                                       fleet.uri(),
+                                       "firmware",
+                                       "add",
+                                       file.string(),
+                                       "--model",
+                                       "A123",
+                                       "--component",
+                                       "main",
+                                       "--version",
+                                       "2.0",
+                                       "--piece-size",
+                                       std::to_string(kPiece)};
     const auto uploads = fleet.dir() / "manager" / "uploads";
     // Broken off: the CLI is killed (kill -9) once the manager holds 32 KiB of the image.
     {

@@ -41,9 +41,7 @@ class Upload : public ManagerTest {
         return p ? p->received : 0;
     }
     std::filesystem::path uploads() const { return dir / "state" / "uploads"; }
-    bool uploads_empty() const {
-        return !std::filesystem::exists(uploads()) || std::filesystem::is_empty(uploads());
-    }
+    bool uploads_empty() const { return !std::filesystem::exists(uploads()) || std::filesystem::is_empty(uploads()); }
 };
 
 TEST_F(Upload, PiecesInOrderMakeTheImageAndABeginAgainResumesWhereItStopped) {
@@ -117,8 +115,8 @@ TEST_F(Upload, AnImageAboveTheLimitOrAForeignUploadIdIsRefusedAtTheStart) {
 }
 
 TEST(UploadCodec, Base64RoundTripsAndRefusesWhatIsNotBase64) {
-    for (std::string s : {std::string(), std::string("a"), std::string("ab"), std::string("abc"),
-                          std::string("\0\xff\x10\x80", 4)}) {
+    for (std::string s :
+         {std::string(), std::string("a"), std::string("ab"), std::string("abc"), std::string("\0\xff\x10\x80", 4)}) {
         auto back = base64_decode(base64_encode(s));
         ASSERT_TRUE(back) << back.error().str();
         EXPECT_EQ(*back, s);
