@@ -13,6 +13,7 @@
 #include "common/failure_threshold.hpp"
 #include "common/json.hpp"
 #include "common/messages.hpp"
+#include "common/wave_plan.hpp"
 
 namespace fleetcast {
 
@@ -39,6 +40,7 @@ struct CampaignCreateArgs {
     std::optional<std::string> campaign;                // empty = generated
     RetryPolicy retry;                                  // retry_max, retry_backoff_ms, power_on_timeout_ms (R17)
     std::optional<FailureThreshold> failure_threshold;  // issue 16 item 3; none: failures never stop it
+    std::optional<WavePlan> waves;                      // issue 16 item 2; none: every target at once
 };
 void to_json(cJSON* o, const CampaignCreateArgs& a);
 // Checks what the manager can check without its store: exactly one of all or
@@ -66,6 +68,8 @@ struct CampaignCreated {
     RetryPolicy retry;
     std::vector<SkippedDevice> skipped;
     std::optional<FailureThreshold> failure_threshold;  // as stored
+    std::optional<WavePlan> waves;                      // as given
+    std::vector<std::uint64_t> wave_counts;             // with waves: the cumulative targets of each wave
 };
 void to_json(cJSON* o, const CampaignCreated& c);
 Expected<CampaignCreated> campaign_created_from_json(const cJSON* o);

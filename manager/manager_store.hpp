@@ -18,7 +18,7 @@
 
 namespace fleetcast::manager {
 
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 
 // What the metrics endpoint reads from the database (manager_store_metrics.cpp):
 // small tables whole, large ones only as GROUP BY counts.
@@ -119,6 +119,8 @@ class ManagerStore {
 
     // manager_store_reconcile.cpp (R27): the (device, state) rows of one
     // campaign on one gateway, and the active campaigns with open targets there.
+    // Issue 16 item 2: only what the gateway was sent counts: the rows are its
+    // targets of open waves, and a campaign counts once one of those is there.
     Expected<std::vector<JobStateRow>> target_states(const std::string& campaign, const std::string& gateway);
     Expected<std::set<std::string>> campaigns_open_on(const std::string& gateway);
 
@@ -145,10 +147,37 @@ class ManagerStore {
     Expected<FailureCounts> counted_at_resume(const std::string& campaign);
     Status set_counted_at_resume(const std::string& campaign, const FailureCounts& c);
 
+    // manager_store_waves.cpp (issue 16 item 2, schema 8): the waves are
+    // written with the campaign (insert_campaign, from CampaignRecord::waves
+    // and TargetRecord::wave) and read into CampaignRecord::waves.
+    struct WaveTally {
+        std::uint64_t targets = 0, completed = 0, ended = 0;
+    };
+    // The targets of one wave: how many, how many COMPLETED, how many ended.
+    Expected<WaveTally> wave_tally(const std::string& campaign, std::uint32_t wave);
+    // Every wave's tally, by wave (results).
+    Expected<std::map<std::uint32_t, WaveTally>> wave_tallies(const std::string& campaign);
+    // device -> wave
+    Expected<std::map<std::string, std::uint32_t>> target_waves(const std::string& campaign);
+    // Devices of waves not open yet (of one gateway, or all): left out of the schedules.
+    Expected<std::set<std::string>> unreleased_devices(const std::string& campaign,
+                                                       const std::optional<std::string>& gateway);
+    // The gateways with targets in `wave`.
+    Expected<std::vector<std::string>> wave_gateways(const std::string& campaign, std::uint32_t wave);
+    // The open wave met its success share at `at` (its soak starts).
+    Status set_wave_success_met(const std::string& campaign, TimePoint at);
+    // Opens `wave` (its soak not started).
+    Status open_wave(const std::string& campaign, std::uint32_t wave);
+    // Targets of waves not opened yet, still waiting, end in `state` with `detail` (a canceled campaign).
+    Expected<std::uint64_t> end_unreleased(const std::string& campaign, JobState state, const std::string& detail,
+                                           TimePoint at);
+
     // manager_store_metrics.cpp: the totals the metrics endpoint serves.
     Expected<StoreTotals> metrics_totals();
 
    private:
+    Status write_waves(const CampaignRecord& c, const std::vector<TargetRecord>& targets);
+    Status fill_waves(CampaignRecord& c);
     Status write_failure_threshold(const CampaignRecord& c);
     Status fill_failure_threshold(CampaignRecord& c);
     Status fill_retry(std::vector<CampaignRecord>& campaigns);

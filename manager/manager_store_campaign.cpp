@@ -51,6 +51,8 @@ Status ManagerStore::fill_retry(std::vector<CampaignRecord>& campaigns) {
         s->bind(1, c.id);
         auto st = fill_failure_threshold(c);
         if (!st) return st;
+        st = fill_waves(c);
+        if (!st) return st;
         auto row = s->step();
         if (!row) return row.error();
         if (!*row) continue;  // a campaign of an older manager: the defaults

@@ -11,10 +11,12 @@ Status PushScheduler::tick() {
     if (!campaigns) return campaigns.error();
     const auto now = clock_.now();
     for (const auto& c : *campaigns) {
-        if (c.mode != TransferMode::Push || !c.transmit_at || *c.transmit_at > now || done_.count(c.id)) continue;
+        // Issue 16 item 2: pushed again when a wave opens, to the gateways it released.
+        const std::string key = c.waves ? c.id + "/" + std::to_string(c.waves->open) : c.id;
+        if (c.mode != TransferMode::Push || !c.transmit_at || *c.transmit_at > now || done_.count(key)) continue;
         auto st = push_campaign(c);
         if (!st) return st;
-        done_.insert(c.id);
+        done_.insert(key);
     }
     return ok_status();
 }
@@ -22,9 +24,16 @@ Status PushScheduler::tick() {
 Status PushScheduler::push_campaign(const CampaignRecord& c) {
     auto targets = store_.targets(c.id);
     if (!targets) return targets.error();
+    std::set<std::string> unreleased;  // issue 16 item 2: no image for a gateway before one of its devices' wave
+    if (c.waves) {
+        auto held = store_.unreleased_devices(c.id, std::nullopt);
+        if (!held) return held.error();
+        unreleased = std::move(*held);
+    }
     std::map<std::string, std::set<std::string>> needed;  // gateway -> fw ids
     for (const auto& t : *targets)
-        if (!is_terminal(t.state)) needed[t.gateway].insert(t.fw_ids.begin(), t.fw_ids.end());
+        if (!is_terminal(t.state) && !unreleased.count(t.device))
+            needed[t.gateway].insert(t.fw_ids.begin(), t.fw_ids.end());
     for (const auto& [gw, fw_ids] : needed) {
         for (const auto& fw : fw_ids) {
             auto has = store_.cached_or_pushed(gw, fw);
