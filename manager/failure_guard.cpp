@@ -5,6 +5,7 @@
 #include "common/job_rules.hpp"
 #include "common/log.hpp"
 #include "common/operator_messages.hpp"
+#include "manager/campaign_checks.hpp"
 
 namespace fleetcast::manager {
 
@@ -30,20 +31,11 @@ std::vector<FailedTarget> newest_failed(const FailureThreshold& t, std::vector<T
 }  // namespace
 
 Status FailureGuard::check(const std::string& campaign) {
-    auto c = store_.find_campaign(campaign);
-    if (!c) return c.error();
-    if (!*c) return ok_status();
-    return check(**c);
+    return check_campaign(store_, campaign, [this](const CampaignRecord& c) { return check(c); });
 }
 
 Status FailureGuard::check_all() {
-    auto active = store_.campaigns_in_state(kCampaignActive);
-    if (!active) return active.error();
-    for (const auto& c : *active) {
-        auto st = check(c);
-        if (!st) return st;
-    }
-    return ok_status();
+    return check_active_campaigns(store_, [this](const CampaignRecord& c) { return check(c); });
 }
 
 Status FailureGuard::check(const CampaignRecord& c) {

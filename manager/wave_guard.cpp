@@ -1,25 +1,17 @@
 #include "manager/wave_guard.hpp"
 
 #include "common/log.hpp"
+#include "manager/campaign_checks.hpp"
 #include "manager/wave_evaluation.hpp"
 
 namespace fleetcast::manager {
 
 Status WaveGuard::check(const std::string& campaign) {
-    auto c = store_.find_campaign(campaign);
-    if (!c) return c.error();
-    if (!*c) return ok_status();
-    return check(**c);
+    return check_campaign(store_, campaign, [this](const CampaignRecord& c) { return check(c); });
 }
 
 Status WaveGuard::check_all() {
-    auto active = store_.campaigns_in_state(kCampaignActive);
-    if (!active) return active.error();
-    for (const auto& c : *active) {
-        auto st = check(c);
-        if (!st) return st;
-    }
-    return ok_status();
+    return check_active_campaigns(store_, [this](const CampaignRecord& c) { return check(c); });
 }
 
 Status WaveGuard::end_canceled_waves() {
