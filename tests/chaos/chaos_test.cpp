@@ -45,6 +45,13 @@ namespace {
 // device with 2-4 kills of that simulator; the bound leaves room for a
 // simulator killed every few seconds with 60 ms of flash per chunk on one
 // loop (a stalled device re-asks for chunks still queued for it: issue 14).
+// The fan-out's bound grows with the disruptions that can make a gateway send
+// again what its devices lost: a broker killed without persistence drops every
+// chunk in flight, a killed gateway restarts its fan-outs; each costs at most
+// one image (the union of what the devices lack). So the fan-out to a model's
+// devices may carry max(kHopBoundFactor, 1 + broker kills + that gateway's
+// kills) images. (Seed 2129682013: 4 broker and 2 gateway kills during gw1's
+// transfer, 3.9 images; the same seed replayed: within 3.)
 constexpr double kHopBoundFactor = 3.0;
 constexpr double kRepairBoundPerDevice = 2.0;
 constexpr auto kSettleDeadline = 180s;
@@ -419,9 +426,11 @@ TEST_F(Chaos, CampaignHoldsItsInvariantsUnderKillsAndHostileInput) {
 
     // ---- bytes per hop (authentic chunks only), against the bound
     auto hops = counter.authentic();
-    say("chaos: bytes per hop (authentic chunks; bounds: manager->gateway and fan-out %.1fx the image with headers, "
-        "repairs %.1fx per device of the model; %llu foreign chunk-topic messages)",
-        kHopBoundFactor, kRepairBoundPerDevice, static_cast<unsigned long long>(counter.foreign_messages()));
+    say("chaos: bytes per hop (authentic chunks; bounds: manager->gateway %.1fx the image with headers, fan-out "
+        "max(%.1f, 1 + broker and gateway kills)x, repairs %.1fx per device of the model; %llu foreign chunk-topic "
+        "messages)",
+        kHopBoundFactor, kHopBoundFactor, kRepairBoundPerDevice,
+        static_cast<unsigned long long>(counter.foreign_messages()));
     for (const auto* gw : {"gw1", "gw2"}) {
         for (const auto& [model, img] : images) {
             std::size_t n = 0;
@@ -437,7 +446,15 @@ TEST_F(Chaos, CampaignHoldsItsInvariantsUnderKillsAndHostileInput) {
                 static_cast<unsigned long long>(up), double(up) / wire, static_cast<unsigned long long>(fan),
                 double(fan) / wire, static_cast<unsigned long long>(rep), double(rep) / wire, double(rep) / wire / n);
             EXPECT_LE(double(up), kHopBoundFactor * wire) << gw << " manager->gateway bytes of " << img.fw_id;
-            EXPECT_LE(double(fan), kHopBoundFactor * wire) << gw << " fan-out bytes of " << img.fw_id;
+            std::size_t disruptions = 0;
+            for (const auto& f : schedule) {
+                const auto& name = victims[f.victim].name;
+                if (name == "broker" || name == std::string("gateway ") + gw) ++disruptions;
+            }
+            const double fan_bound = std::max(kHopBoundFactor, 1.0 + static_cast<double>(disruptions));
+            EXPECT_LE(double(fan), fan_bound * wire)
+                << gw << " fan-out bytes of " << img.fw_id << " (bound " << fan_bound << " images: " << disruptions
+                << " broker and gateway kills)";
             EXPECT_LE(double(rep), kRepairBoundPerDevice * wire * n) << gw << " repair bytes of " << img.fw_id;
         }
     }
