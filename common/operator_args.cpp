@@ -9,7 +9,7 @@ namespace fleetcast {
 
 namespace {
 using Op = OperatorOp;
-constexpr std::array<std::pair<Op, std::string_view>, 21> kOps{{
+constexpr std::array<std::pair<Op, std::string_view>, 23> kOps{{
     {Op::FirmwareAdd, "firmware_add"},
     {Op::FirmwareList, "firmware_list"},
     {Op::DeviceList, "device_list"},
@@ -31,6 +31,8 @@ constexpr std::array<std::pair<Op, std::string_view>, 21> kOps{{
     {Op::CampaignPause, "campaign_pause"},
     {Op::CampaignResume, "campaign_resume"},
     {Op::CampaignCancel, "campaign_cancel"},
+    {Op::GatewaySetWindow, "gateway_set_window"},
+    {Op::GatewayClearWindow, "gateway_clear_window"},
 }};
 
 bool has(const cJSON* o, const char* key) {

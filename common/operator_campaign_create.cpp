@@ -87,6 +87,7 @@ void to_json(cJSON* o, const CampaignCreateArgs& a) {
     json::put(o, "retry_backoff_ms", static_cast<std::uint64_t>(a.retry.backoff.count()));
     json::put(o, "power_on_timeout_ms", static_cast<std::uint64_t>(a.retry.power_on_timeout.count()));
     if (a.failure_threshold) to_json(cJSON_AddObjectToObject(o, "failure_threshold"), *a.failure_threshold);
+    put_rate_limits(o, a.limits);
 }
 
 Expected<CampaignCreateArgs> campaign_create_args_from_json(const cJSON* o) {
@@ -130,6 +131,8 @@ Expected<CampaignCreateArgs> campaign_create_args_from_json(const cJSON* o) {
         FC_TRY(t, failure_threshold_from_json(cJSON_GetObjectItemCaseSensitive(o, "failure_threshold")));
         a.failure_threshold = *t;
     }
+    FC_TRY(limits, rate_limits_from_json(o));
+    a.limits = *limits;
     return a;
 }
 
@@ -158,6 +161,7 @@ void to_json(cJSON* o, const CampaignCreated& c) {
         cJSON_AddItemToArray(skipped, item);
     }
     if (c.failure_threshold) to_json(cJSON_AddObjectToObject(o, "failure_threshold"), *c.failure_threshold);
+    put_rate_limits(o, c.limits);
 }
 
 Expected<CampaignCreated> campaign_created_from_json(const cJSON* o) {
@@ -193,6 +197,8 @@ Expected<CampaignCreated> campaign_created_from_json(const cJSON* o) {
         FC_TRY(t, failure_threshold_from_json(cJSON_GetObjectItemCaseSensitive(o, "failure_threshold")));
         c.failure_threshold = *t;
     }
+    FC_TRY(limits, rate_limits_from_json(o));
+    c.limits = *limits;
     return c;
 }
 

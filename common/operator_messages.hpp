@@ -41,6 +41,8 @@ enum class OperatorOp {
     CampaignPause,  // common/operator_campaigns.hpp
     CampaignResume,
     CampaignCancel,
+    GatewaySetWindow,  // common/operator_windows.hpp (issue 16 item 5)
+    GatewayClearWindow,
 };
 std::string_view to_string(OperatorOp op);
 // bad_args "unknown op 'x' (firmware_add, ...)" for a name not in the list.

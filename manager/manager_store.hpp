@@ -18,7 +18,7 @@
 
 namespace fleetcast::manager {
 
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 9;
 
 class ManagerStore {
    public:
@@ -130,7 +130,17 @@ class ManagerStore {
     Expected<FailureCounts> counted_at_resume(const std::string& campaign);
     Status set_counted_at_resume(const std::string& campaign, const FailureCounts& c);
 
+    // manager_store_windows.cpp (issue 16 item 5, schema 9): each gateway's
+    // maintenance window as the operator set it (the message sent to it).
+    Status set_gateway_window(const WindowMsg& w);
+    Status clear_gateway_window(const std::string& gateway);
+    Expected<std::map<std::string, WindowMsg>> gateway_windows();
+
    private:
+    // manager_store_limits.cpp (issue 16 item 4, schema 9): written with the
+    // campaign, read into CampaignRecord::limits and gateway_limits.
+    Status write_rate_limits(const CampaignRecord& c);
+    Status fill_rate_limits(CampaignRecord& c);
     Status write_failure_threshold(const CampaignRecord& c);
     Status fill_failure_threshold(CampaignRecord& c);
     Status fill_retry(std::vector<CampaignRecord>& campaigns);

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "common/log.hpp"
+#include "common/maintenance_window.hpp"
 
 namespace fleetcast::manager {
 
@@ -12,20 +13,36 @@ Status PushScheduler::tick() {
     const auto now = clock_.now();
     for (const auto& c : *campaigns) {
         if (c.mode != TransferMode::Push || !c.transmit_at || *c.transmit_at > now || done_.count(c.id)) continue;
-        auto st = push_campaign(c);
-        if (!st) return st;
-        done_.insert(c.id);
+        if (auto r = retry_at_.find(c.id); r != retry_at_.end() && r->second > now) continue;
+        auto all = push_campaign(c, now);
+        if (!all) return all.error();
+        if (*all) done_.insert(c.id);
     }
     return ok_status();
 }
 
-Status PushScheduler::push_campaign(const CampaignRecord& c) {
+Expected<bool> PushScheduler::push_campaign(const CampaignRecord& c, TimePoint now) {
     auto targets = store_.targets(c.id);
     if (!targets) return targets.error();
+    auto windows = store_.gateway_windows();
+    if (!windows) return windows.error();
+    std::optional<TimePoint> retry;
     std::map<std::string, std::set<std::string>> needed;  // gateway -> fw ids
     for (const auto& t : *targets)
         if (!is_terminal(t.state)) needed[t.gateway].insert(t.fw_ids.begin(), t.fw_ids.end());
     for (const auto& [gw, fw_ids] : needed) {
+        if (auto w = windows->find(gw); w != windows->end()) {
+            auto parsed = parse_window(w->second.window, w->second.tz);
+            if (parsed && !window_open(*parsed, now)) {
+                const TimePoint opens = next_open_time(*parsed, now);
+                retry = retry ? std::min(*retry, opens) : opens;
+                log_info("manager", "push_waits_for_window")
+                    .kv("campaign", c.id)
+                    .kv("gateway", gw)
+                    .kv("opens", format_time(opens));
+                continue;
+            }
+        }
         for (const auto& fw : fw_ids) {
             auto has = store_.cached_or_pushed(gw, fw);
             if (!has) return has.error();
@@ -34,7 +51,7 @@ Status PushScheduler::push_campaign(const CampaignRecord& c) {
             if (!m) return m.error();
             if (!*m) continue;
             auto st = store_.record_push(gw, fw, c.id, clock_.now());
-            if (!st) return st;
+            if (!st) return st.error();
             chunks_.push_image(gw, **m);
             log_info("manager", "push_started")
                 .kv("campaign", c.id)
@@ -43,7 +60,9 @@ Status PushScheduler::push_campaign(const CampaignRecord& c) {
                 .kv("chunks", (*m)->chunk_count);
         }
     }
-    return ok_status();
+    if (retry) retry_at_[c.id] = *retry;
+    else retry_at_.erase(c.id);
+    return !retry;
 }
 
 }  // namespace fleetcast::manager

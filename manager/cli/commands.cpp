@@ -23,6 +23,7 @@
 #include "manager/cli/request_client.hpp"
 #include "manager/cli/table.hpp"
 #include "manager/cli/view_commands.hpp"
+#include "manager/cli/window_commands.hpp"
 
 namespace po = boost::program_options;
 
@@ -144,8 +145,9 @@ int list_gateways(const GlobalOptions& g) {
     auto a = call_typed(*client, "gateway_list", Json::object(), gateway_list_answer_from_json, &raw);
     if (!a) return 1;
     if (g.json) return print_json(*raw), 0;
-    Table t({"GATEWAY", "STATUS", "LAST_SEEN"});
-    for (const auto& gw : a->gateways) t.add({gw.gateway, gw.status, short_time(format_time(gw.last_seen))});
+    Table t({"GATEWAY", "STATUS", "LAST_SEEN", "MAINTENANCE WINDOW"});
+    for (const auto& gw : a->gateways)
+        t.add({gw.gateway, gw.status, short_time(format_time(gw.last_seen)), window_cell(gw.window)});
     t.print(std::cout);
     return 0;
 }
@@ -197,6 +199,20 @@ std::optional<FailureThreshold> failure_threshold_arg(const po::variables_map& v
     }
     return t;
 }
+
+// --max-per-minute, --max-concurrent-per-gateway (issue 16 item 4): a count 1-1000000.
+std::optional<std::uint32_t> limit_arg(const po::variables_map& vm, const char* option) {
+    if (!vm.count(option)) return std::nullopt;
+    const auto text = vm[option].as<std::string>();
+    std::uint64_t n = 0;
+    bool digits = !text.empty() && text.size() <= 7;
+    for (char c : text) digits = digits && c >= '0' && c <= '9';
+    if (digits) n = std::stoull(text);
+    if (!digits || n == 0 || n > kMaxRateLimit)
+        throw UsageError(std::string("--") + option + " must be a count of devices from 1 to 1000000, not '" +
+                         text.substr(0, 32) + "'");
+    return static_cast<std::uint32_t>(n);
+}
 }  // namespace
 
 int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args) {
@@ -223,7 +239,10 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
         "min-ended", po::value<std::string>(), "with a share: at least this many targets ended first (default 0)")(
         "failure-results", po::value<std::string>(),
         "results that count as failed: error,expired,canceled (default error)")(
-        "on-failure", po::value<std::string>(), "pause (default) or cancel the campaign when the threshold is crossed");
+        "on-failure", po::value<std::string>(), "pause (default) or cancel the campaign when the threshold is crossed")(
+        "max-per-minute", po::value<std::string>(), "devices started per minute across the campaign (first offers)")(
+        "max-concurrent-per-gateway", po::value<std::string>(),
+        "devices of the campaign in transfer (requesting or transferring) at once per gateway");
     auto vm = parse(args, desc);
     if (!devices_file.empty())
         for (auto& d : read_devices_file(devices_file)) devices.push_back(std::move(d));
@@ -268,6 +287,8 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
         if (t.in) *in = t.in;
     }
     a.failure_threshold = failure_threshold_arg(vm);
+    a.limits.max_per_minute = limit_arg(vm, "max-per-minute");
+    a.limits.max_concurrent_per_gateway = limit_arg(vm, "max-concurrent-per-gateway");
     a.asap = asap;
     a.mode = mode == "push" ? TransferMode::Push : TransferMode::Pull;
     if (!campaign.empty()) a.campaign = campaign;
@@ -292,6 +313,9 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
         std::cout << "failure threshold: " << t->limit_text() << " of " << results << ", then "
                   << to_string(t->on_failure) << '\n';
     }
+    if (c->limits.max_per_minute) std::cout << "max per minute: " << *c->limits.max_per_minute << '\n';
+    if (c->limits.max_concurrent_per_gateway)
+        std::cout << "max concurrent per gateway: " << *c->limits.max_concurrent_per_gateway << '\n';
     for (const auto& note : c->notes) std::cout << "note: " << note << '\n';
     std::cout << "skipped: " << c->skipped.size() << '\n';
     Table t({"  DEVICE", "REASON"});
@@ -357,6 +381,7 @@ std::string commands_usage() {
            "                  [--campaign ID] [--retries N] [--retry-backoff 5s] [--power-on-timeout 60s]\n"
            "                  [--max-failures N|P% [--min-ended N] [--failure-results error,expired,canceled]\n"
            "                   [--on-failure pause|cancel]]\n"
+           "                  [--max-per-minute N] [--max-concurrent-per-gateway N]\n"
            "  campaign watch CAMPAIGN [--interval 1s]  live progress bar per gateway until the campaign ends\n"
            "  campaign list [--limit N]      campaigns: state (scheduled, running, paused, canceled, ended), why\n"
            "  campaign pause CAMPAIGN [--reason TEXT]   no new offer, fetch or fan-out; transfers hold\n"
@@ -367,6 +392,8 @@ std::string commands_usage() {
            "  targets CAMPAIGN               target devices, old -> new version per component (Fig. 20)\n"
            "  unregistered CAMPAIGN          devices left out of the campaign, with the reason (Fig. 21)\n"
            "  gateway GW                     the gateway's table: necessity, update time, comment (Fig. 24)\n"
+           "  gateway set-window GW \"Mon-Fri 22:00-05:00\" --tz Europe/Berlin   updates start only inside it\n"
+           "  gateway clear-window GW        no maintenance window: updates start at any time\n"
            "  defer DEVICE [--by 20m]        move the device's update time later (before its transfer starts)\n"
            "  cancel DEVICE                  cancel the device's update (before its boot pointer flips)\n"
            "  suspend DEVICE                 hold the device's update: its transfer stops, received chunks stay\n"
@@ -391,6 +418,8 @@ int run_command(const GlobalOptions& g, const std::string& command, const std::v
     if (command == "status") return status_command(g, args);
     if (command == "targets") return targets_command(g, args);
     if (command == "unregistered") return unregistered_command(g, args);
+    if (command == "gateway" && sub == "set-window") return set_window_command(g, rest);
+    if (command == "gateway" && sub == "clear-window") return clear_window_command(g, rest);
     if (command == "gateway") return gateway_command(g, args);
     if (command == "campaign" && sub == "watch") return campaign_watch_command(g, rest);
     if (command == "campaign" && sub == "list") return campaign_list_command(g, rest);
