@@ -118,8 +118,8 @@ WindowSpan window_span(const MaintenanceWindow& w, TimePoint now) {
         if (!w.days[weekday]) continue;
         const auto open_local = day + std::chrono::minutes{w.start_minute};
         // An end at or before the start is on the next day (24:00 is always after the start).
-        const auto close_local = (w.end_minute > w.start_minute ? day : day + date::days{1}) +
-                                 std::chrono::minutes{w.end_minute};
+        const auto close_local =
+            (w.end_minute > w.start_minute ? day : day + date::days{1}) + std::chrono::minutes{w.end_minute};
         WindowSpan span{to_instant(z, open_local), to_instant(z, close_local)};
         if (span.close <= span.open) continue;  // inside a skipped hour
         if (span.close > now) return span;

@@ -3,37 +3,12 @@
 #include "common/operator_views.hpp"
 
 #include "common/field_reader.hpp"
+#include "common/json_rows.hpp"
 #include "common/message_fields.hpp"
 
 namespace fleetcast {
 
 namespace {
-
-// Decodes every element of the array `key` with `decode` into `out`.
-template <typename Row, typename Decode>
-Status rows_from_json(const cJSON* o, const char* key, Decode decode, std::vector<Row>& out) {
-    FC_TRY(arr, json::get_array(o, key, kMaxViewRows));
-    const cJSON* item = nullptr;
-    cJSON_ArrayForEach(item, *arr) {
-        auto row = decode(item);
-        if (!row)
-            return make_error(row.error().code,
-                              std::string(key) + "[" + std::to_string(out.size()) + "]: " + row.error().message);
-        out.push_back(std::move(*row));
-    }
-    return ok_status();
-}
-
-// Encodes every row into a new array `key` of `o`.
-template <typename Row, typename Encode>
-void rows_to_json(cJSON* o, const char* key, const std::vector<Row>& rows, Encode encode) {
-    cJSON* arr = cJSON_AddArrayToObject(o, key);
-    for (const auto& r : rows) {
-        cJSON* item = cJSON_CreateObject();
-        encode(item, r);
-        cJSON_AddItemToArray(arr, item);
-    }
-}
 
 constexpr std::size_t kMaxText = 4096;
 constexpr std::uint64_t kMaxRowCount = kMaxViewRows * 100;

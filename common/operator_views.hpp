@@ -11,14 +11,12 @@
 
 #include "common/error.hpp"
 #include "common/json.hpp"
+#include "common/json_rows.hpp"
 #include "common/messages.hpp"
 #include "common/operator_messages.hpp"
 #include "common/operator_windows.hpp"
 
 namespace fleetcast {
-
-// Upper bounds a decoder accepts (a registry of a million devices is paged elsewhere).
-inline constexpr std::size_t kMaxViewRows = 1'000'000;
 
 // ---- firmware_list ----------------------------------------------------------
 struct FirmwareListRow {

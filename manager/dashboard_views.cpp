@@ -17,14 +17,6 @@ Expected<std::vector<CampaignRecord>> all_campaigns(ManagerStore& store) {
     return out;
 }
 
-namespace {
-
-void put_times(cJSON* o, const CampaignRecord& c) { put_campaign_times(o, c.update_at, c.transmit_at, c.expires_at); }
-
-void put_target(cJSON* row, const TargetRecord& t) { to_json(row, job_view(t)); }
-
-}  // namespace
-
 DeviceRow device_row(const DeviceRecord& d) {
     DeviceRow row;
     row.device = d.id;
@@ -37,35 +29,27 @@ DeviceRow device_row(const DeviceRecord& d) {
 }
 
 Expected<Json> campaign_list_view(ManagerStore& store, CampaignControl& control, const CampaignListArgs& args) {
-    const std::uint64_t limit = args.limit;
     auto campaigns = all_campaigns(store);
     if (!campaigns) return campaigns.error();
-    auto data = Json::object();
-    cJSON* arr = cJSON_AddArrayToObject(data.get(), "campaigns");
+    CampaignListAnswer answer;
     for (const auto& c : *campaigns) {
-        if (cJSON_GetArraySize(arr) >= static_cast<int>(limit)) break;
+        if (answer.campaigns.size() >= args.limit) break;
         if (args.campaign && c.id != *args.campaign) continue;
         auto targets = store.targets(c.id);
         if (!targets) return targets.error();
-        auto summary = empty_summary();
-        std::map<std::string, std::uint64_t> per_gateway;
+        CampaignListEntry e;
+        e.header = campaign_header(c);
+        e.summary = empty_summary();
         for (const auto& t : *targets) {
-            count(summary, t.state);
-            ++per_gateway[t.gateway];
+            count(e.summary, t.state);
+            ++e.gateways[t.gateway];
         }
-        cJSON* item = cJSON_CreateObject();
-        put_campaign(item, c);
-        to_json(cJSON_AddObjectToObject(item, "summary"), summary);
-        cJSON* gws = cJSON_AddObjectToObject(item, "gateways");
-        for (const auto& [gw, n] : per_gateway) json::put(gws, gw.c_str(), n);
         auto view = control.view(c);
         if (!view) return view.error();
-        json::put(item, "status", view->state);
-        json::put(item, "reason", view->reason);
-        to_json(cJSON_AddObjectToObject(item, "control"), *view);
-        cJSON_AddItemToArray(arr, item);
+        e.control = std::move(*view);
+        answer.campaigns.push_back(std::move(e));
     }
-    return data;
+    return json_object(answer);
 }
 
 Expected<Json> device_detail_view(ManagerStore& store, const DeviceArgs& args) {
@@ -76,28 +60,20 @@ Expected<Json> device_detail_view(ManagerStore& store, const DeviceArgs& args) {
     auto campaigns = all_campaigns(store);
     if (!campaigns) return campaigns.error();
 
-    auto data = Json::object();
-    cJSON* o = data.get();
+    DeviceDetailAnswer answer;
     // R12: the device's deferment parameter, as it last reported it.
     auto param = store.deferment(d.id);
     if (!param) return param.error();
-    auto row = device_row(d);
-    row.deferment = *param;
-    to_json(o, row);
-    cJSON* history = cJSON_AddArrayToObject(o, "history");
+    answer.device = device_row(d);
+    answer.device.deferment = *param;
     for (const auto& c : *campaigns) {
         auto t = store.find_target(c.id, d.id);
         if (!t) return t.error();
         if (!*t) continue;
-        cJSON* row = cJSON_CreateObject();
-        json::put(row, "campaign", c.id);
-        json::put(row, "campaign_state", c.state);
-        json::put(row, "mode", to_string(c.mode));
-        put_times(row, c);
-        put_target(row, **t);
-        cJSON_AddItemToArray(history, row);
+        answer.history.push_back(
+            DeviceHistoryRow{c.id, c.state, c.mode, c.update_at, c.transmit_at, c.expires_at, job_view(**t)});
     }
-    return data;
+    return json_object(answer);
 }
 
 Expected<Json> gateway_table_view(ManagerStore& store, const GatewayArgs& args) {
@@ -109,12 +85,7 @@ Expected<Json> gateway_table_view(ManagerStore& store, const GatewayArgs& args) 
     auto active = store.campaigns_in_states({kCampaignActive, kCampaignPaused});
     if (!active) return active.error();
 
-    auto data = Json::object();
-    cJSON* o = data.get();
-    json::put(o, "gateway", gw->id);
-    json::put(o, "status", gw->status);
-    json::put(o, "last_seen", gw->last_seen);
-    cJSON* rows = cJSON_AddArrayToObject(o, "rows");
+    GatewayTableAnswer answer{gw->id, gw->status, gw->last_seen, {}};
     for (const auto& c : *active) {
         auto targets = store.targets(c.id);
         if (!targets) return targets.error();
@@ -122,19 +93,13 @@ Expected<Json> gateway_table_view(ManagerStore& store, const GatewayArgs& args) 
         if (!moved) return moved.error();
         for (const auto& t : *targets) {
             if (t.gateway != gw->id) continue;
-            cJSON* row = cJSON_CreateObject();
-            json::put(row, "device", t.device);
-            json::put(row, "model", t.model);
-            json::put(row, "campaign", c.id);
-            put_times(row, c);
-            if (auto it = moved->find(t.device); it != moved->end())
-                cJSON_ReplaceItemInObjectCaseSensitive(row, "update_at",
-                                                       cJSON_CreateString(format_time(it->second).c_str()));
-            put_target(row, t);
-            cJSON_AddItemToArray(rows, row);
+            auto own = moved->find(t.device);
+            answer.rows.push_back(GatewayTableRow{t.device, t.model, c.id,
+                                                  own == moved->end() ? c.update_at : own->second, c.transmit_at,
+                                                  c.expires_at, job_view(t)});
         }
     }
-    return data;
+    return json_object(answer);
 }
 
 }  // namespace fleetcast::manager

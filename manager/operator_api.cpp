@@ -331,28 +331,20 @@ Expected<Json> OperatorApi::results(const ResultsArgs& args) {
     }
     auto times = store_.target_update_times(*id);  // moved by busy/defer (R13, R14)
     if (!times) return times.error();
-    auto data = results_page_json(**c, page, offset, *counts, *times);
     // Issue 16: scheduled, running, paused (with the reason), canceled or ended, and the last campaign command.
     auto control = control_.view(**c);
     if (!control) return control.error();
-    json::put(data.get(), "status", control->state);
-    json::put(data.get(), "reason", control->reason);
-    to_json(cJSON_AddObjectToObject(data.get(), "control"), *control);
+    auto answer = results_page(**c, page, offset, *counts, *times, std::move(*control));
     if (args.by_gateway) {
         // `campaign watch`: one bar per gateway over every target, without the rows.
         auto by_gw = store_.target_progress_by_gateway(*id);
         if (!by_gw) return by_gw.error();
-        cJSON* gws = cJSON_AddArrayToObject(data.get(), "gateways");
-        for (const auto& [gw, p] : *by_gw) {
-            cJSON* item = cJSON_CreateObject();
-            json::put(item, "gateway", gw);
-            json::put(item, "total", p.total);
-            json::put(item, "ended", p.ended);
-            json::put(item, "progress", p.total ? p.progress_sum / p.total : std::uint64_t{0});
-            cJSON_AddItemToArray(gws, item);
-        }
+        answer.gateways.emplace();
+        for (const auto& [gw, p] : *by_gw)
+            answer.gateways->push_back(
+                GatewayProgress{gw, p.total, p.ended, p.total ? p.progress_sum / p.total : std::uint64_t{0}});
     }
-    return data;
+    return json_object(answer);
 }
 
 }  // namespace fleetcast::manager

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/job_rules.hpp"
-#include "common/json.hpp"
+#include "common/operator_campaign_views.hpp"
 #include "common/operator_messages.hpp"
 #include "manager/manager_records.hpp"
 
@@ -20,18 +20,15 @@ using job_rules::result_label;
 JobView job_view(const TargetRecord& t);
 // Counts per result label of jobs counted per state.
 ResultSummary result_summary(const std::map<JobState, std::uint64_t>& state_counts);
-// campaign, state, mode, created_at, update_at, transmit_at, expires_at, expected_end,
-// failure_threshold (when the campaign has one)
-void put_campaign(cJSON* o, const CampaignRecord& c);
+// The campaign as every campaign view shows it.
+CampaignHeader campaign_header(const CampaignRecord& c);
 
-// update_times: per device, the update time the gateway last reported (moved
-// by busy/defer, R13/R14); a device not in it shows the campaign's.
-Json results_json(const CampaignRecord& campaign, const std::vector<TargetRecord>& targets,
-                  const std::map<std::string, TimePoint>& update_times = {});
-// One page of a large campaign: `page` rows starting at `offset`; the summary
-// counts every target (by job state).
-Json results_page_json(const CampaignRecord& campaign, const std::vector<TargetRecord>& page, std::uint64_t offset,
-                       const std::map<JobState, std::uint64_t>& state_counts,
-                       const std::map<std::string, TimePoint>& update_times = {});
+// One page of a campaign's results: `page` rows starting at `offset`; the
+// summary counts every target (by job state). update_times: per device, the
+// update time the gateway last reported (moved by busy/defer, R13/R14); a
+// device not in it shows the campaign's.
+ResultsAnswer results_page(const CampaignRecord& campaign, const std::vector<TargetRecord>& page, std::uint64_t offset,
+                           const std::map<JobState, std::uint64_t>& state_counts,
+                           const std::map<std::string, TimePoint>& update_times, CampaignControlView control);
 
 }  // namespace fleetcast::manager

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <thread>
 
+#include "common/operator_campaign_views.hpp"
 #include "common/operator_campaigns.hpp"
 #include "common/operator_messages.hpp"
 #include "manager/cli/cli_support.hpp"
@@ -22,11 +23,9 @@ std::string joined(const std::vector<std::string>& ids) {
 }
 
 // "UPDATING COMPLETED 3, ERROR 1": the results that have devices.
-std::string counts_text(const cJSON* summary) {
-    auto s = result_summary_from_json(summary);
-    if (!s) return "?";
+std::string counts_text(const ResultSummary& s) {
     std::string out;
-    for (const auto& [label, n] : s->counts)
+    for (const auto& [label, n] : s.counts)
         if (n > 0) out += (out.empty() ? "" : ", ") + label + " " + std::to_string(n);
     return out.empty() ? "-" : out;
 }
@@ -42,14 +41,13 @@ std::optional<CampaignControlView> current_control(RequestClient& client, const 
     CampaignListArgs a;
     a.limit = 1;
     a.campaign = campaign;
-    auto data = call(client, "campaign_list", json_object(a));
-    if (!data) return std::nullopt;
-    const cJSON* item = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(data->get(), "campaigns"), 0);
-    if (!item) {
+    auto list = call_typed(client, "campaign_list", json_object(a), campaign_list_answer_from_json);
+    if (!list) return std::nullopt;
+    if (list->campaigns.empty()) {
         std::cerr << "fleetcast: campaign " << campaign << " is not listed any more\n";
         return std::nullopt;
     }
-    return control_of(cJSON_GetObjectItemCaseSensitive(item, "control"));
+    return list->campaigns.front().control;
 }
 }  // namespace
 
@@ -64,16 +62,16 @@ int campaign_list_command(const GlobalOptions& g, const std::vector<std::string>
     if (!client) return 1;
     CampaignListArgs a;
     a.limit = limit;
-    auto data = call(*client, "campaign_list", json_object(a));
-    if (!data) return 1;
-    if (g.json) return print_json(*data), 0;
+    std::optional<Json> raw;
+    auto list = call_typed(*client, "campaign_list", json_object(a), campaign_list_answer_from_json, &raw);
+    if (!list) return 1;
+    if (g.json) return print_json(*raw), 0;
     Table t({"CAMPAIGN", "STATE", "MODE", "CREATED", "TARGETS", "RESULTS", "WAVE", "WHY"});
-    const cJSON* item = nullptr;
-    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(data->get(), "campaigns")) {
-        const cJSON* summary = cJSON_GetObjectItemCaseSensitive(item, "summary");
-        std::string reason = str(item, "reason");
-        t.add({str(item, "campaign"), str(item, "status"), str(item, "mode"), short_time(str(item, "created_at")),
-               std::to_string(num(summary, "total")), counts_text(summary), "-", reason.empty() ? "-" : reason});
+    for (const auto& e : list->campaigns) {
+        const auto& reason = e.control.reason;
+        t.add({e.header.campaign, e.control.state, std::string(to_string(e.header.mode)),
+               short_time(format_time(e.header.created_at)), std::to_string(e.summary.total), counts_text(e.summary),
+               "-", reason.empty() ? "-" : reason});
     }
     t.print(std::cout);
     return 0;

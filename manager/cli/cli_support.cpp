@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <set>
+#include <sstream>
 
 #include "common/ids.hpp"
 #include "manager/cli/json_fields.hpp"
@@ -23,10 +24,27 @@ bool is_input_error(const std::string& code) {
 
 po::variables_map parse(const std::vector<std::string>& args, const po::options_description& desc,
                         const po::positional_options_description& pos) {
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-    po::notify(vm);
-    return vm;
+    std::ostringstream printed;
+    printed << desc;
+    for (const auto& a : args)
+        if (a == "--help" || a == "-h") throw HelpRequested{desc.options().empty() ? "" : printed.str()};
+    try {
+        po::variables_map vm;
+        po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+        po::notify(vm);
+        return vm;
+    } catch (const UsageError&) {
+        throw;
+    } catch (const po::error& e) {
+        // Which command the option was given to: the caption, the first line of the printed options.
+        auto caption = printed.str().substr(0, printed.str().find('\n'));
+        if (!caption.empty() && caption.back() == ':') caption.pop_back();
+        throw UsageError(caption + ": " + e.what());
+    }
+}
+
+void no_options(const std::vector<std::string>& args, const std::string& command) {
+    parse(args, po::options_description(command));
 }
 
 std::string id_arg(const std::vector<std::string>& args, const char* name, po::options_description& desc,
@@ -89,7 +107,9 @@ std::optional<Json> call_all_pages(RequestClient& client, const std::string& op,
     auto data = call(client, op, args);
     if (!data) return data;
     cJSON* all_rows = cJSON_GetObjectItemCaseSensitive(data->get(), "devices");
-    while (all_rows && static_cast<std::uint64_t>(cJSON_GetArraySize(all_rows)) < num(data->get(), "total")) {
+    // A page without a count is a bad answer: the typed decoder of the joined document says so.
+    auto total = json::get_uint(data->get(), "total", UINT64_MAX / 2);
+    while (all_rows && total && static_cast<std::uint64_t>(cJSON_GetArraySize(all_rows)) < *total) {
         Json next(cJSON_Duplicate(args.get(), 1));
         cJSON_DeleteItemFromObjectCaseSensitive(next.get(), "offset");
         json::put(next.get(), "offset", static_cast<std::uint64_t>(cJSON_GetArraySize(all_rows)));

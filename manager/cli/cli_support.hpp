@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/json.hpp"
+#include "manager/cli/command_help.hpp"
 #include "manager/cli/commands.hpp"
 #include "manager/cli/request_client.hpp"
 
@@ -19,9 +20,14 @@ struct UsageError : boost::program_options::error {
     using boost::program_options::error::error;
 };
 
+// The command's options: `--help`/`-h` anywhere throws HelpRequested with
+// `desc` printed; an unknown or bad option is a UsageError naming the command
+// (desc's caption, e.g. "campaign list [--limit N]").
 boost::program_options::variables_map parse(const std::vector<std::string>& args,
                                             const boost::program_options::options_description& desc,
                                             const boost::program_options::positional_options_description& pos = {});
+// A command without arguments or options: only --help is accepted.
+void no_options(const std::vector<std::string>& args, const std::string& command);
 // One positional id (validated) plus the options already in `desc`.
 std::string id_arg(const std::vector<std::string>& args, const char* name,
                    boost::program_options::options_description& desc, boost::program_options::variables_map& vm);

@@ -344,22 +344,26 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
     if (wait_s >= 0) {
         // Poll the summary only (no rows) until nothing is pending.
         auto poll = json_object(ResultsArgs{campaign, PageArgs{0, 0}, false});
-        auto summary = call(*client, "results", poll);
-        while (summary && num(summary->get(), "pending") > 0 && std::chrono::steady_clock::now() < deadline) {
+        auto summary = call_typed(*client, "results", poll, results_answer_from_json);
+        while (summary && summary->pending > 0 && std::chrono::steady_clock::now() < deadline) {
             std::this_thread::sleep_for(kPollInterval);
-            summary = call(*client, "results", poll);
+            summary = call_typed(*client, "results", poll, results_answer_from_json);
         }
         if (!summary) return 1;
     }
     // Then every page of rows, gathered into one document.
     auto data = call_all_pages(*client, "results", a);
     if (!data) return 1;
+    auto r = typed_answer(results_answer_from_json(data->get()));
+    if (!r) return 1;
     if (g.json) print_json(*data);
-    else print_results_by_gateway(*data);
+    else print_results_by_gateway(*r);
     if (wait_s < 0) return 0;
-    const cJSON* s = cJSON_GetObjectItemCaseSensitive(data->get(), "summary");
+    const auto& s = r->summary.counts;
     // Success: every target that was not canceled (R15) completed.
-    bool all_completed = num(s, "UPDATING COMPLETED") + num(s, "CANCELED") == num(s, "total");
+    bool all_completed =
+        s.at(std::string(job_rules::kResultCompleted)) + s.at(std::string(job_rules::kResultCanceled)) ==
+        r->summary.total;
     if (!all_completed && !g.json)
         std::cerr << "fleetcast: campaign " << campaign << " has not completed on every target that was not canceled\n";
     return all_completed ? 0 : 1;
@@ -367,52 +371,15 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
 
 }  // namespace
 
-std::string commands_usage() {
-    return "commands:\n"
-           "  keygen [--out DIR] [--name NAME] [--force]   Ed25519 key pair: NAME.key (manager --signing-key),\n"
-           "                                               NAME.pub (gateways' and devices' --trust-key)\n"
-           "  firmware add FILE --model M --component C --version V [--chunk-size N] [--allow-downgrade]\n"
-           "  firmware list\n"
-           "  devices\n"
-           "  gateways\n"
-           "  rates                          latest measured rate per link (R9)\n"
-           "  campaign create (--all | --model M... | --device ID... | --devices-file F) [--firmware FW...]\n"
-           "                  [--update-at T] [--transmit-at T | --asap] [--expires-at T] [--mode pull|push]\n"
-           "                  [--campaign ID] [--retries N] [--retry-backoff 5s] [--power-on-timeout 60s]\n"
-           "                  [--max-failures N|P% [--min-ended N] [--failure-results error,expired,canceled]\n"
-           "                   [--on-failure pause|cancel]]\n"
-           "                  [--max-per-minute N] [--max-concurrent-per-gateway N]\n"
-           "  campaign watch CAMPAIGN [--interval 1s]  live progress bar per gateway until the campaign ends\n"
-           "  campaign list [--limit N]      campaigns: state (scheduled, running, paused, canceled, ended), why\n"
-           "  campaign pause CAMPAIGN [--reason TEXT]   no new offer, fetch or fan-out; transfers hold\n"
-           "  campaign resume CAMPAIGN       run again; devices get only the chunks they lack\n"
-           "  campaign cancel CAMPAIGN [--reason TEXT]  every update not past its boot-pointer flip ends CANCELED\n"
-           "  results CAMPAIGN [--wait-complete SECONDS]  per gateway: start, end, result, error; summary line\n"
-           "  status DEVICE [--watch] [--interval 1s]  state, progress, expected end (Fig. 19)\n"
-           "  targets CAMPAIGN               target devices, old -> new version per component (Fig. 20)\n"
-           "  unregistered CAMPAIGN          devices left out of the campaign, with the reason (Fig. 21)\n"
-           "  gateway GW                     the gateway's table: necessity, update time, comment (Fig. 24)\n"
-           "  gateway set-window GW \"Mon-Fri 22:00-05:00\" --tz Europe/Berlin   updates start only inside it\n"
-           "  gateway clear-window GW        no maintenance window: updates start at any time\n"
-           "  defer DEVICE [--by 20m]        move the device's update time later (before its transfer starts)\n"
-           "  cancel DEVICE                  cancel the device's update (before its boot pointer flips)\n"
-           "  suspend DEVICE                 hold the device's update: its transfer stops, received chunks stay\n"
-           "  resume DEVICE                  let a suspended update run again (only missing chunks are sent)\n"
-           "  device set-param DEVICE deferment 20m\n"
-           "times: ISO-8601 (2026-11-25T21:30:00Z; without a zone: local time), +DURATION (+20m, +2h,\n"
-           "       on the manager's clock) or now; without times the manager plans them (--asap)\n"
-           "exit status: 0 ok, 1 failed, 2 bad input (usage, unreadable devices file, bad time, refused args)\n";
-}
-
 int run_command(const GlobalOptions& g, const std::string& command, const std::vector<std::string>& args) {
     auto rest = args.empty() ? args : std::vector<std::string>(args.begin() + 1, args.end());
     const std::string sub = args.empty() ? "" : args.front();
     if (command == "keygen") return keygen(args);
     if (command == "firmware" && sub == "add") return firmware_add(g, rest);
-    if (command == "firmware" && sub == "list" && rest.empty()) return firmware_list(g);
-    if (command == "devices" && args.empty()) return list_devices(g);
-    if (command == "gateways" && args.empty()) return list_gateways(g);
-    if (command == "rates" && args.empty()) return list_rates(g);
+    if (command == "firmware" && sub == "list") return no_options(rest, "firmware list"), firmware_list(g);
+    if (command == "devices") return no_options(args, "devices"), list_devices(g);
+    if (command == "gateways") return no_options(args, "gateways"), list_gateways(g);
+    if (command == "rates") return no_options(args, "rates"), list_rates(g);
     if (command == "campaign" && sub == "create") return campaign_create(g, rest);
     if (command == "results") return results(g, args);
     if (command == "status") return status_command(g, args);

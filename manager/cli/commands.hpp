@@ -22,7 +22,4 @@ int run_command(const GlobalOptions& global, const std::string& command, const s
 // `fleetcast keygen [--out DIR] [--name NAME] [--force]` (cli/keygen.cpp).
 int keygen(const std::vector<std::string>& args);
 
-// Usage text of every command.
-std::string commands_usage();
-
 }  // namespace fleetcast::cli

@@ -9,6 +9,7 @@
 #include "common/ids.hpp"
 #include "common/job_rules.hpp"
 #include "common/messages.hpp"
+#include "common/operator_campaign_views.hpp"
 #include "common/operator_messages.hpp"
 #include "manager/cli/cli_support.hpp"
 #include "manager/cli/json_fields.hpp"
@@ -19,27 +20,25 @@ namespace fleetcast::cli {
 
 namespace {
 
-// The results row of `device`; nullopt when absent or when it does not decode.
-std::optional<ResultsRow> device_row(const Json& results, const std::string& device) {
-    const cJSON* row = nullptr;
-    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(results.get(), "devices")) {
-        if (str(row, "device") != device) continue;
-        auto r = results_row_from_json(row);
-        if (!r) std::cerr << "fleetcast: bad results row of " << device << ": " << r.error().str() << "\n";
-        return r ? std::optional<ResultsRow>(*r) : std::nullopt;
-    }
+// The results row of `device`; nullopt when absent.
+std::optional<ResultsRow> device_row(const ResultsAnswer& results, const std::string& device) {
+    for (const auto& row : results.devices)
+        if (row.device == device) return row;
     return std::nullopt;
 }
 
-std::optional<Json> results_of(RequestClient& client, const std::string& campaign) {
-    return call(client, "results", json_object(ResultsArgs{campaign, PageArgs{}, false}));
+// The campaign's first page of results; nullopt (error printed) when it fails or does not decode.
+std::optional<ResultsAnswer> results_of(RequestClient& client, const std::string& campaign) {
+    return call_typed(client, "results", json_object(ResultsArgs{campaign, PageArgs{}, false}),
+                      results_answer_from_json);
 }
 
 // Polls the campaign's results until `done(row)` or the timeout; the last results.
-std::optional<Json> poll_row(RequestClient& client, const std::string& campaign, const std::string& device,
-                             std::chrono::milliseconds timeout, const std::function<bool(const ResultsRow&)>& done) {
+std::optional<ResultsAnswer> poll_row(RequestClient& client, const std::string& campaign, const std::string& device,
+                                      std::chrono::milliseconds timeout,
+                                      const std::function<bool(const ResultsRow&)>& done) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::optional<Json> data;
+    std::optional<ResultsAnswer> data;
     while (true) {
         data = results_of(client, campaign);
         if (!data) return data;
@@ -99,7 +98,7 @@ int defer_command(const GlobalOptions& g, const std::vector<std::string>& args) 
     });
     if (!after) return 1;
     auto row = device_row(*after, device);
-    if (g.json) return print_json(*after), 0;
+    if (g.json) return print_json(json_object(*after)), 0;
     std::cout << "device " << device << " (campaign " << campaign << "): update time " << old_at << " -> "
               << time_text(row) << "\n"
               << "gateway comment: " << (row ? row->job.detail : "-") << "\n";
@@ -123,7 +122,7 @@ int cancel_command(const GlobalOptions& g, const std::vector<std::string>& args)
     if (!after) return 1;
     auto row = device_row(*after, device);
     std::string state = row ? std::string(to_string(row->job.state)) : "?";
-    if (g.json) print_json(*after);
+    if (g.json) print_json(json_object(*after));
     else
         std::cout << "device " << device << " (campaign " << campaign
                   << "): " << (row ? job_rules::result_label(row->job.state) : "?") << " (" << state << ")\n"
@@ -154,7 +153,7 @@ int suspend_command(const GlobalOptions& g, const std::vector<std::string>& args
     auto row = device_row(*after, device);
     bool held = row && row->job.suspended;
     std::string state = row ? std::string(to_string(row->job.state)) : "?";
-    if (g.json) print_json(*after);
+    if (g.json) print_json(json_object(*after));
     else
         std::cout << "device " << device << " (campaign " << campaign << "): " << (held ? "suspended" : "not suspended")
                   << ", state " << state << " " << (row ? row->job.progress : 0) << "%\n"

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common/manifest_signing.hpp"
+#include "manager/cli/cli_support.hpp"
 #include "manager/cli/commands.hpp"
 
 namespace po = boost::program_options;
@@ -13,13 +14,11 @@ namespace fleetcast::cli {
 int keygen(const std::vector<std::string>& args) {
     std::string out_dir = ".", name = "manager";
     bool force = false;
-    po::options_description desc("keygen options");
+    po::options_description desc("keygen");
     desc.add_options()("out", po::value(&out_dir), "directory for NAME.key and NAME.pub (default .)")(
         "name", po::value(&name), "file name stem (default manager)")("force", po::bool_switch(&force),
                                                                       "overwrite an existing key");
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
+    parse(args, desc);
     std::filesystem::path dir(out_dir);
     auto priv = dir / (name + ".key"), pub = dir / (name + ".pub");
     std::error_code ec;

@@ -6,6 +6,7 @@
 #include "common/config_file.hpp"
 #include "common/connection_options.hpp"
 #include "common/log.hpp"
+#include "manager/cli/command_help.hpp"
 #include "manager/cli/commands.hpp"
 
 namespace po = boost::program_options;
@@ -40,17 +41,37 @@ int main(int argc, char** argv) {
             if (stored.error().code == "bad_option") std::cerr << cli::commands_usage();
             return 2;
         }
-        if (vm.count("help") || command.empty()) {
-            std::cout << opts << cli::commands_usage();
-            return command.empty() && !vm.count("help") ? 2 : 0;
-        }
-        auto t = parse_duration(timeout);
-        if (!t || t->count() <= 0)
-            throw po::error(stored->explain("--timeout: " + (t ? std::string("must be positive") : t.error().message)));
-        g.timeout = *t;
+        // With --help the values are stored but not notified into their variables.
+        if (vm.count("command")) command = vm["command"].as<std::string>();
         auto rest = po::collect_unrecognized(parsed.options, po::include_positional);
-        rest.erase(rest.begin());  // the command itself
-        return cli::run_command(g, command, rest);
+        if (!rest.empty()) rest.erase(rest.begin());  // the command itself
+        if (command.empty()) {
+            std::cout << opts << cli::commands_usage();
+            return vm.count("help") ? 0 : 2;
+        }
+        // `fleetcast COMMAND --help`: the command's own usage, options and example.
+        const auto entry = cli::find_command(command, rest.empty() ? "" : rest.front());
+        if (vm.count("help")) {
+            if (!entry) throw po::error("unknown command '" + command + "'");
+            rest.push_back("--help");
+        }
+        try {
+            auto t = parse_duration(timeout);
+            if (!t || t->count() <= 0)
+                throw po::error(
+                    stored->explain("--timeout: " + (t ? std::string("must be positive") : t.error().message)));
+            g.timeout = *t;
+            return cli::run_command(g, command, rest);
+        } catch (const cli::HelpRequested& help) {
+            if (entry) std::cout << cli::command_usage(*entry, help.options);
+            else std::cout << help.options;
+            return 0;
+        } catch (const po::error& e) {
+            std::cerr << "fleetcast: " << e.what() << "\n";
+            if (entry) std::cerr << "run 'fleetcast " << entry->name << " --help' for its options\n";
+            else std::cerr << cli::commands_usage();
+            return 2;
+        }
     } catch (const po::error& e) {
         std::cerr << "fleetcast: " << e.what() << "\n" << cli::commands_usage();
         return 2;

@@ -13,6 +13,7 @@
 #include "common/clock.hpp"
 #include "common/ids.hpp"
 #include "common/job_rules.hpp"
+#include "common/operator_campaign_views.hpp"
 #include "common/operator_messages.hpp"
 #include "common/operator_views.hpp"
 #include "manager/cli/cli_support.hpp"
@@ -28,17 +29,33 @@ namespace {
 
 std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 
-// One request, printed as JSON or with `print`; exit status.
-template <typename Print>
-int one_view(const GlobalOptions& g, const std::string& op, const char* key, const std::string& value, Print print) {
+// One request whose answer decodes with `decode`, printed as JSON or with `print`; exit status.
+template <typename Answer, typename Print>
+int one_view(const GlobalOptions& g, const std::string& op, const Json& args, Expected<Answer> (*decode)(const cJSON*),
+             Print print) {
     auto client = connect(g);
     if (!client) return 1;
-    auto data = call(*client, op, key, value);
-    if (!data) return 1;
-    if (g.json) print_json(*data);
-    else print(*data);
+    std::optional<Json> raw;
+    auto a = call_typed(*client, op, args, decode, &raw);
+    if (!a) return 1;
+    if (g.json) print_json(*raw);
+    else print(*a);
     return 0;
 }
+
+// "3 completed, 1 waiting, 0 error, 0 expired, 0 canceled"
+std::string summary_text(const ResultSummary& s) {
+    auto n = [&s](std::string_view label) {
+        auto it = s.counts.find(std::string(label));
+        return std::to_string(it == s.counts.end() ? 0 : it->second);
+    };
+    return n(job_rules::kResultCompleted) + " completed, " + n(job_rules::kResultWaiting) + " waiting, " +
+           n(job_rules::kResultError) + " error, " + n(job_rules::kResultExpired) + " expired, " +
+           n(job_rules::kResultCanceled) + " canceled";
+}
+
+std::string time_text(const std::optional<TimePoint>& t) { return t ? short_time(format_time(*t)) : "-"; }
+std::string time_text(TimePoint t) { return short_time(format_time(t)); }
 
 Millis interval_arg(const std::string& text) {
     auto d = parse_duration(text);
@@ -180,57 +197,46 @@ int gateway_command(const GlobalOptions& g, const std::vector<std::string>& args
     po::options_description desc("gateway GW");
     po::variables_map vm;
     auto gw = id_arg(args, "gateway", desc, vm);
-    return one_view(g, "gateway_table", "gateway", gw, [](const Json& data) {
-        const cJSON* o = data.get();
-        std::cout << "gateway " << str(o, "gateway") << " (" << str(o, "status") << ", last seen "
-                  << short_time(str(o, "last_seen")) << ")\n";
-        Table t({"DEVICE", "CAMPAIGN", "NECESSITY", "UPDATE TIME", "STATE", "PROGRESS", "COMMENT"});
-        const cJSON* row = nullptr;
-        cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "rows")) {
-            t.add({str(row, "device"), str(row, "campaign"), str(row, "necessity"), short_time(str(row, "update_at")),
-                   str(row, "state"), std::to_string(num(row, "progress")) + "%", or_dash(str(row, "detail"))});
-        }
-        t.print(std::cout);
-    });
+    return one_view(g, "gateway_table", json_object(GatewayArgs{gw}), gateway_table_answer_from_json,
+                    [](const GatewayTableAnswer& a) {
+                        std::cout << "gateway " << a.gateway << " (" << a.status << ", last seen "
+                                  << time_text(a.last_seen) << ")\n";
+                        Table t({"DEVICE", "CAMPAIGN", "NECESSITY", "UPDATE TIME", "STATE", "PROGRESS", "COMMENT"});
+                        for (const auto& r : a.rows)
+                            t.add({r.device, r.campaign, std::string(job_rules::necessity(r.job.state)),
+                                   time_text(r.update_at), std::string(to_string(r.job.state)),
+                                   std::to_string(r.job.progress) + "%", or_dash(r.job.detail)});
+                        t.print(std::cout);
+                    });
 }
 
-void print_results_by_gateway(const Json& data) {
-    const cJSON* o = data.get();
-    std::cout << "campaign " << str(o, "campaign") << " (" << str(o, "state") << ", " << str(o, "mode")
-              << ", update at " << short_time(str(o, "update_at")) << ")\n";
+void print_results_by_gateway(const ResultsAnswer& a) {
+    std::cout << "campaign " << a.header.campaign << " (" << a.header.state << ", " << to_string(a.header.mode)
+              << ", update at " << time_text(a.header.update_at) << ")\n";
     // Issue 16: why it is paused or canceled (an operator, or its failure threshold).
-    if (!str(o, "reason").empty()) std::cout << str(o, "status") << ": " << str(o, "reason") << "\n";
-    std::map<std::string, std::vector<const cJSON*>> by_gateway;
-    const cJSON* row = nullptr;
-    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(o, "devices")) by_gateway[str(row, "gateway")].push_back(
-        row);
+    if (!a.control.reason.empty()) std::cout << a.control.state << ": " << a.control.reason << "\n";
+    std::map<std::string, std::vector<const ResultsRow*>> by_gateway;
+    for (const auto& r : a.devices) by_gateway[r.gateway].push_back(&r);
     for (const auto& [gw, rows] : by_gateway) {
         std::cout << "\ngateway " << gw << " (" << rows.size() << " devices)\n";
         Table t({"DEVICE", "MODEL", "VERSIONS", "UPDATE AT", "START", "END", "RESULT", "ERROR", "DETAIL"});
-        for (const cJSON* r : rows) {
+        for (const ResultsRow* r : rows) {
             std::string versions;
-            const cJSON* olds = cJSON_GetObjectItemCaseSensitive(r, "old");
-            const cJSON* item = nullptr;
-            cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(r, "new")) {
-                if (!cJSON_IsString(item)) continue;
-                versions += (versions.empty() ? "" : ", ") + std::string(item->string) + " " +
-                            json::get_optional_string(olds, item->string).value_or("-") + "→" + item->valuestring;
+            for (const auto& [component, version] : r->job.new_versions) {
+                auto old = r->job.old_versions.find(component);
+                versions += (versions.empty() ? "" : ", ") + component + " " +
+                            (old == r->job.old_versions.end() ? "-" : old->second) + "→" + version;
             }
-            std::string result = str(r, "result");
-            std::string state = str(r, "state");
-            if (result == "WAITING FOR RE-UPDATING")
-                result += " (" + state + " " + std::to_string(num(r, "progress")) + "%)";
+            std::string result(job_rules::result_label(r->job.state));
+            if (result == job_rules::kResultWaiting)
+                result += " (" + std::string(to_string(r->job.state)) + " " + std::to_string(r->job.progress) + "%)";
             // UPDATE AT: this device's own time, moved by busy/defer (R13, R14).
-            t.add({str(r, "device"), str(r, "model"), or_dash(versions), short_time(str(r, "update_at")),
-                   short_time(str(r, "started_at")), short_time(str(r, "ended_at")), result, or_dash(str(r, "error")),
-                   or_dash(str(r, "detail"))});
+            t.add({r->device, r->model, or_dash(versions), time_text(r->update_at), time_text(r->job.started_at),
+                   time_text(r->job.ended_at), result, or_dash(error_of(r->job)), or_dash(r->job.detail)});
         }
         t.print(std::cout);
     }
-    const cJSON* s = cJSON_GetObjectItemCaseSensitive(o, "summary");
-    std::cout << "\nsummary: " << num(s, "UPDATING COMPLETED") << " completed, " << num(s, "WAITING FOR RE-UPDATING")
-              << " waiting, " << num(s, "ERROR") << " error, " << num(s, "EXPIRED") << " expired, "
-              << num(s, "CANCELED") << " canceled (" << num(s, "total") << " targets)\n";
+    std::cout << "\nsummary: " << summary_text(a.summary) << " (" << a.summary.total << " targets)\n";
 }
 
 int campaign_watch_command(const GlobalOptions& g, const std::vector<std::string>& args) {
@@ -248,26 +254,23 @@ int campaign_watch_command(const GlobalOptions& g, const std::vector<std::string
     // the same small answer for 10 devices or 100,000.
     const auto a = json_object(ResultsArgs{campaign, PageArgs{0, 0}, true});
     while (true) {
-        auto data = call(*client, "results", a);
-        if (!data) return 1;
-        const cJSON* o = data->get();
-        bool done = num(o, "pending") == 0;
+        std::optional<Json> raw;
+        auto r = call_typed(*client, "results", a, results_answer_from_json, &raw);
+        if (!r) return 1;
+        bool done = r->pending == 0;
         if (g.json) {
-            if (done) print_json(*data);
+            if (done) print_json(*raw);
         } else {
             // Per gateway: ended targets and the mean progress of all of them.
             if (tty && drawn > 0) std::cout << "\033[" << drawn << "A";
             Table t({"GATEWAY", "PROGRESS", "ENDED"});
-            const cJSON* gw = nullptr;
-            cJSON_ArrayForEach(gw, cJSON_GetObjectItemCaseSensitive(o, "gateways"))
-                t.add({str(gw, "gateway"), progress_bar(num(gw, "progress")),
-                       std::to_string(num(gw, "ended")) + "/" + std::to_string(num(gw, "total"))});
+            for (const auto& gw : r->gateways.value_or(std::vector<GatewayProgress>{}))
+                t.add(
+                    {gw.gateway, progress_bar(gw.progress), std::to_string(gw.ended) + "/" + std::to_string(gw.total)});
             std::ostringstream frame;
             t.print(frame);
-            const cJSON* s = cJSON_GetObjectItemCaseSensitive(o, "summary");
-            frame << short_time(format_time(std::chrono::system_clock::now())) << "  " << num(s, "UPDATING COMPLETED")
-                  << " completed, " << num(s, "WAITING FOR RE-UPDATING") << " waiting, " << num(s, "ERROR")
-                  << " error, " << num(s, "EXPIRED") << " expired, " << num(s, "CANCELED") << " canceled\n";
+            frame << short_time(format_time(std::chrono::system_clock::now())) << "  " << summary_text(r->summary)
+                  << "\n";
             const std::string plain = frame.str();
             std::string text = plain;
             if (tty) {

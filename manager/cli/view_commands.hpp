@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/json.hpp"
+#include "common/operator_campaign_views.hpp"
 #include "manager/cli/commands.hpp"
 
 namespace fleetcast::cli {
@@ -16,7 +17,7 @@ int unregistered_command(const GlobalOptions& g, const std::vector<std::string>&
 int gateway_command(const GlobalOptions& g, const std::vector<std::string>& args);
 int campaign_watch_command(const GlobalOptions& g, const std::vector<std::string>& args);
 // Fig. 46/47: per gateway a table of its devices, then one summary line.
-void print_results_by_gateway(const Json& results);
+void print_results_by_gateway(const ResultsAnswer& results);
 
 // "[##########----------]  50%"
 std::string progress_bar(std::uint64_t percent, std::size_t width = 20);

@@ -109,11 +109,13 @@ TEST(MaintenanceWindowMessage, RoundTripsAndRefusesWhatTheGatewayCouldNotEvaluat
     auto back = decode_window(encode(m));
     ASSERT_TRUE(back) << back.error().str();
     EXPECT_EQ(*back, m);
-    for (const char* bad :
-         {"{}", "not json", R"({"type":"window","gateway":"gw1","window":"Mon 25:00-26:00","tz":"UTC","set_at":"2026-12-07T12:00:00.000Z"})",
-          R"({"type":"window","gateway":"gw1","window":"Mon 01:00-02:00","tz":"Nowhere/Land","set_at":"2026-12-07T12:00:00.000Z"})",
-          R"({"type":"window","gateway":"gw/+","window":"Mon 01:00-02:00","tz":"UTC","set_at":"2026-12-07T12:00:00.000Z"})",
-          R"({"type":"window","gateway":"gw1","window":"Mon 01:00-02:00","tz":"UTC"})"})
+    for (
+        const char* bad :
+        {"{}", "not json",
+         R"({"type":"window","gateway":"gw1","window":"Mon 25:00-26:00","tz":"UTC","set_at":"2026-12-07T12:00:00.000Z"})",
+         R"({"type":"window","gateway":"gw1","window":"Mon 01:00-02:00","tz":"Nowhere/Land","set_at":"2026-12-07T12:00:00.000Z"})",
+         R"({"type":"window","gateway":"gw/+","window":"Mon 01:00-02:00","tz":"UTC","set_at":"2026-12-07T12:00:00.000Z"})",
+         R"({"type":"window","gateway":"gw1","window":"Mon 01:00-02:00","tz":"UTC"})"})
         EXPECT_FALSE(decode_window(bad)) << bad;
 }
 

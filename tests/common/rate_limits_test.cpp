@@ -102,10 +102,10 @@ TEST(RateLimits, CampaignCreateCarriesTheLimitsAndRefusesBadValues) {
     auto back = campaign_create_args_from_json(j.get());
     ASSERT_TRUE(back) << back.error().str();
     EXPECT_EQ(back->limits, a.limits);
-    for (const char* bad : {R"({"all":true,"max_per_minute":0})", R"({"all":true,"max_per_minute":-1})",
-                            R"({"all":true,"max_per_minute":1.5})", R"({"all":true,"max_per_minute":"5"})",
-                            R"({"all":true,"max_per_minute":1000001})",
-                            R"({"all":true,"max_concurrent_per_gateway":0})"}) {
+    for (const char* bad :
+         {R"({"all":true,"max_per_minute":0})", R"({"all":true,"max_per_minute":-1})",
+          R"({"all":true,"max_per_minute":1.5})", R"({"all":true,"max_per_minute":"5"})",
+          R"({"all":true,"max_per_minute":1000001})", R"({"all":true,"max_concurrent_per_gateway":0})"}) {
         auto parsed = Json::parse(bad);
         ASSERT_TRUE(parsed);
         auto r = campaign_create_args_from_json(parsed->get());

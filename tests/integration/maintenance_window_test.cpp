@@ -44,7 +44,8 @@ struct WindowSite {
 
     WindowSite() {
         wire.keep("fleetcast/v1/site/");
-        for (auto f : {"fleetcast/v1/site/gw1/dev/+/cmd", "fleetcast/v1/gw/gw1/fw/+/chunk", "fleetcast/v1/gw/gw1/fetch"})
+        for (auto f :
+             {"fleetcast/v1/site/gw1/dev/+/cmd", "fleetcast/v1/gw/gw1/fw/+/chunk", "fleetcast/v1/gw/gw1/fetch"})
             wire.subscribe(f);
         fleet.start_manager();
         fleet.start_gateway("gw1", "",

@@ -64,8 +64,9 @@ std::size_t most_starts_in_a_span(std::vector<WallTime> starts, std::chrono::mil
     const auto jitter = std::chrono::duration_cast<std::chrono::system_clock::duration>(2s / kScale);
     std::size_t most = 0;
     for (std::size_t i = 0; i < starts.size(); ++i) {
-        auto n = static_cast<std::size_t>(std::count_if(starts.begin() + static_cast<std::ptrdiff_t>(i), starts.end(),
-                                                        [&](WallTime t) { return t - starts[i] < real_span - jitter; }));
+        auto n =
+            static_cast<std::size_t>(std::count_if(starts.begin() + static_cast<std::ptrdiff_t>(i), starts.end(),
+                                                   [&](WallTime t) { return t - starts[i] < real_span - jitter; }));
         most = std::max(most, n);
     }
     return most;
@@ -78,8 +79,8 @@ TEST(RateLimit, NoMoreThanNDevicesStartPerMinute) {
     Observer wire(fleet.uri(), "wire-observer");
     wire.keep("fleetcast/v1/site/");
     wire.subscribe("fleetcast/v1/site/+/dev/+/cmd");
-    const std::vector<std::string> gateway_args{"--time-scale", "10",   "--answer-timeout", "300s",
-                                                "--defer-period", "60s", "--ready-timeout", "5s"};
+    const std::vector<std::string> gateway_args{"--time-scale",   "10",  "--answer-timeout", "300s",
+                                                "--defer-period", "60s", "--ready-timeout",  "5s"};
     fleet.start_manager();
     fleet.start_gateway("gw1", "", gateway_args);
     fleet.start_gateway("gw2", "", gateway_args);
@@ -90,8 +91,8 @@ TEST(RateLimit, NoMoreThanNDevicesStartPerMinute) {
     ASSERT_TRUE(fleet.wait_registered(6, 30s));
 
     // 3 per minute over two gateways of 3 devices: shares 2 and 1.
-    auto created = fleet.cli_json({"campaign", "create", "--all", "--max-per-minute", "3", "--power-on-timeout",
-                                   "10m", "--retries", "0"});
+    auto created = fleet.cli_json(
+        {"campaign", "create", "--all", "--max-per-minute", "3", "--power-on-timeout", "10m", "--retries", "0"});
     ASSERT_TRUE(created.get());
     const std::string campaign = str(created.get(), "campaign");
     ASSERT_FALSE(campaign.empty());

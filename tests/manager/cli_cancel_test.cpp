@@ -11,6 +11,7 @@
 
 #include "common/blocking_queue.hpp"
 #include "common/mqtt_session.hpp"
+#include "common/operator_campaign_views.hpp"
 #include "common/operator_messages.hpp"
 #include "common/topics.hpp"
 #include "tests/support/broker.hpp"
@@ -59,14 +60,20 @@ class StandInManager {
                         ControlAnswer{"A123-000001", "c-1", "gw1", JobState::Transferring, req->req_id});
             } else if (req->op == "results") {
                 ++results_asked_;
+                // A whole results answer (the CLI decodes it strictly): one expired job.
                 ResultsRow row{"A123-000001", "gw1", "A123", {"0123456789abcdef"}, JobView{}, TimePoint{}};
                 row.job.state = ended_as_;
                 row.job.detail = "expired: the campaign's expiration time passed";
-                cJSON* devices = cJSON_AddArrayToObject(resp.data.get(), "devices");
-                cJSON* item = cJSON_CreateObject();
-                to_json(item, row);
-                cJSON_AddItemToArray(devices, item);
-                json::put(resp.data.get(), "campaign", "c-1");
+                ResultsAnswer a;
+                a.header.campaign = "c-1";
+                a.header.state = "ended";
+                a.devices.push_back(row);
+                a.summary = empty_summary();
+                count(a.summary, ended_as_);
+                a.offset = 0;
+                a.control.campaign = "c-1";
+                a.control.state = "ended";
+                resp.data = json_object(a);
             } else {
                 resp = OperatorResponse{req->req_id, false, "not in this test", "bad_args", Json::object()};
             }
