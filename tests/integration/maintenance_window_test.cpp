@@ -225,6 +225,9 @@ TEST(MaintenanceWindow, TheCliRefusesBadWindowsAndShowsAndClearsTheWindow) {
     auto r = fleet.cli({"gateway", "set-window", "gw1", "Mon-Fri 22:00-05:00", "--tz", "Europe/Berlin"});
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("Mon-Fri 22:00-05:00 Europe/Berlin"), std::string::npos) << r.output;
+    auto table = fleet.cli({"gateway", "gw1"});
+    EXPECT_NE(table.output.find("maintenance window: Mon-Fri 22:00-05:00 Europe/Berlin"), std::string::npos)
+        << table.output;
     auto list = fleet.cli_json({"gateways"});
     const cJSON* gw = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(list.get(), "gateways"), 0);
     const cJSON* window = cJSON_GetObjectItemCaseSensitive(gw, "window");
