@@ -356,8 +356,15 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
     if (!data) return 1;
     auto r = typed_answer(results_answer_from_json(data->get()));
     if (!r) return 1;
-    if (g.json) print_json(*data);
-    else print_results_by_gateway(*r);
+    if (g.json) {
+        print_json(*data);
+    } else {
+        std::map<std::string, std::string> windows;  // issue 16 item 5: each gateway's next window
+        if (auto list = call_typed(*client, "gateway_list", Json::object(), gateway_list_answer_from_json))
+            for (const auto& row : list->gateways)
+                if (row.window) windows[row.gateway] = window_cell(row.window);
+        print_results_by_gateway(*r, windows);
+    }
     if (wait_s < 0) return 0;
     const auto& s = r->summary.counts;
     // Success: every target that was not canceled (R15) completed.

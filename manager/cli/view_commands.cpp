@@ -218,7 +218,7 @@ int gateway_command(const GlobalOptions& g, const std::vector<std::string>& args
     return 0;
 }
 
-void print_results_by_gateway(const ResultsAnswer& a) {
+void print_results_by_gateway(const ResultsAnswer& a, const std::map<std::string, std::string>& windows) {
     std::cout << "campaign " << a.header.campaign << " (" << a.header.state << ", " << to_string(a.header.mode)
               << ", update at " << time_text(a.header.update_at) << ")\n";
     // Issue 16: why it is paused or canceled (an operator, or its failure threshold).
@@ -226,7 +226,9 @@ void print_results_by_gateway(const ResultsAnswer& a) {
     std::map<std::string, std::vector<const ResultsRow*>> by_gateway;
     for (const auto& r : a.devices) by_gateway[r.gateway].push_back(&r);
     for (const auto& [gw, rows] : by_gateway) {
-        std::cout << "\ngateway " << gw << " (" << rows.size() << " devices)\n";
+        auto window = windows.find(gw);
+        std::cout << "\ngateway " << gw << " (" << rows.size() << " devices"
+                  << (window == windows.end() ? std::string() : ", maintenance window " + window->second) << ")\n";
         Table t({"DEVICE", "MODEL", "VERSIONS", "UPDATE AT", "START", "END", "RESULT", "ERROR", "DETAIL"});
         for (const ResultsRow* r : rows) {
             std::string versions;

@@ -135,6 +135,11 @@ TEST(MaintenanceWindow, UpdatesStartOnlyInsideTheGatewaysWindow) {
     ASSERT_LT(site.gateway_now(), open) << "the campaign came too late to prove anything";
     ASSERT_TRUE(site.completed(campaign));
 
+    auto results = site.fleet.cli({"results", campaign});
+    EXPECT_NE(results.output.find("gateway gw1 (2 devices, maintenance window daily " + hhmm(open) + "-"),
+              std::string::npos)
+        << results.output;
+
     auto seen = site.seen();
     EXPECT_EQ(seen.offers.size(), 2u);
     EXPECT_FALSE(seen.chunks.empty());
