@@ -9,8 +9,12 @@ namespace fleetcast {
 
 namespace {
 using Op = OperatorOp;
-constexpr std::array<std::pair<Op, std::string_view>, 23> kOps{{
+constexpr auto kOps = std::to_array<std::pair<Op, std::string_view>>({
     {Op::FirmwareAdd, "firmware_add"},
+    {Op::FirmwareUploadBegin, "firmware_upload_begin"},
+    {Op::FirmwareUploadPiece, "firmware_upload_piece"},
+    {Op::FirmwareUploadCommit, "firmware_upload_commit"},
+    {Op::FirmwareDelete, "firmware_delete"},
     {Op::FirmwareList, "firmware_list"},
     {Op::DeviceList, "device_list"},
     {Op::GatewayList, "gateway_list"},
@@ -33,7 +37,7 @@ constexpr std::array<std::pair<Op, std::string_view>, 23> kOps{{
     {Op::CampaignCancel, "campaign_cancel"},
     {Op::GatewaySetWindow, "gateway_set_window"},
     {Op::GatewayClearWindow, "gateway_clear_window"},
-}};
+});
 
 bool has(const cJSON* o, const char* key) {
     const cJSON* f = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -67,6 +71,9 @@ Expected<OperatorOp> operator_op_from_string(std::string_view name) {
 // ---- encoders (the CLI's requests) ------------------------------------------
 void to_json(cJSON* o, const FirmwareAddArgs& a) {
     json::put(o, "path", a.path);
+    put_firmware_metadata(o, a);
+}
+void put_firmware_metadata(cJSON* o, const FirmwareAddArgs& a) {
     json::put(o, "model", a.model);
     json::put(o, "component", a.component);
     json::put(o, "version", a.version);
@@ -104,6 +111,11 @@ Expected<FirmwareAddArgs> firmware_add_args_from_json(const cJSON* o) {
     FirmwareAddArgs a;
     FC_TRY(path, json::get_string(o, "path", 4096));
     a.path = *path;
+    FC_TRY(metadata, firmware_metadata_from_json(o, a));
+    return a;
+}
+
+Status firmware_metadata_from_json(const cJSON* o, FirmwareAddArgs& a) {
     FC_TRY(model, json::get_id(o, "model", "model"));
     a.model = *model;
     FC_TRY(component, json::get_id(o, "component", "component"));
@@ -118,7 +130,7 @@ Expected<FirmwareAddArgs> firmware_add_args_from_json(const cJSON* o) {
         FC_TRY(ad, json::get_bool(o, "allow_downgrade"));
         a.allow_downgrade = *ad;
     }
-    return a;
+    return ok_status();
 }
 
 Expected<PageArgs> page_args_from_json(const cJSON* o) {

@@ -41,6 +41,10 @@ enum class OperatorOp {
     CampaignPause,  // common/operator_campaigns.hpp
     CampaignResume,
     CampaignCancel,
+    FirmwareUploadBegin,  // common/operator_upload.hpp
+    FirmwareUploadPiece,
+    FirmwareUploadCommit,
+    FirmwareDelete,    // common/operator_views.hpp
     GatewaySetWindow,  // common/operator_windows.hpp (issue 16 item 5)
     GatewayClearWindow,
 };
@@ -108,6 +112,10 @@ void to_json(cJSON* o, const DeferArgs& a);
 void to_json(cJSON* o, const SetParamArgs& a);
 void to_json(cJSON* o, const CampaignListArgs& a);
 Expected<FirmwareAddArgs> firmware_add_args_from_json(const cJSON* o);
+// An image's model, component, version, chunk_size and allow_downgrade (firmware_add without
+// its path; firmware_upload_begin).
+void put_firmware_metadata(cJSON* o, const FirmwareAddArgs& a);
+Status firmware_metadata_from_json(const cJSON* o, FirmwareAddArgs& a);
 Expected<PageArgs> page_args_from_json(const cJSON* o);
 Expected<ResultsArgs> results_args_from_json(const cJSON* o);
 Expected<TargetsArgs> targets_args_from_json(const cJSON* o);

@@ -29,6 +29,7 @@ void to_json(cJSON* o, const FirmwareListAnswer& a) {
     rows_to_json(o, "firmware", a.firmware, [](cJSON* item, const FirmwareListRow& r) {
         to_json(item, r.manifest);
         json::put(item, "added_at", r.added_at);
+        json::put(item, "campaigns", r.campaigns);
     });
 }
 
@@ -39,9 +40,33 @@ Expected<FirmwareListAnswer> firmware_list_answer_from_json(const cJSON* o) {
         FC_TRY(m, manifest_from_json(item));
         r.manifest = std::move(*m);
         if (FieldReader f(item); !f.time("added_at", r.added_at).ok()) return f.error();
+        FC_TRY(campaigns, json::get_id_list(item, "campaigns", "campaign", kMaxViewRows));
+        r.campaigns = std::move(*campaigns);
         return r;
     };
     FC_TRY(rows, rows_from_json(o, "firmware", row, a.firmware));
+    return a;
+}
+
+// ---- firmware_delete --------------------------------------------------------
+void to_json(cJSON* o, const FirmwareArgs& a) { json::put(o, "fw", a.fw); }
+
+Expected<FirmwareArgs> firmware_args_from_json(const cJSON* o) {
+    FC_TRY(fw, json::get_id(o, "fw", "firmware"));
+    return FirmwareArgs{*fw};
+}
+
+void to_json(cJSON* o, const FirmwareDeleted& a) {
+    json::put(o, "fw", a.fw);
+    json::put(o, "sha256", a.sha256);
+    json::put(o, "image_removed", a.image_removed);
+}
+
+Expected<FirmwareDeleted> firmware_deleted_from_json(const cJSON* o) {
+    FirmwareDeleted a;
+    FieldReader f(o);
+    if (!f.id("fw", "firmware", a.fw).text("sha256", 64, a.sha256).flag("image_removed", a.image_removed).ok())
+        return f.error();
     return a;
 }
 

@@ -22,12 +22,27 @@ namespace fleetcast {
 struct FirmwareListRow {
     FirmwareManifest manifest;  // the signed manifest, as fw/{fw}/manifest carries it
     TimePoint added_at{};
+    std::vector<std::string> campaigns;  // every campaign that targets devices with it, oldest first
 };
 struct FirmwareListAnswer {
     std::vector<FirmwareListRow> firmware;
 };
 void to_json(cJSON* o, const FirmwareListAnswer& a);
 Expected<FirmwareListAnswer> firmware_list_answer_from_json(const cJSON* o);
+
+// ---- firmware_delete --------------------------------------------------------
+struct FirmwareArgs {
+    std::string fw;
+};
+void to_json(cJSON* o, const FirmwareArgs& a);
+Expected<FirmwareArgs> firmware_args_from_json(const cJSON* o);
+struct FirmwareDeleted {
+    std::string fw;
+    std::string sha256;
+    bool image_removed = false;  // the image file went too (no other firmware entry shares its bytes)
+};
+void to_json(cJSON* o, const FirmwareDeleted& a);
+Expected<FirmwareDeleted> firmware_deleted_from_json(const cJSON* o);
 
 // ---- device_list ------------------------------------------------------------
 // A registered device as its last device_state showed it.

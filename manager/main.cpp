@@ -32,7 +32,9 @@ int main(int argc, char** argv) {
         "signing-key", po::value(&signing_key)->required(),
         "Ed25519 private key (PEM, from `fleetcast keygen`) that signs every manifest")(
         "manifest-validity", po::value(&validity)->default_value("30d"),
-        "how long a manifest signature stays valid (devices refuse expired manifests)");
+        "how long a manifest signature stays valid (devices refuse expired manifests)")(
+        "max-upload-size", po::value(&config.max_upload_size)->default_value(config.max_upload_size),
+        "largest image, in bytes, an operator may upload over MQTT (fleetcast firmware add)");
     add_log_level_option(opts, log_level);
     add_time_options(opts, time_scale, time_origin);
     add_connection_options(opts, mqtt);

@@ -47,13 +47,14 @@ Manager::Manager(Transport& transport, Clock& clock, ManagerConfig config, std::
       store_(std::move(store)),
       signer_(config_.signing_key, config_.manifest_validity),
       repo_(*store_, clock_, config_.state_dir / "images", signer_),
+      uploads_(config_.state_dir / "uploads", config_.max_upload_size),
       schedules_(transport_, *store_, clock_, signer_),
       reconciler_(*store_, schedules_, transport_, clock_, counters_),
       chunks_(transport_, repo_, *store_, counters_),
       control_(*store_, schedules_, transport_, clock_),
       guard_(*store_, control_, clock_),
       reports_(*store_, schedules_, reconciler_, control_, guard_, clock_),
-      api_(*store_, repo_, schedules_, control_, transport_, clock_),
+      api_(*store_, repo_, uploads_, schedules_, control_, transport_, clock_),
       pushes_(*store_, repo_, chunks_, clock_) {
     for (const char* name : {"bad_input", "requests", "fetches", "reports"}) counters_.add(name, 0);
 }

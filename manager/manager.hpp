@@ -15,6 +15,7 @@
 #include "manager/chunk_server.hpp"
 #include "manager/failure_guard.hpp"
 #include "manager/firmware_repository.hpp"
+#include "manager/firmware_uploads.hpp"
 #include "manager/manager_store.hpp"
 #include "manager/manifest_signer.hpp"
 #include "manager/operator_api.hpp"
@@ -33,6 +34,8 @@ struct ManagerConfig {
     // At most one process_state per interval while counters move (clock time:
     // main() scales it with --time-scale so that it stays a real second).
     Millis state_interval{1000};
+    // The largest image an operator may upload over MQTT (firmware_upload_begin).
+    std::uint64_t max_upload_size = 4ULL << 30;
 };
 
 class Manager {
@@ -77,6 +80,7 @@ class Manager {
     Counters counters_;
     ManifestSigner signer_;
     FirmwareRepository repo_;
+    FirmwareUploads uploads_;  // images on their way in over MQTT (state_dir/uploads)
     SchedulePublisher schedules_;
     Reconciler reconciler_;
     ChunkServer chunks_;

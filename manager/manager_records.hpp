@@ -19,6 +19,11 @@ struct FirmwareRecord {
     FirmwareManifest manifest;
     TimePoint added_at{};
 };
+// A campaign that targets devices with an image, and the campaign's stored state.
+struct FirmwareUse {
+    std::string campaign;
+    std::string state;
+};
 
 struct DeviceRecord {
     std::string id;

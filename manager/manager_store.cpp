@@ -327,6 +327,31 @@ Expected<std::vector<FirmwareRecord>> ManagerStore::list_firmware() {
         firmware_row);
 }
 
+Expected<std::map<std::string, std::vector<FirmwareUse>>> ManagerStore::firmware_uses() {
+    // One row per distinct (campaign, image list): a few per campaign, however many targets it has.
+    auto rows = collect<std::pair<FirmwareUse, std::string>>(
+        db_->prepare("SELECT DISTINCT t.campaign, c.state, t.fw_ids FROM targets t JOIN campaigns c ON c.id = "
+                     "t.campaign ORDER BY c.created_at, t.campaign"),
+        [](const Statement& s) {
+            return std::make_pair(FirmwareUse{s.text(0), s.text(1)}, s.text(2));
+        });
+    if (!rows) return rows.error();
+    std::map<std::string, std::vector<FirmwareUse>> uses;
+    for (const auto& [use, fw_ids] : *rows)
+        for (const auto& fw : split_ids(fw_ids)) {
+            auto& list = uses[fw];
+            if (list.empty() || list.back().campaign != use.campaign) list.push_back(use);
+        }
+    return uses;
+}
+
+Status ManagerStore::delete_firmware(const std::string& fw_id) {
+    auto stmt = db_->prepare("DELETE FROM firmware WHERE fw_id = ?1");
+    if (!stmt) return stmt.error();
+    stmt->bind(1, sv(fw_id));
+    return stmt->run();
+}
+
 Status ManagerStore::insert_firmware(const FirmwareRecord& r) {
     auto stmt = db_->prepare(std::string("INSERT INTO firmware (") + kFirmwareCols +
                              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");

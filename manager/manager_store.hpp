@@ -34,6 +34,9 @@ class ManagerStore {
     Expected<std::optional<FirmwareRecord>> find_firmware(const std::string& fw_id);
     Expected<std::vector<FirmwareRecord>> list_firmware();
     Status insert_firmware(const FirmwareRecord& r);
+    // Per fw_id: the campaigns whose targets use it (oldest first).
+    Expected<std::map<std::string, std::vector<FirmwareUse>>> firmware_uses();
+    Status delete_firmware(const std::string& fw_id);
 
     // devices; an empty firmware map keeps the stored versions (offline LWT)
     Status upsert_device(const DeviceRecord& r);

@@ -1,5 +1,9 @@
 #include "manager/operator_api.hpp"
 
+#include <algorithm>
+
+#include "common/operator_upload.hpp"
+
 #include <set>
 
 #include "common/log.hpp"
@@ -41,10 +45,11 @@ std::string skipped_summary(const std::vector<SkippedDevice>& skipped) {
 
 }  // namespace
 
-OperatorApi::OperatorApi(ManagerStore& store, FirmwareRepository& repo, SchedulePublisher& schedules,
-                         CampaignControl& control, Transport& transport, Clock& clock)
+OperatorApi::OperatorApi(ManagerStore& store, FirmwareRepository& repo, FirmwareUploads& uploads,
+                         SchedulePublisher& schedules, CampaignControl& control, Transport& transport, Clock& clock)
     : store_(store),
       repo_(repo),
+      uploads_(uploads),
       schedules_(schedules),
       control_(control),
       transport_(transport),
@@ -60,6 +65,12 @@ Expected<Json> with_args(Expected<Args> (*decode)(const cJSON*), const cJSON* ar
     if (!a) return a.error();
     return run(*a);
 }
+// A typed answer as the response data.
+template <typename Answer>
+Expected<Json> answer(const Expected<Answer>& a) {
+    if (!a) return a.error();
+    return json_object(*a);
+}
 }  // namespace
 
 Expected<Json> OperatorApi::handle(const OperatorRequest& req) {
@@ -74,7 +85,18 @@ Expected<Json> OperatorApi::dispatch(OperatorOp op, const OperatorRequest& req) 
     switch (op) {
         case OperatorOp::FirmwareAdd:
             return with_args(firmware_add_args_from_json, args, [&](const auto& a) { return firmware_add(a); });
+        case OperatorOp::FirmwareUploadBegin:
+            return with_args(firmware_upload_begin_args_from_json, args,
+                             [&](const auto& a) { return answer(uploads_.begin(a)); });
+        case OperatorOp::FirmwareUploadPiece:
+            return with_args(firmware_upload_piece_args_from_json, args,
+                             [&](const auto& a) { return answer(uploads_.append(a)); });
+        case OperatorOp::FirmwareUploadCommit:
+            return with_args(firmware_upload_commit_args_from_json, args,
+                             [&](const auto& a) { return firmware_upload_commit(a); });
         case OperatorOp::FirmwareList: return firmware_list();
+        case OperatorOp::FirmwareDelete:
+            return with_args(firmware_args_from_json, args, [&](const auto& a) { return firmware_delete(a); });
         case OperatorOp::DeviceList: return device_list();
         case OperatorOp::GatewayList: return gateway_list();
         case OperatorOp::RateList: return rate_list();
@@ -133,6 +155,22 @@ Expected<Json> OperatorApi::firmware_add(const FirmwareAddArgs& args) {
     req.version = args.version;
     if (args.chunk_size) req.chunk_size = *args.chunk_size;
     req.allow_downgrade = args.allow_downgrade;
+    return add_image(req);
+}
+
+Expected<Json> OperatorApi::firmware_upload_commit(const FirmwareUploadCommitArgs& args) {
+    auto complete = uploads_.complete(args.upload);
+    if (!complete) return complete.error();
+    FirmwareAddArgs image = complete->meta.image;
+    image.path = complete->file.string();
+    auto added = firmware_add(image);
+    if (!added) return added.error();  // the upload stays: a commit can be tried again
+    uploads_.remove(args.upload);
+    log_info("manager", "firmware_uploaded").kv("upload", args.upload).kv("size", complete->meta.size);
+    return added;
+}
+
+Expected<Json> OperatorApi::add_image(const FirmwareAddRequest& req) {
     auto m = repo_.add(req);
     if (!m) return m.error();
     auto st = transport_.publish(topics::fw_manifest(m->fw_id), encode(*m), true);
@@ -150,9 +188,51 @@ Expected<Json> OperatorApi::firmware_add(const FirmwareAddArgs& args) {
 Expected<Json> OperatorApi::firmware_list() {
     auto all = store_.list_firmware();
     if (!all) return all.error();
+    auto uses = store_.firmware_uses();
+    if (!uses) return uses.error();
     FirmwareListAnswer a;
-    for (const auto& r : *all) a.firmware.push_back({r.manifest, r.added_at});
+    for (const auto& r : *all) {
+        FirmwareListRow row{r.manifest, r.added_at, {}};
+        if (auto it = uses->find(r.manifest.fw_id); it != uses->end())
+            for (const auto& u : it->second) row.campaigns.push_back(u.campaign);
+        a.firmware.push_back(std::move(row));
+    }
     return json_object(a);
+}
+
+Expected<Json> OperatorApi::firmware_delete(const FirmwareArgs& args) {
+    auto m = repo_.find(args.fw);
+    if (!m) return m.error();
+    if (!*m) return make_error("not_found", "unknown firmware " + args.fw);
+    auto uses = store_.firmware_uses();
+    if (!uses) return uses.error();
+    // Refused while a campaign that can still send it (active or paused) uses it.
+    std::string using_it;
+    for (const auto& u : (*uses)[args.fw])
+        if (u.state == kCampaignActive || u.state == kCampaignPaused)
+            using_it += (using_it.empty() ? "" : ", ") + u.campaign + " (" + u.state + ")";
+    if (!using_it.empty())
+        return make_error("in_use", "firmware " + args.fw + " is used by campaign " + using_it +
+                                        "; cancel it or wait until it ended");
+    auto st = store_.delete_firmware(args.fw);
+    if (!st) return st.error();
+    // The retained manifest goes too: nothing offers the image any more.
+    st = transport_.publish(topics::fw_manifest(args.fw), "", true);
+    if (!st) return st.error();
+    FirmwareDeleted answer{args.fw, (*m)->sha256, false};
+    auto all = store_.list_firmware();
+    if (!all) return all.error();
+    const bool shared = std::any_of(all->begin(), all->end(),
+                                    [&](const FirmwareRecord& r) { return r.manifest.sha256 == (*m)->sha256; });
+    if (!shared) {
+        std::error_code ec;
+        answer.image_removed = std::filesystem::remove(repo_.image_path(**m), ec);
+    }
+    log_info("manager", "firmware_deleted")
+        .kv("fw", args.fw)
+        .kv("sha256", (*m)->sha256)
+        .kv("image_removed", answer.image_removed ? "yes" : "no");
+    return json_object(answer);
 }
 
 Expected<Json> OperatorApi::device_list() {

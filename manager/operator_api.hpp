@@ -8,10 +8,12 @@
 #include "common/clock.hpp"
 #include "common/messages.hpp"
 #include "common/operator_messages.hpp"
+#include "common/operator_views.hpp"
 #include "common/transport.hpp"
 #include "manager/campaign_control.hpp"
 #include "manager/campaign_planner.hpp"
 #include "manager/firmware_repository.hpp"
+#include "manager/firmware_uploads.hpp"
 #include "manager/gateway_windows.hpp"
 #include "manager/manager_store.hpp"
 #include "manager/schedule_planner.hpp"
@@ -21,8 +23,8 @@ namespace fleetcast::manager {
 
 class OperatorApi {
    public:
-    OperatorApi(ManagerStore& store, FirmwareRepository& repo, SchedulePublisher& schedules, CampaignControl& control,
-                Transport& transport, Clock& clock);
+    OperatorApi(ManagerStore& store, FirmwareRepository& repo, FirmwareUploads& uploads, SchedulePublisher& schedules,
+                CampaignControl& control, Transport& transport, Clock& clock);
 
     // The response data, or a clear error for an unknown op, bad args or a failure.
     Expected<Json> handle(const OperatorRequest& req);
@@ -30,7 +32,13 @@ class OperatorApi {
    private:
     Expected<Json> dispatch(OperatorOp op, const OperatorRequest& req);
     Expected<Json> firmware_add(const FirmwareAddArgs& args);
+    // The last step of an upload over MQTT: the checked image is added like firmware_add.
+    Expected<Json> firmware_upload_commit(const FirmwareUploadCommitArgs& args);
+    // Adds an image file and retains its signed manifest (firmware_add and upload commit).
+    Expected<Json> add_image(const FirmwareAddRequest& req);
     Expected<Json> firmware_list();
+    // Refused (in_use) while an active or paused campaign uses the image.
+    Expected<Json> firmware_delete(const FirmwareArgs& args);
     Expected<Json> device_list();
     Expected<Json> gateway_list();
     Expected<Json> rate_list();
@@ -49,6 +57,7 @@ class OperatorApi {
 
     ManagerStore& store_;
     FirmwareRepository& repo_;
+    FirmwareUploads& uploads_;
     SchedulePublisher& schedules_;
     CampaignControl& control_;  // campaign_pause, campaign_resume, campaign_cancel (issue 16)
     Transport& transport_;

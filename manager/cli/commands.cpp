@@ -19,6 +19,7 @@
 #include "manager/cli/campaign_commands.hpp"
 #include "manager/cli/cli_support.hpp"
 #include "manager/cli/control_commands.hpp"
+#include "manager/cli/firmware_upload.hpp"
 #include "manager/cli/json_fields.hpp"
 #include "manager/cli/request_client.hpp"
 #include "manager/cli/table.hpp"
@@ -79,27 +80,28 @@ std::vector<std::string> read_devices_file(const std::string& path) {
 int firmware_add(const GlobalOptions& g, const std::vector<std::string>& args) {
     std::string file, model, component, version;
     std::uint32_t chunk_size = 0;
+    std::uint64_t piece_size = kUploadPieceMax;
     po::options_description desc("firmware add FILE");
-    desc.add_options()("file", po::value(&file)->required(), "image file")(
+    desc.add_options()("file", po::value(&file)->required(), "image file (read here, uploaded over MQTT)")(
         "model", po::value(&model)->required(), "device model type")("component", po::value(&component)->required(),
                                                                      "component (main, controller, df...)")(
         "version", po::value(&version)->required(), "version of the image")("chunk-size", po::value(&chunk_size),
                                                                             "bytes per chunk (default 65536)")(
-        "allow-downgrade", po::bool_switch(), "devices may install it over a newer version");
+        "allow-downgrade", po::bool_switch(), "devices may install it over a newer version")(
+        "piece-size", po::value(&piece_size), "bytes per upload request (default and most 262144)");
     po::positional_options_description pos;
     pos.add("file", 1);
     auto vm = parse(args, desc, pos);
-    FirmwareAddArgs a{std::filesystem::absolute(file).lexically_normal().string(),
-                      model,
-                      component,
-                      version,
-                      std::nullopt,
-                      vm["allow-downgrade"].as<bool>()};
+    if (piece_size == 0 || piece_size > kUploadPieceMax)
+        throw UsageError("--piece-size must be 1.." + std::to_string(kUploadPieceMax));
+    FirmwareAddArgs a{"", model, component, version, std::nullopt, vm["allow-downgrade"].as<bool>()};
     if (vm.count("chunk-size")) a.chunk_size = chunk_size;
     auto client = connect(g);
     if (!client) return 1;
-    std::optional<Json> raw;
-    auto m = call_typed(*client, "firmware_add", json_object(a), manifest_from_json, &raw);
+    int exit_code = 1;
+    auto raw = upload_image(*client, file, a, piece_size, exit_code);
+    if (!raw) return exit_code;
+    auto m = typed_answer(manifest_from_json(raw->get()));
     if (!m) return 1;
     if (g.json) return print_json(*raw), 0;
     std::cout << m->fw_id << '\n'
@@ -115,11 +117,29 @@ int firmware_list(const GlobalOptions& g) {
     auto a = call_typed(*client, "firmware_list", Json::object(), firmware_list_answer_from_json, &raw);
     if (!a) return 1;
     if (g.json) return print_json(*raw), 0;
-    Table t({"FW_ID", "MODEL", "COMPONENT", "VERSION", "SIZE", "CHUNKS", "ADDED"});
-    for (const auto& [m, added_at] : a->firmware)
+    Table t({"FW_ID", "MODEL", "COMPONENT", "VERSION", "SIZE", "CHUNKS", "ADDED", "CAMPAIGNS"});
+    for (const auto& r : a->firmware) {
+        const auto& m = r.manifest;
+        std::string campaigns;
+        for (const auto& c : r.campaigns) campaigns += (campaigns.empty() ? "" : ", ") + c;
         t.add({m.fw_id, m.model, m.component, m.version, std::to_string(m.size), std::to_string(m.chunk_count),
-               short_time(format_time(added_at))});
+               short_time(format_time(r.added_at)), campaigns.empty() ? "-" : campaigns});
+    }
     t.print(std::cout);
+    return 0;
+}
+
+int firmware_delete(const GlobalOptions& g, const std::vector<std::string>& args) {
+    po::options_description desc("firmware delete FW");
+    po::variables_map vm;
+    auto fw = id_arg(args, "fw", desc, vm);
+    auto client = connect(g);
+    if (!client) return 1;
+    std::optional<Json> raw;
+    auto a = call_typed(*client, "firmware_delete", json_object(FirmwareArgs{fw}), firmware_deleted_from_json, &raw);
+    if (!a) return 1;
+    if (g.json) return print_json(*raw), 0;
+    std::cout << "firmware " << a->fw << " deleted" << (a->image_removed ? ", its image file too" : "") << "\n";
     return 0;
 }
 
@@ -383,6 +403,7 @@ int run_command(const GlobalOptions& g, const std::string& command, const std::v
     const std::string sub = args.empty() ? "" : args.front();
     if (command == "keygen") return keygen(args);
     if (command == "firmware" && sub == "add") return firmware_add(g, rest);
+    if (command == "firmware" && sub == "delete") return firmware_delete(g, rest);
     if (command == "firmware" && sub == "list") return no_options(rest, "firmware list"), firmware_list(g);
     if (command == "devices") return no_options(args, "devices"), list_devices(g);
     if (command == "gateways") return no_options(args, "gateways"), list_gateways(g);

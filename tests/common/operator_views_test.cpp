@@ -122,7 +122,7 @@ TEST(OperatorViews, AFieldOfTheWrongTypeIsABadAnswerNotABlankCell) {
     EXPECT_FALSE(no_rows);
 }
 
-TEST(OperatorViews, FirmwareListCarriesTheManifestAndWhenItWasAdded) {
+TEST(OperatorViews, FirmwareListCarriesTheManifestWhenItWasAddedAndTheCampaignsUsingIt) {
     FirmwareManifest m;
     m.fw_id = "0123456789abcdef";
     m.model = "A123";
@@ -132,13 +132,14 @@ TEST(OperatorViews, FirmwareListCarriesTheManifestAndWhenItWasAdded) {
     m.chunk_size = 4096;
     m.chunk_count = 2;
     m.sha256 = std::string(64, 'a');
-    FirmwareListAnswer a{{{m, at("2026-12-01T10:00:00.000Z")}}};
+    FirmwareListAnswer a{{{m, at("2026-12-01T10:00:00.000Z"), {"c-1", "c-2"}}}};
     auto back = firmware_list_answer_from_json(json_object(a).get());
     ASSERT_TRUE(back) << back.error().str();
     ASSERT_EQ(back->firmware.size(), 1u);
     EXPECT_EQ(back->firmware[0].manifest.fw_id, m.fw_id);
     EXPECT_EQ(back->firmware[0].manifest.chunk_count, 2u);
     EXPECT_EQ(back->firmware[0].added_at, a.firmware[0].added_at);
+    EXPECT_EQ(back->firmware[0].campaigns, (std::vector<std::string>{"c-1", "c-2"}));
 }
 
 }  // namespace

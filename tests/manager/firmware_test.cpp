@@ -1,6 +1,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/operator_views.hpp"
 #include "common/sha256.hpp"
 #include "tests/manager/manager_fixture.hpp"
 
@@ -109,6 +110,55 @@ TEST_F(FirmwareTest, FirmwareAddRejectsMissingFileAndBadIds) {
     EXPECT_EQ(files_in(dir / "state" / "images"), 0u);
     EXPECT_TRUE(transport.on_topic(*topics::fw_manifest("0123456789abcdef")).empty());
     EXPECT_EQ(counter("bad_input"), std::size(cases));
+}
+
+}  // namespace
+}  // namespace fleetcast::manager::testing
+
+namespace fleetcast::manager::testing {
+namespace {
+
+class FirmwareDelete : public ManagerTest {};
+
+TEST_F(FirmwareDelete, IsRefusedWhileACampaignUsesItThenRemovesManifestAndImage) {
+    auto m = add_firmware("A123", "main", "2.0");
+    device_seen("gw1", "A123-000001", "A123", {{"main", "1.0"}});
+    deliver(*topics::gw_state("gw1"), encode(ProcessState{"gateway", "gw1", true, clock.now(), {}}));
+    create_campaign(R"({"all":true,"campaign":"c-1"})");
+    // firmware list names the campaigns that use an image.
+    auto list = request("firmware_list");
+    ASSERT_TRUE(list.ok) << list.error;
+    auto answer = firmware_list_answer_from_json(list.data.get());
+    ASSERT_TRUE(answer) << answer.error().str();
+    ASSERT_EQ(answer->firmware.size(), 1u);
+    EXPECT_EQ(answer->firmware[0].campaigns, std::vector<std::string>{"c-1"});
+
+    const std::string args = json_object(FirmwareArgs{m.fw_id}).dump();
+    auto refused = request("firmware_delete", args);
+    EXPECT_FALSE(refused.ok);
+    EXPECT_EQ(refused.code, "in_use") << refused.error;
+    EXPECT_NE(refused.error.find("c-1 (active)"), std::string::npos) << refused.error;
+    const auto image = dir / "state" / "images" / m.sha256;
+    EXPECT_TRUE(std::filesystem::exists(image));
+
+    // Once the campaign is canceled nothing can send the image any more.
+    ASSERT_TRUE(request("campaign_cancel", R"({"campaign":"c-1"})").ok);
+    transport.published.clear();
+    auto deleted = request("firmware_delete", args);
+    ASSERT_TRUE(deleted.ok) << deleted.error;
+    auto d = firmware_deleted_from_json(deleted.data.get());
+    ASSERT_TRUE(d) << d.error().str();
+    EXPECT_TRUE(d->image_removed);
+    EXPECT_FALSE(std::filesystem::exists(image));
+    auto cleared = transport.on_topic(*topics::fw_manifest(m.fw_id));
+    ASSERT_EQ(cleared.size(), 1u);
+    EXPECT_TRUE(cleared[0].payload.empty());
+    EXPECT_TRUE(cleared[0].retained);
+    auto after = firmware_list_answer_from_json(request("firmware_list").data.get());
+    ASSERT_TRUE(after);
+    EXPECT_TRUE(after->firmware.empty());
+    auto again = request("firmware_delete", args);
+    EXPECT_EQ(again.code, "not_found") << again.error;
 }
 
 }  // namespace
