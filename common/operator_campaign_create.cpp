@@ -88,6 +88,7 @@ void to_json(cJSON* o, const CampaignCreateArgs& a) {
     json::put(o, "power_on_timeout_ms", static_cast<std::uint64_t>(a.retry.power_on_timeout.count()));
     if (a.failure_threshold) to_json(cJSON_AddObjectToObject(o, "failure_threshold"), *a.failure_threshold);
     put_rate_limits(o, a.limits);
+    if (a.waves) to_json(cJSON_AddObjectToObject(o, "waves"), *a.waves);
 }
 
 Expected<CampaignCreateArgs> campaign_create_args_from_json(const cJSON* o) {
@@ -133,6 +134,10 @@ Expected<CampaignCreateArgs> campaign_create_args_from_json(const cJSON* o) {
     }
     FC_TRY(limits, rate_limits_from_json(o));
     a.limits = *limits;
+    if (has(o, "waves")) {
+        FC_TRY(w, wave_plan_from_json(cJSON_GetObjectItemCaseSensitive(o, "waves")));
+        a.waves = *w;
+    }
     return a;
 }
 
@@ -162,6 +167,12 @@ void to_json(cJSON* o, const CampaignCreated& c) {
     }
     if (c.failure_threshold) to_json(cJSON_AddObjectToObject(o, "failure_threshold"), *c.failure_threshold);
     put_rate_limits(o, c.limits);
+    if (c.waves) {
+        cJSON* w = cJSON_AddObjectToObject(o, "waves");
+        to_json(w, *c.waves);
+        cJSON* counts = cJSON_AddArrayToObject(w, "counts");
+        for (auto n : c.wave_counts) cJSON_AddItemToArray(counts, cJSON_CreateNumber(static_cast<double>(n)));
+    }
 }
 
 Expected<CampaignCreated> campaign_created_from_json(const cJSON* o) {
@@ -199,6 +210,23 @@ Expected<CampaignCreated> campaign_created_from_json(const cJSON* o) {
     }
     FC_TRY(limits, rate_limits_from_json(o));
     c.limits = *limits;
+    if (has(o, "waves")) {
+        const cJSON* w = cJSON_GetObjectItemCaseSensitive(o, "waves");
+        FC_TRY(plan, wave_plan_from_json(w));
+        c.waves = *plan;
+        FC_TRY(counts, json::get_array(w, "counts", kMaxWaves));
+        const cJSON* n = nullptr;
+        std::uint64_t last = 0;
+        cJSON_ArrayForEach(n, *counts) {
+            if (!cJSON_IsNumber(n) || n->valuedouble <= static_cast<double>(last) ||
+                n->valuedouble > static_cast<double>(c.targets))
+                return make_error("bad_value", "waves.counts must increase, each at most the targets");
+            last = static_cast<std::uint64_t>(n->valuedouble);
+            c.wave_counts.push_back(last);
+        }
+        if (c.wave_counts.empty() || c.wave_counts.back() != c.targets)
+            return make_error("bad_value", "waves.counts must end with the number of targets");
+    }
     return c;
 }
 

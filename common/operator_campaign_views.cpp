@@ -48,6 +48,18 @@ Status plan_from_json(const cJSON* o, View& out) {
     return ok_status();
 }
 
+// Issue 16 item 2: "wave", present only for a campaign with waves.
+void put_wave(cJSON* o, const std::optional<WaveView>& wave) {
+    if (wave) to_json(cJSON_AddObjectToObject(o, "wave"), *wave);
+}
+Status wave_from_json(const cJSON* o, std::optional<WaveView>& out) {
+    const cJSON* w = cJSON_GetObjectItemCaseSensitive(o, "wave");
+    if (!w) return ok_status();
+    FC_TRY(v, wave_view_from_json(w));
+    out = std::move(*v);
+    return ok_status();
+}
+
 Expected<ResultSummary> summary_from_json(const cJSON* o) {
     FC_TRY(obj, json::get_object(o, "summary"));
     return result_summary_from_json(*obj);
@@ -88,6 +100,7 @@ void to_json(cJSON* o, const CampaignListAnswer& a) {
         cJSON* gws = cJSON_AddObjectToObject(item, "gateways");
         for (const auto& [gw, n] : e.gateways) json::put(gws, gw.c_str(), n);
         put_control(item, e.control);
+        put_wave(item, e.wave);
     });
 }
 
@@ -108,6 +121,7 @@ Expected<CampaignListAnswer> campaign_list_answer_from_json(const cJSON* o) {
         }
         FC_TRY(control, control_from_json(item));
         e.control = std::move(*control);
+        FC_TRY(wave, wave_from_json(item, e.wave));
         return e;
     };
     CampaignListAnswer a;
@@ -131,6 +145,7 @@ void to_json(cJSON* o, const ResultsAnswer& a) {
             json::put(item, "ended", p.ended);
             json::put(item, "progress", p.progress);
         });
+    put_wave(o, a.wave);
 }
 
 Expected<ResultsAnswer> results_answer_from_json(const cJSON* o) {
@@ -163,6 +178,7 @@ Expected<ResultsAnswer> results_answer_from_json(const cJSON* o) {
         a.gateways.emplace();
         FC_TRY(gws, rows_from_json(o, "gateways", progress, *a.gateways));
     }
+    FC_TRY(wave, wave_from_json(o, a.wave));
     return a;
 }
 

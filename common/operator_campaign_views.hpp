@@ -18,6 +18,7 @@
 #include "common/operator_campaigns.hpp"
 #include "common/operator_messages.hpp"
 #include "common/operator_views.hpp"
+#include "common/operator_waves.hpp"
 
 namespace fleetcast {
 
@@ -46,6 +47,7 @@ struct CampaignListEntry {
     ResultSummary summary;
     std::map<std::string, std::uint64_t> gateways;  // targets per gateway
     CampaignControlView control;
+    std::optional<WaveView> wave;  // issue 16 item 2: with waves (no tallies)
 };
 struct CampaignListAnswer {
     std::vector<CampaignListEntry> campaigns;
@@ -69,6 +71,7 @@ struct ResultsAnswer {
     std::optional<std::uint64_t> offset;  // of the page; absent once the CLI joined every page
     CampaignControlView control;
     std::optional<std::vector<GatewayProgress>> gateways;  // when asked by_gateway
+    std::optional<WaveView> wave;                          // issue 16 item 2: with waves, with each wave's tally
     std::uint64_t total() const { return summary.total; }
 };
 void to_json(cJSON* o, const ResultsAnswer& a);

@@ -2,6 +2,8 @@
 // strict decoder per answer (common/operator_views.hpp).
 #include "common/operator_views.hpp"
 
+#include "common/wave_plan.hpp"
+
 #include "common/field_reader.hpp"
 #include "common/json_rows.hpp"
 #include "common/message_fields.hpp"
@@ -180,6 +182,7 @@ void to_json(cJSON* o, const TargetsAnswer& a) {
             json::put(ch, "old", c.old_version);
             json::put(ch, "new", c.new_version);
         });
+        if (t.wave > 0) json::put(item, "wave", t.wave);
     });
 }
 
@@ -201,6 +204,7 @@ Expected<TargetsAnswer> targets_answer_from_json(const cJSON* o) {
         FieldReader f(item);
         f.id("device", "device", t.device).id("model", "model", t.model).text("serial", kMaxText, t.serial);
         f.id("gateway", "gateway", t.gateway).time("transmit_at", t.transmit_at).time("update_at", t.update_at);
+        if (cJSON_GetObjectItemCaseSensitive(item, "wave")) f.uint("wave", kMaxWaves, t.wave);
         if (!f.ok()) return f.error();
         FC_TRY(changes, rows_from_json(item, "changes", change, t.changes));
         return t;

@@ -108,6 +108,7 @@ struct TargetRow {
     TimePoint transmit_at{};  // push: the transmission time; pull: the update time (R7)
     TimePoint update_at{};
     std::vector<VersionChange> changes;
+    std::uint64_t wave = 0;  // issue 16 item 2: its wave (1-based); 0 (absent) without waves
 };
 struct TargetsAnswer {
     std::string campaign;

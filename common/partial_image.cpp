@@ -1,8 +1,10 @@
 #include "common/partial_image.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
@@ -50,7 +52,7 @@ PartialImage::~PartialImage() {
 }
 
 std::filesystem::path PartialImage::live_path() const {
-    auto p = path_;
+    auto p = options_.bitmap_base.empty() ? path_ : options_.bitmap_base;
     p += ".live";
     return p;
 }
@@ -93,15 +95,17 @@ void PartialImage::start_live() {
 }
 
 std::filesystem::path PartialImage::bitmap_path() const {
-    auto p = path_;
+    auto p = options_.bitmap_base.empty() ? path_ : options_.bitmap_base;
     p += ".have";
     return p;
 }
 
 Expected<std::unique_ptr<PartialImage>> PartialImage::open(const std::filesystem::path& data_path, std::uint64_t size,
-                                                           std::uint32_t chunk_size, const std::string& identity) {
+                                                           std::uint32_t chunk_size, const std::string& identity,
+                                                           const PartialImageOptions& options) {
     if (size == 0 || chunk_size == 0) return make_error("bad_value", "image size and chunk size must be positive");
     std::unique_ptr<PartialImage> img(new PartialImage());
+    img->options_ = options;
     img->path_ = data_path;
     img->size_ = size;
     img->chunk_size_ = chunk_size;
@@ -132,10 +136,21 @@ Expected<std::unique_ptr<PartialImage>> PartialImage::open(const std::filesystem
         resumed = resumed || img->received_ > 0;
     }
     img->checkpoint_every = static_cast<std::uint32_t>(std::max<std::uint64_t>(1, kCheckpointBytes / chunk_size));
-    int flags = O_RDWR | O_CREAT | O_CLOEXEC | (resumed ? 0 : O_TRUNC);
+    int flags = O_RDWR | O_CREAT | O_CLOEXEC | (resumed || options.external_data ? 0 : O_TRUNC);
     img->fd_ = ::open(data_path.c_str(), flags, 0644);
     if (img->fd_ < 0) return io_error("open", data_path);
-    if (::ftruncate(img->fd_, static_cast<off_t>(size)) != 0) return io_error("ftruncate", data_path);
+    struct stat st {};
+    if (::fstat(img->fd_, &st) != 0) return io_error("fstat", data_path);
+    if (S_ISBLK(st.st_mode)) {
+        // A block device keeps its size: it must hold the image.
+        auto end = ::lseek(img->fd_, 0, SEEK_END);
+        if (end < 0) return io_error("lseek", data_path);
+        if (static_cast<std::uint64_t>(end) < size)
+            return make_error("no_space", data_path.string() + " holds " + std::to_string(end) +
+                                              " bytes, the image has " + std::to_string(size));
+    } else if (::ftruncate(img->fd_, static_cast<off_t>(size)) != 0) {
+        return io_error("ftruncate", data_path);
+    }
     // A new image needs no checkpoint yet: after a power loss a missing bitmap
     // and an empty one both mean "start over".
     if (img->received_ == 0) img->in_order_ = std::make_unique<Sha256>();
@@ -196,6 +211,17 @@ Status PartialImage::checkpoint() {
     return write_file_atomic(bitmap_path(), out.str());
 }
 
+Status PartialImage::release() {
+    if (!complete()) return make_error("bad_value", "image " + path_.string() + " is not complete");
+    auto st = checkpoint();
+    if (!st) return st;
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+    return ok_status();
+}
+
 std::vector<ChunkRange> PartialImage::missing(std::uint32_t max_chunks) const {
     std::vector<std::uint32_t> idx;
     for (std::uint32_t i = 0; i < have_.size() && idx.size() < max_chunks; ++i)
@@ -204,7 +230,30 @@ std::vector<ChunkRange> PartialImage::missing(std::uint32_t max_chunks) const {
 }
 
 Expected<Digest> PartialImage::digest() const {
-    return in_order_digest_ ? Expected<Digest>(*in_order_digest_) : sha256_file(path_);
+    return in_order_digest_ ? Expected<Digest>(*in_order_digest_) : read_back_digest();
+}
+
+Expected<Digest> PartialImage::read_back_digest() const {
+    // The image's bytes only: a block device may be larger than the image.
+    int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return io_error("open", path_);
+    Sha256 h;
+    std::string buf(1 << 20, '\0');
+    std::uint64_t off = 0;
+    while (off < size_) {
+        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), size_ - off));
+        ssize_t n = ::pread(fd, buf.data(), want, static_cast<off_t>(off));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            auto e = n < 0 ? io_error("read", path_) : make_error("io", path_.string() + " is shorter than the image");
+            ::close(fd);
+            return e;
+        }
+        h.update(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+        off += static_cast<std::uint64_t>(n);
+    }
+    ::close(fd);
+    return h.finish();
 }
 
 Status PartialImage::verify(const std::string& expected_hex) const {
@@ -234,6 +283,7 @@ Status PartialImage::finish() {
     }
     std::error_code ec;
     std::filesystem::remove(bitmap_path(), ec);
+    if (options_.external_data) return ok_status();  // its owner's directory (or /dev)
     return fsync_dir(path_.parent_path());
 }
 
@@ -246,7 +296,7 @@ Status PartialImage::discard() {
     }
     std::error_code ec;
     std::filesystem::remove(bitmap_path(), ec);
-    std::filesystem::remove(path_, ec);
+    if (!options_.external_data) std::filesystem::remove(path_, ec);
     return ok_status();
 }
 

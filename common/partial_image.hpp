@@ -28,6 +28,17 @@
 
 namespace fleetcast {
 
+// Where the image's bytes go when they are not the image's own file.
+struct PartialImageOptions {
+    // The "<bitmap_base>.have" and ".live" bitmaps; empty: next to the data file.
+    std::filesystem::path bitmap_base;
+    // The data file is someone else's target (a device's inactive slot, a
+    // block device): never removed or truncated shorter. A block device is
+    // not resized, only checked to hold the image (no_space); a regular file
+    // is sized to the image.
+    bool external_data = false;
+};
+
 class PartialImage {
    public:
     ~PartialImage();
@@ -37,12 +48,17 @@ class PartialImage {
     // Opens or creates. An existing bitmap for the same size/chunk size and
     // identity (e.g. the image SHA-256) is resumed; anything else starts over.
     static Expected<std::unique_ptr<PartialImage>> open(const std::filesystem::path& data_path, std::uint64_t size,
-                                                        std::uint32_t chunk_size, const std::string& identity);
+                                                        std::uint32_t chunk_size, const std::string& identity,
+                                                        const PartialImageOptions& options = {});
 
     // Writes one verified chunk. Idempotent. Checkpoints every
     // checkpoint_every chunks by itself.
     Status write_chunk(std::uint32_t index, std::string_view payload);
     Status checkpoint();
+    // A complete image: checkpoints and closes the data file, so that a reader
+    // may have it alone (RAUC takes a lease on a bundle, which fails while a
+    // writable descriptor is open). The bitmap stays until finish().
+    Status release();
 
     bool has(std::uint32_t index) const { return index < have_.size() && have_[index]; }
     std::uint32_t received() const { return received_; }
@@ -59,9 +75,11 @@ class PartialImage {
     Status verify(const std::string& expected_hex) const;
     // The image's SHA-256 as verify() computes it (streamed, never the whole image in memory).
     Expected<Digest> digest() const;
+    // The SHA-256 of the image's bytes as the data file holds them now (read back, always).
+    Expected<Digest> read_back_digest() const;
     // Closes, and removes the bitmap: the data file stays as a finished image.
     Status finish();
-    // Removes data and bitmap.
+    // Removes data and bitmap (external data: the bitmap only).
     Status discard();
     const std::filesystem::path& path() const { return path_; }
 
@@ -90,6 +108,7 @@ class PartialImage {
     std::uint32_t received_ = 0;
     std::uint32_t since_checkpoint_ = 0;
     bool discarded_ = false;  // discard() ran: checkpoint() writes nothing
+    PartialImageOptions options_;
 };
 
 // Reads chunk `index` of a finished image file once (pread); for many

@@ -34,6 +34,7 @@ Status DeviceAgent::start() {
         return loaded.error();
     }
     state_ = std::move(*loaded);
+    if (state_.boot_count == 0) adopt_booted_slots();
     ++state_.boot_count;
     if (state_.boot_count == 1) policy_->at_first_boot(state_.condition, clock_.now());
     // A power cycle clears a type D service call (Fig. 12) and ends a busy job.
@@ -52,14 +53,20 @@ Status DeviceAgent::start() {
             trial_components.push_back(component);
             if (policy_->has_handler(component)) steps.record_steps = true;
         }
-    auto boot = settle_boot_trial(state_, steps, [&](const DeviceNvState& s) { return store_.save(s); });
+    // Stopped during the activate step (state.json says so): the image is
+    // complete and verified in its slot and the flip is stored, but whether
+    // the bootloader selects it is unknown. Not a trial boot yet: activate
+    // again (idempotent) and reboot into it.
+    const bool activating = state_.trial && !state_.trial->attempted && state_.handler_step == "activate";
+    Expected<BootOutcome> boot = BootOutcome{};
+    if (!activating) boot = settle_boot_trial(state_, steps, [&](const DeviceNvState& s) { return store_.save(s); });
     if (!boot) {
         log_error("device", "state_save_failed").kv("device", config_.id).kv("error", boot.error().str());
         return boot.error();
     }
     // The campaign is reported once, in this power_on; a gateway that misses it
     // re-offers and gets it again from the already-installed path.
-    std::string finished_campaign = std::exchange(state_.pending_campaign, std::string());
+    std::string finished_campaign = activating ? std::string() : std::exchange(state_.pending_campaign, std::string());
     auto st = store_.save(state_);
     if (!st) {
         log_error("device", "state_save_failed").kv("device", config_.id).kv("error", st.error().str());
@@ -81,6 +88,16 @@ Status DeviceAgent::start() {
     subscribe(data_, topics::dev_chunk_filter(config_.gateway, config_.id));
     subscribe(data_, topics::dev_fanout_done_filter(config_.gateway, config_.id));
     publish_state();
+    if (activating) {
+        const std::string campaign = state_.trial->campaign;
+        log_warn("device", "activate_resumed").kv("device", config_.id).kv("campaign", campaign);
+        if (activate_handlers(campaign)) {
+            emit(ProgressEvent{campaign, "restarting", 100});
+            restart_requested_ = true;
+            return ok_status();
+        }
+        // Rolled back (activate_handlers reported why): the old images run, as the power_on below says.
+    }
     if (boot->rolled_back && !boot->never_booted) {
         // Before power_on, so the gateway records this reason rather than a version mismatch.
         counters_.add("boot_rolled_back");
@@ -112,6 +129,21 @@ Status DeviceAgent::start() {
         enter_receiving();
     }
     return ok_status();
+}
+
+void DeviceAgent::adopt_booted_slots() {
+    // A new state directory assumes slot a; a box installed (or reflashed) on
+    // slot b says so through its handler, and the first update goes to a.
+    for (auto& [component, c] : state_.components) {
+        if (!policy_->has_handler(component)) continue;
+        auto slot = policy_->booted_slot(component);
+        if (!slot || *slot == c.active) continue;
+        log_info("device", "booted_slot_adopted")
+            .kv("device", config_.id)
+            .kv("component", component)
+            .kv("slot", to_string(*slot));
+        c.active = *slot;
+    }
 }
 
 void DeviceAgent::handle(const MqttEvent& event) {

@@ -95,6 +95,8 @@ class DeviceAgent {
     bool waiting_campaign(const std::string& campaign) const;
 
     // device_agent.cpp: session, dispatch, publishing
+    // First power-on of a new state directory: the slot each handler says runs.
+    void adopt_booted_slots();
     // Rewrites the panel's view (DIR/panel/view.json) from the current state (device_agent_control.cpp).
     void show_panel();
     void on_message(const MqttEvent& event);

@@ -134,13 +134,26 @@ void DeviceAgent::send_ready() {
 bool DeviceAgent::open_downloads() {
     downloads_.clear();
     for (const auto& m : state_.update->firmware) {
-        auto d = ImageDownload::open(m, store_.slot_path(m.component, inactive_slot(m.component)));
+        const Slot slot = inactive_slot(m.component);
+        const auto staging = store_.slot_path(m.component, slot);
+        // Asked at every (re)start of the download: the handler deselects the slot each time.
+        auto target = policy_->has_handler(m.component)
+                          ? policy_->direct_target(state_.update->campaign, m, slot, state_)
+                          : std::nullopt;
+        auto d = target ? ImageDownload::open_direct(m, staging, *target) : ImageDownload::open(m, staging);
         if (!d) {
             std::string code = d.error().code == "no_space" ? "no_space" : "write_failure";
             emit_error(state_.update->campaign, m.fw_id, code, d.error().message);
             abandon_update("cannot open slot: " + d.error().message);
             return false;
         }
+        if (target)
+            log_info("device", "slot_direct")
+                .kv("device", config_.id)
+                .kv("campaign", state_.update->campaign)
+                .kv("fw", m.fw_id)
+                .kv("component", m.component)
+                .kv("target", target->string());
         if ((*d)->received() > 0)
             log_info("device", "slot_resumed")
                 .kv("device", config_.id)
@@ -403,15 +416,15 @@ bool DeviceAgent::run_install_handlers() {
         auto& d = *downloads_.at(m.fw_id);
         // Recorded (with every chunk on disk) before it runs: a power cut
         // during the install verifies the image again and installs it again.
-        auto cp = d.checkpoint();
+        // The file is closed: no writable descriptor while the handler reads it.
+        auto cp = d.release();
         state_.handler_step = "install";
         if (!cp || !save_state()) {
             emit_error(campaign, m.fw_id, "write_failure", cp ? "cannot store the install step" : cp.error().message);
             abandon_update("cannot record the install step");
             return false;
         }
-        auto st = policy_->install(campaign, m, store_.slot_path(m.component, inactive_slot(m.component)),
-                                   inactive_slot(m.component), state_);
+        auto st = policy_->install(campaign, m, d.data_path(), d.direct(), inactive_slot(m.component), state_);
         if (!st) {
             counters_.add("handler_failure");
             emit_error(campaign, m.fw_id, st.error().code, st.error().message);

@@ -68,9 +68,24 @@ class DevicePolicy {
     // The update handler steps (docs/update-handlers.md); a component without
     // a handler keeps the agent's own slot files and needs none of them.
     virtual bool has_handler(const std::string& /*component*/) const { return false; }
-    // Writes the verified `image` of `m` to the component's slot `target` (never selecting it).
+    // A new state directory: the slot of `component` running now (the
+    // handler's booted-slot step), or nullopt: slot a, the factory default.
+    virtual std::optional<Slot> booted_slot(const std::string& /*component*/) { return std::nullopt; }
+    // Before the download of `m` into the component's slot `target`: the path
+    // the agent may write its chunks into directly (the handler's slot-path
+    // step, which also makes sure the bootloader does not select that slot),
+    // or nullopt: the agent stages the image in its state directory.
+    virtual std::optional<std::filesystem::path> direct_target(const std::string& /*campaign*/,
+                                                               const FirmwareManifest& /*m*/, Slot /*target*/,
+                                                               const DeviceNvState& /*state*/) {
+        return std::nullopt;
+    }
+    // Writes the verified `image` of `m` to the component's slot `target` (never
+    // selecting it). `in_slot`: `image` is the direct target, written and
+    // verified already; the handler makes it durable and checks it.
     virtual Status install(const std::string& /*campaign*/, const FirmwareManifest& /*m*/,
-                           const std::filesystem::path& /*image*/, Slot /*target*/, const DeviceNvState& /*state*/) {
+                           const std::filesystem::path& /*image*/, bool /*in_slot*/, Slot /*target*/,
+                           const DeviceNvState& /*state*/) {
         return ok_status();
     }
     // After the flip is stored (state.trial set): selects the new slots for the next boot, try once.

@@ -2,6 +2,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/manifest_chunk.hpp"
+#include "common/sha256.hpp"
 
 namespace fleetcast::device {
 
@@ -10,11 +11,40 @@ Expected<std::unique_ptr<ImageDownload>> ImageDownload::open(const FirmwareManif
     auto st = ensure_dir(slot_file.parent_path());
     if (!st) return st.error();
     std::unique_ptr<ImageDownload> d(new ImageDownload(manifest, slot_file));
-    // Identity = image hash: a partial slot of the same image resumes, anything else starts over.
-    auto img = PartialImage::open(slot_file, manifest.size, manifest.chunk_size, manifest.sha256);
+    auto img = d->open_image();
     if (!img) return img.error();
     d->image_ = std::move(*img);
     return d;
+}
+
+Expected<std::unique_ptr<ImageDownload>> ImageDownload::open_direct(const FirmwareManifest& manifest,
+                                                                    const std::filesystem::path& slot_file,
+                                                                    const std::filesystem::path& target) {
+    auto st = ensure_dir(slot_file.parent_path());
+    if (!st) return st.error();
+    std::unique_ptr<ImageDownload> d(new ImageDownload(manifest, slot_file));
+    d->direct_ = true;
+    d->target_ = target;
+    // A staging copy of an earlier attempt (a handler without slot-path then):
+    // the state directory never holds an image beside the target.
+    std::error_code ec;
+    std::filesystem::remove(slot_file, ec);
+    auto img = d->open_image();
+    if (!img) return img.error();
+    d->image_ = std::move(*img);
+    return d;
+}
+
+Expected<std::unique_ptr<PartialImage>> ImageDownload::open_image() const {
+    // Identity = image hash: a partial slot of the same image resumes, anything
+    // else starts over. A direct download's also names its target, so chunks
+    // recorded for one target are never taken as written to another.
+    if (!direct_) return PartialImage::open(path_, manifest_.size, manifest_.chunk_size, manifest_.sha256);
+    PartialImageOptions o;
+    o.bitmap_base = path_;
+    o.external_data = true;
+    auto identity = manifest_.sha256 + "@" + to_hex(sha256(target_.string())).substr(0, 16);
+    return PartialImage::open(target_, manifest_.size, manifest_.chunk_size, identity, o);
 }
 
 ImageDownload::~ImageDownload() {
@@ -23,12 +53,12 @@ ImageDownload::~ImageDownload() {
 
 Status ImageDownload::verify() {
     verified_sha256_.clear();
-    auto d = image_->digest();
+    auto d = direct_ ? image_->read_back_digest() : image_->digest();
     if (!d) return d.error();
     auto hex = to_hex(*d);
     if (hex != manifest_.sha256)
         return make_error("checksum",
-                          "image " + path_.string() + " SHA-256 " + hex + " != expected " + manifest_.sha256);
+                          "image " + image_->path().string() + " SHA-256 " + hex + " != expected " + manifest_.sha256);
     verified_sha256_ = std::move(hex);
     return ok_status();
 }
@@ -69,7 +99,7 @@ Status ImageDownload::restart() {
     asked_ranges_.clear();
     outstanding_ = 0;
     asked_ = false;
-    auto img = PartialImage::open(path_, manifest_.size, manifest_.chunk_size, manifest_.sha256);
+    auto img = open_image();
     if (!img) return img.error();
     image_ = std::move(*img);
     return ok_status();

@@ -43,10 +43,8 @@ HandlerContext RealDevice::trial_context(const DeviceNvState& state, const std::
     return c;
 }
 
-Status RealDevice::install(const std::string& campaign, const FirmwareManifest& m, const std::filesystem::path& image,
-                           Slot target, const DeviceNvState& state) {
-    auto h = handlers_.find(m.component);
-    if (h == handlers_.end()) return ok_status();
+HandlerContext RealDevice::write_context(const std::string& campaign, const FirmwareManifest& m, Slot target,
+                                         const DeviceNvState& state) const {
     HandlerContext c = base_context(m.component);
     c.campaign = campaign;
     c.fw_id = m.fw_id;
@@ -56,7 +54,47 @@ Status RealDevice::install(const std::string& campaign, const FirmwareManifest& 
     if (auto it = state.components.find(m.component); it != state.components.end()) c.old_version = it->second.version;
     c.image_sha256 = m.sha256;
     c.image_size = m.size;
+    return c;
+}
+
+std::optional<Slot> RealDevice::booted_slot(const std::string& component) {
+    auto h = handlers_.find(component);
+    if (h == handlers_.end()) return std::nullopt;
+    auto r = h->second.run(HandlerStep::BootedSlot, base_context(component));
+    std::string answer = r.ok && !r.no_slot_path ? r.process.stdout_tail : std::string();
+    while (!answer.empty() && (answer.back() == '\n' || answer.back() == ' ')) answer.pop_back();
+    auto slot = slot_from_string(answer);
+    if (!slot) return std::nullopt;
+    return *slot;
+}
+
+std::optional<std::filesystem::path> RealDevice::direct_target(const std::string& campaign, const FirmwareManifest& m,
+                                                               Slot target, const DeviceNvState& state) {
+    auto h = handlers_.find(m.component);
+    if (h == handlers_.end()) return std::nullopt;
+    auto r = h->second.run(HandlerStep::SlotPath, write_context(campaign, m, target, state));
+    // Anything but one absolute path: the safe, older way (a staging copy, streamed to install).
+    std::string path = r.ok && !r.no_slot_path ? r.process.stdout_tail : std::string();
+    while (!path.empty() && (path.back() == '\n' || path.back() == ' ')) path.pop_back();
+    if (path.empty() || path.front() != '/' || path.find('\n') != std::string::npos) {
+        log_info("device", "slot_path_declined")
+            .kv("device", device_)
+            .kv("campaign", campaign)
+            .kv("fw", m.fw_id)
+            .kv("component", m.component)
+            .kv("answer", r.ok ? "staging" : r.detail);
+        return std::nullopt;
+    }
+    return std::filesystem::path(path);
+}
+
+Status RealDevice::install(const std::string& campaign, const FirmwareManifest& m, const std::filesystem::path& image,
+                           bool in_slot, Slot target, const DeviceNvState& state) {
+    auto h = handlers_.find(m.component);
+    if (h == handlers_.end()) return ok_status();
+    HandlerContext c = write_context(campaign, m, target, state);
     c.image = image;
+    c.image_in_slot = in_slot;
     auto r = h->second.run(HandlerStep::Install, c);
     if (!r.ok) return make_error(r.code, r.detail);
     return ok_status();

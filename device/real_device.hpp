@@ -30,8 +30,11 @@ class RealDevice final : public DevicePolicy {
 
     bool has_handler(const std::string& component) const override { return handlers_.count(component) > 0; }
     Millis flash_write_delay() const override { return flash_write_delay_; }
+    std::optional<Slot> booted_slot(const std::string& component) override;
+    std::optional<std::filesystem::path> direct_target(const std::string& campaign, const FirmwareManifest& m,
+                                                       Slot target, const DeviceNvState& state) override;
     Status install(const std::string& campaign, const FirmwareManifest& m, const std::filesystem::path& image,
-                   Slot target, const DeviceNvState& state) override;
+                   bool in_slot, Slot target, const DeviceNvState& state) override;
     bool activate(const DeviceNvState& state, std::string& code, std::string& detail) override;
     bool needs_reboot(const DeviceNvState& state) override;
     Status boot_health(const DeviceNvState& state) const override;
@@ -44,6 +47,9 @@ class RealDevice final : public DevicePolicy {
     // The context of the trial's `component` (state.trial set; the new slot active).
     HandlerContext trial_context(const DeviceNvState& state, const std::string& component) const;
     HandlerContext base_context(const std::string& component) const;
+    // The context of writing `m` to `target` (slot-path, install).
+    HandlerContext write_context(const std::string& campaign, const FirmwareManifest& m, Slot target,
+                                 const DeviceNvState& state) const;
     Status run_health_check(const DeviceNvState& state) const;
 
     std::map<std::string, UpdateHandler> handlers_;

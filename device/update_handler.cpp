@@ -10,6 +10,8 @@ namespace fleetcast::device {
 
 namespace {
 constexpr std::array kStepNames{
+    std::pair{HandlerStep::BootedSlot, "booted-slot"},
+    std::pair{HandlerStep::SlotPath, "slot-path"},
     std::pair{HandlerStep::Install, "install"},
     std::pair{HandlerStep::Activate, "activate"},
     std::pair{HandlerStep::NeedsReboot, "needs-reboot"},
@@ -68,7 +70,9 @@ StepResult UpdateHandler::run(HandlerStep step, const HandlerContext& c) const {
     };
     if (step == HandlerStep::Install) {
         spec.env["FLEETCAST_IMAGE"] = c.image.string();
-        spec.stdin_file = c.image;
+        spec.env["FLEETCAST_IMAGE_IN_SLOT"] = c.image_in_slot ? "1" : "0";
+        // Written into the slot already: nothing to stream (and never the slot into itself).
+        if (!c.image_in_slot) spec.stdin_file = c.image;
     }
     log_info("device", "handler_step")
         .kv("device", c.device)
@@ -87,9 +91,10 @@ StepResult UpdateHandler::run(HandlerStep step, const HandlerContext& c) const {
         out.process = std::move(*ran);
         const auto& p = out.process;
         bool exited = p.end == ProcessResult::End::Exited;
-        out.ok = exited &&
-                 (p.exit_code == 0 || (step == HandlerStep::NeedsReboot && p.exit_code == handler_exit::kNoReboot));
         out.no_reboot = exited && step == HandlerStep::NeedsReboot && p.exit_code == handler_exit::kNoReboot;
+        out.no_slot_path = exited && (step == HandlerStep::SlotPath || step == HandlerStep::BootedSlot) &&
+                           p.exit_code == handler_exit::kNoSlotPath;
+        out.ok = exited && (p.exit_code == 0 || out.no_reboot || out.no_slot_path);
         if (!out.ok) {
             out.code = failure_code(step, p);
             out.detail = "handler " + config_.program.filename().string() + " " + std::string(to_string(step)) +

@@ -20,6 +20,8 @@
 namespace fleetcast::device {
 
 enum class HandlerStep {
+    BootedSlot,   // a new state directory: print the slot running now (a or b); exit 10: unknown (a)
+    SlotPath,     // before the download: print the inactive slot's path to have the agent write the chunks into it
     Install,      // write the verified image (stdin, or FLEETCAST_IMAGE) to the inactive slot; never select it
     Activate,     // select the slot written for the next boot, try once
     NeedsReboot,  // exit 0: the device must reboot to run the new image; kNoReboot: it runs already
@@ -30,8 +32,9 @@ enum class HandlerStep {
 };
 
 inline constexpr HandlerStep kAllHandlerSteps[] = {
-    HandlerStep::Install, HandlerStep::Activate, HandlerStep::NeedsReboot, HandlerStep::Verify,
-    HandlerStep::Commit,  HandlerStep::Rollback, HandlerStep::Cleanup};
+    HandlerStep::BootedSlot, HandlerStep::SlotPath,    HandlerStep::Install,
+    HandlerStep::Activate,   HandlerStep::NeedsReboot, HandlerStep::Verify,
+    HandlerStep::Commit,     HandlerStep::Rollback,    HandlerStep::Cleanup};
 
 std::string_view to_string(HandlerStep s);
 Expected<HandlerStep> handler_step_from_string(std::string_view s);
@@ -40,9 +43,10 @@ Expected<HandlerStep> handler_step_from_string(std::string_view s);
 // or the timeout fails the step with the step's own error code.
 namespace handler_exit {
 inline constexpr int kOk = 0;
-inline constexpr int kNoSpace = 3;     // install: the target is too small -> no_space
-inline constexpr int kBootFailed = 4;  // verify (or any step): the new image is not running -> boot_failed
-inline constexpr int kNoReboot = 10;   // needs-reboot: the new image runs without a reboot
+inline constexpr int kNoSpace = 3;      // install: the target is too small -> no_space
+inline constexpr int kBootFailed = 4;   // verify (or any step): the new image is not running -> boot_failed
+inline constexpr int kNoReboot = 10;    // needs-reboot: the new image runs without a reboot
+inline constexpr int kNoSlotPath = 10;  // slot-path: no direct writes, the agent stages the image; booted-slot: unknown
 }  // namespace handler_exit
 
 // The error code the agent reports when `step` fails with `result`.
@@ -65,14 +69,16 @@ struct HandlerContext {
     std::string image_sha256;
     std::uint64_t image_size = 0;
     std::filesystem::path image;     // the verified image (install only)
+    bool image_in_slot = false;      // install: `image` is the handler's slot-path, already written and verified
     std::filesystem::path work_dir;  // a directory of the agent's for this handler's own files
 };
 
 struct StepResult {
     bool ok = false;
-    bool no_reboot = false;  // needs-reboot answered kNoReboot
-    std::string code;        // failure: write_failure, no_space, boot_failed
-    std::string detail;      // failure: step, how it ended, output tail
+    bool no_reboot = false;     // needs-reboot answered kNoReboot
+    bool no_slot_path = false;  // slot-path (or booted-slot) answered kNoSlotPath
+    std::string code;           // failure: write_failure, no_space, boot_failed
+    std::string detail;         // failure: step, how it ended, output tail
     ProcessResult process;
 };
 

@@ -15,6 +15,7 @@
 #include "common/maintenance_window.hpp"
 #include "common/manifest_signing.hpp"
 #include "common/messages.hpp"
+#include "common/metrics_text.hpp"
 #include "common/own_retained.hpp"
 #include "common/transport.hpp"
 #include "gateway/fanout_plans.hpp"
@@ -75,6 +76,9 @@ class Gateway {
     // manager asked for (e.g. a schedule clear while jobs are still open).
     void send_digest();
     const Counters& counters() const { return counters_; }
+    // gateway_metrics.cpp: its jobs, campaigns, rates and counters for the
+    // --metrics-listen endpoint (loop thread; README "Metrics").
+    std::vector<MetricFamily> metric_families();
 
    private:
     // gateway.cpp: routing, bad input, process state

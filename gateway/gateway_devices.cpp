@@ -201,6 +201,7 @@ void Gateway::on_need(const std::string& topic, JobRow& job, const NeedEvent& e)
             .kv("error", queued.error().str());
         return;
     }
+    counters_.add("repairs");
     job_line(log_info("gateway", "need_queued"), job)
         .kv("fw", e.fw_id)
         .kv("ranges", e.ranges.size())

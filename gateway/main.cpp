@@ -12,19 +12,23 @@
 #include "common/ids.hpp"
 #include "common/log.hpp"
 #include "common/manifest_signing.hpp"
+#include "common/metrics_server.hpp"
+#include "common/metrics_text.hpp"
 #include "common/mqtt_session.hpp"
 #include "common/outbox_transport.hpp"
 #include "common/program_options.hpp"
 #include "common/program_start.hpp"
 #include "common/topics.hpp"
+#include "common/wire_counts.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/gateway_metrics.hpp"
 
 namespace po = boost::program_options;
 using namespace fleetcast;
 
 int main(int argc, char** argv) {
     std::string id, broker, state_dir, ready_timeout, ready_max_wait, log_level, client_id, defer_period,
-        answer_timeout;
+        answer_timeout, metrics_listen;
     std::string digest_interval = "60s";
     std::vector<std::string> trust_keys;
     std::uint32_t fetch_window = 32, fanout_window = 64;
@@ -53,7 +57,9 @@ int main(int argc, char** argv) {
         "client-id", po::value(&client_id), "MQTT client id (default gw-<id>)")(
         "trust-key", po::value(&trust_keys)->required(),
         "the manager's Ed25519 public key (PEM): manifests must verify; repeat it to trust two keys while rotating")(
-        "no-rate-probe", po::bool_switch(&no_probe), "never probe a link that has no measured rate yet");
+        "no-rate-probe", po::bool_switch(&no_probe), "never probe a link that has no measured rate yet")(
+        "metrics-listen", po::value(&metrics_listen),
+        "serve Prometheus metrics at http://HOST:PORT/metrics (HOST:PORT, [v6]:PORT or :PORT; off when not given)");
     add_log_level_option(desc, log_level);
     add_time_options(desc, time_scale, time_origin);
     add_connection_options(desc, mqtt);
@@ -84,6 +90,12 @@ int main(int argc, char** argv) {
     if (fetch_window == 0 || fanout_window == 0) return fail("--fetch-window and --fanout-window must be at least 1");
     auto made_clock = make_clock(time_scale, time_origin);
     if (!made_clock) return fail(made_clock.error().message);
+    std::optional<ListenAddress> metrics_at;
+    if (!metrics_listen.empty()) {
+        auto at = parse_listen_address(metrics_listen);
+        if (!at) return fail(at.error().message);
+        metrics_at = *at;
+    }
     if (auto st = ensure_dir(state_dir); !st) return fail("--state-dir: " + st.error().str());
 
     auto store = gateway::GatewayStore::open(std::filesystem::path(state_dir) / "gateway.db");
@@ -131,7 +143,25 @@ int main(int argc, char** argv) {
     // The loop never calls Paho itself (see common/outbox_transport.hpp).
     Outbox outbox;
     OutboxTransport transport(outbox, session);
-    gateway::Gateway gw(config, transport, *clock, **store);
+    // What the gateway publishes is counted by link for --metrics-listen.
+    WireCounts wire;
+    CountingTransport counted(transport, wire);
+    gateway::Gateway gw(config, counted, *clock, **store);
+    // --metrics-listen: the HTTP thread only asks; the loop renders (tick).
+    auto render_metrics = [&] {
+        auto families = gw.metric_families();
+        for (auto& f : gateway::link_families(wire)) families.push_back(std::move(f));
+        for (auto& f : connection_families("fleetcast_gateway", wire, transport, queue.size()))
+            families.push_back(std::move(f));
+        return metrics_exposition(families);
+    };
+    MetricsBoard metrics_board;
+    std::unique_ptr<MetricsServer> metrics_server;
+    if (metrics_at) {
+        auto started = MetricsServer::start(*metrics_at, metrics_board, "gateway");
+        if (!started) return fail("--metrics-listen: " + started.error().message);
+        metrics_server = std::move(*started);
+    }
 
     const auto& stop = stop_on_signals();
     if (auto st = session.start(); !st) return fail(st.error().str());
@@ -140,8 +170,17 @@ int main(int argc, char** argv) {
         return fail(st.error().str());
     }
     run_loop(
-        queue, stop, std::chrono::milliseconds(50), [&](const MqttEvent& e) { gw.handle(e); }, [&] { gw.tick(); });
+        queue, stop, std::chrono::milliseconds(50),
+        [&](const MqttEvent& e) {
+            wire.received(e);
+            gw.handle(e);
+        },
+        [&] {
+            gw.tick();
+            serve_metrics(metrics_board, render_metrics);
+        });
     log_info("gateway", "stopping").kv("gateway", id);
+    metrics_server.reset();
     gw.stop();
     outbox.flush_and_stop();
     queue.close();  // unblocks a Paho thread waiting on a full queue

@@ -54,6 +54,7 @@ class RateMeter {
     // The last figure measured for the gateway -> device link (bytes/s in
     // clock time), or nullopt; used to stop a transfer that cannot finish (R18).
     std::optional<double> device_rate(const std::string& device) const;
+    const std::map<std::string, double>& device_rates() const { return device_rates_; }
 
    private:
     struct Window {

@@ -91,12 +91,20 @@ Expected<Json> CampaignControl::command(const std::string& req_id, CampaignActio
             .kv("gateways", gateways->size())
             .kv("reason", cmd.reason);
         for (const auto& gw : *gateways) (void)send(gw, cmd);  // a failed send is sent again on the gateway's return
-        if (action == CampaignAction::Cancel)
+        if (action == CampaignAction::Cancel) {
             for (const auto& gw : *gateways) {
                 // The retained schedules go: nothing restores them (the campaign is not active any more).
                 st = schedules_.clear(args.campaign, gw, "canceled");
                 if (!st) return st.error();
             }
+            // Issue 16 item 2: no gateway knows the targets of waves not opened: they end here.
+            if ((*found)->waves) {
+                auto n = store_.end_unreleased(args.campaign, JobState::Canceled, kCanceledBeforeItsWave, now);
+                if (!n) return n.error();
+                if (*n > 0)
+                    log_info("manager", "wave_targets_canceled").kv("campaign", args.campaign).kv("targets", *n);
+            }
+        }
         found = store_.find_campaign(args.campaign);
         if (!found) return found.error();
         if (!*found) return make_error("internal", "campaign " + args.campaign + " vanished");

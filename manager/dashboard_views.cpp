@@ -4,6 +4,7 @@
 #include <map>
 
 #include "manager/results_view.hpp"
+#include "manager/wave_guard.hpp"
 
 namespace fleetcast::manager {
 
@@ -47,6 +48,11 @@ Expected<Json> campaign_list_view(ManagerStore& store, CampaignControl& control,
         auto view = control.view(c);
         if (!view) return view.error();
         e.control = std::move(*view);
+        if (c.waves) {  // issue 16 item 2
+            auto waves = wave_view(store, c, false);
+            if (!waves) return waves.error();
+            e.wave = std::move(*waves);
+        }
         answer.campaigns.push_back(std::move(e));
     }
     return json_object(answer);

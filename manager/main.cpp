@@ -7,12 +7,16 @@
 #include "common/connection_options.hpp"
 #include "common/log.hpp"
 #include "common/manifest_signing.hpp"
+#include "common/metrics_server.hpp"
+#include "common/metrics_text.hpp"
 #include "common/mqtt_session.hpp"
 #include "common/outbox_transport.hpp"
 #include "common/program_options.hpp"
 #include "common/program_start.hpp"
 #include "common/topics.hpp"
+#include "common/wire_counts.hpp"
 #include "manager/manager.hpp"
+#include "manager/manager_metrics.hpp"
 
 namespace po = boost::program_options;
 using namespace fleetcast;
@@ -20,7 +24,7 @@ using namespace fleetcast;
 int main(int argc, char** argv) {
     MqttOptions mqtt;
     manager::ManagerConfig config;
-    std::string state_dir, log_level, signing_key, validity = "30d";
+    std::string state_dir, log_level, signing_key, validity = "30d", metrics_listen;
     double time_scale = 1.0;
     std::string time_origin;
     po::options_description opts("fleetcast-manager options");
@@ -34,7 +38,9 @@ int main(int argc, char** argv) {
         "manifest-validity", po::value(&validity)->default_value("30d"),
         "how long a manifest signature stays valid (devices refuse expired manifests)")(
         "max-upload-size", po::value(&config.max_upload_size)->default_value(config.max_upload_size),
-        "largest image, in bytes, an operator may upload over MQTT (fleetcast firmware add)");
+        "largest image, in bytes, an operator may upload over MQTT (fleetcast firmware add)")(
+        "metrics-listen", po::value(&metrics_listen),
+        "serve Prometheus metrics at http://HOST:PORT/metrics (HOST:PORT, [v6]:PORT or :PORT; off when not given)");
     add_log_level_option(opts, log_level);
     add_time_options(opts, time_scale, time_origin);
     add_connection_options(opts, mqtt);
@@ -58,6 +64,15 @@ int main(int argc, char** argv) {
         std::cerr << "fleetcast-manager: "
                   << sources.explain(key ? "bad --manifest-validity" : "--signing-key: " + key.error().str()) << "\n";
         return 2;
+    }
+    std::optional<ListenAddress> metrics_at;
+    if (!metrics_listen.empty()) {
+        auto at = parse_listen_address(metrics_listen);
+        if (!at) {
+            std::cerr << "fleetcast-manager: " << sources.explain(at.error().message) << '\n';
+            return 2;
+        }
+        metrics_at = *at;
     }
     config.signing_key = std::make_shared<const SigningKey>(std::move(*key));
     config.manifest_validity = *valid_for;
@@ -90,6 +105,26 @@ int main(int argc, char** argv) {
     }
     manager::Manager& mgr = **opened;
     mgr.set_ops_transport(ops_transport);
+    // --metrics-listen: the HTTP thread only asks; the loop renders (tick).
+    WireCounts wire;
+    manager::ManagerMetrics metrics(mgr, *clock);
+    auto render_metrics = [&] {
+        auto families = metrics.families();
+        for (auto& f : connection_families("fleetcast_manager", wire, transport, queue.size()))
+            families.push_back(std::move(f));
+        return metrics_exposition(families);
+    };
+    MetricsBoard metrics_board;
+    std::unique_ptr<MetricsServer> metrics_server;
+    if (metrics_at) {
+        auto started = MetricsServer::start(*metrics_at, metrics_board, "manager");
+        if (!started) {
+            std::cerr << "fleetcast-manager: " << sources.explain("--metrics-listen: " + started.error().message)
+                      << '\n';
+            return 2;
+        }
+        metrics_server = std::move(*started);
+    }
 
     const auto& stop = stop_on_signals();
     auto st = session.start();
@@ -100,8 +135,17 @@ int main(int argc, char** argv) {
         return 1;
     }
     run_loop(
-        queue, stop, std::chrono::milliseconds(100), [&](const MqttEvent& e) { mgr.handle(e); }, [&] { mgr.tick(); });
+        queue, stop, std::chrono::milliseconds(100),
+        [&](const MqttEvent& e) {
+            wire.received(e);
+            mgr.handle(e);
+        },
+        [&] {
+            mgr.tick();
+            serve_metrics(metrics_board, render_metrics);
+        });
     log_info("manager", "stopping").kv("id", config.id);
+    metrics_server.reset();
     outbox.flush_and_stop();
     ops_outbox.flush_and_stop();
     queue.close();  // unblocks a Paho thread waiting on a full queue

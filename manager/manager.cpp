@@ -53,7 +53,8 @@ Manager::Manager(Transport& transport, Clock& clock, ManagerConfig config, std::
       chunks_(transport_, repo_, *store_, counters_),
       control_(*store_, schedules_, transport_, clock_),
       guard_(*store_, control_, clock_),
-      reports_(*store_, schedules_, reconciler_, control_, guard_, clock_),
+      waves_(*store_, schedules_, clock_),
+      reports_(*store_, schedules_, reconciler_, control_, guard_, waves_, clock_),
       api_(*store_, repo_, uploads_, schedules_, control_, transport_, clock_),
       pushes_(*store_, repo_, chunks_, clock_) {
     for (const char* name : {"bad_input", "requests", "fetches", "reports"}) counters_.add(name, 0);
@@ -81,6 +82,11 @@ Status Manager::start() {
     if (!st) return st;
     // Failures reported while the manager was down, or a crash between a report and its check.
     st = guard_.check_all();
+    if (!st) return st;
+    // Waves (issue 16 item 2): a soak that ended, or a share met, while the manager was down.
+    st = waves_.end_canceled_waves();
+    if (!st) return st;
+    st = waves_.check_all();
     if (!st) return st;
     log_info("manager", "started").kv("id", config_.id).kv("state_dir", config_.state_dir.string());
     return ok_status();
@@ -145,6 +151,12 @@ void Manager::tick() {
         if (!st) {
             counters_.add("internal_error");
             log_error("manager", "push_failed").kv("error", st.error().str());
+        }
+        // Soaks that ended, and campaigns resumed since: their next wave opens (issue 16 item 2).
+        st = waves_.check_all();
+        if (!st) {
+            counters_.add("internal_error");
+            log_error("manager", "wave_check_failed").kv("error", st.error().str());
         }
     }
     chunks_.pump();

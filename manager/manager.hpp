@@ -23,6 +23,7 @@
 #include "manager/reconciler.hpp"
 #include "manager/report_handler.hpp"
 #include "manager/schedule_publisher.hpp"
+#include "manager/wave_guard.hpp"
 
 namespace fleetcast::manager {
 
@@ -86,6 +87,7 @@ class Manager {
     ChunkServer chunks_;
     CampaignControl control_;
     FailureGuard guard_;
+    WaveGuard waves_;
     ReportHandler reports_;
     OperatorApi api_;
     PushScheduler pushes_;

@@ -12,6 +12,7 @@
 #include "common/job_rules.hpp"
 #include "common/messages.hpp"
 #include "common/rate_limits.hpp"
+#include "common/wave_plan.hpp"
 
 namespace fleetcast::manager {
 
@@ -49,6 +50,20 @@ inline constexpr std::string_view kCampaignPaused = "paused";
 inline constexpr std::string_view kCampaignCanceled = "canceled";
 inline constexpr std::string_view kCampaignEnded = "ended";
 
+// Issue 16 item 2: a campaign's waves as stored (schema 8). Waves 1..open
+// are released: only their targets are in the gateways' schedules.
+struct CampaignWaves {
+    WavePlan plan;                            // as the operator gave it
+    std::string seed;                         // orders the targets into waves (manager/wave_members)
+    std::vector<std::uint64_t> counts;        // cumulative targets of each wave
+    std::uint32_t open = 1;                   // the newest open wave (1-based)
+    std::optional<TimePoint> success_met_at;  // the open wave met its success share: its soak runs from here
+    std::uint32_t total() const { return static_cast<std::uint32_t>(counts.size()); }
+};
+
+// The detail of a target whose wave never opened because its campaign was canceled.
+inline constexpr const char* kCanceledBeforeItsWave = "canceled with the campaign before its wave opened";
+
 struct CampaignRecord {
     std::string id;
     TimePoint created_at{};
@@ -64,6 +79,7 @@ struct CampaignRecord {
     // gateway's share, fixed at creation (common/rate_limits.hpp).
     RateLimits limits;
     std::map<std::string, GatewayLimits> gateway_limits;
+    std::optional<CampaignWaves> waves;  // issue 16 item 2 (tables campaign_waves, target_waves)
 };
 
 // Issue 16: the last campaign-level command of a campaign (pause, resume,
@@ -94,6 +110,7 @@ struct TargetRecord {
     std::optional<TimePoint> started_at;
     std::optional<TimePoint> ended_at;
     bool suspended = false;  // R19: held by the operator until resumed
+    std::uint32_t wave = 0;  // issue 16 item 2: its wave (1-based); 0 without waves. Written at creation only.
 };
 
 struct TransferRecord {

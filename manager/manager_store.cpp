@@ -131,9 +131,17 @@ CREATE TABLE IF NOT EXISTS campaign_failure_thresholds (
   counted_ended INTEGER NOT NULL DEFAULT 0, counted_failed INTEGER NOT NULL DEFAULT 0);
 )sql";
 
-// Schema 8: the waves of issue 16 item 2 (another branch). Empty here so that
-// this branch's databases number their steps as the merged program will.
-const char* kSchemaV8 = "";
+// Schema 8 (issue 16 item 2): a campaign's waves (the plan as given, the seed
+// that ordered its targets, each wave's cumulative size, the newest open wave
+// and when it met its success share) and each target's wave. New tables only.
+const char* kSchemaV8 = R"sql(
+CREATE TABLE IF NOT EXISTS campaign_waves (
+  campaign TEXT PRIMARY KEY REFERENCES campaigns(id), plan TEXT NOT NULL, seed TEXT NOT NULL,
+  counts TEXT NOT NULL, open_wave INTEGER NOT NULL, success_met_at TEXT);
+CREATE TABLE IF NOT EXISTS target_waves (
+  campaign TEXT NOT NULL, device TEXT NOT NULL, wave INTEGER NOT NULL, PRIMARY KEY (campaign, device));
+CREATE INDEX IF NOT EXISTS target_waves_by_wave ON target_waves(campaign, wave);
+)sql";
 
 // Schema 9 (issue 16 items 4 and 5): a campaign's rate limits with each
 // gateway's share of them (the JSON of common/rate_limits.hpp, fixed at
@@ -424,7 +432,9 @@ Status ManagerStore::insert_campaign(const CampaignRecord& c, const std::vector<
             st = write_target(t, true);
             if (!st) return st;
         }
-        return insert_campaign_extras(c, skipped);
+        st = insert_campaign_extras(c, skipped);
+        if (!st) return st;
+        return write_waves(c, targets);
     });
 }
 

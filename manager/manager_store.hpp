@@ -20,6 +20,18 @@ namespace fleetcast::manager {
 
 inline constexpr int kSchemaVersion = 9;
 
+// What the metrics endpoint reads from the database (manager_store_metrics.cpp):
+// small tables whole, large ones only as GROUP BY counts.
+struct StoreTotals {
+    std::vector<CampaignRecord> campaigns;          // id, state and update_at only
+    std::map<std::string, std::uint64_t> devices;   // by reported status
+    std::map<std::string, std::uint64_t> gateways;  // by reported status
+    struct Link {
+        std::uint64_t chunks = 0, bytes = 0, resent_chunks = 0;
+    };
+    std::map<std::string, Link> links;  // per gateway: what the manager served it (table transfers)
+};
+
 class ManagerStore {
    public:
     static Expected<std::unique_ptr<ManagerStore>> open(const std::filesystem::path& db_path);
@@ -107,6 +119,8 @@ class ManagerStore {
 
     // manager_store_reconcile.cpp (R27): the (device, state) rows of one
     // campaign on one gateway, and the active campaigns with open targets there.
+    // Issue 16 item 2: only what the gateway was sent counts: the rows are its
+    // targets of open waves, and a campaign counts once one of those is there.
     Expected<std::vector<JobStateRow>> target_states(const std::string& campaign, const std::string& gateway);
     Expected<std::set<std::string>> campaigns_open_on(const std::string& gateway);
 
@@ -139,11 +153,41 @@ class ManagerStore {
     Status clear_gateway_window(const std::string& gateway);
     Expected<std::map<std::string, WindowMsg>> gateway_windows();
 
+    // manager_store_waves.cpp (issue 16 item 2, schema 8): the waves are
+    // written with the campaign (insert_campaign, from CampaignRecord::waves
+    // and TargetRecord::wave) and read into CampaignRecord::waves.
+    struct WaveTally {
+        std::uint64_t targets = 0, completed = 0, ended = 0;
+    };
+    // The targets of one wave: how many, how many COMPLETED, how many ended.
+    Expected<WaveTally> wave_tally(const std::string& campaign, std::uint32_t wave);
+    // Every wave's tally, by wave (results).
+    Expected<std::map<std::uint32_t, WaveTally>> wave_tallies(const std::string& campaign);
+    // device -> wave
+    Expected<std::map<std::string, std::uint32_t>> target_waves(const std::string& campaign);
+    // Devices of waves not open yet (of one gateway, or all): left out of the schedules.
+    Expected<std::set<std::string>> unreleased_devices(const std::string& campaign,
+                                                       const std::optional<std::string>& gateway);
+    // The gateways with targets in `wave`.
+    Expected<std::vector<std::string>> wave_gateways(const std::string& campaign, std::uint32_t wave);
+    // The open wave met its success share at `at` (its soak starts).
+    Status set_wave_success_met(const std::string& campaign, TimePoint at);
+    // Opens `wave` (its soak not started).
+    Status open_wave(const std::string& campaign, std::uint32_t wave);
+    // Targets of waves not opened yet, still waiting, end in `state` with `detail` (a canceled campaign).
+    Expected<std::uint64_t> end_unreleased(const std::string& campaign, JobState state, const std::string& detail,
+                                           TimePoint at);
+
+    // manager_store_metrics.cpp: the totals the metrics endpoint serves.
+    Expected<StoreTotals> metrics_totals();
+
    private:
     // manager_store_limits.cpp (issue 16 item 4, schema 9): written with the
     // campaign, read into CampaignRecord::limits and gateway_limits.
     Status write_rate_limits(const CampaignRecord& c);
     Status fill_rate_limits(CampaignRecord& c);
+    Status write_waves(const CampaignRecord& c, const std::vector<TargetRecord>& targets);
+    Status fill_waves(CampaignRecord& c);
     Status write_failure_threshold(const CampaignRecord& c);
     Status fill_failure_threshold(CampaignRecord& c);
     Status fill_retry(std::vector<CampaignRecord>& campaigns);

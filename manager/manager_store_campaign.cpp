@@ -55,6 +55,8 @@ Status ManagerStore::fill_retry(std::vector<CampaignRecord>& campaigns) {
         if (!st) return st;
         st = fill_rate_limits(c);
         if (!st) return st;
+        st = fill_waves(c);
+        if (!st) return st;
         auto row = s->step();
         if (!row) return row.error();
         if (!*row) continue;  // a campaign of an older manager: the defaults

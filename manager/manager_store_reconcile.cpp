@@ -11,11 +11,20 @@ std::string open_state_list() {
         out += std::string(out.empty() ? "'" : ", '") + std::string(to_string(st)) + "'";
     return out;
 }
+// Issue 16 item 2: target `alias` is in an open wave (or its campaign has no waves): its gateway knows it.
+std::string released(const char* alias) {
+    const std::string a(alias);
+    return "NOT EXISTS (SELECT 1 FROM target_waves w JOIN campaign_waves cw ON cw.campaign = w.campaign"
+           " WHERE w.campaign = " +
+           a + ".campaign AND w.device = " + a + ".device AND w.wave > cw.open_wave)";
+}
 }  // namespace
 
 Expected<std::vector<JobStateRow>> ManagerStore::target_states(const std::string& campaign,
                                                                const std::string& gateway) {
-    auto stmt = db_->prepare("SELECT device, state FROM targets WHERE campaign = ?1 AND gateway = ?2");
+    // Only what the gateway was sent: the targets of open waves.
+    auto stmt = db_->prepare("SELECT t.device, t.state FROM targets t WHERE t.campaign = ?1 AND t.gateway = ?2 AND " +
+                             released("t"));
     if (!stmt) return stmt.error();
     stmt->bind(1, std::string_view(campaign)).bind(2, std::string_view(gateway));
     std::vector<JobStateRow> out;
@@ -35,7 +44,11 @@ Expected<std::set<std::string>> ManagerStore::campaigns_open_on(const std::strin
     auto stmt = db_->prepare(
         "SELECT DISTINCT t.campaign FROM targets t JOIN campaigns c ON c.id = t.campaign"
         " WHERE c.state IN (?1, ?3) AND t.gateway = ?2 AND t.state IN (" +
-        open_state_list() + ")");
+        open_state_list() +
+        ")"
+        // Issue 16 item 2: the gateway holds a schedule once one of its targets is in an open wave.
+        " AND EXISTS (SELECT 1 FROM targets r WHERE r.campaign = t.campaign AND r.gateway = t.gateway AND " +
+        released("r") + ")");
     if (!stmt) return stmt.error();
     // A paused campaign is still held by its gateways (issue 16); a canceled one is not restored.
     stmt->bind(1, kCampaignActive).bind(2, std::string_view(gateway)).bind(3, kCampaignPaused);

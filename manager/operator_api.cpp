@@ -14,6 +14,9 @@
 #include "manager/results_view.hpp"
 #include "manager/schedule_planner.hpp"
 #include "manager/status_views.hpp"
+#include "manager/wave_evaluation.hpp"
+#include "manager/wave_guard.hpp"
+#include "manager/wave_members.hpp"
 
 namespace fleetcast::manager {
 
@@ -354,6 +357,18 @@ Expected<Json> OperatorApi::campaign_create(CampaignCreateArgs spec) {
         return make_error("no_targets", plan->skipped.empty()
                                             ? std::string("no device is registered yet")
                                             : "no device needs an update: " + skipped_summary(plan->skipped));
+    if (spec.waves) {
+        // Issue 16 item 2: the waves' sizes for these targets, and who is in which.
+        auto counts = wave_counts(spec.waves->sizes, plan->targets.size());
+        if (!counts) return counts.error();
+        CampaignWaves w;
+        w.plan = *spec.waves;
+        w.seed = wave_seed((static_cast<std::uint64_t>(random_()) << 32) | random_());
+        w.counts = std::move(*counts);
+        const auto members = wave_members(wave_order(w.seed, plan->targets), w.counts);
+        for (auto& t : plan->targets) t.wave = members.at(t.device);
+        plan->campaign.waves = std::move(w);
+    }
     std::vector<std::pair<std::string, std::string>> skipped_rows;
     for (const auto& s : plan->skipped) skipped_rows.emplace_back(s.device, s.reason);
     auto st = store_.insert_campaign(plan->campaign, plan->targets, skipped_rows);
@@ -369,7 +384,9 @@ Expected<Json> OperatorApi::campaign_create(CampaignCreateArgs spec) {
         .kv("targets", plan->targets.size())
         .kv("skipped", plan->skipped.size())
         .kv("max_per_minute", plan->campaign.limits.max_per_minute.value_or(0))
-        .kv("max_concurrent_per_gateway", plan->campaign.limits.max_concurrent_per_gateway.value_or(0));
+        .kv("max_concurrent_per_gateway", plan->campaign.limits.max_concurrent_per_gateway.value_or(0))
+        .kv("waves", plan->campaign.waves ? plan->campaign.waves->plan.sizes_text() : std::string("-"))
+        .kv("wave_seed", plan->campaign.waves ? plan->campaign.waves->seed : std::string("-"));
     for (const auto& s : plan->skipped)
         log_info("manager", "campaign_skipped")
             .kv("campaign", plan->campaign.id)
@@ -389,7 +406,19 @@ Expected<Json> OperatorApi::campaign_create(CampaignCreateArgs spec) {
                             plan->campaign.retry,
                             plan->skipped,
                             plan->campaign.failure_threshold,
-                            plan->campaign.limits};
+                            plan->campaign.limits,
+                            std::nullopt,
+                            {}};
+    if (const auto& w = plan->campaign.waves) {
+        created.waves = w->plan;
+        created.wave_counts = w->counts;
+        for (std::size_t i = 0; i < w->counts.size(); ++i)
+            log_info("manager", "wave_planned")
+                .kv("campaign", plan->campaign.id)
+                .kv("wave", wave_text(static_cast<std::uint32_t>(i + 1), w->total()))
+                .kv("targets", w->counts[i] - (i == 0 ? 0 : w->counts[i - 1]))
+                .kv("open", i == 0);
+    }
     return json_object(created);
 }
 
@@ -415,6 +444,11 @@ Expected<Json> OperatorApi::results(const ResultsArgs& args) {
     auto control = control_.view(**c);
     if (!control) return control.error();
     auto answer = results_page(**c, page, offset, *counts, *times, std::move(*control));
+    if ((*c)->waves) {  // issue 16 item 2: the open wave and each wave's tally
+        auto waves = wave_view(store_, **c, true);
+        if (!waves) return waves.error();
+        answer.wave = std::move(*waves);
+    }
     if (args.by_gateway) {
         // `campaign watch`: one bar per gateway over every target, without the rows.
         auto by_gw = store_.target_progress_by_gateway(*id);

@@ -12,24 +12,33 @@ Status PushScheduler::tick() {
     if (!campaigns) return campaigns.error();
     const auto now = clock_.now();
     for (const auto& c : *campaigns) {
-        if (c.mode != TransferMode::Push || !c.transmit_at || *c.transmit_at > now || done_.count(c.id)) continue;
-        if (auto r = retry_at_.find(c.id); r != retry_at_.end() && r->second > now) continue;
-        auto all = push_campaign(c, now);
+        // Issue 16 item 2: pushed again when a wave opens, to the gateways it released.
+        const std::string key = c.waves ? c.id + "/" + std::to_string(c.waves->open) : c.id;
+        if (c.mode != TransferMode::Push || !c.transmit_at || *c.transmit_at > now || done_.count(key)) continue;
+        if (auto r = retry_at_.find(key); r != retry_at_.end() && r->second > now) continue;
+        auto all = push_campaign(c, key, now);
         if (!all) return all.error();
-        if (*all) done_.insert(c.id);
+        if (*all) done_.insert(key);
     }
     return ok_status();
 }
 
-Expected<bool> PushScheduler::push_campaign(const CampaignRecord& c, TimePoint now) {
+Expected<bool> PushScheduler::push_campaign(const CampaignRecord& c, const std::string& key, TimePoint now) {
     auto targets = store_.targets(c.id);
     if (!targets) return targets.error();
     auto windows = store_.gateway_windows();
     if (!windows) return windows.error();
     std::optional<TimePoint> retry;
+    std::set<std::string> unreleased;  // issue 16 item 2: no image for a gateway before one of its devices' wave
+    if (c.waves) {
+        auto held = store_.unreleased_devices(c.id, std::nullopt);
+        if (!held) return held.error();
+        unreleased = std::move(*held);
+    }
     std::map<std::string, std::set<std::string>> needed;  // gateway -> fw ids
     for (const auto& t : *targets)
-        if (!is_terminal(t.state)) needed[t.gateway].insert(t.fw_ids.begin(), t.fw_ids.end());
+        if (!is_terminal(t.state) && !unreleased.count(t.device))
+            needed[t.gateway].insert(t.fw_ids.begin(), t.fw_ids.end());
     for (const auto& [gw, fw_ids] : needed) {
         if (auto w = windows->find(gw); w != windows->end()) {
             auto parsed = parse_window(w->second.window, w->second.tz);
@@ -60,8 +69,8 @@ Expected<bool> PushScheduler::push_campaign(const CampaignRecord& c, TimePoint n
                 .kv("chunks", (*m)->chunk_count);
         }
     }
-    if (retry) retry_at_[c.id] = *retry;
-    else retry_at_.erase(c.id);
+    if (retry) retry_at_[key] = *retry;
+    else retry_at_.erase(key);
     return !retry;
 }
 

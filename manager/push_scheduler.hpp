@@ -24,7 +24,7 @@ class PushScheduler {
    private:
     // false when a gateway's maintenance window was closed: tried again at
     // its next opening (issue 16 item 5; a push already started goes on).
-    Expected<bool> push_campaign(const CampaignRecord& c, TimePoint now);
+    Expected<bool> push_campaign(const CampaignRecord& c, const std::string& key, TimePoint now);
     ManagerStore& store_;
     FirmwareRepository& repo_;
     ChunkServer& chunks_;

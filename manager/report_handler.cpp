@@ -129,7 +129,9 @@ Status ReportHandler::on_job(const std::string& gateway, const JobReport& r) {
     if (!is_terminal(t.state) || is_terminal(old.state)) return ok_status();
     st = schedules_.settle(r.campaign, gateway);
     if (!st) return st;
-    return guard_.check(r.campaign);
+    st = guard_.check(r.campaign);  // first: a campaign the failures stop opens no wave
+    if (!st) return st;
+    return waves_.check(r.campaign);
 }
 
 Status ReportHandler::on_cache(const std::string& gateway, const CacheReport& r) {

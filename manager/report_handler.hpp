@@ -12,18 +12,20 @@
 #include "manager/manager_store.hpp"
 #include "manager/reconciler.hpp"
 #include "manager/schedule_publisher.hpp"
+#include "manager/wave_guard.hpp"
 
 namespace fleetcast::manager {
 
 class ReportHandler {
    public:
     ReportHandler(ManagerStore& store, SchedulePublisher& schedules, Reconciler& reconciler, CampaignControl& control,
-                  FailureGuard& guard, Clock& clock)
+                  FailureGuard& guard, WaveGuard& waves, Clock& clock)
         : store_(store),
           schedules_(schedules),
           reconciler_(reconciler),
           control_(control),
           guard_(guard),
+          waves_(waves),
           clock_(clock) {}
 
     // A report on gw/{gateway}/report. Errors are bad input or storage failures.
@@ -41,6 +43,7 @@ class ReportHandler {
     Reconciler& reconciler_;    // digest and unknown_job reports (R27)
     CampaignControl& control_;  // campaign_ack reports; unconfirmed commands sent again (issue 16)
     FailureGuard& guard_;       // an ended target may cross the campaign's failure threshold (issue 16 item 3)
+    WaveGuard& waves_;          // ... or let its wave meet its success share (issue 16 item 2)
     Clock& clock_;
 };
 

@@ -32,9 +32,24 @@ Expected<std::vector<FirmwareManifest>> SchedulePublisher::manifests() {
 }
 
 Status SchedulePublisher::publish(const CampaignRecord& campaign, const std::vector<TargetRecord>& targets) {
+    return publish_released(campaign, targets, std::nullopt);
+}
+
+Status SchedulePublisher::publish_released(const CampaignRecord& campaign, const std::vector<TargetRecord>& targets,
+                                           const std::optional<std::string>& gateway) {
+    std::vector<TargetRecord> released;
+    const std::vector<TargetRecord>* listed = &targets;
+    if (campaign.waves && campaign.waves->open < campaign.waves->total()) {
+        // Issue 16 item 2: a device is in its gateway's schedule once its wave is open.
+        auto held = store_.unreleased_devices(campaign.id, gateway);
+        if (!held) return held.error();
+        std::copy_if(targets.begin(), targets.end(), std::back_inserter(released),
+                     [&](const TargetRecord& t) { return held->count(t.device) == 0; });
+        listed = &released;
+    }
     auto firmware = manifests();
     if (!firmware) return firmware.error();
-    for (auto& [gw, schedule] : schedules_for(campaign, targets, *firmware)) {
+    for (auto& [gw, schedule] : schedules_for(campaign, *listed, *firmware)) {
         auto st = sign_firmware(schedule);
         if (!st) return st;
         const auto schedule_topic = topics::gw_schedule(gw, campaign.id);
@@ -58,7 +73,10 @@ Status SchedulePublisher::publish(const CampaignRecord& campaign, const std::vec
             .kv("devices", schedule.devices.size())
             .kv("firmware", schedule.firmware.size())
             .kv("mode", to_string(schedule.mode))
-            .kv("update_at", format_time(schedule.update_at));
+            .kv("update_at", format_time(schedule.update_at))
+            .kv("wave", campaign.waves
+                            ? std::to_string(campaign.waves->open) + "/" + std::to_string(campaign.waves->total())
+                            : std::string("-"));
     }
     return ok_status();
 }
@@ -150,7 +168,7 @@ Status SchedulePublisher::republish(const std::string& campaign, const std::stri
     std::copy_if(targets->begin(), targets->end(), std::back_inserter(here),
                  [&](const TargetRecord& t) { return t.gateway == gateway; });
     if (here.empty()) return make_error("not_found", "campaign " + campaign + " has no target on gateway " + gateway);
-    return publish(**c, here);
+    return publish_released(**c, here, gateway);
 }
 
 bool SchedulePublisher::is_current(const std::string& topic, const std::string& payload) const {

@@ -16,7 +16,9 @@ class SchedulePublisher {
     SchedulePublisher(Transport& transport, ManagerStore& store, Clock& clock, const ManifestSigner& signer)
         : transport_(transport), store_(store), clock_(clock), signer_(signer) {}
 
-    // One retained schedule per gateway concerned by `targets`.
+    // One retained schedule per gateway concerned by `targets`. Issue 16
+    // item 2: only the targets of the campaign's open waves; a gateway with
+    // none of those gets no schedule.
     Status publish(const CampaignRecord& campaign, const std::vector<TargetRecord>& targets);
     // After a target of `campaign` on `gateway` ended.
     Status settle(const std::string& campaign, const std::string& gateway);
@@ -27,7 +29,8 @@ class SchedulePublisher {
     // running targets (a broker restarted without persistence lost them).
     Status republish_active();
     // R27: publishes the schedule of `campaign` for `gateway` again (every
-    // target of the campaign on that gateway, as at creation).
+    // target of the campaign on that gateway in an open wave); also when a
+    // wave opens.
     Status republish(const std::string& campaign, const std::string& gateway);
     // Whether `payload`, seen on `topic`, is what this manager last published
     // there: the same bytes (our own echo), or a schedule with the same
@@ -36,6 +39,9 @@ class SchedulePublisher {
     bool is_current(const std::string& topic, const std::string& payload) const;
 
    private:
+    // publish() for the targets of one gateway (`gateway`) or any.
+    Status publish_released(const CampaignRecord& campaign, const std::vector<TargetRecord>& targets,
+                            const std::optional<std::string>& gateway);
     Expected<std::vector<FirmwareManifest>> manifests();
     // Every manifest of the schedule signed and valid until the campaign can end.
     Status sign_firmware(Schedule& schedule);

@@ -54,6 +54,12 @@ Expected<Json> targets_view(ManagerStore& store, const TargetsArgs& args) {
     if (!counts) return counts.error();
     auto targets = store.targets_page(c->id, args.page.offset, args.page.limit);
     if (!targets) return targets.error();
+    std::map<std::string, std::uint32_t> waves;  // issue 16 item 2: each target's wave
+    if (c->waves) {
+        auto w = store.target_waves(c->id);
+        if (!w) return w.error();
+        waves = std::move(*w);
+    }
     TargetsAnswer a;
     a.campaign = c->id;
     a.mode = std::string(to_string(c->mode));
@@ -73,6 +79,7 @@ Expected<Json> targets_view(ManagerStore& store, const TargetsArgs& args) {
             auto old = t.old_versions.find(component);
             row.changes.push_back({component, old == t.old_versions.end() ? std::string() : old->second, version});
         }
+        if (auto w = waves.find(t.device); w != waves.end()) row.wave = w->second;
         a.devices.push_back(std::move(row));
     }
     return json_object(a);

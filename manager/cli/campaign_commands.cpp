@@ -7,6 +7,7 @@
 #include "common/operator_campaign_views.hpp"
 #include "common/operator_campaigns.hpp"
 #include "common/operator_messages.hpp"
+#include "common/operator_waves.hpp"
 #include "manager/cli/cli_support.hpp"
 #include "manager/cli/json_fields.hpp"
 #include "manager/cli/table.hpp"
@@ -71,7 +72,7 @@ int campaign_list_command(const GlobalOptions& g, const std::vector<std::string>
         const auto& reason = e.control.reason;
         t.add({e.header.campaign, e.control.state, std::string(to_string(e.header.mode)),
                short_time(format_time(e.header.created_at)), std::to_string(e.summary.total), counts_text(e.summary),
-               "-", reason.empty() ? "-" : reason});
+               e.wave ? e.wave->text() : "-", reason.empty() ? "-" : reason});  // WAVE: issue 16 item 2
     }
     t.print(std::cout);
     return 0;

@@ -28,10 +28,12 @@ const std::vector<CommandHelp>& command_table() {
          "    [--campaign ID] [--retries N] [--retry-backoff 5s] [--power-on-timeout 60s]\n"
          "    [--max-failures N|P% [--min-ended N] [--failure-results error,expired,canceled]\n"
          "     [--on-failure pause|cancel]]\n"
+         "    [--waves 5,10%,50%,100% [--wave-success 95%] [--wave-soak 2h]]\n"
          "    [--max-per-minute N] [--max-concurrent-per-gateway N]",
          "updates the targets to the latest (or the given) firmware of their model; without times the manager "
-         "plans them",
-         "fleetcast campaign create --model A123 --mode push --asap --max-failures 5% --min-ended 10"},
+         "plans them; with --waves, wave after wave once each one's devices sent their power-on reports",
+         "fleetcast campaign create --model A123 --mode push --asap --max-failures 5% --min-ended 10 --waves "
+         "5,50%,100%"},
         {"campaign watch", "CAMPAIGN [--interval 1s]", "live progress bar per gateway until the campaign ends",
          "fleetcast campaign watch c-20261201-100000-0001"},
         {"campaign list", "[--limit N]", "campaigns: state (scheduled, running, paused, canceled, ended), why",

@@ -233,6 +233,31 @@ std::optional<std::uint32_t> limit_arg(const po::variables_map& vm, const char* 
                          text.substr(0, 32) + "'");
     return static_cast<std::uint32_t>(n);
 }
+
+// --waves, --wave-success, --wave-soak (issue 16 item 2).
+std::optional<WavePlan> waves_arg(const po::variables_map& vm) {
+    if (!vm.count("waves")) {
+        for (const char* other : {"wave-success", "wave-soak"})
+            if (vm.count(other)) throw UsageError(std::string("--") + other + " goes with --waves");
+        return std::nullopt;
+    }
+    WavePlan p;
+    auto sizes = parse_wave_sizes(vm["waves"].as<std::string>());
+    if (!sizes) throw UsageError("--waves: " + sizes.error().message);
+    p.sizes = *sizes;
+    if (vm.count("wave-success")) {
+        auto share = parse_wave_success(vm["wave-success"].as<std::string>());
+        if (!share) throw UsageError("--wave-success: " + share.error().message);
+        p.success_percent = *share;
+    }
+    if (vm.count("wave-soak")) {
+        auto d = parse_duration(vm["wave-soak"].as<std::string>());
+        if (!d || d->count() < 0 || *d > kMaxWaveSoak)
+            throw UsageError("--wave-soak must be a duration like 30s or 2h (at most 30d)");
+        p.soak = *d;
+    }
+    return p;
+}
 }  // namespace
 
 int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args) {
@@ -262,7 +287,13 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
         "on-failure", po::value<std::string>(), "pause (default) or cancel the campaign when the threshold is crossed")(
         "max-per-minute", po::value<std::string>(), "devices started per minute across the campaign (first offers)")(
         "max-concurrent-per-gateway", po::value<std::string>(),
-        "devices of the campaign in transfer (requesting or transferring) at once per gateway");
+        "devices of the campaign in transfer (requesting or transferring) at once per gateway")(
+        "waves", po::value<std::string>(),
+        "staged rollout: cumulative wave sizes, counts or shares of the targets (5,10%,50%,100%)")(
+        "wave-success", po::value<std::string>(),
+        "share of a wave's targets that must complete (power-on report with the new versions) before the next "
+        "(default 100%)")("wave-soak", po::value<std::string>(),
+                          "wait this long after a wave's success before the next wave opens (default 0s)");
     auto vm = parse(args, desc);
     if (!devices_file.empty())
         for (auto& d : read_devices_file(devices_file)) devices.push_back(std::move(d));
@@ -309,6 +340,7 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
     a.failure_threshold = failure_threshold_arg(vm);
     a.limits.max_per_minute = limit_arg(vm, "max-per-minute");
     a.limits.max_concurrent_per_gateway = limit_arg(vm, "max-concurrent-per-gateway");
+    a.waves = waves_arg(vm);
     a.asap = asap;
     a.mode = mode == "push" ? TransferMode::Push : TransferMode::Pull;
     if (!campaign.empty()) a.campaign = campaign;
@@ -336,6 +368,12 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
     if (c->limits.max_per_minute) std::cout << "max per minute: " << *c->limits.max_per_minute << '\n';
     if (c->limits.max_concurrent_per_gateway)
         std::cout << "max concurrent per gateway: " << *c->limits.max_concurrent_per_gateway << '\n';
+    if (const auto& w = c->waves) {
+        std::string counts;
+        for (auto n : c->wave_counts) counts += (counts.empty() ? "" : ",") + std::to_string(n);
+        std::cout << "waves: " << w->sizes_text() << " = " << counts << " targets; success " << w->success_percent
+                  << "%, soak " << static_cast<double>(w->soak.count()) / 1000.0 << "s\n";
+    }
     for (const auto& note : c->notes) std::cout << "note: " << note << '\n';
     std::cout << "skipped: " << c->skipped.size() << '\n';
     Table t({"  DEVICE", "REASON"});

@@ -16,6 +16,7 @@
 #include "common/operator_campaign_views.hpp"
 #include "common/operator_messages.hpp"
 #include "common/operator_views.hpp"
+#include "common/operator_waves.hpp"
 #include "manager/cli/cli_support.hpp"
 #include "manager/cli/json_fields.hpp"
 #include "manager/cli/request_client.hpp"
@@ -154,7 +155,9 @@ int targets_command(const GlobalOptions& g, const std::vector<std::string>& args
         for (const auto& ch : row.changes)
             if (std::find(components.begin(), components.end(), ch.component) == components.end())
                 components.push_back(ch.component);
+    const bool waves = std::any_of(a->devices.begin(), a->devices.end(), [](const TargetRow& r) { return r.wave > 0; });
     std::vector<std::string> header{"TYPE", "SERIAL", "TRANSMISSION", "UPDATE"};
+    if (waves) header.push_back("WAVE");
     for (const auto& c : components) {
         std::string up = c;
         for (auto& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -164,6 +167,7 @@ int targets_command(const GlobalOptions& g, const std::vector<std::string>& args
     for (const auto& row : a->devices) {
         std::vector<std::string> cells{row.model, row.serial, short_time(format_time(row.transmit_at)),
                                        short_time(format_time(row.update_at))};
+        if (waves) cells.push_back(std::to_string(row.wave));
         for (const auto& c : components) {
             std::string cell = "-";
             for (const auto& ch : row.changes)
@@ -223,6 +227,15 @@ void print_results_by_gateway(const ResultsAnswer& a, const std::map<std::string
               << ", update at " << time_text(a.header.update_at) << ")\n";
     // Issue 16: why it is paused or canceled (an operator, or its failure threshold).
     if (!a.control.reason.empty()) std::cout << a.control.state << ": " << a.control.reason << "\n";
+    if (const auto& v = a.wave) {
+        // Issue 16 item 2: which wave is open, and each wave's completed targets.
+        std::cout << "wave " << v->text() << " open (" << v->plan.sizes_text() << ", success "
+                  << v->plan.success_percent << "%, soak " << static_cast<double>(v->plan.soak.count()) / 1000.0 << "s"
+                  << (v->soak_ends_at ? ", next wave at " + short_time(format_time(*v->soak_ends_at)) : "") << ")\n";
+        for (const auto& t : v->tallies)
+            std::cout << "  wave " << t.wave << ": " << t.completed << " of " << t.targets << " completed, " << t.ended
+                      << " ended" << (t.wave > v->open ? " (not open)" : "") << "\n";
+    }
     std::map<std::string, std::vector<const ResultsRow*>> by_gateway;
     for (const auto& r : a.devices) by_gateway[r.gateway].push_back(&r);
     for (const auto& [gw, rows] : by_gateway) {

@@ -78,6 +78,23 @@ check "the reason names the checksum" 1 "$(grep -c 'reads back SHA-256' "$dir/ou
 check "the target is untouched" "$new_sha" "$(sha "$target")"
 check "cleanup 3" 0 "$(run cleanup)"
 
+# Direct writes: slot-path names the hidden new file, the agent writes it,
+# install only fsyncs and reads it back; activate puts it in place.
+printf 'bundle 1.0\n' > "$target"
+check "slot-path" 0 "$(run slot-path)"
+new_file=$(cat "$dir/out")
+check "slot-path names the hidden new file" "$dir/app/.bundle.tar.fleetcast-new" "$new_file"
+cp "$dir/image" "$new_file"
+check "install of the image the agent wrote" 0 "$(FLEETCAST_IMAGE=$new_file FLEETCAST_IMAGE_IN_SLOT=1 run install)"
+check "the written file stays" "$new_sha" "$(sha "$new_file")"
+check "install of an image written elsewhere fails" 1 "$(FLEETCAST_IMAGE=$dir/image FLEETCAST_IMAGE_IN_SLOT=1 run install)"
+check "activate of the directly written file" 0 "$(run activate)"
+check "the target is the image" "$new_sha" "$(sha "$target")"
+check "commit 3" 0 "$(run commit)"
+check "cleanup after the direct update" 0 "$(run cleanup)"
+echo DIRECT_WRITE=no >> "$dir/conf"
+check "slot-path with DIRECT_WRITE=no says no (10)" 10 "$(run slot-path)"
+
 # A component new to the device: rollback removes the file again.
 rm "$target"
 check "install new" 0 "$(run install "$dir/image")"

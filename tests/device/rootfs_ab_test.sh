@@ -46,6 +46,8 @@ run() {  # STEP SLOT OLD_SLOT [stdin]: prints the exit code
     echo $rc
 }
 
+check "booted-slot" 0 "$(run booted-slot a b)"
+check "booted-slot prints the running slot" a "$(cat "$dir/out")"
 check "install to the running slot is refused" 1 "$(run install a b "$dir/image")"
 check "the running slot is untouched" "factory image 1.0" "$(cat "$dir/a.img")"
 check "install to the inactive slot" 0 "$(run install b a "$dir/image")"
@@ -72,6 +74,25 @@ check "activate a" 0 "$(run activate a b)"
 check "rollback" 0 "$(run rollback a b)"
 check "rolled back to b" b "$(getenv fleetcast_slot)"
 check "rolled back: no trial" 0 "$(getenv upgrade_available)"
+# Direct writes: slot-path names the inactive slot (deselecting it first), the
+# agent writes it, install only fsyncs and reads it back.
+check "activate a, as an interrupted update leaves it" 0 "$(run activate a b)"
+check "slot-path of the running slot is refused" 1 "$(run slot-path b a)"
+check "slot-path of the inactive slot" 0 "$(run slot-path a b)"
+check "slot-path prints its path" "$dir/a.img" "$(cat "$dir/out")"
+check "slot-path deselected it" b "$(getenv fleetcast_slot)"
+cp "$dir/image" "$dir/a.img"
+export FLEETCAST_IMAGE="$dir/a.img" FLEETCAST_IMAGE_IN_SLOT=1
+check "install of an image already in the slot" 0 "$(run install a b)"
+check "the slot still holds the image" "$sha" "$(sha256sum "$dir/a.img" | cut -d' ' -f1)"
+printf 'X' | dd of="$dir/a.img" bs=1 seek=1000 conv=notrunc status=none
+check "install of a corrupt slot fails its read-back" 1 "$(run install a b)"
+export FLEETCAST_IMAGE="$dir/b.img"
+check "install of an image written elsewhere fails" 1 "$(run install a b)"
+unset FLEETCAST_IMAGE FLEETCAST_IMAGE_IN_SLOT
+sed -i 's/^DIRECT_WRITE=.*//' "$dir/conf" && echo DIRECT_WRITE=no >> "$dir/conf"
+check "slot-path with DIRECT_WRITE=no says no (10)" 10 "$(run slot-path a b)"
+check "... and prints nothing" "" "$(cat "$dir/out")"
 # An image that does not fit a block device exits 3 (only checkable with a block device: skipped on files).
 check "unknown step fails" 1 "$(run format-disk a b)"
 [ "$fails" = 0 ] || { echo "$fails checks failed"; exit 1; }

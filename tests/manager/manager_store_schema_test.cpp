@@ -198,3 +198,87 @@ TEST(ManagerStoreSchema, DatabaseOfSchema7GainsTheRateLimitAndWindowTablesAndKee
 
 }  // namespace
 }  // namespace fleetcast::manager
+
+namespace fleetcast::manager {
+namespace {
+
+TargetRecord wave_target(const std::string& campaign, const std::string& device, std::uint32_t wave) {
+    TargetRecord t;
+    t.campaign = campaign;
+    t.device = device;
+    t.gateway = "gw1";
+    t.model = "A123";
+    t.fw_ids = {"fw1"};
+    t.wave = wave;
+    return t;
+}
+
+// Issue 16 item 2: a database of schema 7 gains the wave tables; its
+// campaigns have no waves (every target is released); new ones keep their
+// plan, seed, members, open wave and the soak's start.
+TEST(ManagerStoreSchema, DatabaseOfSchema7GainsTheWaveTablesAndKeepsItsCampaigns) {
+    char tmpl[] = "/tmp/fleetcast-mgr-schema-XXXXXX";
+    const fs::path dir = mkdtemp(tmpl);
+    const auto path = dir / "manager.db";
+    const auto at = TimePoint{} + std::chrono::hours(24 * 365 * 56);
+    CampaignRecord old;
+    old.id = "c-old";
+    old.created_at = at;
+    old.update_at = at;
+    {
+        auto store = ManagerStore::open(path);
+        ASSERT_TRUE(store) << store.error().str();
+        ASSERT_TRUE((*store)->insert_campaign(old, {wave_target("c-old", "A123-000001", 0)}));
+    }
+    {
+        auto db = Database::open(path);
+        ASSERT_TRUE(db);
+        ASSERT_TRUE((*db)->exec("DROP TABLE target_waves; DROP TABLE campaign_waves; PRAGMA user_version = 7"));
+    }
+    auto store = ManagerStore::open(path);
+    ASSERT_TRUE(store) << store.error().str();
+    auto found = (*store)->find_campaign("c-old");
+    ASSERT_TRUE(found && *found);
+    EXPECT_FALSE((*found)->waves);
+    EXPECT_EQ((*store)->target_states("c-old", "gw1")->size(), 1u) << "without waves every target is released";
+    EXPECT_EQ((*store)->campaigns_open_on("gw1")->count("c-old"), 1u);
+
+    CampaignRecord c = old;
+    c.id = "c-new";
+    CampaignWaves w;
+    w.plan.sizes = {{1, false}, {100, true}};
+    w.plan.soak = Millis(60000);
+    w.seed = "0123456789abcdef";
+    w.counts = {1, 3};
+    c.waves = w;
+    ASSERT_TRUE(
+        (*store)->insert_campaign(c, {wave_target("c-new", "A123-000001", 1), wave_target("c-new", "A123-000002", 2),
+                                      wave_target("c-new", "A123-000003", 2)}));
+    auto back = (*store)->find_campaign("c-new");
+    ASSERT_TRUE(back && *back && (*back)->waves);
+    EXPECT_EQ((*back)->waves->plan, w.plan);
+    EXPECT_EQ((*back)->waves->seed, w.seed);
+    EXPECT_EQ((*back)->waves->counts, w.counts);
+    EXPECT_EQ((*back)->waves->open, 1u);
+    EXPECT_FALSE((*back)->waves->success_met_at);
+    EXPECT_EQ(*(*store)->unreleased_devices("c-new", std::string("gw1")),
+              (std::set<std::string>{"A123-000002", "A123-000003"}));
+    EXPECT_EQ((*store)->target_states("c-new", "gw1")->size(), 1u) << "only the open wave is compared";
+    ASSERT_TRUE((*store)->set_wave_success_met("c-new", at));
+    EXPECT_EQ((*(*store)->find_campaign("c-new"))->waves->success_met_at, at);
+    ASSERT_TRUE((*store)->open_wave("c-new", 2));
+    back = (*store)->find_campaign("c-new");
+    EXPECT_EQ((*back)->waves->open, 2u);
+    EXPECT_FALSE((*back)->waves->success_met_at) << "the new wave's soak has not started";
+    EXPECT_TRUE((*store)->unreleased_devices("c-new", std::nullopt)->empty());
+    EXPECT_EQ((*store)->wave_tally("c-new", 2)->targets, 2u);
+    store->reset();
+    auto db = Database::open(path);
+    auto q = (*db)->prepare("PRAGMA user_version");
+    ASSERT_TRUE(q && *q->step());
+    EXPECT_EQ(q->int64(0), kSchemaVersion);
+    fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace fleetcast::manager

@@ -63,6 +63,11 @@ export class CampaignView {
         h('dt', {}, 'update time'), h('dd', {}, fmtTime(c.update_at)),
         h('dt', {}, 'expires'), h('dd', {}, c.expires_at ? fmtTime(c.expires_at) : 'never'),
         h('dt', {}, 'started / ended'), h('dd', {}, `${fmtTime(started)} / ${ended ? fmtTime(ended) : 'running'}`),
+        // Issue 16 item 2: the open wave, and when the next one opens during a soak.
+        ...(c.wave
+          ? [h('dt', {}, 'wave'), h('dd', { id: 'campaign-wave' },
+            `${c.wave.text} (${c.wave.plan.sizes.join(', ')})${c.wave.soak_ends_at ? `, next at ${fmtTime(c.wave.soak_ends_at)}` : ''}`)]
+          : []),
       ),
       h('h3', {}, 'Results'),
       h(
