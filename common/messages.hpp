@@ -13,6 +13,7 @@
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
+#include "common/rate_limits.hpp"
 #include "common/sha256.hpp"
 
 namespace fleetcast {
@@ -94,12 +95,28 @@ struct Schedule {
     std::vector<FirmwareManifest> firmware;
     std::vector<ScheduleTarget> devices;
     RetryPolicy retry;
+    // Issue 16 item 4: this gateway's share of the campaign's rate limits
+    // ("limits"; absent: none).
+    GatewayLimits limits;
 };
 std::string encode(const Schedule& s);                           // {"type":"schedule",...}
 Expected<RetryPolicy> retry_policy_from_json(const cJSON* obj);  // {"max","backoff_ms","power_on_timeout_ms"}
 // That object under `key` (the schedule's `retry`, campaign_create's answer).
 void put_retry_policy(cJSON* obj, const char* key, const RetryPolicy& r);
 Expected<Schedule> decode_schedule(std::string_view text);
+
+// ---- manager -> gateway maintenance window (retained, issue 16 item 5) -----
+// On gw/{gw}/window; an empty retained payload means no window.
+struct WindowMsg {
+    std::string gateway;
+    std::string window;  // "Mon-Fri 22:00-05:00" (common/maintenance_window.hpp)
+    std::string tz;      // "Europe/Berlin"
+    TimePoint set_at{};
+    bool operator==(const WindowMsg&) const = default;
+};
+std::string encode(const WindowMsg& w);  // {"type":"window",...}
+// Also checks that the window and the zone parse (bad_args otherwise).
+Expected<WindowMsg> decode_window(std::string_view text);
 
 // ---- gateway -> manager chunk request ---------------------------------------
 struct FetchRequest {

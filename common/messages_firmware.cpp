@@ -213,6 +213,7 @@ std::string encode(const Schedule& s) {
     json::put(o, "transmit_at", s.transmit_at);
     json::put(o, "expires_at", s.expires_at);
     put_retry_policy(o, "retry", s.retry);
+    if (s.limits.any()) to_json(cJSON_AddObjectToObject(o, "limits"), s.limits);
     cJSON* fw = cJSON_AddArrayToObject(o, "firmware");
     for (const auto& m : s.firmware) {
         cJSON* item = cJSON_CreateObject();
@@ -261,6 +262,11 @@ Expected<Schedule> decode_schedule(std::string_view text) {
         auto r = retry_policy_from_json(retry);
         if (!r) return r.error().with_context("retry");
         s.retry = *r;
+    }
+    if (const cJSON* limits = cJSON_GetObjectItemCaseSensitive(o, "limits"); limits && !cJSON_IsNull(limits)) {
+        auto l = gateway_limits_from_json(limits);
+        if (!l) return l.error().with_context("limits");
+        s.limits = *l;
     }
     FC_TRY(fw, json::get_array(o, "firmware", 1024));
     const cJSON* item = nullptr;

@@ -35,6 +35,8 @@ constexpr auto kOps = std::to_array<std::pair<Op, std::string_view>>({
     {Op::CampaignPause, "campaign_pause"},
     {Op::CampaignResume, "campaign_resume"},
     {Op::CampaignCancel, "campaign_cancel"},
+    {Op::GatewaySetWindow, "gateway_set_window"},
+    {Op::GatewayClearWindow, "gateway_clear_window"},
 });
 
 bool has(const cJSON* o, const char* key) {

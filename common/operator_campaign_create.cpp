@@ -87,6 +87,7 @@ void to_json(cJSON* o, const CampaignCreateArgs& a) {
     json::put(o, "retry_backoff_ms", static_cast<std::uint64_t>(a.retry.backoff.count()));
     json::put(o, "power_on_timeout_ms", static_cast<std::uint64_t>(a.retry.power_on_timeout.count()));
     if (a.failure_threshold) to_json(cJSON_AddObjectToObject(o, "failure_threshold"), *a.failure_threshold);
+    put_rate_limits(o, a.limits);
     if (a.waves) to_json(cJSON_AddObjectToObject(o, "waves"), *a.waves);
 }
 
@@ -131,6 +132,8 @@ Expected<CampaignCreateArgs> campaign_create_args_from_json(const cJSON* o) {
         FC_TRY(t, failure_threshold_from_json(cJSON_GetObjectItemCaseSensitive(o, "failure_threshold")));
         a.failure_threshold = *t;
     }
+    FC_TRY(limits, rate_limits_from_json(o));
+    a.limits = *limits;
     if (has(o, "waves")) {
         FC_TRY(w, wave_plan_from_json(cJSON_GetObjectItemCaseSensitive(o, "waves")));
         a.waves = *w;
@@ -163,6 +166,7 @@ void to_json(cJSON* o, const CampaignCreated& c) {
         cJSON_AddItemToArray(skipped, item);
     }
     if (c.failure_threshold) to_json(cJSON_AddObjectToObject(o, "failure_threshold"), *c.failure_threshold);
+    put_rate_limits(o, c.limits);
     if (c.waves) {
         cJSON* w = cJSON_AddObjectToObject(o, "waves");
         to_json(w, *c.waves);
@@ -204,6 +208,8 @@ Expected<CampaignCreated> campaign_created_from_json(const cJSON* o) {
         FC_TRY(t, failure_threshold_from_json(cJSON_GetObjectItemCaseSensitive(o, "failure_threshold")));
         c.failure_threshold = *t;
     }
+    FC_TRY(limits, rate_limits_from_json(o));
+    c.limits = *limits;
     if (has(o, "waves")) {
         const cJSON* w = cJSON_GetObjectItemCaseSensitive(o, "waves");
         FC_TRY(plan, wave_plan_from_json(w));

@@ -13,6 +13,7 @@
 #include "common/failure_threshold.hpp"
 #include "common/json.hpp"
 #include "common/messages.hpp"
+#include "common/rate_limits.hpp"
 #include "common/wave_plan.hpp"
 
 namespace fleetcast {
@@ -40,7 +41,8 @@ struct CampaignCreateArgs {
     std::optional<std::string> campaign;                // empty = generated
     RetryPolicy retry;                                  // retry_max, retry_backoff_ms, power_on_timeout_ms (R17)
     std::optional<FailureThreshold> failure_threshold;  // issue 16 item 3; none: failures never stop it
-    std::optional<WavePlan> waves;                      // issue 16 item 2; none: every target at once
+    RateLimits limits;              // issue 16 item 4: max_per_minute, max_concurrent_per_gateway (each 1-1000000)
+    std::optional<WavePlan> waves;  // issue 16 item 2; none: every target at once
 };
 void to_json(cJSON* o, const CampaignCreateArgs& a);
 // Checks what the manager can check without its store: exactly one of all or
@@ -68,6 +70,7 @@ struct CampaignCreated {
     RetryPolicy retry;
     std::vector<SkippedDevice> skipped;
     std::optional<FailureThreshold> failure_threshold;  // as stored
+    RateLimits limits;                                  // as stored (issue 16 item 4)
     std::optional<WavePlan> waves;                      // as given
     std::vector<std::uint64_t> wave_counts;             // with waves: the cumulative targets of each wave
 };

@@ -44,7 +44,9 @@ enum class OperatorOp {
     FirmwareUploadBegin,  // common/operator_upload.hpp
     FirmwareUploadPiece,
     FirmwareUploadCommit,
-    FirmwareDelete,  // common/operator_views.hpp
+    FirmwareDelete,    // common/operator_views.hpp
+    GatewaySetWindow,  // common/operator_windows.hpp (issue 16 item 5)
+    GatewayClearWindow,
 };
 std::string_view to_string(OperatorOp op);
 // bad_args "unknown op 'x' (firmware_add, ...)" for a name not in the list.

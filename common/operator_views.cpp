@@ -108,6 +108,7 @@ void to_json(cJSON* o, const GatewayListAnswer& a) {
         json::put(item, "gateway", g.gateway);
         json::put(item, "status", g.status);
         json::put(item, "last_seen", g.last_seen);
+        if (g.window) to_json(cJSON_AddObjectToObject(item, "window"), *g.window);
     });
 }
 
@@ -118,6 +119,11 @@ Expected<GatewayListAnswer> gateway_list_answer_from_json(const cJSON* o) {
         FieldReader f(item);
         f.id("gateway", "gateway", g.gateway).text("status", 32, g.status).time("last_seen", g.last_seen);
         if (!f.ok()) return f.error();
+        if (const cJSON* w = cJSON_GetObjectItemCaseSensitive(item, "window"); w && !cJSON_IsNull(w)) {
+            auto v = gateway_window_view_from_json(w);
+            if (!v) return v.error().with_context("window");
+            g.window = *v;
+        }
         return g;
     };
     FC_TRY(rows, rows_from_json(o, "gateways", row, a.gateways));

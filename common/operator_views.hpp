@@ -14,6 +14,7 @@
 #include "common/json_rows.hpp"
 #include "common/messages.hpp"
 #include "common/operator_messages.hpp"
+#include "common/operator_windows.hpp"
 
 namespace fleetcast {
 
@@ -67,6 +68,7 @@ struct GatewayRow {
     std::string gateway;
     std::string status;  // online | offline
     TimePoint last_seen{};
+    std::optional<GatewayWindowView> window;  // issue 16 item 5: "window", only when one is set
 };
 struct GatewayListAnswer {
     std::vector<GatewayRow> gateways;

@@ -92,6 +92,7 @@ Expected<std::string> gw_chunk_filter(std::string_view gw) {
 Expected<std::string> gw_report(std::string_view gw) { return build({"gw", id(gw, "gateway"), "report"}); }
 std::string gw_report_filter() { return join({"gw", "+", "report"}); }
 Expected<std::string> gw_cmd(std::string_view gw) { return build({"gw", id(gw, "gateway"), "cmd"}); }
+Expected<std::string> gw_window(std::string_view gw) { return build({"gw", id(gw, "gateway"), "window"}); }
 Expected<std::string> bridge_state(std::string_view gw) { return build({"bridge", id(gw, "gateway"), "state"}); }
 Expected<std::string> site_model_chunk(std::string_view gw, std::string_view model, std::string_view fw) {
     return build({"site", id(gw, "gateway"), "model", id(model, "model"), "fw", id(fw, "firmware"), "chunk"});
@@ -175,6 +176,7 @@ Expected<Parsed> parse_topic(std::string_view topic) {
         else if (n == 3 && p[2] == "fetch") out.kind = Kind::GwFetch;
         else if (n == 3 && p[2] == "report") out.kind = Kind::GwReport;
         else if (n == 3 && p[2] == "cmd") out.kind = Kind::GwCmd;
+        else if (n == 3 && p[2] == "window") out.kind = Kind::GwWindow;
         else if (n == 3 && p[2] == "probe") out.kind = Kind::GwProbe;
         else if (n == 4 && p[2] == "probe" && p[3] == "data") out.kind = Kind::GwProbeData;
         else if (n == 4 && p[2] == "schedule") {

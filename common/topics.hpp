@@ -34,6 +34,7 @@ Expected<std::string> gw_chunk(std::string_view gw, std::string_view fw_id);  //
 Expected<std::string> gw_chunk_filter(std::string_view gw);                   // fleetcast/v1/gw/{gw}/fw/+/chunk
 Expected<std::string> gw_report(std::string_view gw);                         // gateway -> manager reports
 std::string gw_report_filter();                                               // fleetcast/v1/gw/+/report
+Expected<std::string> gw_window(std::string_view gw);                         // retained maintenance window (issue 16)
 Expected<std::string> gw_cmd(std::string_view gw);                            // manager -> gateway commands
 Expected<std::string> gw_probe(std::string_view gw);                          // gateway -> manager rate probe request
 std::string gw_probe_filter();                                                // fleetcast/v1/gw/+/probe
@@ -69,6 +70,7 @@ enum class Kind {
     GwChunk,
     GwReport,
     GwCmd,
+    GwWindow,
     GwProbe,
     GwProbeData,
     SiteModelChunk,

@@ -25,7 +25,7 @@ Gateway::Gateway(GatewayConfig config, Transport& transport, Clock& clock, Gatew
       rates_(transport, clock, counters_, config_.id, config_.rates),
       campaigns_(config_.trust_keys, clock) {
     fetcher_.set_rate_meter(&rates_);
-    for (auto name : {"bad_input", "bad_chunk", "corrupt_image", "bad_manifest", "power_on_refused"})
+    for (auto name : {"bad_input", "bad_chunk", "corrupt_image", "bad_manifest", "power_on_refused", "bad_window"})
         counters_.add(name, 0);
 }
 
@@ -45,6 +45,8 @@ Status Gateway::start() {
     auto holds = store_.load_campaign_holds();
     if (!holds) return holds.error();
     campaigns_.load(std::move(*schedules), std::move(*holds));
+    st = load_window();
+    if (!st) return st;
     // Devices that were being offered an image before the restart get the
     // offer again: they resume their partial slot and answer ready.
     jobs_.apply_all(JobEvent::OfferAgain, clock_.now(), [](const JobRow& job) { return may_be_reoffered(job.state); });
@@ -59,6 +61,7 @@ Status Gateway::start() {
                                              topics::dev_event_filter(config_.id),
                                              topics::dev_state_filter(config_.id),
                                              topics::gw_cmd(config_.id),
+                                             topics::gw_window(config_.id),
                                              topics::manager_state(),
                                              topics::gw_probe_data(config_.id),
                                              topics::dev_probe_ack_filter(config_.id),
@@ -120,6 +123,7 @@ void Gateway::tick() {
     if (dirty_ || now - last_scan_ >= kScanInterval || now < last_scan_) {
         dirty_ = false;
         last_scan_ = now;
+        check_window(now);
         run_schedules(now);
         check_power_on(now);
         rates_.tick(manager_online_, devices_);
@@ -195,6 +199,7 @@ void Gateway::on_message(const MqttEvent& event) {
             return;
         }
         case topics::Kind::GwCmd: return on_gateway_command(event.topic, event.payload);
+        case topics::Kind::GwWindow: return on_window(event.topic, event.payload);
         case topics::Kind::GwState:
             if (!own_state_.foreign(event.payload)) return;
             // Cleared by a stranger, or lost by the broker: ours again.

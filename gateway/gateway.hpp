@@ -12,6 +12,7 @@
 #include "common/clock.hpp"
 #include "common/counters.hpp"
 #include "common/log.hpp"
+#include "common/maintenance_window.hpp"
 #include "common/manifest_signing.hpp"
 #include "common/messages.hpp"
 #include "common/metrics_text.hpp"
@@ -155,6 +156,12 @@ class Gateway {
     void on_campaign_command(const GwCampaignCmd& c);
     void apply_campaign_hold(JobRow& job, const GatewayStore::CampaignHold& hold, TimePoint now);
 
+    // gateway_window.cpp: the maintenance window (issue 16 item 5). Outside
+    // it no job is offered (first offer or retry) and nothing is fetched.
+    void on_window(const std::string& topic, const std::string& payload);
+    void check_window(TimePoint now);  // logs the window opening and closing, holds fetches
+    Status load_window();
+
     GatewayConfig config_;
     Transport& transport_;
     Clock& clock_;
@@ -177,6 +184,9 @@ class Gateway {
     OwnRetained own_state_;  // our retained process state on the broker
     TimePoint last_digest_at_{};
     std::set<std::string> unknown_reported_;  // campaigns reported unknown since the last digest
+    std::optional<WindowMsg> window_msg_;     // as the manager sent it (stored in gateway.db)
+    std::optional<MaintenanceWindow> window_;
+    bool window_open_ = true;  // no window: always open
 };
 
 }  // namespace fleetcast::gateway

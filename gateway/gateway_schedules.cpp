@@ -114,6 +114,17 @@ void Gateway::run_schedule(const Schedule& schedule, TimePoint now) {
     if (check_expiry(schedule, now)) return;
     if (schedule.update_at > now || campaigns_.held(schedule.campaign)) return;  // issue 16: paused or canceled
 
+    // Issue 16 item 4: this gateway's share of the campaign's rate limits.
+    const GatewayLimits& limits = schedule.limits;
+    std::vector<TimePoint> starts;  // first offers of the campaign's jobs here
+    std::size_t in_transfer = 0;    // requesting or transferring
+    if (limits.any())
+        for (auto it = first; in_campaign(it); ++it) {
+            const JobRow& j = it->second;
+            if (j.started_at) starts.push_back(*j.started_at);
+            if (j.state == JobState::Requesting || j.state == JobState::Transferring) ++in_transfer;
+        }
+
     for (auto it = first; in_campaign(it); ++it) {
         JobRow& job = it->second;
         if (!job.necessary || is_terminal(job.state) || job.suspended || job.paused) continue;
@@ -121,13 +132,28 @@ void Gateway::run_schedule(const Schedule& schedule, TimePoint now) {
         bool waiting = job.state == JobState::Waiting || job.state == JobState::Fetching;
         bool reoffer = job.offer_pending;  // held by Requesting and Transferring jobs only
         if (!waiting && !reoffer) continue;
+        // Issue 16 item 5: outside the maintenance window nothing new starts
+        // and nothing is fetched; a transfer already offered goes on.
+        if (!reoffer && !window_open_) continue;
         if (!all_cached(job)) {
             for (const auto& fw : job.fw_ids)
                 if (const auto* m = manifest(fw)) fetcher_.want(*m);
             jobs_.apply(job, JobEvent::FetchStarted, now);
             continue;
         }
-        if (!device_offline(job.device) && (reoffer || may_start(job, now))) offer(job, now);
+        if (device_offline(job.device)) continue;
+        if (!reoffer) {
+            // A retry enters transfer again (concurrency) but started before (rate).
+            if (!transfer_allowed(limits, in_transfer)) continue;
+            if (!job.started_at && !start_allowed(limits, schedule.update_at, now, starts)) continue;
+            if (!may_start(job, now)) continue;
+        }
+        const bool first_offer = !job.started_at;
+        offer(job, now);
+        if (!reoffer && job.state == JobState::Requesting) {
+            ++in_transfer;
+            if (first_offer && job.started_at) starts.push_back(*job.started_at);
+        }
     }
 }
 

@@ -43,10 +43,17 @@ CREATE TABLE IF NOT EXISTS campaign_holds (
   campaign TEXT PRIMARY KEY, action TEXT NOT NULL, request_id TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL);
 ALTER TABLE job_attempts ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
 )sql";
+
+// Schema 3 (issue 16 item 5): the maintenance window the manager sent (its
+// message, common/messages.hpp WindowMsg), one row; none: no window.
+const char* kSchemaV3 = R"sql(
+CREATE TABLE IF NOT EXISTS maintenance_window (
+  id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
+)sql";
 }  // namespace
 
 const std::vector<Migration>& gateway_migrations() {
-    static const std::vector<Migration> steps{{1, kSchemaV1}, {2, kSchemaV2}};
+    static const std::vector<Migration> steps{{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}};
     return steps;
 }
 

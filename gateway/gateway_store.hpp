@@ -100,6 +100,10 @@ class GatewayStore {
     };
     Status save_campaign_hold(const std::string& campaign, const CampaignHold& hold);
     Expected<std::map<std::string, CampaignHold>> load_campaign_holds();
+    // gateway_store_window.cpp (issue 16 item 5): the maintenance window.
+    Status save_window(const WindowMsg& w);
+    Status clear_window();
+    Expected<std::optional<WindowMsg>> load_window();
 
    private:
     explicit GatewayStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}

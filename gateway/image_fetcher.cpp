@@ -80,6 +80,11 @@ void ImageFetcher::hold(const std::string& fw_id) {
         .kv("checkpoint", st ? "ok" : st.error().str());
 }
 
+void ImageFetcher::hold_all() {
+    for (auto& [fw_id, d] : downloads_)
+        if (d.requesting) hold(fw_id);
+}
+
 void ImageFetcher::drop(const std::string& fw_id) {
     if (auto it = downloads_.find(fw_id); it != downloads_.end()) {
         auto st = it->second.image->discard();

@@ -54,6 +54,8 @@ class ImageFetcher {
     // Issue 16: stops asking for the image (its campaign is paused); chunks
     // already on their way are still kept. want() asks for the rest again.
     void hold(const std::string& fw_id);
+    // Issue 16 item 5: hold() for every download (the maintenance window closed).
+    void hold_all();
     // Issue 16: the image is needed by no campaign any more (canceled): its
     // download and its cached file are deleted.
     void drop(const std::string& fw_id);

@@ -112,6 +112,8 @@ std::map<std::string, Schedule> schedules_for(const CampaignRecord& campaign, co
             s.transmit_at = campaign.transmit_at;
             s.expires_at = campaign.expires_at;
             s.retry = campaign.retry;
+            if (auto l = campaign.gateway_limits.find(t.gateway); l != campaign.gateway_limits.end())
+                s.limits = l->second;
         }
         s.devices.push_back({t.device, t.model, t.fw_ids});
         needed[t.gateway].insert(t.fw_ids.begin(), t.fw_ids.end());

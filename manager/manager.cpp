@@ -4,6 +4,7 @@
 #include "common/ids.hpp"
 #include "common/log.hpp"
 #include "common/topics.hpp"
+#include "manager/gateway_windows.hpp"
 #include "manager/probe_responder.hpp"
 
 namespace fleetcast::manager {
@@ -77,6 +78,8 @@ Status Manager::start() {
     state_published_at_ = clock_.now();
     auto st = schedules_.republish_active();
     if (!st) return st;
+    st = GatewayWindows(*store_, transport_, clock_).republish_all();  // issue 16 item 5
+    if (!st) return st;
     // Failures reported while the manager was down, or a crash between a report and its check.
     st = guard_.check_all();
     if (!st) return st;
@@ -124,6 +127,7 @@ void Manager::handle(const MqttEvent& event) {
                 // lost the retained manifests and schedules too: start() published
                 // them for the first connection, this is for the later ones.
                 auto st = schedules_.republish_active();
+                if (st) st = GatewayWindows(*store_, transport_, clock_).republish_all();
                 if (!st) {
                     counters_.add("internal_error");
                     log_error("manager", "republish_failed").kv("error", st.error().str());

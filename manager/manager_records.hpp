@@ -2,6 +2,7 @@
 // Rows of the manager's database, as plain structs shared by the store, the
 // planner and the operator views.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "common/failure_threshold.hpp"
 #include "common/job_rules.hpp"
 #include "common/messages.hpp"
+#include "common/rate_limits.hpp"
 #include "common/wave_plan.hpp"
 
 namespace fleetcast::manager {
@@ -73,7 +75,11 @@ struct CampaignRecord {
     std::optional<TimePoint> expected_end;              // planned: update time + transfers (R9)
     RetryPolicy retry;                                  // R17, carried in the schedules (table campaign_retry)
     std::optional<FailureThreshold> failure_threshold;  // issue 16 item 3 (table campaign_failure_thresholds)
-    std::optional<CampaignWaves> waves;                 // issue 16 item 2 (tables campaign_waves, target_waves)
+    // Issue 16 item 4 (table campaign_rate_limits): as asked, and each
+    // gateway's share, fixed at creation (common/rate_limits.hpp).
+    RateLimits limits;
+    std::map<std::string, GatewayLimits> gateway_limits;
+    std::optional<CampaignWaves> waves;  // issue 16 item 2 (tables campaign_waves, target_waves)
 };
 
 // Issue 16: the last campaign-level command of a campaign (pause, resume,

@@ -143,9 +143,22 @@ CREATE TABLE IF NOT EXISTS target_waves (
 CREATE INDEX IF NOT EXISTS target_waves_by_wave ON target_waves(campaign, wave);
 )sql";
 
+// Schema 9 (issue 16 items 4 and 5): a campaign's rate limits with each
+// gateway's share of them (the JSON of common/rate_limits.hpp, fixed at
+// creation so every re-published schedule carries the same share), and each
+// gateway's maintenance window (common/maintenance_window.hpp) as the
+// operator set it.
+const char* kSchemaV9 = R"sql(
+CREATE TABLE IF NOT EXISTS campaign_rate_limits (
+  campaign TEXT PRIMARY KEY REFERENCES campaigns(id), limits TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS gateway_windows (
+  gateway TEXT PRIMARY KEY, spec TEXT NOT NULL, tz TEXT NOT NULL, set_at TEXT NOT NULL);
+)sql";
+
 // Every schema step, oldest first (kSchemaVersion is the last one's).
-const std::vector<Migration> kMigrations{{1, kSchema},   {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4},
-                                         {5, kSchemaV5}, {6, kSchemaV6}, {7, kSchemaV7}, {kSchemaVersion, kSchemaV8}};
+const std::vector<Migration> kMigrations{{1, kSchema},   {2, kSchemaV2}, {3, kSchemaV3},
+                                         {4, kSchemaV4}, {5, kSchemaV5}, {6, kSchemaV6},
+                                         {7, kSchemaV7}, {8, kSchemaV8}, {kSchemaVersion, kSchemaV9}};
 
 const char* kFirmwareCols =
     "fw_id, model, component, version, size, sha256, chunk_size, allow_downgrade, added_at, signed_manifest";

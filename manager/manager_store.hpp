@@ -18,7 +18,7 @@
 
 namespace fleetcast::manager {
 
-inline constexpr int kSchemaVersion = 8;
+inline constexpr int kSchemaVersion = 9;
 
 // What the metrics endpoint reads from the database (manager_store_metrics.cpp):
 // small tables whole, large ones only as GROUP BY counts.
@@ -147,6 +147,12 @@ class ManagerStore {
     Expected<FailureCounts> counted_at_resume(const std::string& campaign);
     Status set_counted_at_resume(const std::string& campaign, const FailureCounts& c);
 
+    // manager_store_windows.cpp (issue 16 item 5, schema 9): each gateway's
+    // maintenance window as the operator set it (the message sent to it).
+    Status set_gateway_window(const WindowMsg& w);
+    Status clear_gateway_window(const std::string& gateway);
+    Expected<std::map<std::string, WindowMsg>> gateway_windows();
+
     // manager_store_waves.cpp (issue 16 item 2, schema 8): the waves are
     // written with the campaign (insert_campaign, from CampaignRecord::waves
     // and TargetRecord::wave) and read into CampaignRecord::waves.
@@ -176,6 +182,10 @@ class ManagerStore {
     Expected<StoreTotals> metrics_totals();
 
    private:
+    // manager_store_limits.cpp (issue 16 item 4, schema 9): written with the
+    // campaign, read into CampaignRecord::limits and gateway_limits.
+    Status write_rate_limits(const CampaignRecord& c);
+    Status fill_rate_limits(CampaignRecord& c);
     Status write_waves(const CampaignRecord& c, const std::vector<TargetRecord>& targets);
     Status fill_waves(CampaignRecord& c);
     Status write_failure_threshold(const CampaignRecord& c);

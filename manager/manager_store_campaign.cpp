@@ -20,6 +20,8 @@ Status ManagerStore::insert_campaign_extras(const CampaignRecord& c,
     if (!st) return st;
     st = write_failure_threshold(c);
     if (!st) return st;
+    st = write_rate_limits(c);
+    if (!st) return st;
     for (const auto& [device, reason] : skipped) {
         auto s = db_->prepare("INSERT OR REPLACE INTO campaign_skipped (campaign, device, reason) VALUES (?1, ?2, ?3)");
         if (!s) return s.error();
@@ -50,6 +52,8 @@ Status ManagerStore::fill_retry(std::vector<CampaignRecord>& campaigns) {
         if (!s) return s.error();
         s->bind(1, c.id);
         auto st = fill_failure_threshold(c);
+        if (!st) return st;
+        st = fill_rate_limits(c);
         if (!st) return st;
         st = fill_waves(c);
         if (!st) return st;

@@ -57,6 +57,7 @@ OperatorApi::OperatorApi(ManagerStore& store, FirmwareRepository& repo, Firmware
       control_(control),
       transport_(transport),
       clock_(clock),
+      windows_(store, transport, clock),
       random_(std::random_device{}()) {}
 
 namespace {
@@ -141,6 +142,10 @@ Expected<Json> OperatorApi::dispatch(OperatorOp op, const OperatorRequest& req) 
         case OperatorOp::GatewayTable:
             return with_args(gateway_args_from_json, args,
                              [&](const auto& a) { return gateway_table_view(store_, a); });
+        case OperatorOp::GatewaySetWindow:
+            return with_args(gateway_window_args_from_json, args, [&](const auto& a) { return windows_.set(a); });
+        case OperatorOp::GatewayClearWindow:
+            return with_args(gateway_args_from_json, args, [&](const auto& a) { return windows_.clear(a); });
     }
     return make_error("bad_args", "unknown op '" + req.op + "'");
 }
@@ -250,8 +255,14 @@ Expected<Json> OperatorApi::device_list() {
 Expected<Json> OperatorApi::gateway_list() {
     auto all = store_.list_gateways();
     if (!all) return all.error();
+    auto windows = store_.gateway_windows();  // issue 16 item 5: the next window
+    if (!windows) return windows.error();
     GatewayListAnswer a;
-    for (const auto& g : *all) a.gateways.push_back({g.id, g.status, g.last_seen});
+    for (const auto& g : *all) {
+        GatewayRow row{g.id, g.status, g.last_seen, std::nullopt};
+        if (auto w = windows->find(g.id); w != windows->end()) row.window = window_view(g.id, w->second, clock_.now());
+        a.gateways.push_back(std::move(row));
+    }
     return json_object(a);
 }
 
@@ -279,8 +290,16 @@ Expected<TimePlan> OperatorApi::plan_campaign_times(const CampaignCreateArgs& sp
             if (images[t.gateway].insert(fw).second) load.download_bytes += size[fw];
         }
     }
+    auto windows = store_.gateway_windows();  // issue 16 item 5
+    if (!windows) return windows.error();
     std::vector<GatewayLoad> list;
-    for (auto& [gw, l] : loads) list.push_back(std::move(l));
+    for (auto& [gw, l] : loads) {
+        if (auto w = windows->find(gw); w != windows->end())
+            if (auto parsed = parse_window(w->second.window, w->second.tz)) l.window = *parsed;
+        if (auto share = plan.campaign.gateway_limits.find(gw); share != plan.campaign.gateway_limits.end())
+            l.limits = share->second;
+        list.push_back(std::move(l));
+    }
     auto measured = store_.list_rates();
     if (!measured) return measured.error();
     RateTable rates;
@@ -320,6 +339,13 @@ Expected<Json> OperatorApi::campaign_create(CampaignCreateArgs spec) {
     resolve_relative_times(spec, clock_.now());
     auto plan = plan_campaign(spec, *id, clock_.now(), *registry, manifests);
     if (!plan) return plan.error();
+    // Issue 16 item 4: each gateway's share of the rate limits, fixed now.
+    plan->campaign.limits = spec.limits;
+    if (spec.limits.any()) {
+        std::map<std::string, std::uint64_t> per_gateway;
+        for (const auto& t : plan->targets) ++per_gateway[t.gateway];
+        plan->campaign.gateway_limits = share_limits(spec.limits, per_gateway);
+    }
     auto times = plan_campaign_times(spec, *plan, manifests);
     if (!times) return times.error();
     plan->campaign.update_at = times->update_at;
@@ -357,6 +383,8 @@ Expected<Json> OperatorApi::campaign_create(CampaignCreateArgs spec) {
         .kv("delivery_ms", times->delivery.count())
         .kv("targets", plan->targets.size())
         .kv("skipped", plan->skipped.size())
+        .kv("max_per_minute", plan->campaign.limits.max_per_minute.value_or(0))
+        .kv("max_concurrent_per_gateway", plan->campaign.limits.max_concurrent_per_gateway.value_or(0))
         .kv("waves", plan->campaign.waves ? plan->campaign.waves->plan.sizes_text() : std::string("-"))
         .kv("wave_seed", plan->campaign.waves ? plan->campaign.waves->seed : std::string("-"));
     for (const auto& s : plan->skipped)
@@ -378,6 +406,7 @@ Expected<Json> OperatorApi::campaign_create(CampaignCreateArgs spec) {
                             plan->campaign.retry,
                             plan->skipped,
                             plan->campaign.failure_threshold,
+                            plan->campaign.limits,
                             std::nullopt,
                             {}};
     if (const auto& w = plan->campaign.waves) {

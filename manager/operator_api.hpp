@@ -14,6 +14,7 @@
 #include "manager/campaign_planner.hpp"
 #include "manager/firmware_repository.hpp"
 #include "manager/firmware_uploads.hpp"
+#include "manager/gateway_windows.hpp"
 #include "manager/manager_store.hpp"
 #include "manager/schedule_planner.hpp"
 #include "manager/schedule_publisher.hpp"
@@ -61,6 +62,7 @@ class OperatorApi {
     CampaignControl& control_;  // campaign_pause, campaign_resume, campaign_cancel (issue 16)
     Transport& transport_;
     Clock& clock_;
+    GatewayWindows windows_;  // gateway_set_window, gateway_clear_window (issue 16 item 5)
     std::mt19937 random_;
 };
 

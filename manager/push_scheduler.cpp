@@ -3,6 +3,7 @@
 #include <map>
 
 #include "common/log.hpp"
+#include "common/maintenance_window.hpp"
 
 namespace fleetcast::manager {
 
@@ -14,16 +15,20 @@ Status PushScheduler::tick() {
         // Issue 16 item 2: pushed again when a wave opens, to the gateways it released.
         const std::string key = c.waves ? c.id + "/" + std::to_string(c.waves->open) : c.id;
         if (c.mode != TransferMode::Push || !c.transmit_at || *c.transmit_at > now || done_.count(key)) continue;
-        auto st = push_campaign(c);
-        if (!st) return st;
-        done_.insert(key);
+        if (auto r = retry_at_.find(key); r != retry_at_.end() && r->second > now) continue;
+        auto all = push_campaign(c, key, now);
+        if (!all) return all.error();
+        if (*all) done_.insert(key);
     }
     return ok_status();
 }
 
-Status PushScheduler::push_campaign(const CampaignRecord& c) {
+Expected<bool> PushScheduler::push_campaign(const CampaignRecord& c, const std::string& key, TimePoint now) {
     auto targets = store_.targets(c.id);
     if (!targets) return targets.error();
+    auto windows = store_.gateway_windows();
+    if (!windows) return windows.error();
+    std::optional<TimePoint> retry;
     std::set<std::string> unreleased;  // issue 16 item 2: no image for a gateway before one of its devices' wave
     if (c.waves) {
         auto held = store_.unreleased_devices(c.id, std::nullopt);
@@ -35,6 +40,18 @@ Status PushScheduler::push_campaign(const CampaignRecord& c) {
         if (!is_terminal(t.state) && !unreleased.count(t.device))
             needed[t.gateway].insert(t.fw_ids.begin(), t.fw_ids.end());
     for (const auto& [gw, fw_ids] : needed) {
+        if (auto w = windows->find(gw); w != windows->end()) {
+            auto parsed = parse_window(w->second.window, w->second.tz);
+            if (parsed && !window_open(*parsed, now)) {
+                const TimePoint opens = next_open_time(*parsed, now);
+                retry = retry ? std::min(*retry, opens) : opens;
+                log_info("manager", "push_waits_for_window")
+                    .kv("campaign", c.id)
+                    .kv("gateway", gw)
+                    .kv("opens", format_time(opens));
+                continue;
+            }
+        }
         for (const auto& fw : fw_ids) {
             auto has = store_.cached_or_pushed(gw, fw);
             if (!has) return has.error();
@@ -43,7 +60,7 @@ Status PushScheduler::push_campaign(const CampaignRecord& c) {
             if (!m) return m.error();
             if (!*m) continue;
             auto st = store_.record_push(gw, fw, c.id, clock_.now());
-            if (!st) return st;
+            if (!st) return st.error();
             chunks_.push_image(gw, **m);
             log_info("manager", "push_started")
                 .kv("campaign", c.id)
@@ -52,7 +69,9 @@ Status PushScheduler::push_campaign(const CampaignRecord& c) {
                 .kv("chunks", (*m)->chunk_count);
         }
     }
-    return ok_status();
+    if (retry) retry_at_[key] = *retry;
+    else retry_at_.erase(key);
+    return !retry;
 }
 
 }  // namespace fleetcast::manager

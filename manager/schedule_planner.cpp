@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <queue>
 
 namespace fleetcast::manager {
 
@@ -40,6 +42,26 @@ Millis transfer_time(std::uint64_t bytes, double bytes_per_second) {
     return Millis{static_cast<Millis::rep>(std::min(ms, 1e15))};
 }
 
+TimePoint gateway_end(TimePoint update_at, TimePoint ready, const std::vector<Millis>& deliveries,
+                      const GatewayLimits& limits, const std::optional<MaintenanceWindow>& window) {
+    // Finish times of the transfers running, earliest first (at most max_concurrent).
+    std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<>> running;
+    const TimePoint first = std::max(ready, update_at + limits.offset);
+    TimePoint end = ready;
+    for (std::uint64_t k = 0; k < deliveries.size(); ++k) {
+        TimePoint start = limits.max_starts ? planned_start(limits, first - limits.offset, k) : ready;
+        if (limits.max_concurrent > 0 && running.size() >= limits.max_concurrent) {
+            start = std::max(start, running.top());
+            running.pop();
+        }
+        if (window) start = next_open_time(*window, start);
+        const TimePoint finish = start + deliveries[k];
+        running.push(finish);
+        end = std::max(end, finish);
+    }
+    return end;
+}
+
 Expected<TimePlan> plan_times(const TimeRequest& req, TimePoint now, const std::vector<GatewayLoad>& loads,
                               const RateTable& rates, const PlannerSettings& settings) {
     const bool push = req.mode == TransferMode::Push;
@@ -55,13 +77,22 @@ Expected<TimePlan> plan_times(const TimeRequest& req, TimePoint now, const std::
     TimePlan plan;
     plan.expires_at = req.expires_at;
     // Per gateway: its download time and its longest device delivery.
-    std::map<std::string, std::pair<Millis, Millis>> per_gateway;
+    struct GatewayTimes {
+        Millis download{0};
+        std::vector<Millis> deliveries;  // per device, in device id order
+        const GatewayLimits* limits = nullptr;
+        const std::optional<MaintenanceWindow>* window = nullptr;
+    };
+    std::map<std::string, GatewayTimes> per_gateway;
     for (const auto& g : loads) {
         auto down = transfer_time(g.download_bytes, g.download_bytes
                                                         ? rate_or_assumed(lookup(rates.gateway, g.gateway),
                                                                           "manager->" + g.gateway, settings, plan.notes)
                                                         : 1.0);
         Millis deliver{0};
+        auto& times = per_gateway[g.gateway];
+        times.limits = &g.limits;
+        times.window = &g.window;
         // Device links without a figure: one note per gateway, not one per
         // device (100,000 lines would not fit the answer).
         std::uint64_t unmeasured = 0;
@@ -70,7 +101,8 @@ Expected<TimePlan> plan_times(const TimeRequest& req, TimePoint now, const std::
             if (bytes == 0) continue;
             auto measured = lookup(rates.device, std::pair{g.gateway, device});
             if (!usable(measured) && unmeasured++ == 0) first_unmeasured = device;
-            deliver = std::max(deliver, transfer_time(bytes, usable(measured) ? *measured : settings.assumed_rate));
+            times.deliveries.push_back(transfer_time(bytes, usable(measured) ? *measured : settings.assumed_rate));
+            deliver = std::max(deliver, times.deliveries.back());
         }
         if (unmeasured == 1)
             plan.notes.push_back("no rate measured for " + g.gateway + "->" + first_unmeasured + ": assumed " +
@@ -79,7 +111,7 @@ Expected<TimePlan> plan_times(const TimeRequest& req, TimePoint now, const std::
             plan.notes.push_back("no rate measured for " + std::to_string(unmeasured) + " device links of " +
                                  g.gateway + " (" + g.gateway + "->" + first_unmeasured + ", ...): assumed " +
                                  mb_per_s(settings.assumed_rate));
-        per_gateway[g.gateway] = {down, deliver};
+        times.download = down;
         plan.download = std::max(plan.download, down);
         plan.delivery = std::max(plan.delivery, deliver);
     }
@@ -118,10 +150,24 @@ Expected<TimePlan> plan_times(const TimeRequest& req, TimePoint now, const std::
         plan.notes.push_back("the download is expected to end after update_at: the gateway fetches the rest then");
 
     plan.expected_end = plan.update_at;
+    bool limited = false;
+    std::size_t waiting_for_window = 0;
     for (const auto& [gw, t] : per_gateway) {
-        TimePoint cached = push ? std::max(plan.update_at, *plan.transmit_at + t.first) : plan.update_at + t.first;
-        plan.expected_end = std::max(plan.expected_end, cached + t.second);
+        // A gateway fetches, and the manager pushes to it, only inside its window.
+        const auto& w = *t.window;
+        auto opened = [&](TimePoint at) { return w ? next_open_time(*w, at) : at; };
+        TimePoint cached = push ? std::max(plan.update_at, opened(*plan.transmit_at) + t.download)
+                                : opened(plan.update_at) + t.download;
+        TimePoint end = gateway_end(plan.update_at, cached, t.deliveries, *t.limits, w);
+        limited = limited || t.limits->any();
+        if (w && opened(plan.update_at) > plan.update_at) ++waiting_for_window;
+        plan.expected_end = std::max(plan.expected_end, end);
     }
+    if (waiting_for_window)
+        plan.notes.push_back(std::to_string(waiting_for_window) +
+                             " gateway(s) start at their maintenance window's next opening, after update_at");
+    if (limited)
+        plan.notes.push_back("rate limits: devices start spaced out, expected end " + format_time(plan.expected_end));
     if (req.expires_at && *req.expires_at <= plan.update_at)
         return bad("expires_at " + format_time(*req.expires_at) + " is not after update_at " +
                    format_time(plan.update_at));

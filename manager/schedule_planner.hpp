@@ -12,7 +12,9 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "common/maintenance_window.hpp"
 #include "common/messages.hpp"
+#include "common/rate_limits.hpp"
 
 namespace fleetcast::manager {
 
@@ -36,6 +38,8 @@ struct GatewayLoad {
     std::string gateway;
     std::uint64_t download_bytes = 0;
     std::map<std::string, std::uint64_t> device_bytes;  // device -> bytes of its images
+    GatewayLimits limits;                               // its share of the campaign's rate limits (issue 16 item 4)
+    std::optional<MaintenanceWindow> window;            // issue 16 item 5: starts and fetches only inside it
 };
 
 // Measured rates in bytes per second; a missing or zero figure is unknown.
@@ -59,6 +63,15 @@ struct TimePlan {
 // --asap together with explicit times.
 Expected<TimePlan> plan_times(const TimeRequest& request, TimePoint now, const std::vector<GatewayLoad>& loads,
                               const RateTable& rates, const PlannerSettings& settings = {});
+
+// When the last of a gateway's devices is expected to end: the k-th device
+// (in `deliveries` order, the gateway's job order) starts once the image is
+// at the gateway (`ready`), no earlier than its rate-limited start slot
+// (planned_start, counted from the later of `ready` and `update_at`), and
+// when one of the `max_concurrent` transfers ended; it takes its delivery time.
+// With a maintenance window a start outside it moves to the window's next opening.
+TimePoint gateway_end(TimePoint update_at, TimePoint ready, const std::vector<Millis>& deliveries,
+                      const GatewayLimits& limits, const std::optional<MaintenanceWindow>& window = std::nullopt);
 
 // Transfer time of `bytes` at `bytes_per_second` (> 0), rounded up to a millisecond.
 Millis transfer_time(std::uint64_t bytes, double bytes_per_second);

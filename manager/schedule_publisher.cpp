@@ -184,7 +184,7 @@ bool SchedulePublisher::is_current(const std::string& topic, const std::string& 
     };
     return p.campaign == s->campaign && p.mode == s->mode && ms(p.update_at) == ms(s->update_at) &&
            ms(p.transmit_at) == ms(s->transmit_at) && ms(p.expires_at) == ms(s->expires_at) && p.retry == s->retry &&
-           fw_ids_of(p) == fw_ids_of(*s) && same_targets(p.devices, s->devices);
+           p.limits == s->limits && fw_ids_of(p) == fw_ids_of(*s) && same_targets(p.devices, s->devices);
 }
 
 }  // namespace fleetcast::manager

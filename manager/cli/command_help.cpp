@@ -20,7 +20,7 @@ const std::vector<CommandHelp>& command_table() {
          "removes an image, its retained manifest and its file; refused while an active or paused campaign uses it",
          "fleetcast firmware delete 4f2a9c01d3e5b7a8"},
         {"devices", "", "every registered device: gateway, model, status, firmware, last seen", "fleetcast devices"},
-        {"gateways", "", "every gateway: online or offline, last seen", "fleetcast gateways"},
+        {"gateways", "", "every gateway: online or offline, last seen, next maintenance window", "fleetcast gateways"},
         {"rates", "", "latest measured rate per link (R9)", "fleetcast rates"},
         {"campaign create",
          "(--all | --model M... | --device ID... | --devices-file F) [--firmware FW...]\n"
@@ -28,7 +28,8 @@ const std::vector<CommandHelp>& command_table() {
          "    [--campaign ID] [--retries N] [--retry-backoff 5s] [--power-on-timeout 60s]\n"
          "    [--max-failures N|P% [--min-ended N] [--failure-results error,expired,canceled]\n"
          "     [--on-failure pause|cancel]]\n"
-         "    [--waves 5,10%,50%,100% [--wave-success 95%] [--wave-soak 2h]]",
+         "    [--waves 5,10%,50%,100% [--wave-success 95%] [--wave-soak 2h]]\n"
+         "    [--max-per-minute N] [--max-concurrent-per-gateway N]",
          "updates the targets to the latest (or the given) firmware of their model; without times the manager "
          "plans them; with --waves, wave after wave once each one's devices sent their power-on reports",
          "fleetcast campaign create --model A123 --mode push --asap --max-failures 5% --min-ended 10 --waves "
@@ -51,6 +52,11 @@ const std::vector<CommandHelp>& command_table() {
          "fleetcast targets c-20261201-100000-0001"},
         {"unregistered", "CAMPAIGN", "devices left out of the campaign, with the reason (Fig. 21)",
          "fleetcast unregistered c-20261201-100000-0001"},
+        {"gateway set-window", "GW \"DAYS HH:MM-HH:MM\" --tz ZONE",
+         "the gateway's maintenance window: it offers updates and fetches images only inside it",
+         "fleetcast gateway set-window site1 \"Mon-Fri 22:00-05:00\" --tz Europe/Berlin"},
+        {"gateway clear-window", "GW", "no maintenance window: the gateway updates at any time",
+         "fleetcast gateway clear-window site1"},
         {"gateway", "GW", "the gateway's table: necessity, update time, comment (Fig. 24)", "fleetcast gateway site1"},
         {"defer", "DEVICE [--by 20m]", "move the device's update time later (before its transfer starts)",
          "fleetcast defer A123-000001 --by 2h"},

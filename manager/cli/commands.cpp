@@ -24,6 +24,7 @@
 #include "manager/cli/request_client.hpp"
 #include "manager/cli/table.hpp"
 #include "manager/cli/view_commands.hpp"
+#include "manager/cli/window_commands.hpp"
 
 namespace po = boost::program_options;
 
@@ -164,8 +165,9 @@ int list_gateways(const GlobalOptions& g) {
     auto a = call_typed(*client, "gateway_list", Json::object(), gateway_list_answer_from_json, &raw);
     if (!a) return 1;
     if (g.json) return print_json(*raw), 0;
-    Table t({"GATEWAY", "STATUS", "LAST_SEEN"});
-    for (const auto& gw : a->gateways) t.add({gw.gateway, gw.status, short_time(format_time(gw.last_seen))});
+    Table t({"GATEWAY", "STATUS", "LAST_SEEN", "MAINTENANCE WINDOW"});
+    for (const auto& gw : a->gateways)
+        t.add({gw.gateway, gw.status, short_time(format_time(gw.last_seen)), window_cell(gw.window)});
     t.print(std::cout);
     return 0;
 }
@@ -217,6 +219,21 @@ std::optional<FailureThreshold> failure_threshold_arg(const po::variables_map& v
     }
     return t;
 }
+
+// --max-per-minute, --max-concurrent-per-gateway (issue 16 item 4): a count 1-1000000.
+std::optional<std::uint32_t> limit_arg(const po::variables_map& vm, const char* option) {
+    if (!vm.count(option)) return std::nullopt;
+    const auto text = vm[option].as<std::string>();
+    std::uint64_t n = 0;
+    bool digits = !text.empty() && text.size() <= 7;
+    for (char c : text) digits = digits && c >= '0' && c <= '9';
+    if (digits) n = std::stoull(text);
+    if (!digits || n == 0 || n > kMaxRateLimit)
+        throw UsageError(std::string("--") + option + " must be a count of devices from 1 to 1000000, not '" +
+                         text.substr(0, 32) + "'");
+    return static_cast<std::uint32_t>(n);
+}
+
 // --waves, --wave-success, --wave-soak (issue 16 item 2).
 std::optional<WavePlan> waves_arg(const po::variables_map& vm) {
     if (!vm.count("waves")) {
@@ -268,6 +285,9 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
         "failure-results", po::value<std::string>(),
         "results that count as failed: error,expired,canceled (default error)")(
         "on-failure", po::value<std::string>(), "pause (default) or cancel the campaign when the threshold is crossed")(
+        "max-per-minute", po::value<std::string>(), "devices started per minute across the campaign (first offers)")(
+        "max-concurrent-per-gateway", po::value<std::string>(),
+        "devices of the campaign in transfer (requesting or transferring) at once per gateway")(
         "waves", po::value<std::string>(),
         "staged rollout: cumulative wave sizes, counts or shares of the targets (5,10%,50%,100%)")(
         "wave-success", po::value<std::string>(),
@@ -318,6 +338,8 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
         if (t.in) *in = t.in;
     }
     a.failure_threshold = failure_threshold_arg(vm);
+    a.limits.max_per_minute = limit_arg(vm, "max-per-minute");
+    a.limits.max_concurrent_per_gateway = limit_arg(vm, "max-concurrent-per-gateway");
     a.waves = waves_arg(vm);
     a.asap = asap;
     a.mode = mode == "push" ? TransferMode::Push : TransferMode::Pull;
@@ -343,6 +365,9 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
         std::cout << "failure threshold: " << t->limit_text() << " of " << results << ", then "
                   << to_string(t->on_failure) << '\n';
     }
+    if (c->limits.max_per_minute) std::cout << "max per minute: " << *c->limits.max_per_minute << '\n';
+    if (c->limits.max_concurrent_per_gateway)
+        std::cout << "max concurrent per gateway: " << *c->limits.max_concurrent_per_gateway << '\n';
     if (const auto& w = c->waves) {
         std::string counts;
         for (auto n : c->wave_counts) counts += (counts.empty() ? "" : ",") + std::to_string(n);
@@ -389,8 +414,15 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
     if (!data) return 1;
     auto r = typed_answer(results_answer_from_json(data->get()));
     if (!r) return 1;
-    if (g.json) print_json(*data);
-    else print_results_by_gateway(*r);
+    if (g.json) {
+        print_json(*data);
+    } else {
+        std::map<std::string, std::string> windows;  // issue 16 item 5: each gateway's next window
+        if (auto list = call_typed(*client, "gateway_list", Json::object(), gateway_list_answer_from_json))
+            for (const auto& row : list->gateways)
+                if (row.window) windows[row.gateway] = window_cell(row.window);
+        print_results_by_gateway(*r, windows);
+    }
     if (wait_s < 0) return 0;
     const auto& s = r->summary.counts;
     // Success: every target that was not canceled (R15) completed.
@@ -419,6 +451,8 @@ int run_command(const GlobalOptions& g, const std::string& command, const std::v
     if (command == "status") return status_command(g, args);
     if (command == "targets") return targets_command(g, args);
     if (command == "unregistered") return unregistered_command(g, args);
+    if (command == "gateway" && sub == "set-window") return set_window_command(g, rest);
+    if (command == "gateway" && sub == "clear-window") return clear_window_command(g, rest);
     if (command == "gateway") return gateway_command(g, args);
     if (command == "campaign" && sub == "watch") return campaign_watch_command(g, rest);
     if (command == "campaign" && sub == "list") return campaign_list_command(g, rest);

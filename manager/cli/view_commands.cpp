@@ -21,6 +21,7 @@
 #include "manager/cli/json_fields.hpp"
 #include "manager/cli/request_client.hpp"
 #include "manager/cli/table.hpp"
+#include "manager/cli/window_commands.hpp"
 
 namespace po = boost::program_options;
 
@@ -201,20 +202,27 @@ int gateway_command(const GlobalOptions& g, const std::vector<std::string>& args
     po::options_description desc("gateway GW");
     po::variables_map vm;
     auto gw = id_arg(args, "gateway", desc, vm);
-    return one_view(g, "gateway_table", json_object(GatewayArgs{gw}), gateway_table_answer_from_json,
-                    [](const GatewayTableAnswer& a) {
-                        std::cout << "gateway " << a.gateway << " (" << a.status << ", last seen "
-                                  << time_text(a.last_seen) << ")\n";
-                        Table t({"DEVICE", "CAMPAIGN", "NECESSITY", "UPDATE TIME", "STATE", "PROGRESS", "COMMENT"});
-                        for (const auto& r : a.rows)
-                            t.add({r.device, r.campaign, std::string(job_rules::necessity(r.job.state)),
-                                   time_text(r.update_at), std::string(to_string(r.job.state)),
-                                   std::to_string(r.job.progress) + "%", or_dash(r.job.detail)});
-                        t.print(std::cout);
-                    });
+    auto client = connect(g);
+    if (!client) return 1;
+    std::optional<Json> raw;
+    auto a = call_typed(*client, "gateway_table", json_object(GatewayArgs{gw}), gateway_table_answer_from_json, &raw);
+    if (!a) return 1;
+    if (g.json) return print_json(*raw), 0;
+    std::cout << "gateway " << a->gateway << " (" << a->status << ", last seen " << time_text(a->last_seen) << ")\n";
+    // Issue 16 item 5: the gateway's next maintenance window, from gateway_list.
+    if (auto list = call_typed(*client, "gateway_list", Json::object(), gateway_list_answer_from_json))
+        for (const auto& row : list->gateways)
+            if (row.gateway == a->gateway && row.window)
+                std::cout << "maintenance window: " << window_cell(row.window) << "\n";
+    Table t({"DEVICE", "CAMPAIGN", "NECESSITY", "UPDATE TIME", "STATE", "PROGRESS", "COMMENT"});
+    for (const auto& r : a->rows)
+        t.add({r.device, r.campaign, std::string(job_rules::necessity(r.job.state)), time_text(r.update_at),
+               std::string(to_string(r.job.state)), std::to_string(r.job.progress) + "%", or_dash(r.job.detail)});
+    t.print(std::cout);
+    return 0;
 }
 
-void print_results_by_gateway(const ResultsAnswer& a) {
+void print_results_by_gateway(const ResultsAnswer& a, const std::map<std::string, std::string>& windows) {
     std::cout << "campaign " << a.header.campaign << " (" << a.header.state << ", " << to_string(a.header.mode)
               << ", update at " << time_text(a.header.update_at) << ")\n";
     // Issue 16: why it is paused or canceled (an operator, or its failure threshold).
@@ -231,7 +239,9 @@ void print_results_by_gateway(const ResultsAnswer& a) {
     std::map<std::string, std::vector<const ResultsRow*>> by_gateway;
     for (const auto& r : a.devices) by_gateway[r.gateway].push_back(&r);
     for (const auto& [gw, rows] : by_gateway) {
-        std::cout << "\ngateway " << gw << " (" << rows.size() << " devices)\n";
+        auto window = windows.find(gw);
+        std::cout << "\ngateway " << gw << " (" << rows.size() << " devices"
+                  << (window == windows.end() ? std::string() : ", maintenance window " + window->second) << ")\n";
         Table t({"DEVICE", "MODEL", "VERSIONS", "UPDATE AT", "START", "END", "RESULT", "ERROR", "DETAIL"});
         for (const ResultsRow* r : rows) {
             std::string versions;

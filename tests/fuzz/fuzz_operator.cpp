@@ -9,6 +9,7 @@
 #include "common/operator_messages.hpp"
 #include "common/operator_upload.hpp"
 #include "common/operator_views.hpp"
+#include "common/operator_windows.hpp"
 #include "tests/fuzz/fuzz_target.hpp"
 
 void fuzz_one(std::string_view input) {
@@ -31,6 +32,7 @@ void fuzz_one(std::string_view input) {
     (void)firmware_upload_piece_args_from_json(o);
     (void)firmware_upload_commit_args_from_json(o);
     (void)firmware_args_from_json(o);
+    (void)gateway_window_args_from_json(o);
     // Answers.
     (void)results_answer_from_json(o);
     (void)campaign_list_answer_from_json(o);
@@ -42,4 +44,6 @@ void fuzz_one(std::string_view input) {
     (void)campaign_created_from_json(o);
     (void)firmware_upload_progress_from_json(o);
     (void)firmware_deleted_from_json(o);
+    (void)gateway_window_view_from_json(o);
+    (void)gateway_list_answer_from_json(o);
 }

@@ -188,3 +188,30 @@ TEST_F(ProdBroker, ManagerConnectsOverTlsWithItsCertificate) {
 }
 
 }  // namespace
+
+// Issue 16 item 5: only the manager writes a gateway's maintenance window, and
+// only that gateway (not a device) reads it.
+TEST_F(ProdBroker, OnlyTheManagerWritesAGatewaysWindowAndOnlyThatGatewayReadsIt) {
+    const auto window = *topics::gw_window("gw1");
+    Observer gateway(as("gw1", "gw-gw1"));
+    gateway.subscribe(window);
+    gateway.subscribe(*topics::dev_event_filter("gw1"));
+    Observer reader(as("A123-000001", "A123-000001-reader"));
+    reader.subscribe(window);
+    reader.subscribe(*topics::dev_cmd("gw1", "A123-000001"));
+
+    Observer device(as("A123-000001", "A123-000001"));
+    device.publish(window, "forged window", true);
+    device.publish(*topics::dev_event("gw1", "A123-000001"), "control");
+    ASSERT_TRUE(saw(gateway, *topics::dev_event("gw1", "A123-000001")));
+    EXPECT_EQ(gateway.stats().count(window), 0u) << "a device wrote the window";
+
+    Observer manager(as("manager", "manager-pub"));
+    manager.publish(window, "from the manager", true);
+    ASSERT_TRUE(saw(gateway, window));
+    EXPECT_EQ(gateway.last_payload(window), "from the manager");
+    Observer gw_pub(as("gw1", "gw-gw1-pub"));
+    gw_pub.publish(*topics::dev_cmd("gw1", "A123-000001"), "control");
+    ASSERT_TRUE(saw(reader, *topics::dev_cmd("gw1", "A123-000001")));
+    EXPECT_EQ(reader.stats().count(window), 0u) << "a device read the gateway's window";
+}

@@ -39,7 +39,6 @@ TEST(ManagerStoreSchema, DatabaseOfSchema4WithTheTablesEarlierProgramsMadeAtStar
     EXPECT_EQ(q->int64(0), kSchemaVersion);
     fs::remove_all(dir);
 }
-
 }  // namespace
 }  // namespace fleetcast::manager
 
@@ -92,7 +91,6 @@ TEST(ManagerStoreSchema, DatabaseOfSchema5GainsTheCampaignCommandTablesAndKeepsI
     EXPECT_EQ(q->int64(0), kSchemaVersion);
     fs::remove_all(dir);
 }
-
 }  // namespace
 }  // namespace fleetcast::manager
 
@@ -147,6 +145,54 @@ TEST(ManagerStoreSchema, DatabaseOfSchema6GainsTheFailureThresholdTableAndKeepsI
     auto q = (*db)->prepare("PRAGMA user_version");
     ASSERT_TRUE(q && *q->step());
     EXPECT_EQ(q->int64(0), kSchemaVersion);
+    fs::remove_all(dir);
+}
+
+// Issue 16 items 4 and 5 (schema 9): rate limits with each gateway's share,
+// and gateway windows, survive a reopen (what a kill -9 of the manager does).
+TEST(ManagerStoreSchema, DatabaseOfSchema7GainsTheRateLimitAndWindowTablesAndKeepsThemAcrossReopens) {
+    char tmpl[] = "/tmp/fleetcast-mgr-schema-XXXXXX";
+    const fs::path dir = mkdtemp(tmpl);
+    const auto path = dir / "manager.db";
+    const auto at = TimePoint{} + std::chrono::hours(24 * 365 * 56);
+    {
+        auto store = ManagerStore::open(path);
+        ASSERT_TRUE(store) << store.error().str();
+    }
+    {
+        auto db = Database::open(path);
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(
+            (*db)->exec("DROP TABLE campaign_rate_limits; DROP TABLE gateway_windows; PRAGMA user_version = 7"));
+    }
+    {
+        auto store = ManagerStore::open(path);
+        ASSERT_TRUE(store) << store.error().str();
+        CampaignRecord c;
+        c.id = "c-limited";
+        c.created_at = at;
+        c.update_at = at;
+        c.limits.max_per_minute = 3;
+        c.limits.max_concurrent_per_gateway = 2;
+        c.gateway_limits = share_limits(c.limits, {{"gw1", 2}, {"gw2", 1}});
+        ASSERT_TRUE((*store)->insert_campaign(c, {}));
+        ASSERT_TRUE((*store)->set_gateway_window(WindowMsg{"gw1", "Mon-Fri 22:00-05:00", "Europe/Berlin", at}));
+        ASSERT_TRUE((*store)->set_gateway_window(WindowMsg{"gw2", "daily 01:00-02:00", "UTC", at}));
+        ASSERT_TRUE((*store)->clear_gateway_window("gw2"));
+    }
+    auto store = ManagerStore::open(path);
+    ASSERT_TRUE(store) << store.error().str();
+    auto back = (*store)->find_campaign("c-limited");
+    ASSERT_TRUE(back && *back);
+    EXPECT_EQ((*back)->limits.max_per_minute, 3u);
+    EXPECT_EQ((*back)->limits.max_concurrent_per_gateway, 2u);
+    EXPECT_EQ((*back)->gateway_limits, share_limits((*back)->limits, {{"gw1", 2}, {"gw2", 1}}));
+    auto windows = (*store)->gateway_windows();
+    ASSERT_TRUE(windows);
+    ASSERT_EQ(windows->size(), 1u);
+    EXPECT_EQ(windows->at("gw1").window, "Mon-Fri 22:00-05:00");
+    EXPECT_EQ(windows->at("gw1").tz, "Europe/Berlin");
+    store->reset();
     fs::remove_all(dir);
 }
 

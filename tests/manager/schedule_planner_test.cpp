@@ -12,7 +12,13 @@ const TimePoint kNow = TimePoint(std::chrono::seconds(1795642200));
 constexpr std::uint64_t MB = 1000 * 1000;
 
 // gw1 must download 10 MB; its device A123-000001 needs 1 MB.
-std::vector<GatewayLoad> one_gateway() { return {GatewayLoad{"gw1", 10 * MB, {{"A123-000001", 1 * MB}}}}; }
+std::vector<GatewayLoad> one_gateway() {
+    GatewayLoad g;
+    g.gateway = "gw1";
+    g.download_bytes = 10 * MB;
+    g.device_bytes = {{"A123-000001", 1 * MB}};
+    return {g};
+}
 
 RateTable measured() {
     RateTable r;
@@ -164,6 +170,74 @@ TEST(SchedulePlanner, TransferTimeRoundsUp) {
     EXPECT_EQ(transfer_time(0, 1.0), 0ms);
     EXPECT_EQ(transfer_time(1, 1000.0), 1ms);
     EXPECT_EQ(transfer_time(1001, 1000.0), 1001ms);
+}
+
+// Issue 16 item 4: 6 devices of 1 MB at 0.5 MB/s (2 s each), image cached at now + 10 s.
+GatewayLoad six_devices(GatewayLimits limits) {
+    GatewayLoad g;
+    g.gateway = "gw1";
+    g.download_bytes = 10 * MB;
+    g.limits = limits;
+    for (int i = 1; i <= 6; ++i) g.device_bytes["A123-00000" + std::to_string(i)] = 1 * MB;
+    return g;
+}
+
+TEST(SchedulePlannerLimits, WithoutLimitsEveryDeviceStartsWhenTheImageIsThere) {
+    EXPECT_EQ(gateway_end(kNow, kNow + 10s, {2s, 2s, 2s, 2s, 2s, 2s}, GatewayLimits{}), kNow + 12s);
+}
+
+TEST(SchedulePlannerLimits, StartsPerMinuteSpaceTheDevicesByMinutes) {
+    GatewayLimits l;
+    l.max_starts = 2;
+    // Starts at +10 s (2), +70 s (2), +130 s (2): the last ends at +132 s.
+    EXPECT_EQ(gateway_end(kNow, kNow + 10s, {2s, 2s, 2s, 2s, 2s, 2s}, l), kNow + 132s);
+    l.offset = 60s;  // this gateway's turn comes a minute after update_at
+    EXPECT_EQ(gateway_end(kNow, kNow + 10s, {2s, 2s, 2s, 2s, 2s, 2s}, l), kNow + 182s);
+}
+
+TEST(SchedulePlannerLimits, ConcurrencyRunsTheDevicesInTurns) {
+    GatewayLimits l;
+    l.max_concurrent = 4;
+    // 4 from +10 s to +12 s, then 2 from +12 s to +14 s.
+    EXPECT_EQ(gateway_end(kNow, kNow + 10s, {2s, 2s, 2s, 2s, 2s, 2s}, l), kNow + 14s);
+    l.max_concurrent = 1;
+    EXPECT_EQ(gateway_end(kNow, kNow + 10s, {2s, 2s, 2s, 2s, 2s, 2s}, l), kNow + 22s);
+}
+
+TEST(SchedulePlannerLimits, TheExpectedEndOfTheCampaignCountsTheLimits) {
+    GatewayLimits l;
+    l.max_starts = 2;
+    TimeRequest pull;
+    RateTable rates = measured();
+    for (int i = 1; i <= 6; ++i) rates.device[{"gw1", "A123-00000" + std::to_string(i)}] = 0.5 * MB;
+    auto plan = plan_times(pull, kNow, {six_devices(l)}, rates);
+    ASSERT_TRUE(plan) << plan.error().str();
+    // Pull: fetch from now (10 s), then three minutes' turns of 2 s transfers.
+    EXPECT_EQ(plan->expected_end, kNow + 132s);
+    bool noted = false;
+    for (const auto& n : plan->notes) noted = noted || n.find("rate limits") != std::string::npos;
+    EXPECT_TRUE(noted);
+}
+
+TEST(SchedulePlannerWindows, DevicesStartAndTheGatewayFetchesOnlyInsideItsWindow) {
+    // kNow = 2026-11-25T21:30:00Z (Wednesday). Window: daily 23:00-23:30 UTC.
+    auto w = parse_window("daily 23:00-23:30", "UTC");
+    ASSERT_TRUE(w);
+    GatewayLoad g = six_devices(GatewayLimits{});
+    g.window = *w;
+    TimeRequest pull;
+    RateTable rates = measured();
+    for (int i = 1; i <= 6; ++i) rates.device[{"gw1", "A123-00000" + std::to_string(i)}] = 0.5 * MB;
+    auto plan = plan_times(pull, kNow, {g}, rates);
+    ASSERT_TRUE(plan) << plan.error().str();
+    const TimePoint opens = kNow + 90min;
+    EXPECT_EQ(plan->update_at, kNow) << "the schedule's time stays; the gateway waits for its window";
+    EXPECT_EQ(plan->expected_end, opens + 12s);
+    // A start that would fall after the window closes waits for the next day's opening.
+    GatewayLimits one_per_10min;
+    one_per_10min.max_starts = 1;
+    one_per_10min.per = 10min;
+    EXPECT_EQ(gateway_end(opens, opens + 10s, {2s, 2s, 2s, 2s}, one_per_10min, *w), opens + 24h + 2s);
 }
 
 }  // namespace

@@ -34,6 +34,11 @@ Observer::Observer(MqttOptions o) {
             s.messages++;
             s.bytes += ev->payload.size();
             s.last_payload = ev->payload;
+            for (const auto& prefix : keep_prefixes_)
+                if (ev->topic.rfind(prefix, 0) == 0) {
+                    kept_.push_back({ev->topic, ev->payload, now});
+                    break;
+                }
         }
     });
 }
@@ -53,6 +58,16 @@ void Observer::subscribe(const std::string& filter) {
 void Observer::publish(const std::string& topic, const std::string& payload, bool retained) {
     auto st = session_->publish(topic, payload, retained);
     if (!st) throw std::runtime_error(st.error().str());
+}
+
+void Observer::keep(const std::string& prefix) {
+    std::lock_guard lock(mu_);
+    keep_prefixes_.push_back(prefix);
+}
+
+std::vector<Observer::Received> Observer::kept() const {
+    std::lock_guard lock(mu_);
+    return kept_;
 }
 
 std::map<std::string, Observer::TopicStats> Observer::stats() const {

@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/blocking_queue.hpp"
 #include "common/mqtt_session.hpp"
@@ -36,6 +37,15 @@ class Observer {
     };
     std::map<std::string, TopicStats> stats() const;
     std::optional<std::string> last_payload(const std::string& topic) const;
+    // Every message whose topic starts with `prefix`, kept in arrival order
+    // with its arrival time (e.g. each offer of a rate-limited campaign).
+    struct Received {
+        std::string topic;
+        std::string payload;
+        std::chrono::system_clock::time_point at{};
+    };
+    void keep(const std::string& prefix);
+    std::vector<Received> kept() const;
     // Waits until pred(stats) holds; false on timeout.
     bool wait_for(const std::function<bool(const std::map<std::string, TopicStats>&)>& pred,
                   std::chrono::milliseconds timeout) const;
@@ -47,6 +57,8 @@ class Observer {
     std::atomic<bool> stop_{false};
     mutable std::mutex mu_;
     std::map<std::string, TopicStats> stats_;
+    std::vector<std::string> keep_prefixes_;
+    std::vector<Received> kept_;
 };
 
 // Polls pred every 50 ms until it holds or the deadline passes.
