@@ -38,7 +38,10 @@ Status Gateway::start() {
     if (!st) return st;
     auto devices = store_.load_devices();
     if (!devices) return devices.error();
-    for (auto& d : *devices) devices_[d.device] = std::move(d);
+    for (auto& d : *devices) {
+        d.gateway = config_.id;  // every stored device is behind this gateway (the row does not repeat it)
+        devices_[d.device] = std::move(d);
+    }
     auto marks = store_.load_fanout_marks();
     if (!marks) return marks.error();
     fanout_marks_ = std::move(*marks);

@@ -61,6 +61,20 @@ TEST_F(Reconcile, DigestIsSentEveryIntervalAndWhenTheManagerComesOnline) {
     EXPECT_EQ(digests().size(), 1u) << "an online state repeated is not a manager coming online";
 }
 
+TEST_F(Reconcile, DevicesReportedAgainAfterARestartNameTheirGateway) {
+    device_state(d1, "A123", {{"main", "1.0"}});
+    restart();
+    transport.clear();
+    deliver(topics::manager_state(), encode(ProcessState{"manager", "manager", true, clock.now(), {}}), true);
+    std::vector<DeviceSeenReport> seen;
+    for (const auto& p : transport.on_topic(*topics::gw_report(kGw)))
+        if (auto r = decode_gateway_report(p.payload))
+            if (auto* d = std::get_if<DeviceSeenReport>(&*r)) seen.push_back(*d);
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].state.device, d1);
+    EXPECT_EQ(seen[0].state.gateway, kGw) << "a device loaded from gateway.db lost its gateway id";
+}
+
 TEST_F(Reconcile, ResyncIsAnsweredWithAJobReportForEveryJobOfTheCampaign) {
     send_schedule(make_schedule("c1", clock.now() + 1h, {&main_v2}, {d1, d2}));
     send_schedule(make_schedule("c2", clock.now() + 1h, {&main_v2}, {"A123-000003"}));
