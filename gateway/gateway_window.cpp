@@ -81,7 +81,9 @@ void Gateway::check_window(TimePoint now) {
     if (open == window_open_) return;
     window_open_ = open;
     if (open) {
-        window_line(log_info("gateway", "window_opened"), config_.id, *window_msg_, now);
+        // Open again, or no window any more (cleared while closed: window_msg_ is gone).
+        if (window_msg_) window_line(log_info("gateway", "window_opened"), config_.id, *window_msg_, now);
+        else log_info("gateway", "window_opened").kv("gateway", config_.id).kv("window", "none");
         return;
     }
     // Closed (or a new window that is closed now): ask the manager for nothing more.
