@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <random>
 
 #include "tests/integration/real_agent.hpp"
@@ -32,6 +33,19 @@ std::string rauc_missing() {
         if (::access(tool, X_OK) != 0) return std::string(tool) + " is not installed";
     if (::geteuid() != 0) return "rauc install loop-mounts the bundle: needs root";
     if (::access("/dev/loop-control", R_OK | W_OK) != 0) return "no /dev/loop-control";
+    // The kernel must let this process loop-mount a squashfs (a container may
+    // have the device node without the right): the same mount rauc install does.
+    const auto probe = fs::temp_directory_path() / ("fleetcast-rauc-probe-" + std::to_string(::getpid()));
+    fs::create_directories(probe / "in");
+    fs::create_directories(probe / "mnt");
+    const std::string dir = probe.string();
+    const int rc = std::system(("mksquashfs '" + dir + "/in' '" + dir + "/probe.sqfs' -noappend >/dev/null 2>&1 && " +
+                                "mount -o loop,ro '" + dir + "/probe.sqfs' '" + dir + "/mnt' >/dev/null 2>&1 && " +
+                                "umount '" + dir + "/mnt'")
+                                   .c_str());
+    std::error_code ec;
+    fs::remove_all(probe, ec);
+    if (rc != 0) return "this machine does not let the test loop-mount a squashfs bundle";
     return {};
 }
 
