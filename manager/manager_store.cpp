@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/json.hpp"
+#include "manager/store_rows.hpp"
 
 namespace fleetcast::manager {
 
@@ -222,27 +223,6 @@ TargetRecord target_row(const Statement& s) {
     t.ended_at = opt_time_col(s, 11);
     t.suspended = s.int64(12) != 0;
     return t;
-}
-
-// Runs a prepared query and maps every row.
-template <typename Row, typename Fn>
-Expected<std::vector<Row>> collect(Expected<Statement> stmt, Fn&& map) {
-    if (!stmt) return stmt.error();
-    std::vector<Row> out;
-    while (true) {
-        auto r = stmt->step();
-        if (!r) return r.error();
-        if (!*r) break;
-        out.push_back(map(*stmt));
-    }
-    return out;
-}
-
-template <typename Row>
-Expected<std::optional<Row>> first(Expected<std::vector<Row>> rows) {
-    if (!rows) return rows.error();
-    if (rows->empty()) return std::optional<Row>{};
-    return std::optional<Row>{std::move(rows->front())};
 }
 
 }  // namespace

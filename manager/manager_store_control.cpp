@@ -1,6 +1,7 @@
 // Campaign-level control (issue 16, schema 6): the last command of each
 // campaign and, per gateway of the campaign, whether it confirmed it.
 #include "manager/manager_store.hpp"
+#include "manager/store_rows.hpp"
 
 namespace fleetcast::manager {
 
@@ -67,15 +68,13 @@ Expected<std::vector<CommandGatewayRecord>> ManagerStore::command_gateways(const
     if (!s) return s.error();
     s->bind(1, campaign);
     std::vector<CommandGatewayRecord> out;
-    while (true) {
-        auto row = s->step();
-        if (!row) return row.error();
-        if (!*row) break;
-        CommandGatewayRecord g{s->text(0), std::nullopt};
-        if (!s->is_null(1))
-            if (auto at = parse_time(s->text(1))) g.confirmed_at = *at;
+    auto st = each_row(*s, [&](const Statement& r) {
+        CommandGatewayRecord g{r.text(0), std::nullopt};
+        if (!r.is_null(1))
+            if (auto at = parse_time(r.text(1))) g.confirmed_at = *at;
         out.push_back(std::move(g));
-    }
+    });
+    if (!st) return st.error();
     return out;
 }
 
@@ -104,28 +103,14 @@ Expected<std::vector<CampaignCommandRecord>> ManagerStore::unconfirmed_commands_
                           " ORDER BY c.at");
     if (!s) return s.error();
     s->bind(1, gateway);
-    std::vector<CampaignCommandRecord> out;
-    while (true) {
-        auto row = s->step();
-        if (!row) return row.error();
-        if (!*row) break;
-        out.push_back(command_row(*s));
-    }
-    return out;
+    return collect<CampaignCommandRecord>(std::move(s), command_row);
 }
 
 Expected<std::vector<std::string>> ManagerStore::campaign_gateways(const std::string& campaign) {
     auto s = db_->prepare("SELECT DISTINCT gateway FROM targets WHERE campaign = ?1 ORDER BY gateway");
     if (!s) return s.error();
     s->bind(1, campaign);
-    std::vector<std::string> out;
-    while (true) {
-        auto row = s->step();
-        if (!row) return row.error();
-        if (!*row) break;
-        out.push_back(s->text(0));
-    }
-    return out;
+    return collect<std::string>(std::move(s), [](const Statement& r) { return r.text(0); });
 }
 
 }  // namespace fleetcast::manager

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "manager/manager_store.hpp"
+#include "manager/store_rows.hpp"
 
 namespace fleetcast::manager {
 
@@ -12,12 +13,7 @@ template <typename Row>
 Status each_row(Database& db, const std::string& sql, Row&& row) {
     auto stmt = db.prepare(sql);
     if (!stmt) return stmt.error();
-    while (true) {
-        auto more = stmt->step();
-        if (!more) return more.error();
-        if (!*more) return ok_status();
-        row(*stmt);
-    }
+    return manager::each_row(*stmt, std::forward<Row>(row));
 }
 std::uint64_t count(const Statement& s, int col) {
     return static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.int64(col)));

@@ -5,6 +5,7 @@
 
 #include "common/json.hpp"
 #include "manager/manager_store.hpp"
+#include "manager/store_rows.hpp"
 
 namespace fleetcast::manager {
 
@@ -139,12 +140,8 @@ Expected<std::map<std::string, std::uint32_t>> ManagerStore::target_waves(const 
     if (!s) return s.error();
     s->bind(1, campaign);
     std::map<std::string, std::uint32_t> out;
-    while (true) {
-        auto row = s->step();
-        if (!row) return row.error();
-        if (!*row) break;
-        out[s->text(0)] = static_cast<std::uint32_t>(s->int64(1));
-    }
+    auto st = each_row(*s, [&](const Statement& r) { out[r.text(0)] = static_cast<std::uint32_t>(r.int64(1)); });
+    if (!st) return st.error();
     return out;
 }
 
@@ -157,12 +154,8 @@ Expected<std::set<std::string>> ManagerStore::unreleased_devices(const std::stri
     if (!s) return s.error();
     s->bind(1, campaign).bind(2, gateway);
     std::set<std::string> out;
-    while (true) {
-        auto row = s->step();
-        if (!row) return row.error();
-        if (!*row) break;
-        out.insert(s->text(0));
-    }
+    auto st = each_row(*s, [&](const Statement& r) { out.insert(r.text(0)); });
+    if (!st) return st.error();
     return out;
 }
 
@@ -173,14 +166,7 @@ Expected<std::vector<std::string>> ManagerStore::wave_gateways(const std::string
         " WHERE w.campaign = ?1 AND w.wave = ?2 ORDER BY t.gateway");
     if (!s) return s.error();
     s->bind(1, campaign).bind(2, static_cast<std::int64_t>(wave));
-    std::vector<std::string> out;
-    while (true) {
-        auto row = s->step();
-        if (!row) return row.error();
-        if (!*row) break;
-        out.push_back(s->text(0));
-    }
-    return out;
+    return collect<std::string>(std::move(s), [](const Statement& r) { return r.text(0); });
 }
 
 Status ManagerStore::set_wave_success_met(const std::string& campaign, TimePoint at) {

@@ -264,8 +264,9 @@ TEST(Rollout, ManagerKilledDuringSoakResumesTheSameWave) {
     EXPECT_EQ(f.results(campaign)[first[0]].first, "UPDATING COMPLETED");
     const auto at_success = wire.stats();
 
-    // kill -9 of the manager a few seconds into the soak, started again at once.
-    std::this_thread::sleep_for(3s);  // lets the soak run: not an outcome, a point in it
+    // kill -9 of the manager a few seconds into the soak, started again at once; meanwhile nothing
+    // may reach the second wave (a wait that must time out, not a sleep).
+    EXPECT_FALSE(wire.wait_for(later_reached, 3s)) << "the second wave was reached during the soak";
     f.fleet.manager().signal(SIGKILL);
     f.fleet.manager().wait_exit(10s);
     f.fleet.restart_manager();
