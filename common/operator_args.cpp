@@ -37,6 +37,7 @@ constexpr auto kOps = std::to_array<std::pair<Op, std::string_view>>({
     {Op::CampaignCancel, "campaign_cancel"},
     {Op::GatewaySetWindow, "gateway_set_window"},
     {Op::GatewayClearWindow, "gateway_clear_window"},
+    {Op::Audit, "audit"},
 });
 
 bool has(const cJSON* o, const char* key) {

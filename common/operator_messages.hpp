@@ -47,6 +47,7 @@ enum class OperatorOp {
     FirmwareDelete,    // common/operator_views.hpp
     GatewaySetWindow,  // common/operator_windows.hpp (issue 16 item 5)
     GatewayClearWindow,
+    Audit,  // common/operator_audit.hpp (issue 19 item 3)
 };
 std::string_view to_string(OperatorOp op);
 // bad_args "unknown op 'x' (firmware_add, ...)" for a name not in the list.

@@ -46,16 +46,20 @@ class Database {
     Status exec(const std::string& sql);
     Expected<Statement> prepare(const std::string& sql);
     // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back when fn fails.
+    // Inside another transaction it is a savepoint of it: fn's changes go when
+    // fn fails, and are committed with the outer transaction (the manager's
+    // audit log writes an operator's change and its record together).
     template <typename Fn>
     Status transaction(Fn&& fn) {
-        auto st = exec("BEGIN IMMEDIATE");
+        const bool nested = sqlite3_get_autocommit(db_) == 0;
+        auto st = exec(nested ? "SAVEPOINT nested" : "BEGIN IMMEDIATE");
         if (!st) return st;
         Status r = fn();
         if (!r) {
-            exec("ROLLBACK");
+            exec(nested ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK");
             return r;
         }
-        return exec("COMMIT");
+        return exec(nested ? "RELEASE nested" : "COMMIT");
     }
 
    private:

@@ -68,8 +68,10 @@ std::vector<std::string_view> split(std::string_view s) {
 }  // namespace
 
 std::string manager_state() { return join({"mgr", "state"}); }
-Expected<std::string> manager_request(std::string_view c) { return build({"mgr", "req", id(c, "client")}); }
-std::string manager_request_filter() { return join({"mgr", "req", "+"}); }
+Expected<std::string> manager_request(std::string_view identity, std::string_view c) {
+    return build({"mgr", "req", id(identity, "identity"), id(c, "client")});
+}
+std::string manager_request_filter() { return join({"mgr", "req", "+", "+"}); }
 Expected<std::string> manager_response(std::string_view c) { return build({"mgr", "resp", id(c, "client")}); }
 Expected<std::string> fw_manifest(std::string_view fw) { return build({"fw", id(fw, "firmware"), "manifest"}); }
 Expected<std::string> gw_state(std::string_view gw) { return build({"gw", id(gw, "gateway"), "state"}); }
@@ -157,9 +159,10 @@ Expected<Parsed> parse_topic(std::string_view topic) {
     const auto n = p.size();
     if (p[0] == "mgr") {
         if (n == 2 && p[1] == "state") out.kind = Kind::ManagerState;
-        else if (n == 3 && p[1] == "req") {
+        else if (n == 4 && p[1] == "req") {
             out.kind = Kind::ManagerRequest;
-            st = id(p[2], "client", out.client);
+            st = id(p[2], "identity", out.identity);
+            if (st) st = id(p[3], "client", out.client);
         } else if (n == 3 && p[1] == "resp") {
             out.kind = Kind::ManagerResponse;
             st = id(p[2], "client", out.client);

@@ -16,9 +16,12 @@ namespace fleetcast::topics {
 inline constexpr std::string_view kRoot = "fleetcast/v1";
 
 // manager
-std::string manager_state();                                      // retained, LWT
-Expected<std::string> manager_request(std::string_view client);   // operator -> manager
-std::string manager_request_filter();                             // fleetcast/v1/mgr/req/+
+std::string manager_state();  // retained, LWT
+// operator -> manager: mgr/req/{identity}/{client}. The identity is the
+// operator's broker identity (certificate CN or user name; the client id on an
+// open dev broker), pinned by the ACL (broker-config/acl, scripts/operator-acl).
+Expected<std::string> manager_request(std::string_view identity, std::string_view client);
+std::string manager_request_filter();                             // fleetcast/v1/mgr/req/+/+
 Expected<std::string> manager_response(std::string_view client);  // manager -> operator
 // firmware
 Expected<std::string> fw_manifest(std::string_view fw_id);  // retained manifest
@@ -86,6 +89,7 @@ enum class Kind {
 
 struct Parsed {
     Kind kind{};
+    std::string identity;  // ManagerRequest: the operator's broker identity
     std::string client;    // ManagerRequest/Response
     std::string gateway;   // all gw/site topics
     std::string campaign;  // GwSchedule

@@ -190,7 +190,7 @@ void Manager::on_message(const MqttEvent& event) {
     switch (p.kind) {
         case topics::Kind::ManagerRequest:
             counters_.add("requests");
-            return on_request(p.client, event.topic, event.payload);
+            return on_request(p.identity, p.client, event.topic, event.payload);
         case topics::Kind::GwFetch: {
             counters_.add("fetches");
             auto st = chunks_.on_fetch(p.gateway, event.payload);
@@ -232,7 +232,8 @@ void Manager::on_message(const MqttEvent& event) {
     }
 }
 
-void Manager::on_request(const std::string& client, const std::string& topic, const std::string& payload) {
+void Manager::on_request(const std::string& identity, const std::string& client, const std::string& topic,
+                         const std::string& payload) {
     OperatorResponse resp;
     auto req = decode_operator_request(payload);
     if (!req) {
@@ -242,11 +243,15 @@ void Manager::on_request(const std::string& client, const std::string& topic, co
         reject("bad_request", topic, req.error());
     } else {
         resp.req_id = req->req_id;
-        auto data = api_.handle(*req);
+        auto data = api_.handle(*req, identity, client);
         if (data) {
             resp.ok = true;
             resp.data = std::move(*data);
-            log_info("manager", "request").kv("client", client).kv("req", req->req_id).kv("op", req->op);
+            log_info("manager", "request")
+                .kv("identity", identity)
+                .kv("client", client)
+                .kv("req", req->req_id)
+                .kv("op", req->op);
         } else {
             resp.error = data.error().message;
             resp.code = data.error().code;

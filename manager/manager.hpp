@@ -47,7 +47,7 @@ class Manager {
     // Subscribes, publishes the retained online state and re-publishes what
     // the broker must retain (manifests, running schedules).
     Status start();
-    // Issue 13 item 7: operator requests and responses (mgr/req/+, mgr/resp/+)
+    // Issue 13 item 7: operator requests and responses (mgr/req/+/+, mgr/resp/+)
     // on a connection of their own, so an answer never waits behind the chunks
     // queued on the main one. Its events carry kOpsTag (and take the urgent
     // lane of the program's queue). Set before start(); without it, requests
@@ -68,7 +68,8 @@ class Manager {
    private:
     Manager(Transport& transport, Clock& clock, ManagerConfig config, std::unique_ptr<ManagerStore> store);
     void on_message(const MqttEvent& event);
-    void on_request(const std::string& client, const std::string& topic, const std::string& payload);
+    void on_request(const std::string& identity, const std::string& client, const std::string& topic,
+                    const std::string& payload);
     // Logs and counts a failed message: bad input, or an internal failure.
     void reject(const std::string& counter, const std::string& topic, const Error& e);
     void publish_state();

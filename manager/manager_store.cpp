@@ -156,10 +156,25 @@ CREATE TABLE IF NOT EXISTS gateway_windows (
   gateway TEXT PRIMARY KEY, spec TEXT NOT NULL, tz TEXT NOT NULL, set_at TEXT NOT NULL);
 )sql";
 
+// Schema 10 (issue 19 item 3): the audit log, one row per operator request
+// that changes something, written in the transaction of the change.
+// Append-only: the triggers refuse every UPDATE and DELETE.
+const char* kSchemaV10 = R"sql(
+CREATE TABLE IF NOT EXISTS audit_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, identity TEXT NOT NULL, client TEXT NOT NULL,
+  req_id TEXT NOT NULL, op TEXT NOT NULL, args TEXT NOT NULL, ok INTEGER NOT NULL, code TEXT NOT NULL,
+  outcome TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_log_by_time ON audit_log(at);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+)sql";
+
 // Every schema step, oldest first (kSchemaVersion is the last one's).
-const std::vector<Migration> kMigrations{{1, kSchema},   {2, kSchemaV2}, {3, kSchemaV3},
-                                         {4, kSchemaV4}, {5, kSchemaV5}, {6, kSchemaV6},
-                                         {7, kSchemaV7}, {8, kSchemaV8}, {kSchemaVersion, kSchemaV9}};
+const std::vector<Migration> kMigrations{
+    {1, kSchema},   {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
+    {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8}, {9, kSchemaV9}, {kSchemaVersion, kSchemaV10}};
 
 const char* kFirmwareCols =
     "fw_id, model, component, version, size, sha256, chunk_size, allow_downgrade, added_at, signed_manifest";

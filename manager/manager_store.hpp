@@ -12,13 +12,14 @@
 
 #include "common/error.hpp"
 #include "common/job_digest.hpp"
+#include "common/operator_audit.hpp"
 #include "common/sqlite_db.hpp"
 #include "manager/failure_evaluation.hpp"
 #include "manager/manager_records.hpp"
 
 namespace fleetcast::manager {
 
-inline constexpr int kSchemaVersion = 9;
+inline constexpr int kSchemaVersion = 10;
 
 // What the metrics endpoint reads from the database (manager_store_metrics.cpp):
 // small tables whole, large ones only as GROUP BY counts.
@@ -152,6 +153,12 @@ class ManagerStore {
     Status set_gateway_window(const WindowMsg& w);
     Status clear_gateway_window(const std::string& gateway);
     Expected<std::map<std::string, WindowMsg>> gateway_windows();
+
+    // The audit log (issue 19 item 3, schema 10; manager_store_audit.cpp):
+    // append-only. append_audit ignores e.seq (the table numbers the rows).
+    Status append_audit(const AuditEntry& e);
+    // Oldest first: entries at or after `since`, with seq above `after`, at most `limit`.
+    Expected<std::vector<AuditEntry>> audit_entries(const AuditArgs& query, std::uint64_t limit);
 
     // manager_store_waves.cpp (issue 16 item 2, schema 8): the waves are
     // written with the campaign (insert_campaign, from CampaignRecord::waves

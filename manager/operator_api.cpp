@@ -76,9 +76,10 @@ Expected<Json> answer(const Expected<Answer>& a) {
 }
 }  // namespace
 
-Expected<Json> OperatorApi::handle(const OperatorRequest& req) {
+Expected<Json> OperatorApi::handle(const OperatorRequest& req, const std::string& identity, const std::string& client) {
     auto op = operator_op_from_string(req.op);
     if (!op) return op.error();
+    if (changes_fleet(*op)) return audited(*op, req, identity, client);
     return dispatch(*op, req);
 }
 
@@ -146,6 +147,8 @@ Expected<Json> OperatorApi::dispatch(OperatorOp op, const OperatorRequest& req) 
             return with_args(gateway_window_args_from_json, args, [&](const auto& a) { return windows_.set(a); });
         case OperatorOp::GatewayClearWindow:
             return with_args(gateway_args_from_json, args, [&](const auto& a) { return windows_.clear(a); });
+        case OperatorOp::Audit:
+            return with_args(audit_args_from_json, args, [&](const auto& a) { return audit_view(a); });
     }
     return make_error("bad_args", "unknown op '" + req.op + "'");
 }

@@ -7,6 +7,7 @@
 
 #include "common/clock.hpp"
 #include "common/messages.hpp"
+#include "common/operator_audit.hpp"
 #include "common/operator_messages.hpp"
 #include "common/operator_views.hpp"
 #include "common/transport.hpp"
@@ -26,10 +27,16 @@ class OperatorApi {
     OperatorApi(ManagerStore& store, FirmwareRepository& repo, FirmwareUploads& uploads, SchedulePublisher& schedules,
                 CampaignControl& control, Transport& transport, Clock& clock);
 
-    // The response data, or a clear error for an unknown op, bad args or a failure.
-    Expected<Json> handle(const OperatorRequest& req);
+    // The response data, or a clear error for an unknown op, bad args or a
+    // failure. A request that changes something (changes_fleet) is recorded
+    // in the audit log with `identity` and `client` (the request topic's).
+    Expected<Json> handle(const OperatorRequest& req, const std::string& identity, const std::string& client);
 
    private:
+    // operator_audit.cpp: runs a changing op and appends its audit entry in one transaction.
+    Expected<Json> audited(OperatorOp op, const OperatorRequest& req, const std::string& identity,
+                           const std::string& client);
+    Expected<Json> audit_view(const AuditArgs& args);
     Expected<Json> dispatch(OperatorOp op, const OperatorRequest& req);
     Expected<Json> firmware_add(const FirmwareAddArgs& args);
     // The last step of an upload over MQTT: the checked image is added like firmware_add.

@@ -26,6 +26,11 @@ export class Link {
     this.client = null;
   }
 
+  // The broker identity requests carry (topics.md): the user name, else the client id.
+  get identity() {
+    return this.credentials.username || this.clientId;
+  }
+
   get connected() {
     return !!this.client && this.client.connected;
   }
@@ -105,7 +110,7 @@ export class Link {
       }, REQUEST_TIMEOUT_MS);
       this.pending.set(req_id, { resolve, timer });
       const body = JSON.stringify({ type: 'request', req_id, op, args });
-      this.client.publish(topics.request(this.clientId), body, { qos: 1 });
+      this.client.publish(topics.request(this.identity, this.clientId), body, { qos: 1 });
     });
   }
 

@@ -3,7 +3,9 @@ export const ROOT = 'fleetcast/v1';
 
 export const topics = {
   managerState: `${ROOT}/mgr/state`,
-  request: (client) => `${ROOT}/mgr/req/${client}`,
+  // mgr/req/{identity}/{client}: identity = the broker user name the page
+  // signed in with (the ACL pins it), or its client id on an open dev broker.
+  request: (identity, client) => `${ROOT}/mgr/req/${identity}/${client}`,
   response: (client) => `${ROOT}/mgr/resp/${client}`,
   gatewayStates: `${ROOT}/gw/+/state`,
   schedules: `${ROOT}/gw/+/schedule/+`,

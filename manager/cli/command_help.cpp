@@ -68,6 +68,9 @@ const std::vector<CommandHelp>& command_table() {
          "fleetcast resume A123-000001"},
         {"device set-param", "DEVICE deferment DURATION", "the device's deferment parameter (R12)",
          "fleetcast device set-param A123-000001 deferment 20m"},
+        {"audit", "[--since T] [--limit N]",
+         "who changed what: every changing request with its time, operator identity, args and outcome",
+         "fleetcast audit --since 24h"},
     };
     return table;
 }

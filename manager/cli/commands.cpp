@@ -16,6 +16,7 @@
 #include "common/operator_campaign_create.hpp"
 #include "common/operator_messages.hpp"
 #include "common/operator_views.hpp"
+#include "manager/cli/audit_command.hpp"
 #include "manager/cli/campaign_commands.hpp"
 #include "manager/cli/cli_support.hpp"
 #include "manager/cli/control_commands.hpp"
@@ -464,6 +465,7 @@ int run_command(const GlobalOptions& g, const std::string& command, const std::v
     if (command == "suspend") return suspend_command(g, args, true);
     if (command == "resume") return suspend_command(g, args, false);
     if (command == "device" && sub == "set-param") return set_param_command(g, rest);
+    if (command == "audit") return audit_command(g, args);
     throw UsageError("unknown command '" + command + (sub.empty() ? "" : " " + sub) + "'");
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <random>
 
+#include "common/broker_identity.hpp"
 #include "common/topics.hpp"
 
 namespace fleetcast::cli {
@@ -31,7 +32,12 @@ Expected<std::unique_ptr<RequestClient>> RequestClient::connect(MqttOptions opti
     options.client_id = make_client_id();
     options.clean_session = true;
     options.will_topic.reset();
+    // Requests go to mgr/req/{identity}/{client}: the broker's ACL lets an
+    // operator write only under its own identity (issue 19 item 3, the audit log).
+    auto identity = broker_identity(options);
+    if (!identity) return identity.error();
     std::unique_ptr<RequestClient> c(new RequestClient(std::move(options), timeout));
+    c->identity_ = std::move(*identity);
     // Subscribed before connecting: the session subscribes on connect, ahead of any request.
     auto st = c->session_.subscribe(topics::manager_response(c->client_id_));
     if (st) st = c->session_.subscribe(topics::manager_state());
@@ -80,7 +86,7 @@ Expected<OperatorResponse> RequestClient::request(const std::string& op, const J
     req.args = args.empty() ? Json::object() : Json(cJSON_Duplicate(args.get(), 1));
     const auto reply_topic = topics::manager_response(client_id_);
     if (!reply_topic) return reply_topic.error();
-    auto st = out_.publish(topics::manager_request(client_id_), encode(req));
+    auto st = out_.publish(topics::manager_request(identity_, client_id_), encode(req));
     if (!st) return st.error();
     const auto deadline = std::chrono::steady_clock::now() + timeout_;
     while (true) {

@@ -32,6 +32,7 @@ class RequestClient {
     std::string manager_state_text() const;
     std::chrono::milliseconds timeout_;
     std::string client_id_;
+    std::string identity_;  // common/broker_identity.hpp
     std::uint64_t next_request_ = 1;
     std::optional<ProcessState> manager_state_;
     BlockingQueue<MqttEvent> queue_;

@@ -212,7 +212,7 @@ TEST_F(Chaos, CampaignHoldsItsInvariantsUnderKillsAndHostileInput) {
     // ---- independent byte counter and the hostile client, then the campaign
     LinkCounter counter(fleet.uri(), digests);
     ReportRecorder reports(fleet.uri());
-    std::vector<std::string> known{topics::manager_state(), *topics::manager_request("chaos-hostile"),
+    std::vector<std::string> known{topics::manager_state(), *topics::manager_request("chaos-hostile", "chaos-hostile"),
                                    *topics::manager_response("chaos-cli")};
     for (const auto& [model, img] : images) known.push_back(*topics::fw_manifest(img.fw_id));
     for (const auto* gw : {"gw1", "gw2"}) {

@@ -247,7 +247,7 @@ void HostileClient::attack(const std::string& topic, HostileKind kind) {
                 "fleetcast/v1/gw/../report",
                 "fleetcast/v1/gw/gw 1/fetch",
                 "fleetcast/v1/site/gw1/model/A123/fw/not*hex/chunk",
-                "fleetcast/v1/mgr/req/cli with space",
+                "fleetcast/v1/mgr/req/operator/cli with space",
                 "fleetcast/v1/gw/gw1/schedule/c-" + std::string(80, '9'),
                 "fleetcast/v1/site/gw2/dev/A123-000001/unknown",
             };

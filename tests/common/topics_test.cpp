@@ -37,7 +37,7 @@ TEST(Topics, BuildersAndParserAgree) {
     EXPECT_EQ(s->kind, topics::Kind::GwSchedule);
     EXPECT_EQ(s->campaign, "c-1");
 
-    const Expected<std::string> all[] = {topics::manager_state(),    topics::manager_request("cli-1"),
+    const Expected<std::string> all[] = {topics::manager_state(),    topics::manager_request("alice", "cli-1"),
                                          topics::fw_manifest("ab"),  topics::gw_state("g"),
                                          topics::gw_fetch("g"),      topics::gw_report("g"),
                                          topics::gw_cmd("g"),        topics::gw_chunk("g", "ab"),
@@ -101,7 +101,8 @@ TEST(Topics, BuilderReturnsAnErrorNamingTheBadIdNeverThrows) {
 TEST(Topics, EveryIdOfEveryBuilderIsChecked) {
     const std::string b = "a+b";
     const std::vector<std::function<Expected<std::string>()>> builders = {
-        [&] { return topics::manager_request(b); },
+        [&] { return topics::manager_request(b, "c"); },
+        [&] { return topics::manager_request("alice", b); },
         [&] { return topics::manager_response(b); },
         [&] { return topics::fw_manifest(b); },
         [&] { return topics::gw_state(b); },
@@ -205,4 +206,19 @@ TEST(Topics, ProbeTopicsParse) {
     EXPECT_EQ(topics::parse_topic(*topics::gw_probe("gw1"))->kind, topics::Kind::GwProbe);
     EXPECT_EQ(topics::parse_topic(*topics::dev_probe("gw1", "A123-000001"))->kind, topics::Kind::DevProbe);
     EXPECT_FALSE(topics::parse_topic("fleetcast/v1/site/gw1/dev/A123-000001/probe/nack"));
+}
+
+TEST(Topics, ARequestTopicCarriesTheOperatorsIdentityAndClient) {
+    auto t = topics::manager_request("alice", "cli-42-ab");
+    ASSERT_TRUE(t);
+    EXPECT_EQ(*t, "fleetcast/v1/mgr/req/alice/cli-42-ab");
+    auto p = topics::parse_topic(*t);
+    ASSERT_TRUE(p) << p.error().str();
+    EXPECT_EQ(p->kind, topics::Kind::ManagerRequest);
+    EXPECT_EQ(p->identity, "alice");
+    EXPECT_EQ(p->client, "cli-42-ab");
+    EXPECT_EQ(topics::manager_request_filter(), "fleetcast/v1/mgr/req/+/+");
+    // The topic without an identity (before issue 19 item 3) is no request any more.
+    EXPECT_FALSE(topics::parse_topic("fleetcast/v1/mgr/req/cli-42-ab"));
+    EXPECT_FALSE(topics::parse_topic("fleetcast/v1/mgr/req/al+ce/cli-42-ab"));
 }

@@ -3,6 +3,7 @@
 // same object.
 #include "common/failure_threshold.hpp"
 #include "common/messages.hpp"
+#include "common/operator_audit.hpp"
 #include "common/operator_campaign_create.hpp"
 #include "common/operator_campaign_views.hpp"
 #include "common/operator_campaigns.hpp"
@@ -33,6 +34,7 @@ void fuzz_one(std::string_view input) {
     (void)firmware_upload_commit_args_from_json(o);
     (void)firmware_args_from_json(o);
     (void)gateway_window_args_from_json(o);
+    (void)audit_args_from_json(o);
     // Answers.
     (void)results_answer_from_json(o);
     (void)campaign_list_answer_from_json(o);
@@ -45,5 +47,6 @@ void fuzz_one(std::string_view input) {
     (void)firmware_upload_progress_from_json(o);
     (void)firmware_deleted_from_json(o);
     (void)gateway_window_view_from_json(o);
+    (void)audit_answer_from_json(o);
     (void)gateway_list_answer_from_json(o);
 }

@@ -39,9 +39,9 @@ TEST(BadInput, MalformedMessagesAreCountedAndTheNextCampaignCompletes) {
     const std::string dev = "A123-000001";
     const std::vector<std::pair<std::string, std::string>> garbage = {
         // manager
-        {*topics::manager_request("cli-evil"), "{not json"},
-        {*topics::manager_request("cli-evil"), R"({"type":"request","req_id":7,"op":"results","args":{}})"},
-        {*topics::manager_request("cli-evil"),
+        {*topics::manager_request("cli-evil", "cli-evil"), "{not json"},
+        {*topics::manager_request("cli-evil", "cli-evil"), R"({"type":"request","req_id":7,"op":"results","args":{}})"},
+        {*topics::manager_request("cli-evil", "cli-evil"),
          R"({"type":"request","req_id":"r1","op":"results","args":{"campaign":"c+#"}})"},
         {*topics::gw_fetch("gw1"), R"({"type":"fetch","fw_id":"a#b","ranges":[[0,1]]})"},
         {*topics::gw_fetch("gw1"), R"({"type":"fetch","fw_id":"0000000000000000","ranges":[[0,1]]})"},

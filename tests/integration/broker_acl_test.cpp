@@ -9,6 +9,7 @@
 
 #include "common/mqtt_session.hpp"
 #include "common/topics.hpp"
+#include "tests/integration/prod_broker.hpp"
 #include "tests/support/broker.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/observer.hpp"
@@ -29,46 +30,24 @@ class ProdBroker : public ::testing::Test {
     void SetUp() override {
         char tmpl[] = "/tmp/fleetcast-acl-XXXXXX";
         dir = ::mkdtemp(tmpl);
-        auto certs = dir / "certs";
-        auto r = run_command({std::string(FLEETCAST_SOURCE_DIR) + "/scripts/make-certs", certs.string(), "manager",
-                              "operator", "gw1", "A123-000001", "A123-000002"},
-                             30s);
-        ASSERT_EQ(r.exit_code, 0) << r.output;
-        // mosquitto started as root drops to its own user before it reads the
-        // certificates: let it through this test's private folder.
-        ::chmod(dir.c_str(), 0711);
-        ::chmod(certs.c_str(), 0755);
-        ::chmod((certs / "broker.key").c_str(), 0644);
-        fs::create_directories(dir / "broker");
-        ::chmod((dir / "broker").c_str(), 0777);
-        // broker-config/prod.conf as shipped, its /etc and /var paths pointed at this test's folder.
-        std::ifstream in(std::string(FLEETCAST_SOURCE_DIR) + "/broker-config/prod.conf");
-        std::string text((std::istreambuf_iterator<char>(in)), {});
-        ASSERT_FALSE(text.empty());
-        for (const auto& [from, to] : std::map<std::string, std::string>{
-                 {"/etc/fleetcast/certs/", certs.string() + "/"},
-                 {"/etc/fleetcast/acl", std::string(FLEETCAST_SOURCE_DIR) + "/broker-config/acl"},
-                 {"/var/lib/fleetcast/", (dir / "broker").string() + "/"}})
-            for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
-                text.replace(pos, from.size(), to);
-        broker = Broker::with_config_text(dir / "broker", text);
+        // broker-config/prod.conf and acl as shipped.
+        auto setup = ProdBrokerSetup::start(dir, {"manager", "operator", "gw1", "A123-000001", "A123-000002"},
+                                            source_file("broker-config/acl"));
+        ASSERT_TRUE(setup) << setup.error().str();
+        prod = std::move(*setup);
+        broker = &prod->broker();
     }
     void TearDown() override {
         if (::testing::Test::HasFailure() && broker)
             std::fprintf(stderr, "---- mosquitto\n%s\n", broker->log_tail().c_str());
-        broker.reset();
+        broker = nullptr;
+        prod.reset();
         if (!::testing::Test::HasFailure()) fs::remove_all(dir);
     }
 
     // TLS options of one identity (its certificate and key from make-certs).
     MqttOptions as(const std::string& identity, const std::string& client_id) const {
-        MqttOptions o;
-        o.uri = broker->ssl_uri();
-        o.client_id = client_id;
-        o.ca_file = (dir / "certs" / "ca.crt").string();
-        o.cert_file = (dir / "certs" / (identity + ".crt")).string();
-        o.key_file = (dir / "certs" / (identity + ".key")).string();
-        return o;
+        return prod->as(identity, client_id);
     }
 
     // Waits until `watcher` saw the control message on `topic`: the broker
@@ -78,7 +57,8 @@ class ProdBroker : public ::testing::Test {
     }
 
     fs::path dir;
-    std::unique_ptr<Broker> broker;
+    std::unique_ptr<ProdBrokerSetup> prod;
+    Broker* broker = nullptr;
 };
 
 TEST_F(ProdBroker, DeviceCannotPublishOnAnotherDevicesTopic) {
@@ -116,22 +96,26 @@ TEST_F(ProdBroker, DeviceCannotPublishOnManagerTopic) {
     operator_cli.subscribe(topics::manager_state());
 
     Observer device(as("A123-000001", "A123-000001"));
-    device.publish(*topics::manager_request("A123-000001"),
+    device.publish(*topics::manager_request("A123-000001", "A123-000001"),
                    R"({"type":"request","req_id":"r1","op":"campaign_create","args":{"all":true}})");
+    // Nor under an operator's identity (issue 19 item 3: the audit log trusts it).
+    device.publish(*topics::manager_request("operator", "A123-000001"),
+                   R"({"type":"request","req_id":"r2","op":"campaign_create","args":{"all":true}})");
     device.publish(*topics::gw_schedule("gw1", "c-evil"), "forged schedule", true);
     device.publish(*topics::fw_manifest("0123456789abcdef"), "forged manifest", true);
     device.publish(topics::manager_state(), "forged state", true);
     device.publish(*topics::gw_report("gw1"), "forged report");
     device.publish(*topics::dev_event("gw1", "A123-000001"), "control");
     ASSERT_TRUE(saw(gateway, *topics::dev_event("gw1", "A123-000001")));
-    EXPECT_EQ(manager.stats().count(*topics::manager_request("A123-000001")), 0u);
+    EXPECT_EQ(manager.stats().count(*topics::manager_request("A123-000001", "A123-000001")), 0u);
+    EXPECT_EQ(manager.stats().count(*topics::manager_request("operator", "A123-000001")), 0u);
     EXPECT_EQ(manager.stats().count(*topics::gw_report("gw1")), 0u);
     EXPECT_EQ(gateway.stats().count(*topics::gw_schedule("gw1", "c-evil")), 0u);
     EXPECT_TRUE(operator_cli.stats().empty());
     // The operator identity may send requests: the same message from it arrives.
     Observer op(as("operator", "op1"));
-    op.publish(*topics::manager_request("op1"), "{}");
-    EXPECT_TRUE(saw(manager, *topics::manager_request("op1")));
+    op.publish(*topics::manager_request("operator", "op1"), "{}");
+    EXPECT_TRUE(saw(manager, *topics::manager_request("operator", "op1")));
 }
 
 TEST_F(ProdBroker, UnauthenticatedClientCannotConnect) {

@@ -260,7 +260,7 @@ TEST(Reconcile, StrangersWritesOnAProgramsRetainedStateAreUndoneOnceEachNeverInA
 
     // Then a counter that moves later shows the restores have stopped: at
     // most one per stranger's write.
-    stranger.publish(*topics::manager_request("state-writer"), "not json");
+    stranger.publish(*topics::manager_request("state-writer", "state-writer"), "not json");
     ASSERT_TRUE(counts(mgr, "manager", "bad_request"));
     EXPECT_LE(counters["state_restored"], static_cast<std::uint64_t>(kBurst));
     stranger.publish(*topics::gw_cmd("gw1"), "not json");

@@ -5,13 +5,13 @@ namespace {
 
 TEST_F(ManagerTest, MalformedRequestsAreCountedAndAnswered) {
     const auto reply = *topics::manager_response("op1");
-    deliver(*topics::manager_request("op1"), "this is not JSON");
+    deliver(*topics::manager_request("op1", "op1"), "this is not JSON");
     auto r1 = last_response();
     EXPECT_FALSE(r1.ok);
     EXPECT_EQ(r1.req_id, "invalid");
     EXPECT_NE(r1.error.find("malformed"), std::string::npos) << r1.error;
 
-    deliver(*topics::manager_request("op1"), R"({"type":"request","req_id":"r-9","op":"campaign_create"})");
+    deliver(*topics::manager_request("op1", "op1"), R"({"type":"request","req_id":"r-9","op":"campaign_create"})");
     auto r2 = last_response();
     EXPECT_FALSE(r2.ok);
     EXPECT_EQ(r2.req_id, "r-9");  // answered with the req_id it could read
@@ -28,7 +28,7 @@ TEST_F(ManagerTest, MalformedRequestsAreCountedAndAnswered) {
     auto r5 = request("results", R"({"campaign":42})");
     EXPECT_FALSE(r5.ok);
 
-    deliver(*topics::manager_request("op1"), std::string(2 * 1024 * 1024, '{'));  // oversized
+    deliver(*topics::manager_request("op1", "op1"), std::string(2 * 1024 * 1024, '{'));  // oversized
     EXPECT_EQ(transport.on_topic(reply).size(), 6u);
     EXPECT_EQ(counter("bad_input"), 6u);
     EXPECT_EQ(counter("bad_request"), 6u);

@@ -48,19 +48,24 @@ class ManagerTest : public ::testing::Test {
         mgr->handle(MqttEvent{MqttEvent::Kind::Message, 0, topic, payload, false});
     }
 
-    // Sends an operator request as client "op1" and returns the response.
+    // Sends an operator request as client "op1" (identity "op1") and returns the response.
     OperatorResponse request(const std::string& op, const std::string& args_json = "{}") {
+        return request_as("op1", "op1", op, args_json);
+    }
+    // The same from another operator: the request topic mgr/req/{identity}/{client}.
+    OperatorResponse request_as(const std::string& identity, const std::string& client, const std::string& op,
+                                const std::string& args_json = "{}") {
         OperatorRequest req;
         req.req_id = "r-" + std::to_string(++request_count);
         req.op = op;
         auto args = Json::parse(args_json);
         EXPECT_TRUE(args) << args_json;
         if (args) req.args = std::move(*args);
-        deliver(*topics::manager_request("op1"), encode(req));
-        return last_response();
+        deliver(*topics::manager_request(identity, client), encode(req));
+        return last_response(client);
     }
-    OperatorResponse last_response() {
-        auto sent = transport.on_topic(*topics::manager_response("op1"));
+    OperatorResponse last_response(const std::string& client = "op1") {
+        auto sent = transport.on_topic(*topics::manager_response(client));
         EXPECT_FALSE(sent.empty());
         if (sent.empty()) return {};
         auto resp = decode_operator_response(sent.back().payload);

@@ -200,8 +200,8 @@ TEST_F(ReconcileTest, OperatorRequestsUseTheirOwnConnectionWhenGiven) {
     EXPECT_TRUE(transport.subscriptions.count(topics::gw_schedule_all_filter()));
     transport.clear();
     OperatorRequest req{"r-ops-1", "firmware_list", Json::object()};
-    mgr->handle(
-        MqttEvent{MqttEvent::Kind::Message, Manager::kOpsTag, *topics::manager_request("op1"), encode(req), false});
+    mgr->handle(MqttEvent{MqttEvent::Kind::Message, Manager::kOpsTag, *topics::manager_request("op1", "op1"),
+                          encode(req), false});
     EXPECT_TRUE(transport.on_topic(*topics::manager_response("op1")).empty());
     auto resp = ops.on_topic(*topics::manager_response("op1"));
     ASSERT_EQ(resp.size(), 1u);
