@@ -25,6 +25,14 @@ bool changes_fleet(OperatorOp op) {
     }
 }
 
+bool changes_fleet(OperatorOp op, const cJSON* args) {
+    if (op == OperatorOp::CampaignCreate && args) {
+        const cJSON* dry = cJSON_GetObjectItemCaseSensitive(args, "dry_run");
+        if (cJSON_IsTrue(dry)) return false;  // the plan only
+    }
+    return changes_fleet(op);
+}
+
 void to_json(cJSON* o, const AuditArgs& a) {
     json::put(o, "since", a.since);
     if (a.after != 0) json::put(o, "after", a.after);

@@ -21,6 +21,8 @@ namespace fleetcast {
 // device defer/cancel/suspend/resume/set_param, gateway set/clear window.
 // Views, upload begin and pieces (nothing changes until the commit) are not.
 bool changes_fleet(OperatorOp op);
+// The same for one request: a campaign_create with "dry_run": true changes nothing.
+bool changes_fleet(OperatorOp op, const cJSON* args);
 
 inline constexpr std::uint64_t kDefaultAuditLimit = 200;
 inline constexpr std::uint64_t kMaxAuditLimit = 1000;

@@ -89,6 +89,7 @@ void to_json(cJSON* o, const CampaignCreateArgs& a) {
     if (a.failure_threshold) to_json(cJSON_AddObjectToObject(o, "failure_threshold"), *a.failure_threshold);
     put_rate_limits(o, a.limits);
     if (a.waves) to_json(cJSON_AddObjectToObject(o, "waves"), *a.waves);
+    if (a.dry_run) json::put(o, "dry_run", true);
 }
 
 Expected<CampaignCreateArgs> campaign_create_args_from_json(const cJSON* o) {
@@ -138,6 +139,10 @@ Expected<CampaignCreateArgs> campaign_create_args_from_json(const cJSON* o) {
         FC_TRY(w, wave_plan_from_json(cJSON_GetObjectItemCaseSensitive(o, "waves")));
         a.waves = *w;
     }
+    if (has(o, "dry_run")) {
+        FC_TRY(dry, json::get_bool(o, "dry_run"));
+        a.dry_run = *dry;
+    }
     return a;
 }
 
@@ -173,6 +178,7 @@ void to_json(cJSON* o, const CampaignCreated& c) {
         cJSON* counts = cJSON_AddArrayToObject(w, "counts");
         for (auto n : c.wave_counts) cJSON_AddItemToArray(counts, cJSON_CreateNumber(static_cast<double>(n)));
     }
+    if (c.dry_run) json::put(o, "dry_run", true);
 }
 
 Expected<CampaignCreated> campaign_created_from_json(const cJSON* o) {
@@ -226,6 +232,10 @@ Expected<CampaignCreated> campaign_created_from_json(const cJSON* o) {
         }
         if (c.wave_counts.empty() || c.wave_counts.back() != c.targets)
             return make_error("bad_value", "waves.counts must end with the number of targets");
+    }
+    if (has(o, "dry_run")) {
+        FC_TRY(dry, json::get_bool(o, "dry_run"));
+        c.dry_run = *dry;
     }
     return c;
 }

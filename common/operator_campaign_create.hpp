@@ -43,6 +43,7 @@ struct CampaignCreateArgs {
     std::optional<FailureThreshold> failure_threshold;  // issue 16 item 3; none: failures never stop it
     RateLimits limits;              // issue 16 item 4: max_per_minute, max_concurrent_per_gateway (each 1-1000000)
     std::optional<WavePlan> waves;  // issue 16 item 2; none: every target at once
+    bool dry_run = false;           // issue 19 item 2: plan and answer, store and send nothing
 };
 void to_json(cJSON* o, const CampaignCreateArgs& a);
 // Checks what the manager can check without its store: exactly one of all or
@@ -73,6 +74,7 @@ struct CampaignCreated {
     RateLimits limits;                                  // as stored (issue 16 item 4)
     std::optional<WavePlan> waves;                      // as given
     std::vector<std::uint64_t> wave_counts;             // with waves: the cumulative targets of each wave
+    bool dry_run = false;                               // the plan only: nothing was stored or sent
 };
 void to_json(cJSON* o, const CampaignCreated& c);
 Expected<CampaignCreated> campaign_created_from_json(const cJSON* o);

@@ -79,7 +79,7 @@ Expected<Json> answer(const Expected<Answer>& a) {
 Expected<Json> OperatorApi::handle(const OperatorRequest& req, const std::string& identity, const std::string& client) {
     auto op = operator_op_from_string(req.op);
     if (!op) return op.error();
-    if (changes_fleet(*op)) return audited(*op, req, identity, client);
+    if (changes_fleet(*op, req.args.get())) return audited(*op, req, identity, client);
     return dispatch(*op, req);
 }
 
@@ -372,6 +372,28 @@ Expected<Json> OperatorApi::campaign_create(CampaignCreateArgs spec) {
         for (auto& t : plan->targets) t.wave = members.at(t.device);
         plan->campaign.waves = std::move(w);
     }
+    CampaignCreated created{plan->campaign.id,
+                            plan->targets.size(),
+                            plan->campaign.mode,
+                            plan->campaign.update_at,
+                            plan->campaign.transmit_at,
+                            plan->campaign.expires_at,
+                            times->expected_end,
+                            times->notes,
+                            plan->campaign.retry,
+                            plan->skipped,
+                            plan->campaign.failure_threshold,
+                            plan->campaign.limits,
+                            std::nullopt,
+                            {}};
+    if (spec.dry_run) {  // issue 19 item 2: the planner's answer, shown before the operator confirms
+        created.dry_run = true;
+        if (const auto& w = plan->campaign.waves) {
+            created.waves = w->plan;
+            created.wave_counts = w->counts;
+        }
+        return json_object(created);
+    }
     std::vector<std::pair<std::string, std::string>> skipped_rows;
     for (const auto& s : plan->skipped) skipped_rows.emplace_back(s.device, s.reason);
     auto st = store_.insert_campaign(plan->campaign, plan->targets, skipped_rows);
@@ -398,20 +420,6 @@ Expected<Json> OperatorApi::campaign_create(CampaignCreateArgs spec) {
     st = schedules_.publish(plan->campaign, plan->targets);
     if (!st) return st.error();
 
-    CampaignCreated created{plan->campaign.id,
-                            plan->targets.size(),
-                            plan->campaign.mode,
-                            plan->campaign.update_at,
-                            plan->campaign.transmit_at,
-                            plan->campaign.expires_at,
-                            times->expected_end,
-                            times->notes,
-                            plan->campaign.retry,
-                            plan->skipped,
-                            plan->campaign.failure_threshold,
-                            plan->campaign.limits,
-                            std::nullopt,
-                            {}};
     if (const auto& w = plan->campaign.waves) {
         created.waves = w->plan;
         created.wave_counts = w->counts;

@@ -10,6 +10,7 @@ import { DeviceTableView } from './views/devices.js';
 import { DetailView } from './views/detail.js';
 import { GatewaysView } from './views/gateways.js';
 import { Actions } from './views/actions.js';
+import { ConsoleView } from './views/console.js';
 
 const REFRESH_MS = 3000;
 const REGISTRY_EVERY = 3; // device_list and gateway_list every 3rd refresh
@@ -37,7 +38,14 @@ const overview = new OverviewView(model, {
 });
 const campaign = new CampaignView(model, { onAction: (op, c) => actions.runCampaign(op, c).then(() => refresh(false)) });
 const detail = new DetailView(model, { onClose: () => openDevice(null), onAction: (op, dev) => actions.run(op, dev).then(() => refresh(false)) });
-const devices = new DeviceTableView(model, { onOpen: openDevice });
+const devices = new DeviceTableView(model, { onOpen: openDevice, onPick: () => consoleView.render() });
+const consoleView = new ConsoleView(model, link, actions, {
+  picked: () => [...devices.picked],
+  onCreated: (id) => {
+    model.selectCampaign(id);
+    refresh(true);
+  },
+});
 const gateways = new GatewaysView(model, {
   onSelect: (gw) => {
     gateways.select(gw);
@@ -59,7 +67,10 @@ function showStatus({ state, detail: why }) {
   el.dataset.state = state;
   el.title = why || '';
   document.body.classList.toggle('stale', state !== 'connected');
-  if (state === 'connected') refresh(true);
+  if (state === 'connected') {
+    refresh(true);
+    consoleView.refreshAudit();
+  }
   if (state === 'unauthorized') askCredentials(why);
 }
 
@@ -183,10 +194,11 @@ function scheduleRender() {
     devices.render();
     detail.render();
     gateways.render();
+    consoleView.render();
   }, RENDER_MS);
 }
 
 setInterval(() => refresh(false), REFRESH_MS);
 link.connect();
 scheduleRender();
-window.fleetcastDashboard = { model, link }; // for tests and the curious
+window.fleetcastDashboard = { model, link, consoleView }; // for tests and the curious

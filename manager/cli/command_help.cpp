@@ -29,7 +29,7 @@ const std::vector<CommandHelp>& command_table() {
          "    [--max-failures N|P% [--min-ended N] [--failure-results error,expired,canceled]\n"
          "     [--on-failure pause|cancel]]\n"
          "    [--waves 5,10%,50%,100% [--wave-success 95%] [--wave-soak 2h]]\n"
-         "    [--max-per-minute N] [--max-concurrent-per-gateway N]",
+         "    [--max-per-minute N] [--max-concurrent-per-gateway N] [--dry-run]",
          "updates the targets to the latest (or the given) firmware of their model; without times the manager "
          "plans them; with --waves, wave after wave once each one's devices sent their power-on reports",
          "fleetcast campaign create --model A123 --mode push --asap --max-failures 5% --min-ended 10 --waves "

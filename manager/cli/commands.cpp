@@ -294,7 +294,8 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
         "wave-success", po::value<std::string>(),
         "share of a wave's targets that must complete (power-on report with the new versions) before the next "
         "(default 100%)")("wave-soak", po::value<std::string>(),
-                          "wait this long after a wave's success before the next wave opens (default 0s)");
+                          "wait this long after a wave's success before the next wave opens (default 0s)")(
+        "dry-run", po::bool_switch(), "only show the planner's answer: nothing is created");
     auto vm = parse(args, desc);
     if (!devices_file.empty())
         for (auto& d : read_devices_file(devices_file)) devices.push_back(std::move(d));
@@ -345,6 +346,7 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
     a.asap = asap;
     a.mode = mode == "push" ? TransferMode::Push : TransferMode::Pull;
     if (!campaign.empty()) a.campaign = campaign;
+    a.dry_run = vm["dry-run"].as<bool>();
 
     auto client = connect(g);
     if (!client) return 1;
@@ -354,7 +356,9 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
     if (g.json) return print_json(*data), 0;
     auto c = typed_answer(campaign_created_from_json(data->get()));
     if (!c) return 1;
-    std::cout << c->campaign << '\n' << "targets: " << c->targets << '\n' << "mode: " << to_string(c->mode) << '\n';
+    std::cout << c->campaign << (c->dry_run ? " (dry run: nothing was created)" : "") << '\n'
+              << "targets: " << c->targets << '\n'
+              << "mode: " << to_string(c->mode) << '\n';
     if (c->transmit_at) std::cout << "transmit at: " << format_time(*c->transmit_at) << '\n';
     std::cout << "update at: " << format_time(c->update_at) << '\n';
     if (c->expires_at) std::cout << "expires at: " << format_time(*c->expires_at) << '\n';

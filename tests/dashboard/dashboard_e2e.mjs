@@ -16,8 +16,15 @@
 //                confirmed and accepted; a paused and a canceled campaign show
 //                the red banner with the reason, the CLI agrees, and only the
 //                buttons that fit the campaign's status are enabled.
+//   console      the console (issue 19 item 2): a firmware file uploaded from
+//                the file picker is in `fleetcast firmware list` with its
+//                SHA-256; a campaign of two devices ticked in the table is
+//                planned (the planner's answer and notes shown, nothing created
+//                yet), then created as planned; the audit log page and
+//                `fleetcast audit` name the page's identity for both.
 // Exit 77 = skipped (ctest SKIP_RETURN_CODE), with the reason on stdout.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Fleet, eventually } from './fleet_processes.mjs';
@@ -245,6 +252,73 @@ async function campaignControlCase(fleet, browser, o) {
   return 0;
 }
 
+async function consoleCase(fleet, browser, o) {
+  fleet.startManager();
+  fleet.startGateway('gw1');
+  fleet.startDevices('gw1', ['A123'], 3, 1);
+  await fleet.waitRegistered(3, 30000);
+  mkdirSync(o.artifacts, { recursive: true });
+  const page = await openDashboard(browser, fleet);
+
+  // Upload: 600 KiB, three pieces of at most 256 KiB.
+  const image = randomBytes(600 * 1024);
+  const file = join(fleet.dir, 'printer-2.0.img');
+  writeFileSync(file, image);
+  await page.setInputFiles('#fw-file', file);
+  await page.fill('#fw-model', 'A123');
+  await page.fill('#fw-component', 'main');
+  await page.fill('#fw-version', '2.0');
+  await page.click('#fw-upload');
+  await page.waitForSelector('#fw-status[data-state="accepted"], #fw-status[data-state="refused"]', { timeout: 60000 });
+  const status = await text(page, '#fw-status');
+  check((await page.getAttribute('#fw-status', 'data-state')) === 'accepted', `the manager added the uploaded image: ${status}`);
+  const fw = await page.getAttribute('#fw-status', 'data-fw');
+  const listed = fleet.cliJson(['firmware', 'list']).firmware.find((f) => f.fw_id === fw);
+  const sha = createHash('sha256').update(image).digest('hex');
+  check(listed && listed.sha256 === sha && listed.size === image.length, `fleetcast firmware list has ${fw} with the file's size and SHA-256`);
+  check((await page.evaluate(() => document.querySelector('#fw-progress').value)) === image.length, 'the progress bar reached the whole image');
+
+  // Campaign: two devices ticked in the table, planned, then created.
+  await page.waitForSelector('[data-pick="A123-000001"]', { timeout: 20000 });
+  await page.check('[data-pick="A123-000001"]');
+  await page.check('[data-pick="A123-000003"]');
+  await page.check('input[name="cc-target"][value="picked"]');
+  await page.selectOption('#cc-mode', 'push');
+  await page.click('#cc-plan');
+  await page.waitForSelector('#cc-plan-summary', { timeout: 20000 });
+  const plan = await text(page, '#cc-plan-summary');
+  check(/^2 targets, push/.test(plan), `the planner's answer is shown before confirming: ${plan}`);
+  // Notes appear when the planner assumed a rate or moved a time (none here: the gateway measured its links).
+  check(/expected end/.test(plan) && (await page.locator('#cc-notes').count()) === 1, `with the expected end and its notes (${await page.locator('#cc-notes li').count()})`);
+  check(fleet.cliJson(['campaign', 'list']).campaigns.length === 0, 'planning created no campaign');
+  await page.screenshot({ path: join(o.artifacts, 'dashboard-console-plan.png'), fullPage: true });
+  await page.click('#cc-confirm');
+  await page.waitForSelector('#cc-created', { timeout: 20000 });
+  const campaign = await page.getAttribute('#cc-created', 'data-campaign');
+  const created = fleet.cliJson(['campaign', 'list']).campaigns;
+  check(created.length === 1 && created[0].campaign === campaign, `the CLI lists the campaign ${campaign}`);
+  const targets = fleet.cliJson(['targets', campaign]).devices.map((d) => d.device).sort();
+  check(JSON.stringify(targets) === JSON.stringify(['A123-000001', 'A123-000003']), `its targets are the ticked devices: ${targets}`);
+  check(fleet.cliJson(['results', campaign]).mode === 'push', 'in push mode');
+  await page.waitForFunction((c) => document.querySelector('#campaign-id')?.textContent === c, campaign, { timeout: 15000 });
+  check(true, 'the page follows the new campaign');
+
+  // Who did what: the page's identity (its client id on this open dev broker).
+  const identity = await page.evaluate(() => window.fleetcastDashboard.link.identity);
+  const audit = fleet.cliJson(['audit']).entries;
+  const ops = audit.map((e) => `${e.identity} ${e.op} ${e.ok}`);
+  check(
+    JSON.stringify(ops) === JSON.stringify([`${identity} firmware_upload_commit true`, `${identity} campaign_create true`]),
+    `fleetcast audit records the upload and the campaign (not the plan) by ${identity}: ${ops}`,
+  );
+  await page.click('#audit-refresh');
+  await page.waitForFunction(() => document.querySelectorAll('#audit-table tbody tr').length === 2, null, { timeout: 15000 });
+  const top = await text(page, '#audit-table tbody tr');
+  check(top.includes(identity) && top.includes('campaign_create') && top.includes(campaign), `the audit page shows it: ${top}`);
+  await page.screenshot({ path: join(o.artifacts, 'dashboard-console.png'), fullPage: true });
+  return 0;
+}
+
 // ---- main -------------------------------------------------------------------
 const o = options();
 if (!existsSync(CHROMIUM)) {
@@ -263,7 +337,7 @@ let rc = 1;
 try {
   await fleet.startBroker();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  const cases = { campaign: campaignCase, defer: deferCase, control: campaignControlCase };
+  const cases = { campaign: campaignCase, defer: deferCase, control: campaignControlCase, console: consoleCase };
   if (!cases[o.case]) throw new Error(`unknown case ${o.case}`);
   rc = (await cases[o.case](fleet, browser, o)) || 0;
   if (rc === 0) console.log(`PASS: dashboard ${o.case}`);

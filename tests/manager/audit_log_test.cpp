@@ -3,6 +3,7 @@
 // and its outcome, in the transaction of the change; views are not; the table
 // refuses UPDATE and DELETE.
 #include "common/operator_audit.hpp"
+#include "common/operator_campaign_create.hpp"
 #include "tests/manager/manager_fixture.hpp"
 
 namespace fleetcast::manager::testing {
@@ -83,6 +84,32 @@ TEST_F(AuditLogTest, TheLogSurvivesARestartAndRefusesUpdatesAndDeletes) {
     EXPECT_EQ(q->text(0), "alice");
     EXPECT_EQ(q->text(1), "firmware_delete");
     EXPECT_EQ(q->text(2), "not_found");
+}
+
+}  // namespace
+}  // namespace fleetcast::manager::testing
+
+namespace fleetcast::manager::testing {
+namespace {
+
+TEST_F(AuditLogTest, ADryRunCampaignCreateAnswersThePlanAndChangesNothing) {
+    add_firmware("A123", "main", "2.0");
+    device_seen("gw1", "A123-000001", "A123", {{"main", "1.0"}});
+    device_seen("gw1", "A123-000002", "A123", {{"main", "2.0"}});
+    auto r = request_as("alice", "dash-1", "campaign_create", R"({"models":["A123"],"asap":true,"dry_run":true})");
+    ASSERT_TRUE(r.ok) << r.error;
+    auto plan = campaign_created_from_json(r.data.get());
+    ASSERT_TRUE(plan) << plan.error().str();
+    EXPECT_TRUE(plan->dry_run);
+    EXPECT_EQ(plan->targets, 1u);
+    ASSERT_EQ(plan->skipped.size(), 1u);
+    EXPECT_EQ(plan->skipped[0].reason, "UP TO DATE");
+    EXPECT_FALSE(plan->notes.empty());
+    auto list = request("campaign_list");
+    ASSERT_TRUE(list.ok);
+    EXPECT_EQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(list.data.get(), "campaigns")), 0);
+    EXPECT_TRUE(transport.on_topic(*topics::gw_schedule("gw1", plan->campaign)).empty());
+    ASSERT_EQ(audit().entries.size(), 1u);  // the firmware_add only
 }
 
 }  // namespace

@@ -14,11 +14,13 @@ function fillSelect(sel, values, label) {
 }
 
 export class DeviceTableView {
-  constructor(model, { onOpen }) {
+  constructor(model, { onOpen, onPick = () => {} }) {
     this.model = model;
     this.onOpen = onOpen;
+    this.onPick = onPick;
     this.page = 0;
     this.selected = null;
+    this.picked = new Set(); // ticked for a new campaign (the console)
     const refilter = () => {
       this.page = 0;
       this.render();
@@ -85,6 +87,21 @@ export class DeviceTableView {
     return h(
       'tr',
       { class: `clickable${r.device === this.selected ? ' selected' : ''}`, 'data-device': r.device, onclick: () => this.onOpen(r.device) },
+      h(
+        'td',
+        { class: 'pick', onclick: (e) => e.stopPropagation() },
+        h('input', {
+          type: 'checkbox',
+          'data-pick': r.device,
+          'aria-label': `pick ${r.device}`,
+          checked: this.picked.has(r.device),
+          onchange: (e) => {
+            if (e.target.checked) this.picked.add(r.device);
+            else this.picked.delete(r.device);
+            this.onPick();
+          },
+        }),
+      ),
       h('td', {}, `${r.model || '?'} / ${r.device}`),
       h('td', {}, r.gateway || '–'),
       h('td', {}, r.target ? fmtVersions(r.old, r.new) : fmtVersions(r.old)),
