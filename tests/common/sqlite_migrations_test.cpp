@@ -36,6 +36,41 @@ struct MigrationsTest : ::testing::Test {
 
 const std::vector<Migration> kTwo{{1, "CREATE TABLE a (x INTEGER);"}, {2, "ALTER TABLE a ADD COLUMN y TEXT;"}};
 
+// The manager's audit log runs a change inside its own transaction: the
+// change's transaction is then a savepoint, undone alone when it fails and
+// committed with the outer one.
+TEST_F(MigrationsTest, ATransactionInsideAnotherIsASavepointOfIt) {
+    auto db = open();
+    ASSERT_TRUE(db->exec("CREATE TABLE t (v INTEGER)"));
+    auto count = [&] {
+        auto q = db->prepare("SELECT COUNT(*) FROM t");
+        EXPECT_TRUE(q);
+        EXPECT_TRUE(*q->step());
+        return q->int64(0);
+    };
+    auto st = db->transaction([&]() -> Status {
+        auto inner_failed = db->transaction([&]() -> Status {
+            auto ins = db->exec("INSERT INTO t VALUES (1)");
+            if (!ins) return ins;
+            return make_error("refused", "the change failed");
+        });
+        EXPECT_FALSE(inner_failed);
+        EXPECT_EQ(count(), 0);  // the failed inner change is gone
+        auto inner_ok = db->transaction([&]() -> Status { return db->exec("INSERT INTO t VALUES (2)"); });
+        EXPECT_TRUE(inner_ok);
+        return db->exec("INSERT INTO t VALUES (3)");  // the audit row
+    });
+    ASSERT_TRUE(st) << st.error().str();
+    EXPECT_EQ(count(), 2);
+    // An outer transaction that fails takes its committed savepoints with it.
+    st = db->transaction([&]() -> Status {
+        EXPECT_TRUE(db->transaction([&]() -> Status { return db->exec("INSERT INTO t VALUES (4)"); }));
+        return make_error("refused", "the outer step failed");
+    });
+    EXPECT_FALSE(st);
+    EXPECT_EQ(count(), 2);
+}
+
 TEST_F(MigrationsTest, NewDatabaseGetsEveryStepAndTheLastVersion) {
     auto db = open();
     ASSERT_TRUE(apply_migrations(*db, kTwo));
