@@ -284,3 +284,41 @@ TEST(Delta, KillAtHalfResumesWithoutStartingOver) {
     EXPECT_LE(repaired, chunks - chunks / 2) << "the restarted device asked only for what it lacked (it had half)";
     EXPECT_EQ(site.up(v2.fw_id), 0u);
 }
+
+// A delta corrupted in the gateway's cache (a flipped bit on its disk) is never
+// sent: the chunk fails its signed hash when read, is fetched again alone, and
+// the device rebuilds and boots exactly the signed target.
+TEST(Delta, TamperedDeltaIsRefusedBeforeTheFlip) {
+    DeltaSite site(1);
+    ASSERT_TRUE(site.fleet.wait_registered(1, 60s));
+    auto v1 = site.fleet.make_image("A123", "main", "1.1", 1024 * 1024 + 17);
+    ASSERT_NO_FATAL_FAILURE(site.install(v1, {device_id(1)}));
+    auto v2 = site.derived(v1, "1.2", 17, 300000);  // a delta of about 5 chunks
+    site.fleet.add_firmware(v2);
+
+    // Pushed at once, installed 12 s later: the cached delta is tampered with in between.
+    auto c = site.campaign(
+        {"--all", "--mode", "push", "--transmit-at", "now", "--update-at", "+12s", "--campaign", "c-tamper"});
+    const auto update_at = std::chrono::system_clock::now() + 12s;
+    auto delta = site.delta(v2, "1.1");
+    ASSERT_TRUE(delta);
+    ASSERT_GE(delta->chunk_count, 3u);
+    const auto cache = site.fleet.dir() / "gateway-gw1" / "cache" / (delta->fw_id + ".img");
+    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(cache); }, 30s)) << "delta never cached";
+    {
+        std::fstream f(cache, std::ios::in | std::ios::out | std::ios::binary);
+        ASSERT_TRUE(f);
+        f.seekp(static_cast<std::streamoff>(kDefaultChunkSize) + 100);
+        f.write("tampered", 8);
+    }
+    ASSERT_LT(std::chrono::system_clock::now(), update_at) << "tampered too late to prove anything";
+
+    ASSERT_TRUE(site.completed(c));
+    EXPECT_EQ(site.booted_sha256(device_id(1)), v2.sha256) << "the device booted exactly the signed target";
+    EXPECT_EQ(site.up(delta->fw_id), delta->chunk_count + 1u) << "only the tampered chunk crossed again";
+    EXPECT_EQ(site.fanout(delta->fw_id), delta->chunk_count);
+    const auto gateway_log = site.log_of(site.fleet.gateway("gw1"));
+    EXPECT_NE(gateway_log.find("cache_chunk_corrupt"), std::string::npos);
+    EXPECT_NE(gateway_log.find("cache_chunk_repaired"), std::string::npos);
+    EXPECT_EQ(site.up(v2.fw_id), 0u);
+}
