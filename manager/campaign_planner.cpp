@@ -111,12 +111,15 @@ const FirmwareManifest* image_of_version(const std::vector<FirmwareManifest>& fi
 const FirmwareManifest* delta_for(const FirmwareManifest& image, const TargetRecord& target,
                                   const std::vector<FirmwareManifest>& firmware) {
     auto old = target.old_versions.find(image.component);
-    if (old == target.old_versions.end()) return nullptr;
-    for (const auto& m : firmware)
-        if (is_delta(m) && m.model == image.model && m.component == image.component &&
-            m.encoding->target_sha256 == image.sha256 && m.encoding->source_version == old->second)
-            return &m;
-    return nullptr;
+    const FirmwareManifest* compressed = nullptr;
+    for (const auto& m : firmware) {
+        if (!m.encoding || m.model != image.model || m.component != image.component ||
+            m.encoding->target_sha256 != image.sha256)
+            continue;
+        if (!is_delta(m)) compressed = &m;
+        else if (old != target.old_versions.end() && m.encoding->source_version == old->second) return &m;
+    }
+    return compressed;  // issue 17 item 2: no delta, the compressed image when there is one
 }
 
 std::vector<std::string> artifacts_for(const TargetRecord& target, const std::vector<FirmwareManifest>& firmware) {

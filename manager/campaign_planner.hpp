@@ -42,7 +42,8 @@ std::map<std::string, Schedule> schedules_for(const CampaignRecord& campaign, co
 
 // Issue 17: what crosses the links for one image of a target: the delta
 // from the device's version (its old_versions, so a re-published schedule
-// is the same) when `firmware` holds one, else the image itself.
+// is the same) when `firmware` holds one, else the compressed image when
+// there is one; nullptr: the image itself.
 const FirmwareManifest* delta_for(const FirmwareManifest& image, const TargetRecord& target,
                                   const std::vector<FirmwareManifest>& firmware);
 // The target's fw ids as its gateway's schedule lists them (deltas where there are).

@@ -19,19 +19,31 @@
 namespace fleetcast::manager {
 
 namespace {
-bool delta_of(const FirmwareManifest& m, const FirmwareManifest& source, const FirmwareManifest& target) {
-    return is_delta(m) && m.model == target.model && m.component == target.component &&
-           m.encoding->source_sha256 == source.sha256 && m.encoding->target_sha256 == target.sha256;
+// `m` is the encoding of `target` from `source_sha` (empty: the compressed image).
+bool encoding_of(const FirmwareManifest& m, const std::string& source_sha, const FirmwareManifest& target) {
+    return m.encoding && m.model == target.model && m.component == target.component &&
+           m.encoding->source_sha256 == source_sha && m.encoding->target_sha256 == target.sha256;
 }
 }  // namespace
 
 Expected<std::optional<FirmwareManifest>> FirmwareRepository::ensure_delta(const FirmwareManifest& source,
                                                                            const FirmwareManifest& target) {
-    if (skipped_deltas_.count({source.sha256, target.sha256})) return std::optional<FirmwareManifest>{};
+    return ensure_encoded(&source, target, max_delta_ratio, delta_level);
+}
+
+Expected<std::optional<FirmwareManifest>> FirmwareRepository::ensure_compressed(const FirmwareManifest& image) {
+    return ensure_encoded(nullptr, image, max_compressed_ratio, compress_level);
+}
+
+Expected<std::optional<FirmwareManifest>> FirmwareRepository::ensure_encoded(const FirmwareManifest* source,
+                                                                             const FirmwareManifest& target,
+                                                                             double max_ratio, int level) {
+    const std::string source_sha = source ? source->sha256 : std::string();
+    if (skipped_deltas_.count({source_sha, target.sha256})) return std::optional<FirmwareManifest>{};
     auto all = store_.list_firmware();
     if (!all) return all.error();
     for (const auto& r : *all)
-        if (delta_of(r.manifest, source, target)) return std::optional<FirmwareManifest>{r.manifest};
+        if (encoding_of(r.manifest, source_sha, target)) return std::optional<FirmwareManifest>{r.manifest};
     auto st = ensure_dir(images_dir_);
     if (!st) return st.error();
 
@@ -42,18 +54,20 @@ Expected<std::optional<FirmwareManifest>> FirmwareRepository::ensure_delta(const
         std::filesystem::remove(tmp, ec);
     };
     const auto started = std::chrono::steady_clock::now();
-    auto size = zstd_encode_file(image_path(source), image_path(target), tmp, delta_level);
+    auto size =
+        zstd_encode_file(source ? image_path(*source) : std::filesystem::path(), image_path(target), tmp, level);
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     if (!size) {
         drop_temp();
         return size.error();
     }
-    if (static_cast<double>(*size) > max_delta_ratio * static_cast<double>(target.size)) {
+    const char* what = source ? "delta" : "compressed";
+    if (static_cast<double>(*size) > max_ratio * static_cast<double>(target.size)) {
         drop_temp();
-        skipped_deltas_.insert({source.sha256, target.sha256});
-        log_info("manager", "delta_skipped")
-            .kv("source", source.fw_id)
+        skipped_deltas_.insert({source_sha, target.sha256});
+        log_info("manager", std::string(what) + "_skipped")
+            .kv("source", source ? source->fw_id : std::string("-"))
             .kv("target", target.fw_id)
             .kv("delta_bytes", *size)
             .kv("image_bytes", target.size)
@@ -76,7 +90,8 @@ Expected<std::optional<FirmwareManifest>> FirmwareRepository::ensure_delta(const
     m.chunk_size = target.chunk_size;
     m.chunk_count = chunk_count_for(m.size, m.chunk_size);
     m.allow_downgrade = target.allow_downgrade;
-    m.encoding = ArtifactEncoding{"zstd", source.sha256, source.version, target.sha256, target.size};
+    m.encoding =
+        ArtifactEncoding{"zstd", source_sha, source ? source->version : std::string(), target.sha256, target.size};
     auto chunks = chunk_digests_of_file(tmp, m.chunk_size);
     if (!chunks) {
         drop_temp();
@@ -95,10 +110,10 @@ Expected<std::optional<FirmwareManifest>> FirmwareRepository::ensure_delta(const
         return std::optional<FirmwareManifest>{(*existing)->manifest};
     st = store_.insert_firmware(FirmwareRecord{*signed_m, clock_.now()});
     if (!st) return st.error();
-    log_info("manager", "delta_made")
+    log_info("manager", std::string(what) + "_made")
         .kv("fw", signed_m->fw_id)
-        .kv("source", source.fw_id)
-        .kv("source_version", source.version)
+        .kv("source", source ? source->fw_id : std::string("-"))
+        .kv("source_version", source ? source->version : std::string("-"))
         .kv("target", target.fw_id)
         .kv("version", target.version)
         .kv("delta_bytes", signed_m->size)
@@ -113,18 +128,27 @@ void make_campaign_deltas(FirmwareRepository& repo, const std::string& campaign,
     for (const auto& t : targets)
         for (const auto& fw : t.fw_ids) {
             auto image = std::find_if(firmware.begin(), firmware.end(), [&](const auto& m) { return m.fw_id == fw; });
-            auto old = image == firmware.end() ? t.old_versions.end() : t.old_versions.find(image->component);
-            if (old == t.old_versions.end()) continue;
-            const auto* source = image_of_version(firmware, image->model, image->component, old->second);
-            if (!source || source->sha256 == image->sha256) continue;
-            if (!done.insert({source->fw_id, image->fw_id}).second) continue;
-            auto delta = repo.ensure_delta(*source, *image);
-            if (!delta)
-                log_warn("manager", "delta_failed")
-                    .kv("campaign", campaign)
-                    .kv("source", source->fw_id)
-                    .kv("target", image->fw_id)
-                    .kv("error", delta.error().str());
+            if (image == firmware.end()) continue;
+            auto old = t.old_versions.find(image->component);
+            const auto* source = old == t.old_versions.end()
+                                     ? nullptr
+                                     : image_of_version(firmware, image->model, image->component, old->second);
+            if (source && source->sha256 == image->sha256) source = nullptr;
+            bool made = false;
+            if (source && done.insert({source->fw_id, image->fw_id}).second) {
+                auto delta = repo.ensure_delta(*source, *image);
+                if (!delta)
+                    log_warn("manager", "delta_failed").kv("campaign", campaign).kv("error", delta.error().str());
+                made = delta && *delta;
+            } else if (source) {
+                continue;  // this pair was handled for another target
+            }
+            // Without a delta, the image crosses the links compressed when that saves (item 2).
+            if (!made && done.insert({"", image->fw_id}).second) {
+                auto packed = repo.ensure_compressed(*image);
+                if (!packed)
+                    log_warn("manager", "compressed_failed").kv("campaign", campaign).kv("error", packed.error().str());
+            }
         }
 }
 

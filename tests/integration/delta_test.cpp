@@ -322,3 +322,42 @@ TEST(Delta, TamperedDeltaIsRefusedBeforeTheFlip) {
     EXPECT_NE(gateway_log.find("cache_chunk_repaired"), std::string::npos);
     EXPECT_EQ(site.up(v2.fw_id), 0u);
 }
+
+// Issue 17 item 2: an image that compresses crosses both links zstd-compressed
+// (chunk hashes over the wire bytes); the device installs exactly the signed
+// image (its SHA-256 over the installed bytes).
+TEST(Compression, CompressibleImageCrossesTheLinksCompressed) {
+    DeltaSite site(2);
+    ASSERT_TRUE(site.fleet.wait_registered(2, 60s));
+    std::string text;
+    for (int i = 0; text.size() < 3 * 1024 * 1024; ++i)
+        text +=
+            "fleetcast firmware table row " + std::to_string(i) + " value " + std::to_string(i * 7919 % 1000) + "\n";
+    ImageFile image;
+    image.path = site.fleet.dir() / "text-image.bin";
+    ASSERT_TRUE(write_file_atomic(image.path, text));
+    image.model = "A123";
+    image.component = "main";
+    image.version = "2.0";
+    image.size = text.size();
+    image.sha256 = to_hex(sha256(text));
+    site.fleet.add_firmware(image);
+
+    auto c = site.campaign({"--all"});
+    ASSERT_TRUE(site.completed(c));
+    std::optional<FirmwareManifest> packed;
+    auto j = site.fleet.cli_json({"firmware", "list"});
+    ASSERT_FALSE(j.empty());
+    auto answer = firmware_list_answer_from_json(j.get());
+    ASSERT_TRUE(answer);
+    for (const auto& r : answer->firmware)
+        if (r.manifest.encoding && !is_delta(r.manifest) && r.manifest.encoding->target_sha256 == image.sha256)
+            packed = r.manifest;
+    ASSERT_TRUE(packed) << "the manager made no compressed copy";
+    EXPECT_LT(packed->size * 4, image.size) << "text compresses well";
+    for (int s = 1; s <= 2; ++s) EXPECT_EQ(site.booted_sha256(device_id(s)), image.sha256) << device_id(s);
+    EXPECT_EQ(site.up(packed->fw_id), packed->chunk_count);
+    EXPECT_EQ(site.fanout(packed->fw_id), packed->chunk_count);
+    EXPECT_EQ(site.up(image.fw_id), 0u) << "the uncompressed image never crossed a link";
+    EXPECT_EQ(site.fanout(image.fw_id), 0u);
+}
