@@ -107,4 +107,21 @@ TEST_F(ManagerDeltaTest, DeltaThatSavesTooLittleIsNotUsed) {
     EXPECT_EQ(s.firmware.size(), 1u);
     EXPECT_EQ(firmware_list().size(), 2u) << "no delta stored";
 }
+TEST_F(ManagerDeltaTest, ImageWithoutADeltaGoesCompressedWhenThatSaves) {
+    std::string text;
+    for (int i = 0; text.size() < 300 * 1024; ++i) text += "firmware line " + std::to_string(i) + "\n";
+    const auto image = add(text, "2.0");
+    device_seen("gw1", "A123-000001", "A123", {{"main", "1.0"}});
+    auto s = schedule_of(create_campaign(R"({"all":true,"campaign":"c-packed"})"));
+    const FirmwareManifest* packed = nullptr;
+    for (const auto& m : s.firmware)
+        if (m.encoding && !is_delta(m)) packed = &m;
+    ASSERT_NE(packed, nullptr);
+    EXPECT_EQ(packed->encoding->target_sha256, image.sha256);
+    EXPECT_EQ(packed->encoding->target_size, image.size);
+    EXPECT_LT(packed->size * 4, image.size);
+    EXPECT_EQ(s.devices.at(0).fw_ids, std::vector<std::string>{packed->fw_id});
+    EXPECT_EQ(s.firmware.size(), 2u) << "the compressed copy and the image";
+}
+
 }  // namespace fleetcast::manager::testing
