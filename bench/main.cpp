@@ -15,13 +15,14 @@ using namespace fleetcast::bench;
 
 int main(int argc, char** argv) {
     BenchConfig cfg;
-    std::string root, scenarios;
+    std::string root, scenarios, delta_source, delta_target;
     double image_mib = 8, stream_mib = 64;
     std::uint32_t chunk_kib = 64;
     po::options_description desc("fleet_bench options");
     desc.add_options()("help,h", "show this help")(
         "scenarios", po::value(&scenarios)->default_value("1,2,3,4,5,6"),
-        "comma-separated: 1 fan-out, 2 single stream, 3 device memory, 4 resume, 5 direct baseline, 6 manager scale")(
+        "comma-separated: 1 fan-out, 2 single stream, 3 device memory, 4 resume, 5 direct baseline, 6 manager scale, "
+        "7 deltas (not in the default list)")(
         "state-dir", po::value(&root)->default_value("/dev/shm/fleetcast-bench"),
         "where every process keeps its state (tmpfs by default; give a disk folder to measure fsync)")(
         "devices", po::value(&cfg.devices)->default_value(1000), "virtual devices (scenarios 1, 5)")(
@@ -35,7 +36,9 @@ int main(int argc, char** argv) {
         "scale-devices", po::value(&cfg.scale_devices)->default_value(100000), "registered devices (scenario 6)")(
         "gateway-arg", po::value(&cfg.gateway_args)->composing(), "extra fleetcast-gateway option (repeatable)")(
         "device-arg", po::value(&cfg.device_args)->composing(), "extra fleetcast-device option (repeatable)")(
-        "keep", po::bool_switch(&cfg.keep), "keep the state folders and logs");
+        "keep", po::bool_switch(&cfg.keep), "keep the state folders and logs")(
+        "delta-source", po::value(&delta_source), "scenario 7: the older release of a real program (a file)")(
+        "delta-target", po::value(&delta_target), "scenario 7: the next release of the same program");
     fleetcast::add_log_level_option(desc, cfg.log_level, "log level of the programs");
     po::variables_map vm;
     if (auto done = fleetcast::parse_program_options("fleet_bench", argc, argv, desc, vm)) return *done;
@@ -43,6 +46,8 @@ int main(int argc, char** argv) {
     cfg.image_bytes = static_cast<std::uint64_t>(image_mib * 1024 * 1024);
     cfg.stream_bytes = static_cast<std::uint64_t>(stream_mib * 1024 * 1024);
     cfg.chunk_size = chunk_kib * 1024;
+    cfg.delta_source = delta_source;
+    cfg.delta_target = delta_target;
     std::set<int> chosen;
     std::stringstream ss(scenarios);
     for (std::string item; std::getline(ss, item, ',');) chosen.insert(std::stoi(item));
@@ -62,6 +67,7 @@ int main(int argc, char** argv) {
     run(4, [&] { return scenario_resume(cfg); });
     run(5, [&] { return scenario_direct(cfg, fanout_manager_bytes); });
     run(6, [&] { return scenario_scale(cfg); });
+    run(7, [&] { return scenario_delta(cfg); });
     std::printf("\n");
     bool all_ok = true;
     for (const auto& r : reports) {

@@ -30,6 +30,8 @@ struct BenchConfig {
     std::vector<std::string> device_args;
     std::chrono::seconds timeout{900};
     bool keep = false;  // keep state folders
+    // Scenario 7: a real pair of consecutive releases (bench/README.md "Deltas").
+    std::filesystem::path delta_source, delta_target;
 };
 
 // Scenario 1 and the CI smoke test: a simulated fleet updated through one gateway.
@@ -58,6 +60,7 @@ ScenarioReport scenario_memory(const BenchConfig& cfg);
 ScenarioReport scenario_resume(const BenchConfig& cfg);
 ScenarioReport scenario_direct(const BenchConfig& cfg, std::uint64_t fanout_manager_bytes);
 ScenarioReport scenario_scale(const BenchConfig& cfg);
+ScenarioReport scenario_delta(const BenchConfig& cfg);
 
 // Sum of image sizes, and of chunk messages (payload + header) of those images.
 std::uint64_t image_bytes(const std::vector<ImageFile>& images);

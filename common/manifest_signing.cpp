@@ -222,6 +222,14 @@ std::string manifest_signed_text(const FirmwareManifest& m) {
     line("chunks_sha256", to_hex(chunk_list_digest(m.chunk_sha256)));
     line("allow_downgrade", m.allow_downgrade ? "1" : "0");
     line("expires_at", m.expires_at ? format_time(*m.expires_at) : std::string());
+    // Issue 17: a delta's or compressed image's lines; a plain image's text is unchanged.
+    if (m.encoding) {
+        line("encoding", m.encoding->codec);
+        line("source_sha256", m.encoding->source_sha256);
+        line("source_version", m.encoding->source_version);
+        line("target_sha256", m.encoding->target_sha256);
+        line("target_size", std::to_string(m.encoding->target_size));
+    }
     return t;
 }
 

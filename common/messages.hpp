@@ -30,6 +30,20 @@ inline constexpr std::uint32_t kMaxManifestChunks = 16384;
 using Versions = std::map<std::string, std::string>;  // component -> version
 
 // ---- firmware --------------------------------------------------------------
+// Issue 17: an artifact that is not the image itself but a zstd encoding of
+// it: a delta against a source image the device runs (source_sha256 set), or
+// the image compressed (no source). The manifest's size, sha256 and chunk
+// list then describe the encoded bytes on the wire; target_* the image the
+// device installs, whose SHA-256 is the one checked before the flip.
+struct ArtifactEncoding {
+    std::string codec = "zstd";  // the only codec so far
+    std::string source_sha256;   // empty: compressed full image
+    std::string source_version;  // the version the source image has (informational, signed)
+    std::string target_sha256;   // the installed image (its own manifest's sha256)
+    std::uint64_t target_size = 0;
+    bool operator==(const ArtifactEncoding&) const = default;
+};
+
 struct FirmwareManifest {
     std::string fw_id;      // first 16 hex digits of the image's SHA-256
     std::string model;      // device model type the image is for
@@ -42,11 +56,21 @@ struct FirmwareManifest {
     bool allow_downgrade = false;
     // Signed part (R21, common/manifest_signing.hpp). Decoders accept manifests
     // without them; verify_manifest() is what refuses an unsigned one.
-    std::vector<Digest> chunk_sha256;     // one per chunk, in order
-    std::optional<TimePoint> expires_at;  // the signature is void from then on
-    std::string key_id;                   // 16 hex: which manager key signed
-    std::string signature;                // 128 hex: Ed25519 over manifest_signed_text()
+    std::vector<Digest> chunk_sha256;          // one per chunk, in order
+    std::optional<TimePoint> expires_at;       // the signature is void from then on
+    std::string key_id;                        // 16 hex: which manager key signed
+    std::string signature;                     // 128 hex: Ed25519 over manifest_signed_text()
+    std::optional<ArtifactEncoding> encoding;  // issue 17: a delta or a compressed image ("encoding")
 };
+// Issue 17: what a manifest's artifact installs as. For a plain image these
+// are its own fields; for a delta or a compressed image the target's.
+inline bool is_delta(const FirmwareManifest& m) { return m.encoding && !m.encoding->source_sha256.empty(); }
+inline const std::string& installed_sha256(const FirmwareManifest& m) {
+    return m.encoding ? m.encoding->target_sha256 : m.sha256;
+}
+inline std::uint64_t installed_size(const FirmwareManifest& m) { return m.encoding ? m.encoding->target_size : m.size; }
+// The fw id of the installed image (content-addressed: its SHA-256's prefix).
+inline std::string installed_fw_id(const FirmwareManifest& m) { return installed_sha256(m).substr(0, 16); }
 std::uint32_t chunk_count_for(std::uint64_t size, std::uint32_t chunk_size);
 void to_json(cJSON* obj, const FirmwareManifest& m);
 Expected<FirmwareManifest> manifest_from_json(const cJSON* obj);

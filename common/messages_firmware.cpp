@@ -41,6 +41,28 @@ Digest digest_from_hex(std::string_view hex) {
     return d;
 }
 
+// Issue 17: {"codec":"zstd","source_sha256":…,"source_version":…,"target_sha256":…,"target_size":…}.
+Expected<ArtifactEncoding> encoding_from_json(const cJSON* o) {
+    if (!cJSON_IsObject(o)) return make_error("bad_manifest", "encoding is not an object");
+    ArtifactEncoding e;
+    FC_TRY(codec, json::get_string(o, "codec", 16));
+    if (*codec != "zstd") return make_error("bad_manifest", "encoding codec must be zstd, got '" + *codec + "'");
+    FC_TRY(target, json::get_string(o, "target_sha256", 64));
+    FC_TRY(size, json::get_uint(o, "target_size", kMaxImageSize));
+    if (!is_hex64(*target)) return make_error("bad_manifest", "target_sha256 is not 64 lowercase hex digits");
+    if (*size == 0) return make_error("bad_manifest", "target_size is 0");
+    e.target_sha256 = *target;
+    e.target_size = *size;
+    if (cJSON_GetObjectItemCaseSensitive(o, "source_sha256")) {
+        FC_TRY(source, json::get_string(o, "source_sha256", 64));
+        if (!is_hex64(*source)) return make_error("bad_manifest", "source_sha256 is not 64 lowercase hex digits");
+        FC_TRY(version, json::get_version(o, "source_version"));
+        e.source_sha256 = *source;
+        e.source_version = *version;
+    }
+    return e;
+}
+
 // chunk_sha256, expires_at, key_id, signature: each optional, each checked when present.
 Status signed_fields_from_json(const cJSON* o, FirmwareManifest& m) {
     if (cJSON_GetObjectItemCaseSensitive(o, "chunk_sha256")) {
@@ -53,6 +75,11 @@ Status signed_fields_from_json(const cJSON* o, FirmwareManifest& m) {
         m.chunk_sha256.reserve(m.chunk_count);
         for (std::size_t i = 0; i < m.chunk_count; ++i)
             m.chunk_sha256.push_back(digest_from_hex(std::string_view(*hex).substr(i * 64, 64)));
+    }
+    if (const cJSON* e = cJSON_GetObjectItemCaseSensitive(o, "encoding")) {
+        auto enc = encoding_from_json(e);
+        if (!enc) return enc.error();
+        m.encoding = std::move(*enc);
     }
     auto exp = json::get_optional_time(o, "expires_at");
     if (!exp) return exp.error();
@@ -93,6 +120,17 @@ void to_json(cJSON* o, const FirmwareManifest& m) {
         hex.reserve(m.chunk_sha256.size() * 64);
         for (const auto& d : m.chunk_sha256) hex += to_hex(d);
         json::put(o, "chunk_sha256", hex);
+    }
+    if (m.encoding) {
+        auto e = Json::object();
+        json::put(e.get(), "codec", m.encoding->codec);
+        if (!m.encoding->source_sha256.empty()) {
+            json::put(e.get(), "source_sha256", m.encoding->source_sha256);
+            json::put(e.get(), "source_version", m.encoding->source_version);
+        }
+        json::put(e.get(), "target_sha256", m.encoding->target_sha256);
+        json::put(e.get(), "target_size", m.encoding->target_size);
+        cJSON_AddItemToObject(o, "encoding", e.release());
     }
     json::put(o, "expires_at", m.expires_at);
     if (!m.key_id.empty()) json::put(o, "key_id", m.key_id);

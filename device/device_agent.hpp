@@ -118,6 +118,14 @@ class DeviceAgent {
     bool open_downloads();
     void enter_receiving();
     void send_ready();
+    // Issue 17 (device_agent_delta.cpp): deltas against the active slot.
+    std::filesystem::path active_slot_path(const std::string& component) const;
+    // ok when this device can use the delta: no handler owns the slot and the active slot is its source.
+    Status delta_usable(const FirmwareManifest& m) const;
+    // Tells the gateway to send the full image instead (error delta_source), logged and counted.
+    void delta_refused(const std::string& campaign, const FirmwareManifest& m, const std::string& why);
+    // Rebuilds each verified delta's target into its inactive slot (false: abandoned).
+    bool rebuild_deltas(const std::string& campaign);
     // Stops receiving or writing, by `event` (Abandoned, Suspended, Postponed, Expired), and saves the state.
     void abandon_update(const std::string& why, UpdateEvent event = UpdateEvent::Abandoned);
     void on_chunk(const std::string& topic, const std::string& fw_id, const std::string& payload);
@@ -157,6 +165,7 @@ class DeviceAgent {
     DeviceStateStore store_;
     DeviceNvState state_;
     std::map<std::string, std::unique_ptr<ImageDownload>> downloads_;  // fw_id -> image
+    std::map<std::string, std::string> rebuilt_sha256_;                // delta fw_id -> its rebuilt image's hash
     TimePoint last_activity_{};
     bool fanout_started_ = false;
     std::uint32_t last_decile_ = 0;

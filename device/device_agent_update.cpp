@@ -4,6 +4,7 @@
 
 #include "common/ids.hpp"
 #include "common/log.hpp"
+#include "device/delta_rebuild.hpp"
 #include "device/device_agent.hpp"
 
 namespace fleetcast::device {
@@ -48,6 +49,14 @@ bool DeviceAgent::offer_acceptable(const OfferCmd& offer, std::vector<FirmwareMa
             if (cmp < 0 && !m.allow_downgrade) {
                 reject("rejected", "downgrade of " + m.component + " from " + it->second.version + " to " + m.version +
                                        " not allowed");
+                continue;
+            }
+        }
+        if (is_delta(m)) {
+            // The gateway sends the full image instead (issue 17).
+            if (auto usable = delta_usable(m); !usable) {
+                delta_refused(offer.campaign, m, usable.error().message);
+                ok = false;
                 continue;
             }
         }
@@ -135,9 +144,11 @@ bool DeviceAgent::open_downloads() {
     downloads_.clear();
     for (const auto& m : state_.update->firmware) {
         const Slot slot = inactive_slot(m.component);
-        const auto staging = store_.slot_path(m.component, slot);
+        // A delta's chunks are staged beside the slot; the slot gets the rebuilt image (issue 17).
+        const auto staging =
+            m.encoding ? delta_staging_path(store_.slot_path(m.component, slot)) : store_.slot_path(m.component, slot);
         // Asked at every (re)start of the download: the handler deselects the slot each time.
-        auto target = policy_->has_handler(m.component)
+        auto target = policy_->has_handler(m.component) && !m.encoding
                           ? policy_->direct_target(state_.update->campaign, m, slot, state_)
                           : std::nullopt;
         auto d = target ? ImageDownload::open_direct(m, staging, *target) : ImageDownload::open(m, staging);
@@ -173,6 +184,7 @@ void DeviceAgent::abandon_update(const std::string& why, UpdateEvent event) {
         .kv("why", why);
     fanout_subscriptions(false);
     downloads_.clear();  // partial slot files stay; an offer of the same image resumes them
+    rebuilt_sha256_.clear();
     installing_until_.reset();
     if (!state_.handler_step.empty()) {
         std::vector<std::string> components;
@@ -340,6 +352,7 @@ void DeviceAgent::install() {
         last_decile_ = 0;
         return;
     }
+    if (!rebuild_deltas(campaign)) return;
     emit(ProgressEvent{campaign, "installing", 100});
     // Stored before the write: a power cut during it verifies the slots again (Resumed).
     move(UpdateEvent::Verified);
@@ -374,7 +387,8 @@ void DeviceAgent::finish_install() {
     // verified: what the power_on after the restart reports as booted.
     for (const auto& m : state_.update->firmware)
         next.components[m.component] =
-            ComponentState{inactive_slot(m.component), m.version, downloads_.at(m.fw_id)->verified_sha256()};
+            ComponentState{inactive_slot(m.component), m.version,
+                           m.encoding ? rebuilt_sha256_.at(m.fw_id) : downloads_.at(m.fw_id)->verified_sha256()};
     next.pending_campaign = campaign;
     next.handler_step.clear();
     // The next power-on is a trial boot: it must pass the health check or the old slots come back.
@@ -403,7 +417,14 @@ void DeviceAgent::finish_install() {
             .kv("slot", to_string(next.components[m.component].active))
             .kv("version", m.version);
     state_ = std::move(next);
+    // The deltas did their work: the rebuilt images are in the slots now.
+    for (const auto& [id, d] : downloads_)
+        if (d->manifest().encoding) {
+            std::error_code ec;
+            std::filesystem::remove(d->data_path(), ec);
+        }
     downloads_.clear();
+    rebuilt_sha256_.clear();
     if (!activate_handlers(campaign)) return;
     emit(ProgressEvent{campaign, "restarting", 100});
     restart_requested_ = true;

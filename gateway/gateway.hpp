@@ -126,6 +126,10 @@ class Gateway {
     JobEvent judge_power_on(const JobRow& job, const PowerOnEvent& e, std::string& detail) const;
     void on_power_on(JobRow& job, const PowerOnEvent& e);
     void on_error(JobRow& job, const ErrorEvent& e);
+    // Issue 17: the device's active slot is not the delta's source: the job
+    // gets the delta's target image instead (fetched if need be), without
+    // counting an attempt. false: not a delta of this job (a plain error).
+    bool fall_back_to_image(JobRow& job, const ErrorEvent& e);
     // gateway_retries.cpp: retries, power-on timeout, expiry (R16-R18)
     // The attempt failed (final_event if no retry is left); firmware: the versions a power_on reported.
     void attempt_failed(JobRow& job, JobEvent final_event, const std::string& detail, TimePoint now,

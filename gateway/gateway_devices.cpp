@@ -253,9 +253,11 @@ JobEvent Gateway::judge_power_on(const JobRow& job, const PowerOnEvent& e, std::
             if (unproven.empty()) unproven = "no image SHA-256 for " + m->component + " " + m->version;
             continue;
         }
-        if (h->second != m->sha256) {
+        // A delta's install booted its target image (issue 17).
+        const std::string& expected = installed_sha256(*m);
+        if (h->second != expected) {
             detail = "boot_failed: booted image of " + m->component + " " + m->version + " has SHA-256 " +
-                     h->second.substr(0, 16) + ", the signed manifest " + m->sha256.substr(0, 16);
+                     h->second.substr(0, 16) + ", the signed manifest " + expected.substr(0, 16);
             return JobEvent::BootedOther;
         }
     }
@@ -299,6 +301,7 @@ void Gateway::on_error(JobRow& job, const ErrorEvent& e) {
     std::string detail = e.code + ": " + e.detail;
     if (!e.fw_id.empty()) detail += " (fw " + e.fw_id + ")";
     if (!next_state(job.state, JobEvent::DeviceError)) return;
+    if (e.code == "delta_source" && fall_back_to_image(job, e)) return;
     // A wrong model, a refused downgrade or a bad manifest fails the same way
     // every time: no retry for those (R17).
     if (e.code == "rejected" || e.code == "bad_manifest") {
@@ -306,6 +309,26 @@ void Gateway::on_error(JobRow& job, const ErrorEvent& e) {
         return;
     }
     attempt_failed(job, JobEvent::DeviceError, detail, clock_.now());
+}
+
+bool Gateway::fall_back_to_image(JobRow& job, const ErrorEvent& e) {
+    auto listed = std::find(job.fw_ids.begin(), job.fw_ids.end(), e.fw_id);
+    const FirmwareManifest* delta = manifest(e.fw_id);
+    if (listed == job.fw_ids.end() || !delta || !is_delta(*delta)) return false;
+    const std::string image = installed_fw_id(*delta);
+    if (!manifest(image)) return false;  // the schedule has no verified image to send instead
+    counters_.add("delta_fallback");
+    job_line(log_warn("gateway", "delta_fallback"), job).kv("fw", e.fw_id).kv("image", image).kv("reason", e.detail);
+    const std::string reason = "delta " + e.fw_id + " refused (" + e.detail + "): full image " + image;
+    // Out of its transfer with the delta's fw id (its fan-out plan lets go of it), then the image's.
+    const TimePoint now = clock_.now();
+    if (job.state == JobState::Requesting) postpone(job, now, Millis(0), reason);
+    JobRow before = job;
+    *listed = image;
+    if (!jobs_.save(job, before)) return false;
+    if (job.state != JobState::Waiting) attempt_failed(job, JobEvent::DeviceError, "delta_source: " + reason, now);
+    dirty_ = true;
+    return true;
 }
 
 }  // namespace fleetcast::gateway

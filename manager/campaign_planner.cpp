@@ -18,13 +18,15 @@ Expected<std::map<ModelComponent, FirmwareManifest>> choose_images(const Campaig
     std::map<ModelComponent, FirmwareManifest> chosen;
     if (spec.firmware.empty()) {
         for (const auto& m : firmware) {
+            if (m.encoding) continue;  // a delta is no release of its own (issue 17)
             auto [it, inserted] = chosen.emplace(ModelComponent{m.model, m.component}, m);
             if (!inserted && compare_versions(m.version, it->second.version) > 0) it->second = m;
         }
         return chosen;
     }
     for (const auto& id : spec.firmware) {
-        auto m = std::find_if(firmware.begin(), firmware.end(), [&](const auto& f) { return f.fw_id == id; });
+        auto m =
+            std::find_if(firmware.begin(), firmware.end(), [&](const auto& f) { return f.fw_id == id && !f.encoding; });
         if (m == firmware.end()) return make_error("not_found", "unknown firmware " + id);
         auto [it, inserted] = chosen.emplace(ModelComponent{m->model, m->component}, *m);
         if (!inserted && it->second.fw_id != m->fw_id)
@@ -99,6 +101,37 @@ Expected<CampaignPlan> plan_campaign(const CampaignCreateArgs& spec, const std::
     return plan;
 }
 
+const FirmwareManifest* image_of_version(const std::vector<FirmwareManifest>& firmware, const std::string& model,
+                                         const std::string& component, const std::string& version) {
+    for (const auto& m : firmware)
+        if (!m.encoding && m.model == model && m.component == component && m.version == version) return &m;
+    return nullptr;
+}
+
+const FirmwareManifest* delta_for(const FirmwareManifest& image, const TargetRecord& target,
+                                  const std::vector<FirmwareManifest>& firmware) {
+    auto old = target.old_versions.find(image.component);
+    const FirmwareManifest* compressed = nullptr;
+    for (const auto& m : firmware) {
+        if (!m.encoding || m.model != image.model || m.component != image.component ||
+            m.encoding->target_sha256 != image.sha256)
+            continue;
+        if (!is_delta(m)) compressed = &m;
+        else if (old != target.old_versions.end() && m.encoding->source_version == old->second) return &m;
+    }
+    return compressed;  // issue 17 item 2: no delta, the compressed image when there is one
+}
+
+std::vector<std::string> artifacts_for(const TargetRecord& target, const std::vector<FirmwareManifest>& firmware) {
+    std::vector<std::string> out;
+    for (const auto& fw : target.fw_ids) {
+        auto image = std::find_if(firmware.begin(), firmware.end(), [&](const auto& m) { return m.fw_id == fw; });
+        const FirmwareManifest* delta = image == firmware.end() ? nullptr : delta_for(*image, target, firmware);
+        out.push_back(delta ? delta->fw_id : fw);
+    }
+    return out;
+}
+
 std::map<std::string, Schedule> schedules_for(const CampaignRecord& campaign, const std::vector<TargetRecord>& targets,
                                               const std::vector<FirmwareManifest>& firmware) {
     std::map<std::string, Schedule> out;
@@ -115,8 +148,10 @@ std::map<std::string, Schedule> schedules_for(const CampaignRecord& campaign, co
             if (auto l = campaign.gateway_limits.find(t.gateway); l != campaign.gateway_limits.end())
                 s.limits = l->second;
         }
-        s.devices.push_back({t.device, t.model, t.fw_ids});
+        // A device with a delta lists it; the image's manifest goes along for a fallback (issue 17).
+        s.devices.push_back({t.device, t.model, artifacts_for(t, firmware)});
         needed[t.gateway].insert(t.fw_ids.begin(), t.fw_ids.end());
+        needed[t.gateway].insert(s.devices.back().fw_ids.begin(), s.devices.back().fw_ids.end());
     }
     for (auto& [gw, s] : out)
         for (const auto& m : firmware)

@@ -40,6 +40,18 @@ Expected<CampaignPlan> plan_campaign(const CampaignCreateArgs& spec, const std::
 std::map<std::string, Schedule> schedules_for(const CampaignRecord& campaign, const std::vector<TargetRecord>& targets,
                                               const std::vector<FirmwareManifest>& firmware);
 
+// Issue 17: what crosses the links for one image of a target: the delta
+// from the device's version (its old_versions, so a re-published schedule
+// is the same) when `firmware` holds one, else the compressed image when
+// there is one; nullptr: the image itself.
+const FirmwareManifest* delta_for(const FirmwareManifest& image, const TargetRecord& target,
+                                  const std::vector<FirmwareManifest>& firmware);
+// The target's fw ids as its gateway's schedule lists them (deltas where there are).
+std::vector<std::string> artifacts_for(const TargetRecord& target, const std::vector<FirmwareManifest>& firmware);
+// The repository's image of `version` for model/component (never a delta), or nullptr.
+const FirmwareManifest* image_of_version(const std::vector<FirmwareManifest>& firmware, const std::string& model,
+                                         const std::string& component, const std::string& version);
+
 // c-YYYYMMDD-HHMMSS-xxxx (UTC), xxxx = 4 hex digits of `random`.
 std::string make_campaign_id(TimePoint now, std::uint32_t random);
 

@@ -145,6 +145,7 @@ Expected<std::optional<FirmwareManifest>> FirmwareRepository::check_duplicate(co
     if (!all) return all.error();
     for (const auto& r : *all) {
         const auto& o = r.manifest;
+        if (o.encoding) continue;  // a delta carries its target's version (issue 17)
         if (o.model == m.model && o.component == m.component && o.version == m.version)
             return make_error("duplicate", m.model + "/" + m.component + " version " + m.version +
                                                " is already registered as firmware " + o.fw_id);

@@ -394,6 +394,9 @@ Expected<Json> OperatorApi::campaign_create(CampaignCreateArgs spec) {
         }
         return json_object(created);
     }
+    // Issue 17: the deltas from the versions the targets run, made once each,
+    // before the schedules list them.
+    make_campaign_deltas(repo_, plan->campaign.id, plan->targets, manifests);
     std::vector<std::pair<std::string, std::string>> skipped_rows;
     for (const auto& s : plan->skipped) skipped_rows.emplace_back(s.device, s.reason);
     auto st = store_.insert_campaign(plan->campaign, plan->targets, skipped_rows);

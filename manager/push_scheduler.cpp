@@ -4,6 +4,7 @@
 
 #include "common/log.hpp"
 #include "common/maintenance_window.hpp"
+#include "manager/campaign_planner.hpp"
 
 namespace fleetcast::manager {
 
@@ -35,10 +36,17 @@ Expected<bool> PushScheduler::push_campaign(const CampaignRecord& c, const std::
         if (!held) return held.error();
         unreleased = std::move(*held);
     }
+    auto firmware = store_.list_firmware();
+    if (!firmware) return firmware.error();
+    std::vector<FirmwareManifest> manifests;
+    for (const auto& r : *firmware) manifests.push_back(r.manifest);
+    // Issue 17: what the schedule lists for each device (its delta where there is one).
     std::map<std::string, std::set<std::string>> needed;  // gateway -> fw ids
     for (const auto& t : *targets)
-        if (!is_terminal(t.state) && !unreleased.count(t.device))
-            needed[t.gateway].insert(t.fw_ids.begin(), t.fw_ids.end());
+        if (!is_terminal(t.state) && !unreleased.count(t.device)) {
+            const auto artifacts = artifacts_for(t, manifests);
+            needed[t.gateway].insert(artifacts.begin(), artifacts.end());
+        }
     for (const auto& [gw, fw_ids] : needed) {
         if (auto w = windows->find(gw); w != windows->end()) {
             auto parsed = parse_window(w->second.window, w->second.tz);

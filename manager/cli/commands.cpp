@@ -1,6 +1,7 @@
 #include "manager/cli/commands.hpp"
 
 #include <boost/program_options.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -118,12 +119,21 @@ int firmware_list(const GlobalOptions& g) {
     auto a = call_typed(*client, "firmware_list", Json::object(), firmware_list_answer_from_json, &raw);
     if (!a) return 1;
     if (g.json) return print_json(*raw), 0;
-    Table t({"FW_ID", "MODEL", "COMPONENT", "VERSION", "SIZE", "CHUNKS", "ADDED", "CAMPAIGNS"});
+    // Issue 17: a delta shows what it rebuilds from and to, and its size against the image's.
+    Table t({"FW_ID", "MODEL", "COMPONENT", "VERSION", "SIZE", "CHUNKS", "DELTA", "ADDED", "CAMPAIGNS"});
     for (const auto& r : a->firmware) {
         const auto& m = r.manifest;
         std::string campaigns;
         for (const auto& c : r.campaigns) campaigns += (campaigns.empty() ? "" : ", ") + c;
-        t.add({m.fw_id, m.model, m.component, m.version, std::to_string(m.size), std::to_string(m.chunk_count),
+        std::string delta = "-";
+        if (is_delta(m)) {
+            char pct[32];
+            std::snprintf(pct, sizeof pct, "%.1f%%",
+                          100.0 * static_cast<double>(m.size) / static_cast<double>(m.encoding->target_size));
+            delta = "from " + m.encoding->source_version + " to " + installed_fw_id(m) + " (" + pct + " of " +
+                    std::to_string(m.encoding->target_size) + ")";
+        }
+        t.add({m.fw_id, m.model, m.component, m.version, std::to_string(m.size), std::to_string(m.chunk_count), delta,
                short_time(format_time(r.added_at)), campaigns.empty() ? "-" : campaigns});
     }
     t.print(std::cout);
