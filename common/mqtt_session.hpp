@@ -5,6 +5,7 @@
 // callbacks only enqueue MqttEvents onto the program's queue.
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -70,13 +71,18 @@ class MqttSession final : public Transport {
    private:
     class Callback;
     class ConnectListener;
+    class SubscribeListener;
     void on_connected();
+    void report_connected();
     MqttOptions options_;
     BlockingQueue<MqttEvent>& sink_;
     int tag_;
     bool urgent_;
     std::unique_ptr<Callback> callback_;
     std::unique_ptr<ConnectListener> connect_listener_;
+    std::unique_ptr<SubscribeListener> subscribe_listener_;
+    std::uintptr_t connection_generation_ = 0;  // Paho's callback thread only
+    std::atomic<bool> session_lost_{true};      // of the current connection
     // The first connection's CONNACK session-present flag: -1 not known (yet).
     std::atomic<int> first_session_present_{-1};
     bool connected_once_ = false;  // Paho's callback thread only
