@@ -14,6 +14,7 @@ class MqttSession::Callback final : public mqtt::callback {
     void connected(const std::string&) override { s_.on_connected(); }
     void connection_lost(const std::string& cause) override {
         s_.connected_ = false;
+        s_.ready_ = false;
         log_warn("mqtt", "connection_lost").kv("client", s_.options_.client_id).kv("cause", cause);
         s_.sink_.push(MqttEvent{MqttEvent::Kind::ConnectionLost, s_.tag_, {}, {}, false}, s_.urgent_);
     }
@@ -132,6 +133,7 @@ void MqttSession::on_connected() {
 
 void MqttSession::report_connected() {
     if (!connected_) return;  // lost again before the SUBACKs: the next connection reports
+    ready_ = true;
     MqttEvent e{MqttEvent::Kind::Connected, tag_, {}, {}, false};
     e.session_lost = session_lost_.load();
     log_debug("mqtt", "connected").kv("client", options_.client_id).kv("session_lost", e.session_lost);
@@ -197,7 +199,7 @@ Status MqttSession::start() {
 
 Status MqttSession::wait_connected(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!connected_) {
+    while (!ready_) {
         if (std::chrono::steady_clock::now() > deadline)
             return make_error("timeout", "no connection to " + options_.uri + " as " + options_.client_id);
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -215,6 +217,7 @@ void MqttSession::stop(const std::optional<std::string>& final_state) {
         log_warn("mqtt", "disconnect_failed").kv("client", options_.client_id).kv("error", e.what());
     }
     connected_ = false;
+    ready_ = false;
 }
 
 Status MqttSession::publish(const std::string& topic, std::string payload, bool retained) {

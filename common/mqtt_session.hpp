@@ -53,7 +53,7 @@ class MqttSession final : public Transport {
 
     // Starts connecting and returns; Connected arrives as an event.
     Status start();
-    // Waits until connected (or the timeout passes).
+    // Waits until connected and subscribed (or the timeout passes).
     Status wait_connected(std::chrono::milliseconds timeout);
     // Clean disconnect (no will). Publishes `final_state` retained on will topic first when given.
     void stop(const std::optional<std::string>& final_state = std::nullopt);
@@ -65,7 +65,8 @@ class MqttSession final : public Transport {
     Status subscribe(const std::string& filter) override;
     Status unsubscribe(const std::string& filter) override;
     std::size_t in_flight() const override { return in_flight_.load(); }
-    bool connected() const override { return connected_.load(); }
+    // Connected and every subscription acknowledged (the Connected event was pushed).
+    bool connected() const override { return ready_.load(); }
     const std::string& client_id() const { return options_.client_id; }
 
    private:
@@ -90,7 +91,8 @@ class MqttSession final : public Transport {
     std::mutex subs_mu_;
     std::set<std::string> subscriptions_;
     std::atomic<std::size_t> in_flight_{0};
-    std::atomic<bool> connected_{false};
+    std::atomic<bool> connected_{false};  // the connection is up (subscribe() sends at once)
+    std::atomic<bool> ready_{false};      // ...and its subscriptions are acknowledged
 };
 
 }  // namespace fleetcast
