@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -31,14 +32,22 @@ std::uint64_t raise_open_files_limit() {
 BenchFleet::BenchFleet(FleetOptions options) : options_(std::move(options)) {
     fs::create_directories(options_.dir);
     raise_open_files_limit();
-    broker_ = std::make_unique<testing::Broker>(options_.dir / "broker", options_.broker_config);
+    if (options_.broker_uris.empty())
+        broker_ = std::make_unique<testing::Broker>(options_.dir / "broker", options_.broker_config);
     // Manifests are always signed: the manager signs, gateways and devices trust its public key.
-    auto l = testing::FleetLauncher::create({options_.dir, broker_->uri(), options_.log_level, {}});
+    auto l = testing::FleetLauncher::create({options_.dir, uri(), options_.log_level, {}});
     if (!l) throw std::runtime_error(l.error().str());
     launcher_ = std::make_unique<testing::FleetLauncher>(std::move(*l));
 }
 
 BenchFleet::~BenchFleet() { stop_all(); }
+
+int BenchFleet::port() const {
+    if (broker_) return broker_->port();
+    const auto& list = options_.device_broker.empty() ? options_.broker_uris : options_.device_broker;
+    const auto first = list.substr(0, list.find(','));
+    return std::atoi(first.substr(first.rfind(':') + 1).c_str());
+}
 
 void BenchFleet::stop_all() {
     for (auto& [name, p] : others_) p.stop(std::chrono::seconds(5));
@@ -54,7 +63,7 @@ ChildProcess& BenchFleet::start_manager() {
 ChildProcess& BenchFleet::start_gateway(const std::string& id, const std::vector<std::string>& extra) {
     auto args = options_.gateway_args;
     args.insert(args.end(), extra.begin(), extra.end());
-    auto argv = launcher_->gateway_argv(id, "", args);
+    auto argv = launcher_->gateway_argv(id, options_.gateway_broker, args);
     gateways_.erase(id);
     return gateways_.emplace(id, ChildProcess(argv, dir() / ("gateway-" + id + ".log"))).first->second;
 }
@@ -62,7 +71,8 @@ ChildProcess& BenchFleet::start_gateway(const std::string& id, const std::vector
 ChildProcess& BenchFleet::start_simulator(const std::string& gateway, const std::vector<std::string>& models, int count,
                                           const std::vector<std::string>& firmware) {
     int first = 1 + simulators_ * 100000;
-    auto argv = launcher_->simulator_argv(gateway, models, count, first, firmware, "", options_.device_args);
+    auto argv = launcher_->simulator_argv(gateway, models, count, first, firmware, options_.device_broker,
+                                          options_.device_args);
     auto name = "simulator-" + std::to_string(++simulators_);
     others_.erase(name);
     return others_.emplace(name, ChildProcess(argv, dir() / (name + ".log"))).first->second;

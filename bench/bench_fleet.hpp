@@ -28,6 +28,10 @@ struct FleetOptions {
     std::string broker_config = "dev.conf";
     std::vector<std::string> gateway_args;  // extra options for every gateway
     std::vector<std::string> device_args;   // extra options for every device process
+    // A broker cluster run elsewhere (issue 18): no mosquitto is started; the
+    // manager and the CLI use broker_uris, gateways and simulators their own
+    // lists (empty: broker_uris), so each connects to another node first.
+    std::string broker_uris, gateway_broker, device_broker;
 };
 
 class BenchFleet {
@@ -38,8 +42,9 @@ class BenchFleet {
     BenchFleet& operator=(const BenchFleet&) = delete;
 
     const std::filesystem::path& dir() const { return options_.dir; }
-    std::string uri() const { return broker_->uri(); }
-    int port() const { return broker_->port(); }
+    std::string uri() const { return broker_ ? broker_->uri() : options_.broker_uris; }
+    // The port the device simulators connect to first.
+    int port() const;
 
     testing::ChildProcess& start_manager();
     testing::ChildProcess& start_gateway(const std::string& id, const std::vector<std::string>& extra = {});

@@ -34,7 +34,9 @@ int main(int argc, char** argv) {
         "device simulator processes for scenario 1 (each one loop thread)")(
         "raw-window", po::value(&cfg.raw_window)->default_value(64), "unacknowledged publishes of the raw baselines")(
         "scale-devices", po::value(&cfg.scale_devices)->default_value(100000), "registered devices (scenario 6)")(
-        "gateway-arg", po::value(&cfg.gateway_args)->composing(), "extra fleetcast-gateway option (repeatable)")(
+        "cluster-devices", po::value(&cfg.cluster_devices)->default_value(200),
+        "virtual devices (scenario 8: broker clusters)")("gateway-arg", po::value(&cfg.gateway_args)->composing(),
+                                                         "extra fleetcast-gateway option (repeatable)")(
         "device-arg", po::value(&cfg.device_args)->composing(), "extra fleetcast-device option (repeatable)")(
         "keep", po::bool_switch(&cfg.keep), "keep the state folders and logs")(
         "delta-source", po::value(&delta_source), "scenario 7: the older release of a real program (a file)")(
@@ -68,6 +70,7 @@ int main(int argc, char** argv) {
     run(5, [&] { return scenario_direct(cfg, fanout_manager_bytes); });
     run(6, [&] { return scenario_scale(cfg); });
     run(7, [&] { return scenario_delta(cfg); });
+    run(8, [&] { return scenario_cluster(cfg); });
     std::printf("\n");
     bool all_ok = true;
     for (const auto& r : reports) {

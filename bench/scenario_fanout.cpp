@@ -78,6 +78,12 @@ FanoutRun run_fleet_fanout(BenchFleet& fleet, const BenchConfig& cfg, int device
     for (int s = 0; s < simulators; ++s)
         sims.push_back(&fleet.start_simulator("gw1", model_list,
                                               devices / simulators + (s < devices % simulators ? 1 : 0), {"main=1.0"}));
+    // The manager answers (it announces itself once subscribed; a loaded broker
+    // cluster acknowledges subscriptions behind hundreds of connecting devices).
+    if (!fleet.wait_registered(0, std::chrono::seconds(60))) {
+        run.error = "the manager did not answer within 60 s";
+        return run;
+    }
     for (int m = 0; m < models; ++m) {
         auto img = fleet.make_image(model_list[static_cast<std::size_t>(m)], "main", "2.0", image_size);
         auto st = fleet.add_firmware(img, cfg.chunk_size);

@@ -25,6 +25,7 @@ struct BenchConfig {
     int simulators = 4;   // device simulator processes sharing the fleet (scenario 1)
     int raw_window = 64;  // unacknowledged publishes of the raw baselines (= gateway --fanout-window default)
     int scale_devices = 100000;
+    int cluster_devices = 200;  // scenario 7
     std::string log_level = "info";
     std::vector<std::string> gateway_args;
     std::vector<std::string> device_args;
@@ -61,6 +62,7 @@ ScenarioReport scenario_resume(const BenchConfig& cfg);
 ScenarioReport scenario_direct(const BenchConfig& cfg, std::uint64_t fanout_manager_bytes);
 ScenarioReport scenario_scale(const BenchConfig& cfg);
 ScenarioReport scenario_delta(const BenchConfig& cfg);
+ScenarioReport scenario_cluster(const BenchConfig& cfg);
 
 // Sum of image sizes, and of chunk messages (payload + header) of those images.
 std::uint64_t image_bytes(const std::vector<ImageFile>& images);

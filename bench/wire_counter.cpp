@@ -20,7 +20,9 @@ class WireCounter::Callback final : public mqtt::callback {
     WireCounter& w_;
 };
 
-WireCounter::WireCounter(const std::string& uri, const std::string& client_id) {
+WireCounter::WireCounter(const std::string& uris, const std::string& client_id) {
+    // A cluster's node list: the first node (a cluster routes every message to it).
+    const std::string uri = uris.substr(0, uris.find(','));
     callback_ = std::make_unique<Callback>(*this);
     client_ = std::make_unique<mqtt::async_client>(uri, client_id, mqtt::create_options(MQTTVERSION_3_1_1));
     client_->set_callback(*callback_);

@@ -14,6 +14,7 @@ class MqttSession::Callback final : public mqtt::callback {
     void connected(const std::string&) override { s_.on_connected(); }
     void connection_lost(const std::string& cause) override {
         s_.connected_ = false;
+        s_.ready_ = false;
         log_warn("mqtt", "connection_lost").kv("client", s_.options_.client_id).kv("cause", cause);
         s_.sink_.push(MqttEvent{MqttEvent::Kind::ConnectionLost, s_.tag_, {}, {}, false}, s_.urgent_);
     }
@@ -49,6 +50,35 @@ class MqttSession::ConnectListener final : public mqtt::iaction_listener {
     MqttSession& s_;
 };
 
+// The SUBACKs of one connection's subscriptions: when the last one arrives the
+// session reports Connected, so a program that announces itself on Connected
+// (its retained online state) already hears the answers. A broker cluster
+// may take a while to bind a subscription (RabbitMQ creates a quorum queue).
+class MqttSession::SubscribeListener final : public mqtt::iaction_listener {
+   public:
+    explicit SubscribeListener(MqttSession& s) : s_(s) {}
+    // A new connection: `n` SUBACKs to wait for, tokens carry `generation`.
+    void expect(std::uintptr_t generation, int n) {
+        generation_ = generation;
+        pending_ = n;
+    }
+    void release(std::uintptr_t generation) {
+        if (generation != generation_.load()) return;  // a SUBACK of an earlier connection
+        if (--pending_ == 0) s_.report_connected();
+    }
+    void on_success(const mqtt::token& tok) override { done(tok); }
+    void on_failure(const mqtt::token& tok) override {
+        log_error("mqtt", "subscribe_failed").kv("client", s_.options_.client_id).kv("code", tok.get_return_code());
+        done(tok);
+    }
+
+   private:
+    void done(const mqtt::token& tok) { release(reinterpret_cast<std::uintptr_t>(tok.get_user_context())); }
+    MqttSession& s_;
+    std::atomic<std::uintptr_t> generation_{0};
+    std::atomic<int> pending_{0};
+};
+
 MqttSession::MqttSession(MqttOptions options, BlockingQueue<MqttEvent>& sink, int tag, bool urgent)
     : options_(std::move(options)), sink_(sink), tag_(tag), urgent_(urgent) {}
 
@@ -71,29 +101,42 @@ void MqttSession::on_connected() {
     bool session_lost = true;
     if (!connected_once_) session_lost = first_session_present_.load() != 1;
     connected_once_ = true;
-    // Subscriptions are renewed on every connection: a broker that lost the
-    // session lost them too, and Paho's reconnect does not subscribe again.
-    {
-        std::lock_guard lock(subs_mu_);
-        for (const auto& f : subscriptions_) {
-            try {
-                client_->subscribe(f, 1);
-            } catch (const std::exception& e) {
-                log_error("mqtt", "resubscribe_failed")
-                    .kv("client", options_.client_id)
-                    .kv("filter", f)
-                    .kv("error", e.what());
-            }
-        }
-    }
+    session_lost_ = session_lost;
     try {
         in_flight_ = client_->get_pending_delivery_tokens().size();
     } catch (const std::exception&) {
     }
     connected_ = true;
+    // Subscriptions are renewed on every connection: a broker that lost the
+    // session lost them too, and Paho's reconnect does not subscribe again.
+    // Connected is reported once the broker acknowledged them all.
+    std::vector<std::string> filters;
+    {
+        std::lock_guard lock(subs_mu_);
+        filters.assign(subscriptions_.begin(), subscriptions_.end());
+    }
+    const auto generation = ++connection_generation_;
+    subscribe_listener_->expect(generation, static_cast<int>(filters.size()) + 1);
+    for (const auto& f : filters) {
+        try {
+            client_->subscribe(f, 1, reinterpret_cast<void*>(generation), *subscribe_listener_);
+        } catch (const std::exception& e) {
+            log_error("mqtt", "resubscribe_failed")
+                .kv("client", options_.client_id)
+                .kv("filter", f)
+                .kv("error", e.what());
+        }
+    }
+    // The extra count: released here, so no subscription (or none answered) still reports.
+    subscribe_listener_->release(generation);
+}
+
+void MqttSession::report_connected() {
+    if (!connected_) return;  // lost again before the SUBACKs: the next connection reports
+    ready_ = true;
     MqttEvent e{MqttEvent::Kind::Connected, tag_, {}, {}, false};
-    e.session_lost = session_lost;
-    log_debug("mqtt", "connected").kv("client", options_.client_id).kv("session_lost", session_lost);
+    e.session_lost = session_lost_.load();
+    log_debug("mqtt", "connected").kv("client", options_.client_id).kv("session_lost", e.session_lost);
     sink_.push(std::move(e), urgent_);
 }
 
@@ -127,6 +170,7 @@ Status MqttSession::start() {
         client_ = std::make_unique<mqtt::async_client>(uris->front(), options_.client_id, copts, nullptr);
         callback_ = std::make_unique<Callback>(*this);
         connect_listener_ = std::make_unique<ConnectListener>(*this);
+        subscribe_listener_ = std::make_unique<SubscribeListener>(*this);
         client_->set_callback(*callback_);
 
         auto builder = mqtt::connect_options_builder()
@@ -155,7 +199,7 @@ Status MqttSession::start() {
 
 Status MqttSession::wait_connected(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!connected_) {
+    while (!ready_) {
         if (std::chrono::steady_clock::now() > deadline)
             return make_error("timeout", "no connection to " + options_.uri + " as " + options_.client_id);
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -173,6 +217,7 @@ void MqttSession::stop(const std::optional<std::string>& final_state) {
         log_warn("mqtt", "disconnect_failed").kv("client", options_.client_id).kv("error", e.what());
     }
     connected_ = false;
+    ready_ = false;
 }
 
 Status MqttSession::publish(const std::string& topic, std::string payload, bool retained) {

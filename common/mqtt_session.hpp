@@ -5,6 +5,7 @@
 // callbacks only enqueue MqttEvents onto the program's queue.
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -52,7 +53,7 @@ class MqttSession final : public Transport {
 
     // Starts connecting and returns; Connected arrives as an event.
     Status start();
-    // Waits until connected (or the timeout passes).
+    // Waits until connected and subscribed (or the timeout passes).
     Status wait_connected(std::chrono::milliseconds timeout);
     // Clean disconnect (no will). Publishes `final_state` retained on will topic first when given.
     void stop(const std::optional<std::string>& final_state = std::nullopt);
@@ -64,19 +65,25 @@ class MqttSession final : public Transport {
     Status subscribe(const std::string& filter) override;
     Status unsubscribe(const std::string& filter) override;
     std::size_t in_flight() const override { return in_flight_.load(); }
-    bool connected() const override { return connected_.load(); }
+    // Connected and every subscription acknowledged (the Connected event was pushed).
+    bool connected() const override { return ready_.load(); }
     const std::string& client_id() const { return options_.client_id; }
 
    private:
     class Callback;
     class ConnectListener;
+    class SubscribeListener;
     void on_connected();
+    void report_connected();
     MqttOptions options_;
     BlockingQueue<MqttEvent>& sink_;
     int tag_;
     bool urgent_;
     std::unique_ptr<Callback> callback_;
     std::unique_ptr<ConnectListener> connect_listener_;
+    std::unique_ptr<SubscribeListener> subscribe_listener_;
+    std::uintptr_t connection_generation_ = 0;  // Paho's callback thread only
+    std::atomic<bool> session_lost_{true};      // of the current connection
     // The first connection's CONNACK session-present flag: -1 not known (yet).
     std::atomic<int> first_session_present_{-1};
     bool connected_once_ = false;  // Paho's callback thread only
@@ -84,7 +91,8 @@ class MqttSession final : public Transport {
     std::mutex subs_mu_;
     std::set<std::string> subscriptions_;
     std::atomic<std::size_t> in_flight_{0};
-    std::atomic<bool> connected_{false};
+    std::atomic<bool> connected_{false};  // the connection is up (subscribe() sends at once)
+    std::atomic<bool> ready_{false};      // ...and its subscriptions are acknowledged
 };
 
 }  // namespace fleetcast

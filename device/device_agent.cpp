@@ -1,6 +1,7 @@
 #include "device/device_agent.hpp"
 
 #include <type_traits>
+#include <utility>
 #include <variant>
 
 #include "common/log.hpp"
@@ -85,6 +86,7 @@ Status DeviceAgent::start() {
     subscribe(transport_, topics::dev_cmd(config_.gateway, config_.id));
     subscribe(transport_, topics::dev_probe(config_.gateway, config_.id));
     subscribe(transport_, topics::dev_state(config_.gateway, config_.id));  // our own retained state (OwnRetained)
+    subscribe(transport_, topics::gw_state(config_.gateway));               // our gateway coming online (issue 18)
     subscribe(data_, topics::dev_chunk_filter(config_.gateway, config_.id));
     subscribe(data_, topics::dev_fanout_done_filter(config_.gateway, config_.id));
     publish_state();
@@ -202,6 +204,17 @@ void DeviceAgent::on_message(const MqttEvent& event) {
                 .kv("gateway", config_.gateway)
                 .kv("found", event.payload.empty() ? "empty" : "foreign");
             return publish_state();
+        case topics::Kind::GwState: {
+            if (event.payload.empty()) return;  // cleared: nothing to say
+            auto state = decode_process_state(event.payload);
+            if (!state) return bad_input("bad_input", event.topic, state.error().str());
+            const bool was_online = std::exchange(gateway_online_, state->online);
+            if (!state->online || was_online) return;
+            // The gateway (re)connected, maybe to another node of a broker cluster
+            // that does not share our retained state with it: tell it again.
+            log_info("device", "gateway_online").kv("device", config_.id).kv("gateway", config_.gateway);
+            return publish_state();
+        }
         case topics::Kind::DevProbe: {
             // Rate probe (R9): answer at once with what arrived; the gateway times it.
             if (t.device != config_.id) return bad_input("bad_input", event.topic, "probe for another device");

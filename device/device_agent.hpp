@@ -162,6 +162,10 @@ class DeviceAgent {
     Clock& clock_;
     Counters& counters_;
     OwnRetained own_state_;  // our retained device state on the broker
+    // Our gateway's retained state says online. When it turns online the device
+    // publishes its state again: a broker cluster that keeps retained messages
+    // per node (RabbitMQ) does not hand the gateway our retained copy.
+    bool gateway_online_ = false;
     DeviceStateStore store_;
     DeviceNvState state_;
     std::map<std::string, std::unique_ptr<ImageDownload>> downloads_;  // fw_id -> image

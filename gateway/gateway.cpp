@@ -74,7 +74,9 @@ Status Gateway::start() {
         st = transport_.subscribe(filter);
         if (!st) return st;
     }
-    publish_state(clock_.now());
+    // Connected publishes it: once our subscriptions exist, so that what our
+    // online state prompts (devices re-announcing themselves) is heard.
+    if (transport_.connected()) publish_state(clock_.now());
     return ok_status();
 }
 
@@ -135,7 +137,8 @@ void Gateway::tick() {
     run_fanouts(now);
     check_answers(now);
     check_digest(now);
-    if (counters_.snapshot() != published_counters_ && now - last_state_at_ >= config_.state_interval)
+    if (transport_.connected() && counters_.snapshot() != published_counters_ &&
+        now - last_state_at_ >= config_.state_interval)
         publish_state(now);
 }
 

@@ -160,7 +160,9 @@ void Manager::tick() {
         }
     }
     chunks_.pump();
-    if (now - state_published_at_ >= config_.state_interval && counters_.snapshot() != published_counters_)
+    // Not before Connected: gateways answer our online state with their devices.
+    if (transport_.connected() && now - state_published_at_ >= config_.state_interval &&
+        counters_.snapshot() != published_counters_)
         publish_state();
 }
 

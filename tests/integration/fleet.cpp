@@ -23,10 +23,16 @@ Fleet::Fleet(const std::string& broker_config) {
     make_launcher();
 }
 
+Fleet::Fleet(CentralBrokerUris central) : central_uris_(std::move(central.uris)) {
+    char tmpl[] = "/tmp/fleetcast-it-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    make_launcher();
+}
+
 void Fleet::make_launcher() {
     // A generous answer timeout (a loaded CI machine must not turn into a flaky
     // test), below the 30 s this helper waits for the command by default.
-    auto l = FleetLauncher::create({dir_, broker_->uri(), "", {"--timeout", "20s"}});
+    auto l = FleetLauncher::create({dir_, uri(), "", {"--timeout", "20s"}});
     if (!l) throw std::runtime_error(l.error().str());
     launcher_ = std::make_unique<FleetLauncher>(std::move(*l));
 }

@@ -15,16 +15,23 @@
 
 namespace fleetcast::testing {
 
+// The fleet's central broker run elsewhere (a broker cluster): its node URIs
+// for --broker ("tcp://a,tcp://b"); every program gets them unless told otherwise.
+struct CentralBrokerUris {
+    std::string uris;
+};
+
 class Fleet {
    public:
     // broker_config: a file in broker-config/ for the fleet's (central) broker.
     explicit Fleet(const std::string& broker_config = "dev.conf");
     // Same, with more configuration text appended (e.g. another listener).
     Fleet(const std::string& broker_config, const std::string& extra_config);
+    explicit Fleet(CentralBrokerUris central);
     ~Fleet();
     const std::filesystem::path& dir() const { return dir_; }
-    Broker& broker() { return *broker_; }
-    std::string uri() const { return broker_->uri(); }
+    Broker& broker() { return *broker_; }  // not with CentralBrokerUris
+    std::string uri() const { return broker_ ? broker_->uri() : central_uris_; }
 
     // The manager signs with keys/manager.key (made by `fleetcast keygen` in the constructor);
     // gateways and devices trust keys/manager.pub unless `extra` names another --trust-key.
@@ -82,6 +89,7 @@ class Fleet {
    private:
     std::filesystem::path dir_;
     std::unique_ptr<Broker> broker_;
+    std::string central_uris_;                 // CentralBrokerUris
     std::unique_ptr<FleetLauncher> launcher_;  // keys, command lines, images, the CLI
     ChildProcess manager_;
     std::map<std::string, ChildProcess> gateways_;
