@@ -148,6 +148,11 @@ ScenarioReport scenario_fanout(const BenchConfig& cfg, std::uint64_t& manager_by
     auto raw =
         raw_fanout(fleet.uri(), cfg.devices, cfg.models, cfg.image_bytes, cfg.chunk_size, cfg.raw_window, cfg.timeout);
     if (!raw.ok) rep.fail("raw baseline: " + raw.error);
+    // "Raw + device work": the same subscribers also hash and write every chunk
+    // (as many worker threads as simulator processes), the work no update system can skip.
+    auto raw_work = raw_fanout(fleet.uri(), cfg.devices, cfg.models, cfg.image_bytes, cfg.chunk_size, cfg.raw_window,
+                               cfg.timeout, RawWork{fleet.dir() / "raw-work", cfg.simulators});
+    if (!raw_work.ok) rep.fail("raw + device work baseline: " + raw_work.error);
     auto run = run_fleet_fanout(fleet, cfg, cfg.devices, cfg.models, cfg.image_bytes, cfg.simulators);
     if (!run.ok) rep.fail(run.error);
     auto images = image_bytes(run.images);
@@ -162,6 +167,10 @@ ScenarioReport scenario_fanout(const BenchConfig& cfg, std::uint64_t& manager_by
     rep.figure("wall_s", run.seconds_to_last_power_on, "s (campaign create -> last power_on)");
     rep.figure("raw_baseline_s", raw.seconds, "s (raw Paho fan-out, same broker)");
     rep.figure("raw_delivered_bytes", static_cast<double>(raw.bytes_delivered), "B");
+    rep.figure("raw_cpu_s", raw.cpu_s, "s (bench process: publisher + subscribers)");
+    rep.figure("raw_work_baseline_s", raw_work.seconds, "s (raw + SHA-256 + write of each chunk, same broker)");
+    rep.figure("raw_work_cpu_s", raw_work.cpu_s, "s (bench process)");
+    rep.figure("raw_work_sha_write_cpu_s", raw_work.work_cpu_s, "s (SHA-256 + pwrite alone)");
     rep.figure("manager_to_gateway_bytes", static_cast<double>(run.manager_to_gateway.bytes), "B (observed)");
     rep.figure("gateway_fanout_bytes", static_cast<double>(run.fanout.bytes), "B (observed)");
     rep.figure("gateway_repair_bytes", static_cast<double>(run.repairs.bytes), "B (observed)");
@@ -177,6 +186,21 @@ ScenarioReport scenario_fanout(const BenchConfig& cfg, std::uint64_t& manager_by
         rep.target({"fan-out (w/o repairs) / images", static_cast<double>(run.fanout.bytes) / images, "<=", 1.1});
     }
     if (raw.seconds > 0) rep.target({"wall / raw baseline", run.seconds_to_last_power_on / raw.seconds, "<=", 1.5});
+    if (raw_work.seconds > 0)
+        rep.target({"wall / raw + device work", run.seconds_to_last_power_on / raw_work.seconds, "<=", 1.15});
+    // Device side per delivered chunk: the simulators' CPU against the SHA-256 + write of a chunk, same run.
+    // (every model's image has the same size)
+    const std::uint64_t deliveries =
+        run.images.empty() ? 0 : std::uint64_t{run.images[0].chunk_count} * static_cast<std::uint64_t>(cfg.devices);
+    if (deliveries > 0 && raw_work.messages_delivered > 0 && raw_work.work_cpu_s > 0) {
+        const double device_us = run.cpu_devices_s / static_cast<double>(deliveries) * 1e6;
+        const double work_us = raw_work.work_cpu_s / static_cast<double>(raw_work.messages_delivered) * 1e6;
+        const double raw_us = raw_work.cpu_s / static_cast<double>(raw_work.messages_delivered) * 1e6;
+        rep.figure("device_cpu_per_chunk_us", device_us, "us (simulators' CPU / chunk deliveries)");
+        rep.figure("sha_write_cpu_per_chunk_us", work_us, "us (raw + device work: SHA-256 + pwrite)");
+        rep.figure("raw_work_cpu_per_chunk_us", raw_us, "us (raw + device work: everything, publisher included)");
+        rep.target({"device CPU per chunk / (SHA-256 + write)", device_us / work_us, "<=", 2.0});
+    }
     fleet.stop_all();
     cleanup(cfg, fleet.dir());
     return rep;

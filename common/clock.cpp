@@ -1,5 +1,6 @@
 #include "common/clock.hpp"
 
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 
@@ -37,14 +38,40 @@ std::string format_time(TimePoint t) {
     return buf;
 }
 
+namespace {
+// Seconds since the epoch of a UTC civil time, as timegm() computes it (a day
+// past the month's end rolls into the next month): days from the civil date
+// (H. Hinnant's days_from_civil, a well-known public-domain formula).
+std::time_t utc_seconds(int y, int mo, int d, int h, int mi, int se) {
+    y -= mo <= 2;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const int yoe = y - era * 400;
+    const int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    const std::int64_t days = std::int64_t{era} * 146097 + doe - 719468;
+    return static_cast<std::time_t>(days * 86400 + h * 3600 + mi * 60 + se);
+}
+}  // namespace
+
 Expected<TimePoint> parse_time(std::string_view text) {
     auto bad = [&] {
         return make_error("bad_time", "'" + std::string(text.substr(0, 64)) + "' is not an ISO-8601 time");
     };
     if (text.size() < 16 || text.size() > 40) return bad();
-    std::string s(text);
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, consumed = 0;
-    if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &consumed) != 5 || consumed != 16)
+    std::string_view s = text;
+    // YYYY-MM-DDTHH:MM, digits where digits belong (a hand parser: parse_time
+    // runs for every stored time a view reads, sscanf was most of its cost).
+    auto digits = [&](std::size_t at, std::size_t n, int& out) {
+        out = 0;
+        for (std::size_t i = at; i < at + n; ++i) {
+            if (!isdigit(static_cast<unsigned char>(s[i]))) return false;
+            out = out * 10 + (s[i] - '0');
+        }
+        return true;
+    };
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+    if (!digits(0, 4, y) || s[4] != '-' || !digits(5, 2, mo) || s[7] != '-' || !digits(8, 2, d) || s[10] != 'T' ||
+        !digits(11, 2, h) || s[13] != ':' || !digits(14, 2, mi))
         return bad();
     std::size_t pos = 16;
     int ms = 0;
@@ -80,12 +107,12 @@ Expected<TimePoint> parse_time(std::string_view text) {
         tm.tm_isdst = -1;
         secs = std::mktime(&tm);  // local time zone
     } else if (s[pos] == 'Z' && pos + 1 == s.size()) {
-        secs = timegm(&tm);
+        secs = utc_seconds(y, mo, d, h, mi, se);
     } else if ((s[pos] == '+' || s[pos] == '-') && s.size() - pos == 6 && s[pos + 3] == ':') {
         int oh = 0, om = 0;
-        if (std::sscanf(s.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2 || oh > 23 || om > 59) return bad();
+        if (!digits(pos + 1, 2, oh) || !digits(pos + 4, 2, om) || oh > 23 || om > 59) return bad();
         int sign = s[pos] == '+' ? 1 : -1;
-        secs = timegm(&tm) - sign * (oh * 3600 + om * 60);
+        secs = utc_seconds(y, mo, d, h, mi, se) - sign * (oh * 3600 + om * 60);
     } else {
         return bad();
     }

@@ -21,7 +21,9 @@ namespace fleetcast {
 inline constexpr std::uint32_t kDefaultChunkSize = 64 * 1024;
 inline constexpr std::uint32_t kMaxChunkSize = 1024 * 1024;
 inline constexpr std::uint64_t kMaxImageSize = 4ULL * 1024 * 1024 * 1024;
-inline constexpr std::size_t kMaxDevicesPerSchedule = 100000;
+// A site's devices in one schedule (grouped by model and images, ~15 bytes
+// each on the wire: 200,000 devices are ~3 MB, below the broker's 8 MiB).
+inline constexpr std::size_t kMaxDevicesPerSchedule = 1000000;
 inline constexpr std::size_t kMaxRanges = 4096;
 // A signed manifest lists every chunk's SHA-256 (64 hex each): at most 1 MiB of
 // hex. With 64 KiB chunks that is a 1 GiB image; larger images use larger chunks.

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/blocking_queue.hpp"
 #include "common/clock.hpp"
@@ -35,6 +36,27 @@ void run_loop(BlockingQueue<MqttEvent>& queue, const std::atomic<bool>& stop, st
               Handle&& handle, Tick&& tick) {
     while (!stop.load()) {
         if (auto event = queue.pop_for(poll)) handle(*event);
+        tick();
+    }
+}
+
+// The same, a turn at a time: handle_turn(events) gets the event that ended
+// the wait and those already queued behind it (at most max_turn).
+template <typename HandleTurn, typename Tick>
+void run_loop_turns(BlockingQueue<MqttEvent>& queue, const std::atomic<bool>& stop, std::chrono::milliseconds poll,
+                    std::size_t max_turn, HandleTurn&& handle_turn, Tick&& tick) {
+    std::vector<MqttEvent> turn;
+    while (!stop.load()) {
+        turn.clear();
+        if (auto event = queue.pop_for(poll)) {
+            turn.push_back(std::move(*event));
+            while (turn.size() < max_turn) {
+                auto more = queue.pop_for(std::chrono::milliseconds(0));
+                if (!more) break;
+                turn.push_back(std::move(*more));
+            }
+            handle_turn(turn);
+        }
         tick();
     }
 }

@@ -2,16 +2,43 @@
 
 namespace fleetcast {
 
+namespace {
+// Distinct SQL texts kept idle at most (the stores have a few dozen; SQL
+// built with a varying IN list would otherwise grow the cache).
+constexpr std::size_t kMaxIdleStatements = 256;
+}  // namespace
+
+Statement::~Statement() { release(); }
+
+Statement& Statement::operator=(Statement&& o) noexcept {
+    if (this != &o) {
+        release();
+        db_ = o.db_;
+        stmt_ = o.stmt_;
+        home_ = o.home_;
+        sql_ = std::move(o.sql_);
+        o.stmt_ = nullptr;
+    }
+    return *this;
+}
+
+void Statement::release() {
+    if (!stmt_) return;
+    if (home_) home_->recycle(stmt_, std::move(sql_));
+    else sqlite3_finalize(stmt_);
+    stmt_ = nullptr;
+}
+
 Statement& Statement::bind(int index, std::string_view text) {
-    sqlite3_bind_text(stmt_.get(), index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
     return *this;
 }
 Statement& Statement::bind(int index, std::int64_t value) {
-    sqlite3_bind_int64(stmt_.get(), index, value);
+    sqlite3_bind_int64(stmt_, index, value);
     return *this;
 }
 Statement& Statement::bind_null(int index) {
-    sqlite3_bind_null(stmt_.get(), index);
+    sqlite3_bind_null(stmt_, index);
     return *this;
 }
 Statement& Statement::bind(int index, const std::optional<std::string>& text) {
@@ -19,7 +46,7 @@ Statement& Statement::bind(int index, const std::optional<std::string>& text) {
 }
 
 Expected<bool> Statement::step() {
-    int rc = sqlite3_step(stmt_.get());
+    int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     return make_error("db", std::string("sqlite step: ") + sqlite3_errmsg(db_));
@@ -36,20 +63,33 @@ Status Statement::run() {
 }
 
 std::string Statement::text(int col) const {
-    auto p = sqlite3_column_text(stmt_.get(), col);
-    return p ? std::string(reinterpret_cast<const char*>(p),
-                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), col)))
+    auto p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
              : std::string();
 }
-std::int64_t Statement::int64(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
-bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL; }
+std::int64_t Statement::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 void Statement::reset() {
-    sqlite3_reset(stmt_.get());
-    sqlite3_clear_bindings(stmt_.get());
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
 }
 
 Database::~Database() {
+    for (auto& [sql, stmts] : idle_)
+        for (auto* stmt : stmts) sqlite3_finalize(stmt);
     if (db_) sqlite3_close_v2(db_);
+}
+
+void Database::recycle(sqlite3_stmt* stmt, std::string sql) {
+    sqlite3_reset(stmt);  // also ends the read it may hold
+    sqlite3_clear_bindings(stmt);
+    std::lock_guard lock(cache_mu_);
+    if (idle_count_ >= kMaxIdleStatements) {
+        sqlite3_finalize(stmt);
+        return;
+    }
+    idle_[std::move(sql)].push_back(stmt);
+    ++idle_count_;
 }
 
 Expected<std::unique_ptr<Database>> Database::open(const std::filesystem::path& path) {
@@ -76,10 +116,20 @@ Status Database::exec(const std::string& sql) {
 }
 
 Expected<Statement> Database::prepare(const std::string& sql) {
+    {
+        std::lock_guard lock(cache_mu_);
+        if (auto it = idle_.find(sql); it != idle_.end() && !it->second.empty()) {
+            auto* stmt = it->second.back();
+            it->second.pop_back();
+            --idle_count_;
+            return Statement(db_, stmt, this, sql);
+        }
+    }
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK)
+    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
         return make_error("db", std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
-    return Statement(db_, stmt);
+    if (!stmt) return make_error("db", "sqlite prepare: no statement in '" + sql + "'");
+    return Statement(db_, stmt, this, sql);
 }
 
 Status apply_migrations(Database& db, const std::vector<Migration>& migrations) {

@@ -1,23 +1,39 @@
 #pragma once
 // Minimal RAII wrapper over SQLite (WAL mode, synchronous=FULL): durable
 // state for the manager and the gateway. Errors are values.
+// Prepared statements are kept: a Statement returns to its Database when it
+// goes (reset, bindings cleared) and the next prepare() of the same SQL takes
+// it again instead of compiling it (issue 20: compiling was a large share of
+// a report's cost). A statement in use is never handed out twice.
 #include <sqlite3.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/error.hpp"
 
 namespace fleetcast {
 
+class Database;
+
 class Statement {
    public:
-    Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt, &sqlite3_finalize) {}
+    Statement(sqlite3* db, sqlite3_stmt* stmt, Database* home = nullptr, std::string sql = {})
+        : db_(db), stmt_(stmt), home_(home), sql_(std::move(sql)) {}
+    ~Statement();
+    Statement(Statement&& o) noexcept : db_(o.db_), stmt_(o.stmt_), home_(o.home_), sql_(std::move(o.sql_)) {
+        o.stmt_ = nullptr;
+    }
+    Statement& operator=(Statement&& o) noexcept;
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
     Statement& bind(int index, std::string_view text);
     Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
     Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
@@ -33,8 +49,11 @@ class Statement {
     void reset();
 
    private:
+    void release();
     sqlite3* db_;
-    std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt_;
+    sqlite3_stmt* stmt_;
+    Database* home_;   // the cache it returns to; none: finalized
+    std::string sql_;  // its key there
 };
 
 class Database {
@@ -45,26 +64,40 @@ class Database {
     static Expected<std::unique_ptr<Database>> open(const std::filesystem::path& path);
     Status exec(const std::string& sql);
     Expected<Statement> prepare(const std::string& sql);
-    // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back when fn fails.
-    // Inside another transaction it is a savepoint of it: fn's changes go when
-    // fn fails, and are committed with the outer transaction (the manager's
-    // audit log writes an operator's change and its record together).
+    // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back when fn or the
+    // COMMIT fails. Inside a transaction already (a manager's loop turn), fn
+    // runs in a savepoint of it: its failure undoes only its own writes.
     template <typename Fn>
     Status transaction(Fn&& fn) {
-        const bool nested = sqlite3_get_autocommit(db_) == 0;
-        auto st = exec(nested ? "SAVEPOINT nested" : "BEGIN IMMEDIATE");
+        if (in_transaction()) {
+            auto st = exec("SAVEPOINT nested");
+            if (!st) return st;
+            Status r = fn();
+            if (!r) exec("ROLLBACK TO nested");
+            auto released = exec("RELEASE nested");
+            return r ? released : r;
+        }
+        auto st = exec("BEGIN IMMEDIATE");
         if (!st) return st;
         Status r = fn();
         if (!r) {
-            exec(nested ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK");
+            exec("ROLLBACK");
             return r;
         }
-        return exec(nested ? "RELEASE nested" : "COMMIT");
+        auto committed = exec("COMMIT");
+        if (!committed && in_transaction()) exec("ROLLBACK");
+        return committed;
     }
+    bool in_transaction() const { return db_ && sqlite3_get_autocommit(db_) == 0; }
 
    private:
+    friend class Statement;
     Database() = default;
+    void recycle(sqlite3_stmt* stmt, std::string sql);  // a Statement's end: kept for the next prepare() of its SQL
     sqlite3* db_ = nullptr;
+    std::mutex cache_mu_;
+    std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle_;
+    std::size_t idle_count_ = 0;
 };
 
 // One step of a database's schema: the SQL that takes it to `version` from

@@ -134,11 +134,12 @@ int main(int argc, char** argv) {
         log_error("manager", "start_failed").kv("broker", mqtt.uri).kv("error", st.error().str());
         return 1;
     }
-    run_loop(
-        queue, stop, std::chrono::milliseconds(100),
-        [&](const MqttEvent& e) {
-            wire.received(e);
-            mgr.handle(e);
+    // Up to 256 queued gateway messages per turn share one transaction (issue 20).
+    run_loop_turns(
+        queue, stop, std::chrono::milliseconds(100), 256,
+        [&](const std::vector<MqttEvent>& events) {
+            for (const auto& e : events) wire.received(e);
+            mgr.handle_turn(events);
         },
         [&] {
             mgr.tick();

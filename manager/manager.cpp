@@ -41,7 +41,8 @@ Expected<std::unique_ptr<Manager>> Manager::open(Transport& transport, Clock& cl
 }
 
 Manager::Manager(Transport& transport, Clock& clock, ManagerConfig config, std::unique_ptr<ManagerStore> store)
-    : transport_(transport),
+    : held_(transport),
+      transport_(held_),
       clock_(clock),
       config_(std::move(config)),
       store_(std::move(store)),
@@ -141,6 +142,46 @@ void Manager::handle(const MqttEvent& event) {
         case MqttEvent::Kind::Delivered: break;
     }
     chunks_.pump();
+}
+
+namespace {
+// A gateway's message on the main connection: its effects are stored and sent
+// like those of its neighbours in the queue. Operator requests (answered on
+// their own connection) and connection events are not.
+bool batchable(const MqttEvent& e) { return e.kind == MqttEvent::Kind::Message && e.tag != Manager::kOpsTag; }
+}  // namespace
+
+void Manager::handle_turn(const std::vector<MqttEvent>& events) {
+    std::size_t i = 0;
+    while (i < events.size()) {
+        std::size_t j = i;
+        while (j < events.size() && batchable(events[j])) ++j;
+        if (j - i >= 2) {
+            handle_batch(events, i, j);
+            i = j;
+        } else {
+            handle(events[i++]);
+        }
+    }
+}
+
+void Manager::handle_batch(const std::vector<MqttEvent>& events, std::size_t from, std::size_t to) {
+    // One COMMIT (one fsync) for the whole batch instead of one per report.
+    held_.hold();
+    auto st = store_->transaction([&]() -> Status {
+        for (std::size_t k = from; k < to; ++k) handle(events[k]);
+        return ok_status();
+    });
+    if (st) {
+        st = held_.release();
+        if (!st) log_error("manager", "batch_send_failed").kv("events", to - from).kv("error", st.error().str());
+        return;
+    }
+    // Not stored: nothing of it was sent either. Again one by one, each stored on its own (handlers are idempotent).
+    held_.drop();
+    counters_.add("internal_error");
+    log_error("manager", "batch_failed").kv("events", to - from).kv("error", st.error().str());
+    for (std::size_t k = from; k < to; ++k) handle(events[k]);
 }
 
 void Manager::tick() {

@@ -10,6 +10,7 @@
 
 #include "common/clock.hpp"
 #include "common/counters.hpp"
+#include "common/held_transport.hpp"
 #include "common/own_retained.hpp"
 #include "common/transport.hpp"
 #include "manager/chunk_server.hpp"
@@ -55,6 +56,11 @@ class Manager {
     static constexpr int kOpsTag = 1;
     void set_ops_transport(Transport& ops) { ops_ = &ops; }
     void handle(const MqttEvent& event);
+    // One loop turn (issue 20): the gateways' messages among `events` that
+    // come one after another are handled in one SQLite transaction, and what
+    // they send leaves after its COMMIT; anything else (operator requests,
+    // connection events) is handled alone, as handle() does.
+    void handle_turn(const std::vector<MqttEvent>& events);
     // Periodic work: push-mode transmissions and the retained state's
     // counters (each at most once a second), pending chunks.
     void tick();
@@ -74,8 +80,10 @@ class Manager {
     void reject(const std::string& counter, const std::string& topic, const Error& e);
     void publish_state();
     Transport& ops() { return ops_ ? *ops_ : transport_; }
+    void handle_batch(const std::vector<MqttEvent>& events, std::size_t from, std::size_t to);
 
-    Transport& transport_;
+    HeldTransport held_;    // the main connection, held during a batch of gateway messages
+    Transport& transport_;  // = held_
     Clock& clock_;
     ManagerConfig config_;
     std::unique_ptr<ManagerStore> store_;

@@ -19,7 +19,7 @@
 
 namespace fleetcast::manager {
 
-inline constexpr int kSchemaVersion = 10;
+inline constexpr int kSchemaVersion = 11;
 
 // What the metrics endpoint reads from the database (manager_store_metrics.cpp):
 // small tables whole, large ones only as GROUP BY counts.
@@ -114,6 +114,8 @@ class ManagerStore {
     // busy/defer), and the device's deferment parameter (Fig. 36).
     Status set_target_update_at(const std::string& campaign, const std::string& device, TimePoint at);
     Expected<std::map<std::string, TimePoint>> target_update_times(const std::string& campaign);
+    // One target's own update time, when busy/defer moved it (one primary-key lookup).
+    Expected<std::optional<TimePoint>> target_update_at(const std::string& campaign, const std::string& device);
     Status set_deferment(const std::string& device, const DefermentParam& p);
     Expected<std::map<std::string, DefermentParam>> deferments();
     Expected<std::optional<DefermentParam>> deferment(const std::string& device);

@@ -98,10 +98,9 @@ Status ReportHandler::on_job(const std::string& gateway, const JobReport& r) {
     TargetRecord t = apply(old, r, clock_.now());
     if (r.update_at) {
         // The gateway moved this device's update time (busy, defer, no response): the operator sees it.
-        auto times = store_.target_update_times(r.campaign);
-        if (!times) return times.error();
-        auto it = times->find(r.device);
-        if (it == times->end() || it->second != *r.update_at) {
+        auto stored = store_.target_update_at(r.campaign, r.device);
+        if (!stored) return stored.error();
+        if (*stored != r.update_at) {
             auto st = store_.set_target_update_at(r.campaign, r.device, *r.update_at);
             if (!st) return st;
         }

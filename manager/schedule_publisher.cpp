@@ -15,8 +15,12 @@ std::vector<std::string> fw_ids_of(const Schedule& s) {
     for (const auto& m : s.firmware) out.push_back(m.fw_id);
     return out;
 }
-bool same_targets(const std::vector<ScheduleTarget>& a, const std::vector<ScheduleTarget>& b) {
+// In any order: the wire lists devices grouped by model and images (issue 20).
+bool same_targets(std::vector<ScheduleTarget> a, std::vector<ScheduleTarget> b) {
     if (a.size() != b.size()) return false;
+    auto by_device = [](const ScheduleTarget& x, const ScheduleTarget& y) { return x.device < y.device; };
+    std::sort(a.begin(), a.end(), by_device);
+    std::sort(b.begin(), b.end(), by_device);
     for (std::size_t i = 0; i < a.size(); ++i)
         if (a[i].device != b[i].device || a[i].model != b[i].model || a[i].fw_ids != b[i].fw_ids) return false;
     return true;

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
+
 #include "common/clock.hpp"
 
 using namespace fleetcast;
@@ -27,6 +30,29 @@ TEST(Clock, TimesOutsideTheClocksRangeAreRejectedNotOverflowed) {
          {"7046-11-26T06:00:00.000Z", "2263-01-01T00:00:00Z", "2026-11-25T-1:30:00Z", "2026-11-25T21:-5:00Z"})
         EXPECT_FALSE(parse_time(bad)) << bad;
     EXPECT_TRUE(parse_time("2199-12-31T23:59:59.999Z"));
+}
+
+TEST(Clock, UtcTimesParseToWhatTimegmSaysOverTheWholeRange) {
+    // parse_time computes the civil date itself (issue 20): the same seconds as timegm, leap years and
+    // a day past the month's end (rolled over, as timegm does) included.
+    for (int y : {1970, 1999, 2000, 2024, 2026, 2100, 2199})
+        for (int mo = 1; mo <= 12; ++mo)
+            for (int d : {1, 28, 29, 31}) {
+                char text[40];
+                std::snprintf(text, sizeof text, "%04d-%02d-%02dT13:45:07.125Z", y, mo, d);
+                std::tm tm{};
+                tm.tm_year = y - 1900;
+                tm.tm_mon = mo - 1;
+                tm.tm_mday = d;
+                tm.tm_hour = 13;
+                tm.tm_min = 45;
+                tm.tm_sec = 7;
+                auto t = parse_time(text);
+                ASSERT_TRUE(t) << text;
+                EXPECT_EQ(*t, TimePoint(std::chrono::seconds(timegm(&tm))) + std::chrono::milliseconds(125)) << text;
+            }
+    for (auto bad : {"2026-+1-05T10:00Z", "2026-11-2xT10:00Z", " 2026-11-25T21:30Z"})
+        EXPECT_FALSE(parse_time(bad)) << bad;
 }
 
 TEST(Clock, DurationsParse) {

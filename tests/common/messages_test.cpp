@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "common/messages.hpp"
 
 using namespace fleetcast;
@@ -54,6 +56,66 @@ TEST(Messages, ScheduleRoundTripsWithOptionalTimes) {
     EXPECT_EQ(*d->expires_at, t0() + std::chrono::hours(2));
     ASSERT_EQ(d->devices.size(), 1u);
     EXPECT_EQ(d->devices[0].fw_ids[0], "0123456789abcdef");
+}
+
+TEST(Messages, ScheduleListsDevicesGroupedByModelAndImagesAndDecodesEveryOne) {
+    Schedule s;
+    s.campaign = "c-1";
+    s.update_at = t0();
+    s.firmware.push_back(sample_manifest());
+    auto other = sample_manifest();
+    other.fw_id = "fedcba9876543210";
+    other.model = "B456";
+    s.firmware.push_back(other);
+    s.devices.push_back({"A123-000001", "A123", {"0123456789abcdef"}});
+    s.devices.push_back({"B456-000001", "B456", {"fedcba9876543210"}});
+    s.devices.push_back({"A123-000002", "A123", {"0123456789abcdef"}});
+    const auto text = encode(s);
+    auto j = Json::parse(text);
+    ASSERT_TRUE(j);
+    const cJSON* groups = cJSON_GetObjectItemCaseSensitive(j->get(), "groups");
+    ASSERT_TRUE(cJSON_IsArray(groups));
+    EXPECT_EQ(cJSON_GetArraySize(groups), 2);  // one per (model, images)
+    EXPECT_EQ(cJSON_GetObjectItemCaseSensitive(j->get(), "devices"), nullptr);
+    auto d = decode_schedule(text);
+    ASSERT_TRUE(d) << d.error().str();
+    ASSERT_EQ(d->devices.size(), 3u);
+    std::map<std::string, std::pair<std::string, std::vector<std::string>>> got;
+    for (const auto& t : d->devices) got[t.device] = {t.model, t.fw_ids};
+    EXPECT_EQ(got["A123-000001"], (std::pair<std::string, std::vector<std::string>>{"A123", {"0123456789abcdef"}}));
+    EXPECT_EQ(got["A123-000002"], (std::pair<std::string, std::vector<std::string>>{"A123", {"0123456789abcdef"}}));
+    EXPECT_EQ(got["B456-000001"], (std::pair<std::string, std::vector<std::string>>{"B456", {"fedcba9876543210"}}));
+}
+
+TEST(Messages, ScheduleFromAnOlderManagerWithOneObjectPerDeviceStillDecodes) {
+    Schedule s;
+    s.campaign = "c-1";
+    s.update_at = t0();
+    s.firmware.push_back(sample_manifest());
+    auto j = Json::parse(encode(s));
+    ASSERT_TRUE(j);
+    cJSON_DeleteItemFromObjectCaseSensitive(j->get(), "groups");
+    cJSON* devs = cJSON_AddArrayToObject(j->get(), "devices");
+    cJSON* item = cJSON_CreateObject();
+    json::put(item, "device", "A123-000001");
+    json::put(item, "model", "A123");
+    json::put(item, "fw_ids", std::vector<std::string>{"0123456789abcdef"});
+    cJSON_AddItemToArray(devs, item);
+    auto d = decode_schedule(j->dump());
+    ASSERT_TRUE(d) << d.error().str();
+    ASSERT_EQ(d->devices.size(), 1u);
+    EXPECT_EQ(d->devices[0].device, "A123-000001");
+}
+
+TEST(Messages, ScheduleGroupNamingAnImageItDoesNotCarryIsBadInput) {
+    Schedule s;
+    s.campaign = "c-1";
+    s.update_at = t0();
+    s.firmware.push_back(sample_manifest());
+    s.devices.push_back({"A123-000001", "A123", {"00000000000000ff"}});
+    auto d = decode_schedule(encode(s));
+    ASSERT_FALSE(d);
+    EXPECT_EQ(d.error().code, "bad_schedule");
 }
 
 TEST(Messages, ScheduleCarriesTheCampaignsRetryPolicy) {
