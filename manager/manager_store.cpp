@@ -181,9 +181,17 @@ CREATE INDEX IF NOT EXISTS targets_by_state ON targets(campaign, state);
 )sql";
 
 // Every schema step, oldest first (kSchemaVersion is the last one's).
-const std::vector<Migration> kMigrations{
-    {1, kSchema},   {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
-    {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8}, {9, kSchemaV9}, {10, kSchemaV10}, {kSchemaVersion, kSchemaV11}};
+const std::vector<Migration> kMigrations{{1, kSchema},
+                                         {2, kSchemaV2},
+                                         {3, kSchemaV3},
+                                         {4, kSchemaV4},
+                                         {5, kSchemaV5},
+                                         {6, kSchemaV6},
+                                         {7, kSchemaV7},
+                                         {8, kSchemaV8},
+                                         {9, kSchemaV9},
+                                         {10, kSchemaV10},
+                                         {kSchemaVersion, kSchemaV11}};
 
 const char* kFirmwareCols =
     "fw_id, model, component, version, size, sha256, chunk_size, allow_downgrade, added_at, signed_manifest";
