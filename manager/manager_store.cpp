@@ -181,9 +181,17 @@ CREATE INDEX IF NOT EXISTS targets_by_state ON targets(campaign, state);
 )sql";
 
 // Every schema step, oldest first (kSchemaVersion is the last one's).
-const std::vector<Migration> kMigrations{
-    {1, kSchema},   {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
-    {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8}, {9, kSchemaV9}, {10, kSchemaV10}, {kSchemaVersion, kSchemaV11}};
+const std::vector<Migration> kMigrations{{1, kSchema},
+                                         {2, kSchemaV2},
+                                         {3, kSchemaV3},
+                                         {4, kSchemaV4},
+                                         {5, kSchemaV5},
+                                         {6, kSchemaV6},
+                                         {7, kSchemaV7},
+                                         {8, kSchemaV8},
+                                         {9, kSchemaV9},
+                                         {10, kSchemaV10},
+                                         {kSchemaVersion, kSchemaV11}};
 
 const char* kFirmwareCols =
     "fw_id, model, component, version, size, sha256, chunk_size, allow_downgrade, added_at, signed_manifest";
@@ -618,6 +626,28 @@ Expected<TransferRecord> ManagerStore::transfer(const std::string& gateway, cons
     if (!rows) return rows.error();
     if (rows->empty()) return TransferRecord{gateway, fw_id, 0, 0};
     return rows->front();
+}
+
+Expected<std::vector<TransferRecord>> ManagerStore::campaign_transfers(const std::string& campaign) {
+    auto stmt = db_->prepare(
+        "SELECT gateway, fw_id, chunks_sent, bytes_sent FROM transfers WHERE gateway IN "
+        "(SELECT DISTINCT gateway FROM targets WHERE campaign = ?1) ORDER BY gateway, fw_id");
+    if (stmt) stmt->bind(1, sv(campaign));
+    return collect<TransferRecord>(std::move(stmt), [](const Statement& s) {
+        return TransferRecord{s.text(0), s.text(1), static_cast<std::uint64_t>(s.int64(2)),
+                              static_cast<std::uint64_t>(s.int64(3))};
+    });
+}
+
+Expected<std::set<std::string>> ManagerStore::campaign_images(const std::string& campaign) {
+    auto stmt = db_->prepare("SELECT DISTINCT fw_ids FROM targets WHERE campaign = ?1");
+    if (stmt) stmt->bind(1, sv(campaign));
+    auto rows = collect<std::string>(std::move(stmt), [](const Statement& s) { return s.text(0); });
+    if (!rows) return rows.error();
+    std::set<std::string> out;
+    for (const auto& ids : *rows)
+        for (auto& id : split_ids(ids)) out.insert(std::move(id));
+    return out;
 }
 
 Status ManagerStore::upsert_cache(const std::string& gateway, const std::string& fw_id, const std::string& state,
