@@ -60,6 +60,29 @@ Status wave_from_json(const cJSON* o, std::optional<WaveView>& out) {
     return ok_status();
 }
 
+// Issue 17 item 7: "links", absent from older managers' answers.
+void put_links(cJSON* o, const std::optional<std::vector<LinkBytes>>& links) {
+    if (!links) return;
+    rows_to_json(o, "links", *links, [](cJSON* item, const LinkBytes& l) {
+        json::put(item, "gateway", l.gateway);
+        json::put(item, "bytes", l.bytes);
+        json::put(item, "saved", l.saved);
+    });
+}
+Status links_from_json(const cJSON* o, std::optional<std::vector<LinkBytes>>& out) {
+    if (!cJSON_GetObjectItemCaseSensitive(o, "links")) return ok_status();
+    auto link = [](const cJSON* item) -> Expected<LinkBytes> {
+        LinkBytes l;
+        FieldReader f(item);
+        f.id("gateway", "gateway", l.gateway).uint("bytes", kMaxCount, l.bytes);
+        if (!f.uint("saved", kMaxCount, l.saved).ok()) return f.error();
+        return l;
+    };
+    out.emplace();
+    FC_TRY(rows, rows_from_json(o, "links", link, *out));
+    return ok_status();
+}
+
 Expected<ResultSummary> summary_from_json(const cJSON* o) {
     FC_TRY(obj, json::get_object(o, "summary"));
     return result_summary_from_json(*obj);
@@ -101,6 +124,7 @@ void to_json(cJSON* o, const CampaignListAnswer& a) {
         for (const auto& [gw, n] : e.gateways) json::put(gws, gw.c_str(), n);
         put_control(item, e.control);
         put_wave(item, e.wave);
+        put_links(item, e.links);
     });
 }
 
@@ -122,6 +146,7 @@ Expected<CampaignListAnswer> campaign_list_answer_from_json(const cJSON* o) {
         FC_TRY(control, control_from_json(item));
         e.control = std::move(*control);
         FC_TRY(wave, wave_from_json(item, e.wave));
+        FC_TRY(links, links_from_json(item, e.links));
         return e;
     };
     CampaignListAnswer a;
@@ -146,6 +171,7 @@ void to_json(cJSON* o, const ResultsAnswer& a) {
             json::put(item, "progress", p.progress);
         });
     put_wave(o, a.wave);
+    put_links(o, a.links);
 }
 
 Expected<ResultsAnswer> results_answer_from_json(const cJSON* o) {
@@ -179,6 +205,7 @@ Expected<ResultsAnswer> results_answer_from_json(const cJSON* o) {
         FC_TRY(gws, rows_from_json(o, "gateways", progress, *a.gateways));
     }
     FC_TRY(wave, wave_from_json(o, a.wave));
+    FC_TRY(links, links_from_json(o, a.links));
     return a;
 }
 

@@ -39,6 +39,18 @@ struct CampaignHeader {
 void to_json(cJSON* o, const CampaignHeader& h);
 Expected<CampaignHeader> campaign_header_from_json(const cJSON* o);
 
+// Issue 17 item 7: what the manager sent one gateway for the campaign's images
+// (table transfers: every artifact of them, a delta or a compressed image
+// included, over every campaign that used them), and what the encodings saved
+// (bytes that would have crossed as full images minus bytes that did).
+// "links" on the wire; absent from older managers' answers.
+struct LinkBytes {
+    std::string gateway;
+    std::uint64_t bytes = 0;  // manager -> gateway, chunk payload bytes
+    std::uint64_t saved = 0;
+    bool operator==(const LinkBytes&) const = default;
+};
+
 // ---- campaign_list ----------------------------------------------------------
 // The campaign, its counts per result, its targets per gateway, and where it
 // stands (`status` and `reason` on the wire are control.state and control.reason).
@@ -47,7 +59,8 @@ struct CampaignListEntry {
     ResultSummary summary;
     std::map<std::string, std::uint64_t> gateways;  // targets per gateway
     CampaignControlView control;
-    std::optional<WaveView> wave;  // issue 16 item 2: with waves (no tallies)
+    std::optional<WaveView> wave;                 // issue 16 item 2: with waves (no tallies)
+    std::optional<std::vector<LinkBytes>> links;  // issue 17 item 7: per gateway of its targets
 };
 struct CampaignListAnswer {
     std::vector<CampaignListEntry> campaigns;
@@ -72,6 +85,7 @@ struct ResultsAnswer {
     CampaignControlView control;
     std::optional<std::vector<GatewayProgress>> gateways;  // when asked by_gateway
     std::optional<WaveView> wave;                          // issue 16 item 2: with waves, with each wave's tally
+    std::optional<std::vector<LinkBytes>> links;           // issue 17 item 7: per gateway of its targets
     std::uint64_t total() const { return summary.total; }
 };
 void to_json(cJSON* o, const ResultsAnswer& a);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "manager/link_bytes.hpp"
 #include "manager/results_view.hpp"
 #include "manager/wave_guard.hpp"
 
@@ -53,6 +54,9 @@ Expected<Json> campaign_list_view(ManagerStore& store, CampaignControl& control,
             if (!waves) return waves.error();
             e.wave = std::move(*waves);
         }
+        auto links = campaign_link_bytes(store, c.id);  // issue 17 item 7
+        if (!links) return links.error();
+        e.links = std::move(*links);
         answer.campaigns.push_back(std::move(e));
     }
     return json_object(answer);

@@ -628,6 +628,28 @@ Expected<TransferRecord> ManagerStore::transfer(const std::string& gateway, cons
     return rows->front();
 }
 
+Expected<std::vector<TransferRecord>> ManagerStore::campaign_transfers(const std::string& campaign) {
+    auto stmt = db_->prepare(
+        "SELECT gateway, fw_id, chunks_sent, bytes_sent FROM transfers WHERE gateway IN "
+        "(SELECT DISTINCT gateway FROM targets WHERE campaign = ?1) ORDER BY gateway, fw_id");
+    if (stmt) stmt->bind(1, sv(campaign));
+    return collect<TransferRecord>(std::move(stmt), [](const Statement& s) {
+        return TransferRecord{s.text(0), s.text(1), static_cast<std::uint64_t>(s.int64(2)),
+                              static_cast<std::uint64_t>(s.int64(3))};
+    });
+}
+
+Expected<std::set<std::string>> ManagerStore::campaign_images(const std::string& campaign) {
+    auto stmt = db_->prepare("SELECT DISTINCT fw_ids FROM targets WHERE campaign = ?1");
+    if (stmt) stmt->bind(1, sv(campaign));
+    auto rows = collect<std::string>(std::move(stmt), [](const Statement& s) { return s.text(0); });
+    if (!rows) return rows.error();
+    std::set<std::string> out;
+    for (const auto& ids : *rows)
+        for (auto& id : split_ids(ids)) out.insert(std::move(id));
+    return out;
+}
+
 Status ManagerStore::upsert_cache(const std::string& gateway, const std::string& fw_id, const std::string& state,
                                   std::uint64_t bytes, TimePoint at) {
     auto stmt = db_->prepare(

@@ -89,6 +89,10 @@ class ManagerStore {
     // chunks served per (gateway, firmware)
     using TransferKey = std::pair<std::string, std::string>;  // gateway, fw_id
     Status add_transfers(const std::map<TransferKey, TransferRecord>& deltas);
+    // Issue 17 item 7: every artifact sent to the campaign's gateways, and the
+    // images (fw ids) its targets install.
+    Expected<std::vector<TransferRecord>> campaign_transfers(const std::string& campaign);
+    Expected<std::set<std::string>> campaign_images(const std::string& campaign);
     Expected<TransferRecord> transfer(const std::string& gateway, const std::string& fw_id);
 
     // what each gateway reported about its cache

@@ -11,6 +11,7 @@
 #include "common/topics.hpp"
 #include "manager/campaign_planner.hpp"
 #include "manager/dashboard_views.hpp"
+#include "manager/link_bytes.hpp"
 #include "manager/results_view.hpp"
 #include "manager/schedule_planner.hpp"
 #include "manager/status_views.hpp"
@@ -469,6 +470,9 @@ Expected<Json> OperatorApi::results(const ResultsArgs& args) {
         if (!waves) return waves.error();
         answer.wave = std::move(*waves);
     }
+    auto links = campaign_link_bytes(store_, *id);  // issue 17 item 7
+    if (!links) return links.error();
+    answer.links = std::move(*links);
     if (args.by_gateway) {
         // `campaign watch`: one bar per gateway over every target, without the rows.
         auto by_gw = store_.target_progress_by_gateway(*id);

@@ -11,6 +11,7 @@
 #include "manager/cli/cli_support.hpp"
 #include "manager/cli/json_fields.hpp"
 #include "manager/cli/table.hpp"
+#include "manager/cli/view_commands.hpp"
 
 namespace po = boost::program_options;
 
@@ -67,12 +68,13 @@ int campaign_list_command(const GlobalOptions& g, const std::vector<std::string>
     auto list = call_typed(*client, "campaign_list", json_object(a), campaign_list_answer_from_json, &raw);
     if (!list) return 1;
     if (g.json) return print_json(*raw), 0;
-    Table t({"CAMPAIGN", "STATE", "MODE", "CREATED", "TARGETS", "RESULTS", "WAVE", "WHY"});
+    Table t({"CAMPAIGN", "STATE", "MODE", "CREATED", "TARGETS", "RESULTS", "WAVE", "MANAGER->GATEWAYS", "WHY"});
     for (const auto& e : list->campaigns) {
         const auto& reason = e.control.reason;
         t.add({e.header.campaign, e.control.state, std::string(to_string(e.header.mode)),
                short_time(format_time(e.header.created_at)), std::to_string(e.summary.total), counts_text(e.summary),
-               e.wave ? e.wave->text() : "-", reason.empty() ? "-" : reason});  // WAVE: issue 16 item 2
+               e.wave ? e.wave->text() : "-", link_bytes_text(e.links),  // WAVE: issue 16 item 2; bytes: issue 17
+               reason.empty() ? "-" : reason});
     }
     t.print(std::cout);
     return 0;

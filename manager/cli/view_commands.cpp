@@ -56,6 +56,20 @@ std::string summary_text(const ResultSummary& s) {
            n(job_rules::kResultCanceled) + " canceled";
 }
 
+}  // namespace
+
+std::string link_bytes_text(const LinkBytes& l) {
+    return std::to_string(l.bytes) + " B sent, " + std::to_string(l.saved) + " B saved";
+}
+std::string link_bytes_text(const std::optional<std::vector<LinkBytes>>& links) {
+    if (!links) return "-";
+    LinkBytes sum;
+    for (const auto& l : *links) sum.bytes += l.bytes, sum.saved += l.saved;
+    return link_bytes_text(sum);
+}
+
+namespace {
+
 std::string time_text(const std::optional<TimePoint>& t) { return t ? short_time(format_time(*t)) : "-"; }
 std::string time_text(TimePoint t) { return short_time(format_time(t)); }
 
@@ -242,6 +256,9 @@ void print_results_by_gateway(const ResultsAnswer& a, const std::map<std::string
         auto window = windows.find(gw);
         std::cout << "\ngateway " << gw << " (" << rows.size() << " devices"
                   << (window == windows.end() ? std::string() : ", maintenance window " + window->second) << ")\n";
+        if (a.links)  // issue 17 item 7
+            for (const auto& l : *a.links)
+                if (l.gateway == gw) std::cout << "manager -> gateway: " << link_bytes_text(l) << "\n";
         Table t({"DEVICE", "MODEL", "VERSIONS", "UPDATE AT", "START", "END", "RESULT", "ERROR", "DETAIL"});
         for (const ResultsRow* r : rows) {
             std::string versions;
@@ -260,6 +277,7 @@ void print_results_by_gateway(const ResultsAnswer& a, const std::map<std::string
         t.print(std::cout);
     }
     std::cout << "\nsummary: " << summary_text(a.summary) << " (" << a.summary.total << " targets)\n";
+    if (a.links) std::cout << "manager -> gateways: " << link_bytes_text(a.links) << " (deltas, compression)\n";
 }
 
 int campaign_watch_command(const GlobalOptions& g, const std::vector<std::string>& args) {

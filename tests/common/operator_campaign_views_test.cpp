@@ -120,6 +120,64 @@ TEST(OperatorCampaignViews, CampaignListKeepsTargetsPerGatewayAndTheFailureThres
     EXPECT_EQ(b.control.reason, "by operator");
 }
 
+// Issue 17 item 7: bytes per manager->gateway link and what the encodings saved.
+TEST(OperatorCampaignViews, LinkBytesRoundTripInResultsAndCampaignListAndAreOptional) {
+    const std::vector<LinkBytes> links{{"gw1", 12000, 88000}, {"gw2", 0, 0}};
+    ResultsAnswer r;
+    r.header = header();
+    r.summary = empty_summary();
+    r.control = paused_control();
+    r.links = links;
+    auto rj = json_object(r);
+    EXPECT_NE(rj.dump().find(R"("links":[{"gateway":"gw1","bytes":12000,"saved":88000})"), std::string::npos)
+        << rj.dump();
+    auto rb = results_answer_from_json(rj.get());
+    ASSERT_TRUE(rb) << rb.error().str();
+    ASSERT_TRUE(rb->links);
+    EXPECT_EQ(*rb->links, links);
+
+    CampaignListEntry e;
+    e.header = header();
+    e.summary = empty_summary();
+    e.control = paused_control();
+    e.links = links;
+    auto lb = campaign_list_answer_from_json(json_object(CampaignListAnswer{{e}}).get());
+    ASSERT_TRUE(lb) << lb.error().str();
+    ASSERT_TRUE(lb->campaigns.at(0).links);
+    EXPECT_EQ(*lb->campaigns.at(0).links, links);
+
+    // An older manager's answer has no links: decoded without them.
+    r.links.reset();
+    auto old = results_answer_from_json(json_object(r).get());
+    ASSERT_TRUE(old) << old.error().str();
+    EXPECT_FALSE(old->links);
+}
+
+TEST(OperatorCampaignViews, LinkBytesOfTheWrongTypeAreABadAnswer) {
+    ResultsAnswer r;
+    r.header = header();
+    r.summary = empty_summary();
+    r.control = paused_control();
+    r.links = std::vector<LinkBytes>{{"gw1", 1, 2}};
+    for (const std::string bad : {R"("bytes":1)", R"("saved":2)", R"("gateway":"gw1")"}) {
+        auto text = json_object(r).dump();
+        const auto pos = text.find(bad);
+        ASSERT_NE(pos, std::string::npos) << bad;
+        auto broken = text;
+        broken.replace(pos, bad.size(), bad.substr(0, bad.find(':') + 1) + "-1");
+        auto j = Json::parse(broken);
+        ASSERT_TRUE(j) << broken;
+        EXPECT_FALSE(results_answer_from_json(j->get())) << broken;
+    }
+    auto text = json_object(r).dump();
+    const auto start = text.find(R"("links":[)");
+    ASSERT_NE(start, std::string::npos);
+    text.replace(start, text.find(']', start) + 1 - start, R"("links":"gw1")");
+    auto j = Json::parse(text);
+    ASSERT_TRUE(j) << text;
+    EXPECT_FALSE(results_answer_from_json(j->get())) << "links that are not an array";
+}
+
 TEST(OperatorCampaignViews, AWildcardGatewayInACampaignListIsABadAnswer) {
     CampaignListEntry e;
     e.header = header();

@@ -12,6 +12,7 @@
 #include "common/atomic_file.hpp"
 #include "common/chunk_codec.hpp"
 #include "common/messages.hpp"
+#include "common/operator_campaign_views.hpp"
 #include "common/operator_views.hpp"
 #include "common/sha256.hpp"
 #include "common/topics.hpp"
@@ -160,6 +161,26 @@ TEST(Delta, DeviceOnTheSourceVersionGetsTheDeltaAndBootsTheExactTargetImage) {
     EXPECT_EQ(site.fanout(delta->fw_id), delta->chunk_count);
     EXPECT_EQ(site.up(v2.fw_id), 0u) << "the full image never crossed the manager link";
     EXPECT_EQ(site.fanout(v2.fw_id), 0u) << "nor the site link";
+
+    // Issue 17 item 7: `results --json` shows, for the manager->gateway link,
+    // the chunk bytes the independent observer counted on the gateway's chunk
+    // topics of this campaign's artifacts (wire payloads less each chunk's
+    // header), and what the delta saved against the full image.
+    auto answer = site.fleet.cli_json({"results", c});
+    auto results = results_answer_from_json(answer.get());
+    ASSERT_TRUE(results) << results.error().str();
+    ASSERT_TRUE(results->links) << "no bytes per link in the results";
+    ASSERT_EQ(results->links->size(), 1u);
+    const auto& link = results->links->front();
+    EXPECT_EQ(link.gateway, "gw1");
+    std::uint64_t observed = 0;
+    for (const auto& fw : {delta->fw_id, v2.fw_id}) {
+        const auto s = site.stat(*topics::gw_chunk("gw1", fw));
+        observed += s.bytes - s.messages * kChunkHeaderSize;
+    }
+    EXPECT_EQ(link.bytes, observed);
+    EXPECT_EQ(link.bytes, delta->size);
+    EXPECT_EQ(link.saved, v2.size - delta->size);
 }
 
 TEST(Delta, DeviceWithAModifiedActiveSlotFallsBackToTheFullImage) {

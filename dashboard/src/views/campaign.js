@@ -1,10 +1,20 @@
 // Campaign view: its times (Fig. 16), per gateway the transmission time,
 // update time and expected end (Fig. 20), and the results summary (Fig. 46/47).
+// Issue 17 item 7: the bytes the manager sent each gateway for the campaign's
+// images and what deltas and compression saved (campaign_list's "links").
 // A paused or canceled campaign shows a red banner with the reason (an
 // operator's, or the failure threshold's); Pause, Resume and Cancel go
 // through the confirmation and the manager (campaign_pause/resume/cancel).
 import { $, fmtTime, h, replace } from '../dom.js';
 import { RESULT } from '../model.js';
+
+// "1200 B sent, 8800 B saved"
+export function linkText(l) {
+  return `${l.bytes} B sent, ${l.saved} B saved`;
+}
+export function sumLinks(links) {
+  return links.reduce((a, l) => ({ bytes: a.bytes + l.bytes, saved: a.saved + l.saved }), { bytes: 0, saved: 0 });
+}
 
 export class CampaignView {
   constructor(model, { onAction } = {}) {
@@ -68,6 +78,9 @@ export class CampaignView {
           ? [h('dt', {}, 'wave'), h('dd', { id: 'campaign-wave' },
             `${c.wave.text} (${c.wave.plan.sizes.join(', ')})${c.wave.soak_ends_at ? `, next at ${fmtTime(c.wave.soak_ends_at)}` : ''}`)]
           : []),
+        ...(c.links
+          ? [h('dt', {}, 'manager → gateways'), h('dd', { id: 'campaign-links' }, linkText(sumLinks(c.links)))]
+          : []),
       ),
       h('h3', {}, 'Results'),
       h(
@@ -95,6 +108,7 @@ export class CampaignView {
     }
     const body = [...byGw.entries()].sort().map(([gw, g]) => {
       const sched = m.schedules.get(`${gw}/${c.campaign}`) || {};
+      const link = (c.links || []).find((l) => l.gateway === gw);
       const expected = g.done === g.n ? `ended ${fmtTime(g.lastEnd)}` : sched.expected_end ? fmtTime(sched.expected_end) : 'not computed by the manager';
       return h(
         'tr',
@@ -105,12 +119,13 @@ export class CampaignView {
         h('td', {}, fmtTime(sched.update_at || c.update_at)),
         h('td', {}, expected),
         h('td', {}, sched.campaign ? 'schedule retained' : 'schedule cleared'),
+        h('td', { 'data-link': gw }, link ? linkText(link) : '-'),
       );
     });
     return h(
       'table',
       { class: 'grid', id: 'campaign-gateways' },
-      h('thead', {}, h('tr', {}, ['gateway', 'targets', 'transmission time', 'update time', 'expected end', 'schedule'].map((t) => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, ['gateway', 'targets', 'transmission time', 'update time', 'expected end', 'schedule', 'manager → gateway'].map((t) => h('th', {}, t)))),
       h('tbody', {}, body),
     );
   }
