@@ -470,9 +470,14 @@ Expected<Json> OperatorApi::results(const ResultsArgs& args) {
         if (!waves) return waves.error();
         answer.wave = std::move(*waves);
     }
-    auto links = campaign_link_bytes(store_, *id);  // issue 17 item 7
-    if (!links) return links.error();
-    answer.links = std::move(*links);
+    if (offset == 0 && limit > 0) {
+        // Issue 17 item 7: bytes per link, on the first page of rows only (the
+        // CLI keeps the first page's fields; a summary poll and later pages
+        // skip the scan of every target's images).
+        auto links = campaign_link_bytes(store_, *id);
+        if (!links) return links.error();
+        answer.links = std::move(*links);
+    }
     if (args.by_gateway) {
         // `campaign watch`: one bar per gateway over every target, without the rows.
         auto by_gw = store_.target_progress_by_gateway(*id);
