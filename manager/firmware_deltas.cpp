@@ -92,13 +92,7 @@ Expected<std::optional<FirmwareManifest>> FirmwareRepository::ensure_encoded(con
     m.allow_downgrade = target.allow_downgrade;
     m.encoding =
         ArtifactEncoding{"zstd", source_sha, source ? source->version : std::string(), target.sha256, target.size};
-    auto chunks = chunk_digests_of_file(tmp, m.chunk_size);
-    if (!chunks) {
-        drop_temp();
-        return chunks.error();
-    }
-    m.chunk_sha256 = std::move(*chunks);
-    auto signed_m = signer_.sign(std::move(m), clock_.now());
+    auto signed_m = chunk_and_sign(std::move(m), tmp);
     if (!signed_m) {
         drop_temp();
         return signed_m.error();

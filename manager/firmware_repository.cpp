@@ -116,6 +116,13 @@ Expected<FirmwareRepository::CopiedImage> FirmwareRepository::copy_and_hash(cons
     return CopiedImage{to_hex(hash.finish()), size, tmp};
 }
 
+Expected<FirmwareManifest> FirmwareRepository::chunk_and_sign(FirmwareManifest m, const std::filesystem::path& file) {
+    auto chunks = chunk_digests_of_file(file, m.chunk_size);
+    if (!chunks) return chunks.error();
+    m.chunk_sha256 = std::move(*chunks);
+    return signer_.sign(std::move(m), clock_.now());
+}
+
 Status FirmwareRepository::commit(const CopiedImage& image) {
     auto final_path = images_dir_ / image.sha256;
     std::error_code ec;
@@ -189,13 +196,7 @@ Expected<FirmwareManifest> FirmwareRepository::add(const FirmwareAddRequest& req
         return **existing;
     }
     // The signed chunk list lets gateways and devices check each chunk as it arrives.
-    auto chunks = chunk_digests_of_file(image->temp, m.chunk_size);
-    if (!chunks) {
-        drop_temp();
-        return chunks.error();
-    }
-    m.chunk_sha256 = std::move(*chunks);
-    auto signed_m = signer_.sign(std::move(m), clock_.now());
+    auto signed_m = chunk_and_sign(std::move(m), image->temp);
     if (!signed_m) {
         drop_temp();
         return signed_m.error();

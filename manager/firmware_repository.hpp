@@ -65,6 +65,8 @@ class FirmwareRepository {
     Expected<CopiedImage> copy_and_hash(const std::filesystem::path& source);
     // Moves the copy to images/{sha256} (kept when already there).
     Status commit(const CopiedImage& image);
+    // The chunk hashes of `file` (an image or a delta) into m, then m signed.
+    Expected<FirmwareManifest> chunk_and_sign(FirmwareManifest m, const std::filesystem::path& file);
     // Checks the new manifest against the stored ones: the existing manifest
     // for an identical re-add, nothing for a new one, an error for a clash.
     Expected<std::optional<FirmwareManifest>> check_duplicate(const FirmwareManifest& m);
