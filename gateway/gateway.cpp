@@ -155,7 +155,12 @@ void Gateway::reoffer_transfers() {
         log_error("gateway", "fanout_marks_clear_failed").kv("gateway", config_.id).kv("error", st.error().str());
     auto n = jobs_.apply_all(JobEvent::OfferAgain, clock_.now(),
                              [](const JobRow& job) { return may_be_reoffered(job.state); });
-    log_warn("gateway", "transfers_reoffered").kv("gateway", config_.id).kv("jobs", n).kv("why", "broker session lost");
+    // A first connection (or one with nothing in flight) has nothing to warn about.
+    if (n > 0)
+        log_warn("gateway", "transfers_reoffered")
+            .kv("gateway", config_.id)
+            .kv("jobs", n)
+            .kv("why", "broker session lost");
     dirty_ = true;
 }
 
