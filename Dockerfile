@@ -1,12 +1,9 @@
 # The image of docker-compose.yml: fleetcast's Debian packages, built from these
 # sources, installed into a clean debian:12 with their runtime dependencies and
 # mosquitto (what a site installs; no compiler in the image that runs).
-#   build arg PACKAGES  where the .deb files come from: the `packages` stage
-#                       below (default: compiles, ~10 min on 2 cores), or an
-#                       image holding them in /debs (scripts/compose-podman
-#                       --packages DIR: the packages of a build made outside).
-ARG PACKAGES=packages
-
+# The first stage compiles (~10 min on 2 cores). scripts/compose-podman
+# --packages DIR builds only the last stage, its `COPY --from=packages` taking
+# the .deb files of a build made outside instead (keep that line as it is).
 FROM debian:12 AS packages
 COPY scripts/bootstrap /src/scripts/bootstrap
 RUN /src/scripts/bootstrap --runtime && rm -rf /var/lib/apt/lists/*
@@ -15,10 +12,8 @@ RUN cmake -S /src -B /src/build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTIN
  && cmake --build /src/build -j"$(nproc)" --target fleetcast fleetcast-manager fleetcast-gateway fleetcast-device \
  && cd /src/build && cpack -G DEB -B /debs >/dev/null && rm -rf /debs/_CPack_Packages
 
-FROM ${PACKAGES} AS debs
-
 FROM debian:12
-COPY --from=debs /debs /debs
+COPY --from=packages /debs /debs
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends /debs/*.deb mosquitto >/dev/null \
  && rm -rf /var/lib/apt/lists/* /debs
