@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -52,6 +53,9 @@ Expected<FirmwareUploadProgress> FirmwareUploads::begin(const FirmwareUploadBegi
         if (!same_image(*stored, a)) return make_error("bad_args", "upload " + a.upload + " holds another image");
         auto n = held(a.upload);
         if (!n) return n.error();
+        // Resumed: its idle time (expire) starts again.
+        std::error_code ec;
+        std::filesystem::last_write_time(meta_path(a.upload), std::filesystem::file_time_type::clock::now(), ec);
         return FirmwareUploadProgress{a.upload, std::min(*n, a.size), a.size};
     }
     // The part first, then the metadata that makes the upload exist: a crash between leaves no upload.
@@ -121,6 +125,34 @@ void FirmwareUploads::remove(const std::string& upload) {
     std::filesystem::remove(meta_path(upload), ec);
     std::filesystem::remove(part_path(upload), ec);
     (void)fsync_dir(dir_);
+}
+
+std::vector<FirmwareUploads::Expired> FirmwareUploads::expire(std::filesystem::file_time_type now, Millis idle) {
+    std::vector<Expired> gone;
+    std::error_code ec;
+    std::filesystem::directory_iterator it(dir_, ec);
+    if (ec) return gone;  // no upload was ever begun
+    std::vector<std::string> names;
+    for (const auto& entry : it) {
+        auto stem = entry.path().stem().string();
+        if (entry.path().extension() == ".meta" || entry.path().extension() == ".part") names.push_back(stem);
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    for (const auto& upload : names) {
+        // The later of its two files' times: a piece writes the part, a begin touches the metadata.
+        std::filesystem::file_time_type last = std::filesystem::file_time_type::min();
+        for (const auto& p : {meta_path(upload), part_path(upload)}) {
+            auto t = std::filesystem::last_write_time(p, ec);
+            if (!ec) last = std::max(last, t);
+        }
+        const auto age = std::chrono::duration_cast<Millis>(now - last);
+        if (last != std::filesystem::file_time_type::min() && age < idle) continue;
+        auto n = held(upload);
+        gone.push_back(Expired{upload, n ? *n : 0, age});
+        remove(upload);
+    }
+    return gone;
 }
 
 }  // namespace fleetcast::manager

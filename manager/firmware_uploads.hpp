@@ -4,11 +4,14 @@
 // and uploads/{upload}.part (the bytes so far, each piece fsynced before it is
 // acknowledged). A broken upload resumes from what the part holds; a commit
 // checks size and SHA-256 of the whole before the image is added; a tampered
-// upload is deleted, so it leaves nothing.
+// upload is deleted, so it leaves nothing. An upload nobody continued for the
+// expiry period (`--upload-expiry`, 24 h by default) is removed.
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
+#include "common/clock.hpp"
 #include "common/error.hpp"
 #include "common/operator_upload.hpp"
 
@@ -32,6 +35,17 @@ class FirmwareUploads {
     Expected<Complete> complete(const std::string& upload);
     // Removes the upload's files (after the image was added).
     void remove(const std::string& upload);
+
+    struct Expired {
+        std::string upload;
+        std::uint64_t held = 0;  // bytes it had received
+        Millis idle{0};          // since its last begin or piece
+    };
+    // Removes every upload whose last begin or piece is `idle` or longer before
+    // `now` (file times: the ages are the files' own), with files of the
+    // upload directory that belong to no upload (a crash between a part's
+    // creation and its metadata). Returns what it removed.
+    std::vector<Expired> expire(std::filesystem::file_time_type now, Millis idle);
 
    private:
     std::filesystem::path meta_path(const std::string& upload) const { return dir_ / (upload + ".meta"); }

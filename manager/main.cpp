@@ -24,7 +24,7 @@ using namespace fleetcast;
 int main(int argc, char** argv) {
     MqttOptions mqtt;
     manager::ManagerConfig config;
-    std::string state_dir, log_level, signing_key, validity = "30d", metrics_listen;
+    std::string state_dir, log_level, signing_key, validity = "30d", metrics_listen, upload_expiry = "24h";
     double time_scale = 1.0;
     std::string time_origin;
     po::options_description opts("fleetcast-manager options");
@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
         "how long a manifest signature stays valid (devices refuse expired manifests)")(
         "max-upload-size", po::value(&config.max_upload_size)->default_value(config.max_upload_size),
         "largest image, in bytes, an operator may upload over MQTT (fleetcast firmware add)")(
+        "upload-expiry", po::value(&upload_expiry)->default_value(upload_expiry),
+        "an upload nobody continued for this long is removed with what it received (0: never)")(
         "metrics-listen", po::value(&metrics_listen),
         "serve Prometheus metrics at http://HOST:PORT/metrics (HOST:PORT, [v6]:PORT or :PORT; off when not given)");
     add_log_level_option(opts, log_level);
@@ -60,6 +62,12 @@ int main(int argc, char** argv) {
     config.state_dir = state_dir;
     auto key = SigningKey::load(signing_key);
     auto valid_for = parse_duration(validity);
+    auto expiry = parse_duration(upload_expiry);
+    if (!expiry || expiry->count() < 0) {
+        std::cerr << "fleetcast-manager: " << sources.explain("bad --upload-expiry " + upload_expiry) << "\n";
+        return 2;
+    }
+    config.upload_expiry = *expiry;
     if (!key || !valid_for || valid_for->count() <= 0) {
         std::cerr << "fleetcast-manager: "
                   << sources.explain(key ? "bad --manifest-validity" : "--signing-key: " + key.error().str()) << "\n";

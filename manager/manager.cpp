@@ -12,6 +12,8 @@ namespace fleetcast::manager {
 namespace {
 
 constexpr auto kStateInterval = std::chrono::seconds(1);
+// How often abandoned uploads are looked for (and at every start).
+constexpr auto kUploadSweepInterval = std::chrono::minutes(10);
 
 // Storage and I/O failures are ours; everything else is the sender's fault.
 bool is_internal(const Error& e) {
@@ -75,6 +77,7 @@ Status Manager::start() {
     // session has (re)subscribed: published here, while connecting, Paho would
     // flush it before those subscriptions, and a gateway or operator reacting
     // to "online" would talk to a manager not yet listening.
+    expire_uploads();
     published_counters_ = counters_.snapshot();
     state_published_at_ = clock_.now();
     auto st = schedules_.republish_active();
@@ -200,11 +203,24 @@ void Manager::tick() {
             log_error("manager", "wave_check_failed").kv("error", st.error().str());
         }
     }
+    if (now - uploads_swept_at_ >= kUploadSweepInterval) expire_uploads();
     chunks_.pump();
     // Not before Connected: gateways answer our online state with their devices.
     if (transport_.connected() && now - state_published_at_ >= config_.state_interval &&
         counters_.snapshot() != published_counters_)
         publish_state();
+}
+
+void Manager::expire_uploads() {
+    uploads_swept_at_ = clock_.now();
+    if (config_.upload_expiry.count() <= 0) return;
+    for (const auto& e : uploads_.expire(std::filesystem::file_time_type::clock::now(), config_.upload_expiry)) {
+        counters_.add("uploads_expired");
+        log_info("manager", "upload_expired")
+            .kv("upload", e.upload)
+            .kv("received", e.held)
+            .kv("idle_s", std::chrono::duration_cast<std::chrono::seconds>(e.idle).count());
+    }
 }
 
 void Manager::reject(const std::string& counter, const std::string& topic, const Error& e) {

@@ -38,6 +38,8 @@ struct ManagerConfig {
     Millis state_interval{1000};
     // The largest image an operator may upload over MQTT (firmware_upload_begin).
     std::uint64_t max_upload_size = 4ULL << 30;
+    // An upload nobody continued for this long is removed (0: never).
+    Millis upload_expiry{24LL * 3600 * 1000};
 };
 
 class Manager {
@@ -101,6 +103,8 @@ class Manager {
     OperatorApi api_;
     PushScheduler pushes_;
     TimePoint pushes_checked_at_{};
+    TimePoint uploads_swept_at_{};
+    void expire_uploads();
     std::map<std::string, std::uint64_t> published_counters_;
     OwnRetained own_state_;  // our retained process state on the broker
     TimePoint state_published_at_{};

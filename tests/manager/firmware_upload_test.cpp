@@ -114,6 +114,45 @@ TEST_F(Upload, AnImageAboveTheLimitOrAForeignUploadIdIsRefusedAtTheStart) {
     EXPECT_TRUE(uploads_empty());
 }
 
+// Sets an upload's two files' times `ago` back (as if nothing came since).
+void age_upload(const std::filesystem::path& uploads, const std::string& upload, std::chrono::hours ago) {
+    const auto then = std::filesystem::file_time_type::clock::now() - ago;
+    for (const char* ext : {".meta", ".part"}) std::filesystem::last_write_time(uploads / (upload + ext), then);
+}
+
+TEST_F(Upload, AnUploadNobodyContinuedForADayIsRemovedAtTheNextSweep) {
+    ASSERT_TRUE(begin().ok);
+    EXPECT_EQ(received(piece(0, image.substr(0, 4000))), 4000u);
+    age_upload(uploads(), begin_args.upload, std::chrono::hours(23));
+    clock.advance(std::chrono::minutes(11));
+    mgr->tick();
+    EXPECT_FALSE(uploads_empty()) << "23 h idle is within the default 24 h";
+    age_upload(uploads(), begin_args.upload, std::chrono::hours(25));
+    clock.advance(std::chrono::minutes(11));
+    mgr->tick();
+    EXPECT_TRUE(uploads_empty());
+    EXPECT_EQ(mgr->counters().get("uploads_expired"), 1u);
+    // Gone with what it held: a piece for it now is refused, and a begin starts from zero.
+    EXPECT_EQ(piece(4000, image.substr(4000)).code, "not_found");
+    EXPECT_EQ(received(begin()), 0u);
+}
+
+TEST_F(Upload, ABeginAgainRestartsTheIdleTimeAndAnOldUploadGoesAtTheManagersStart) {
+    ASSERT_TRUE(begin().ok);
+    EXPECT_EQ(received(piece(0, image.substr(0, 4000))), 4000u);
+    age_upload(uploads(), begin_args.upload, std::chrono::hours(25));
+    // The CLI came back before the sweep: the upload is in use again and stays.
+    EXPECT_EQ(received(begin()), 4000u);
+    clock.advance(std::chrono::minutes(11));
+    mgr->tick();
+    EXPECT_EQ(received(begin()), 4000u);
+    // Abandoned while the manager was down: removed as it starts.
+    age_upload(uploads(), begin_args.upload, std::chrono::hours(25));
+    open_manager();
+    EXPECT_TRUE(uploads_empty());
+    EXPECT_EQ(mgr->counters().get("uploads_expired"), 1u);
+}
+
 TEST(UploadCodec, Base64RoundTripsAndRefusesWhatIsNotBase64) {
     for (std::string s :
          {std::string(), std::string("a"), std::string("ab"), std::string("abc"), std::string("\0\xff\x10\x80", 4)}) {
