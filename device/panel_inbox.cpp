@@ -1,5 +1,7 @@
 #include "device/panel_inbox.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "common/atomic_file.hpp"
@@ -10,11 +12,30 @@ namespace fleetcast::device {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+bool same_time(const struct timespec& a, const struct timespec& b) {
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+// A folder changed this close to now may change again within the same
+// timestamp (coarse kernel clock): its time alone does not show it.
+bool recent(const struct timespec& t) {
+    struct timespec now {};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    return now.tv_sec - t.tv_sec < 2;
+}
+
+}  // namespace
+
 std::vector<PanelInbox::Item> PanelInbox::take(std::size_t max) {
     std::vector<Item> out;
     std::error_code ec;
     auto dir = panel_requests_dir(dir_);
-    if (!fs::is_directory(dir, ec)) return out;
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return out;
+    if (may_skip_ && same_time(st.st_mtim, listed_mtime_) && !recent(st.st_mtim)) return out;
+    listed_mtime_ = st.st_mtim;
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         // Temp files of a request being written end in .tmp: not ours yet.
@@ -22,6 +43,7 @@ std::vector<PanelInbox::Item> PanelInbox::take(std::size_t max) {
         if (files.size() >= 4 * max) break;
     }
     std::sort(files.begin(), files.end());
+    may_skip_ = files.size() <= max;  // else some are left for the next poll
     for (const auto& f : files) {
         if (out.size() >= max) break;
         std::string id = f.stem().string();
