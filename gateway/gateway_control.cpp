@@ -68,7 +68,7 @@ void Gateway::check_answers(TimePoint now) {
     for (auto& [key, job] : jobs_.rows())
         if (job.answer_due && now >= *job.answer_due) late.push_back(&job);
     // R11: shown as "no response", retried after the configured period.
-    for (auto* job : late) postpone(*job, now, config_.defer_period, "no response");
+    for (auto* job : late) postpone(*job, now, config_.defer_period, std::string(kNoResponse));
 }
 
 void Gateway::on_deferred(JobRow& job, const DeferredEvent& e) {

@@ -55,9 +55,20 @@ void Gateway::on_device_state(const std::string& topic, const std::string& devic
     st = transport_.publish(topics::gw_report(config_.id), encode(DeviceSeenReport{*state}));
     if (!st) log_warn("gateway", "report_failed").kv("device", device).kv("error", st.error().str());
     if (was_offline && state->status != DeviceStatus::Offline) {
-        // Back online: an update that was in transfer is offered again.
-        jobs_.apply_all(JobEvent::OfferAgain, clock_.now(),
+        // Back online: an update that was in transfer is offered again, and
+        // one postponed because the device did not answer (it was gone) is
+        // due now rather than a whole period later.
+        const auto now = clock_.now();
+        jobs_.apply_all(JobEvent::OfferAgain, now,
                         [&](const JobRow& job) { return job.device == device && may_be_reoffered(job.state); });
+        for (auto& [key, job] : jobs_.rows()) {
+            if (key.second != device || job.state != JobState::Waiting || job.suspended || job.paused ||
+                job.update_at <= now || job.comment.rfind(kNoResponse, 0) != 0)
+                continue;
+            if (jobs_.apply(job, JobEvent::DeviceBack, now,
+                            JobChange{.detail = "device back online: offered again", .update_at = now}))
+                job_line(log_info("gateway", "update_due_again"), job).kv("reason", "device back online");
+        }
         for (const auto& [key, job] : jobs_.rows())
             if (key.second == device && !job.cancel_pending.empty() && !is_terminal(job.state))
                 send_cancel(job, "resend", job.cancel_pending);

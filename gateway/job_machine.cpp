@@ -67,6 +67,7 @@ constexpr std::array kTable{
     Transition{S::Waiting, E::FetchStarted, S::Fetching, Hold::Free},
     Transition{S::Waiting, E::Offered, S::Requesting, Hold::Free},
     Transition{S::Waiting, E::Postponed, S::Waiting},
+    Transition{S::Waiting, E::DeviceBack, S::Waiting},
     Transition{S::Waiting, E::Canceled, S::Canceled, Hold::EndsCancel},
     Transition{S::Waiting, E::DeviceError, S::Failed},
     Transition{S::Waiting, E::Rejected, S::Failed},
@@ -161,6 +162,7 @@ std::string_view to_string(JobEvent e) {
         case E::Deferred: return "deferred";
         case E::Postponed: return "postponed";
         case E::NoResponse: return "no_response";
+        case E::DeviceBack: return "device_back";
         case E::CancelRequested: return "cancel_requested";
         case E::Canceled: return "canceled";
         case E::Installing: return "installing";

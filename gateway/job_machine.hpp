@@ -19,6 +19,7 @@ enum class JobEvent {
     Deferred,         // the device answered that it defers (R12): it answers at the given time
     Postponed,        // update time moved later: busy, service call, defer, no response (R13, R14)
     NoResponse,       // no answer to the communication request within the timeout (R11)
+    DeviceBack,       // a device postponed for no response came back online: its update is due now, not a period later
     CancelRequested,  // a cancel was sent to the device during the transfer or the writing: it decides (R15)
     Canceled,         // the update was canceled before the boot pointer flipped (R15)
     Installing,       // device progress: phase installing
@@ -70,6 +71,10 @@ bool ends_attempt(JobEvent event);
 // the power-on report (power_on_since).
 bool awaits_answer(JobState s);
 bool may_be_reoffered(JobState s);
+// The reason a job waits after its device did not answer the offer (R11): the
+// start of its comment, so a device that comes back online can be told apart
+// from one that deferred or was busy.
+inline constexpr std::string_view kNoResponse = "no response";
 bool awaits_power_on(JobState s);
 
 // What JobTable undoes, once, after a job's change is stored: it is

@@ -77,6 +77,42 @@ TEST_F(Control, UnansweredRequestIsNoResponseAndRetriedAfterThePeriod) {
     EXPECT_EQ(offers(d1), 2);
 }
 
+TEST_F(Control, ADeviceThatWasGoneWhenOfferedIsOfferedAgainAsSoonAsItIsBackOnline) {
+    state_with(d1, DeviceStatus::Idle, "", "");
+    state_with(d2, DeviceStatus::Idle, "", "");
+    due_and_cached({d1, d2});
+    ASSERT_EQ(offers(d1), 1);
+    ASSERT_EQ(offers(d2), 1);
+    // d1 dropped off (its will) before answering; d2 is there but silent.
+    state_with(d1, DeviceStatus::Offline, "", "");
+    advance(11s);
+    ASSERT_EQ(job(d1).state, JobState::Waiting);
+    ASSERT_EQ(job(d1).comment.rfind("no response", 0), 0u) << job(d1).comment;
+    ASSERT_EQ(job(d2).state, JobState::Waiting);
+    advance(1min);
+    state_with(d1, DeviceStatus::Idle, "", "");
+    advance(1s);
+    EXPECT_EQ(offers(d1), 2) << "offered again once back, not 20 min after the first offer";
+    EXPECT_EQ(job(d1).state, JobState::Requesting);
+    // d2 never went away: its no-response postponement stands (R11).
+    EXPECT_EQ(offers(d2), 1);
+    EXPECT_EQ(job(d2).state, JobState::Waiting);
+}
+
+TEST_F(Control, ADeviceBackOnlineKeepsItsDeferment) {
+    state_with(d1, DeviceStatus::Idle, "", "");
+    due_and_cached({d1});
+    auto t0 = clock.now();
+    device_event(d1, encode(DeferRequestEvent{"c1", "r-1", Millis(30min)}));
+    ASSERT_GE(job(d1).update_at, t0 + 30min);
+    state_with(d1, DeviceStatus::Offline, "", "");
+    advance(1min);
+    state_with(d1, DeviceStatus::Idle, "", "");
+    advance(1s);
+    EXPECT_EQ(offers(d1), 1) << "the user's deferment is not cut short by a reconnect";
+    EXPECT_GE(job(d1).update_at, t0 + 30min);
+}
+
 TEST_F(Control, DeferredAnswerKeepsTheRequestOpenAndNothingIsSentBeforeReady) {
     due_and_cached({d1});
     auto until = clock.now() + 30s;
