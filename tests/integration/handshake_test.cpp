@@ -3,6 +3,8 @@
 // (R11-R15, R20). Periods are seconds, not the real 20 minutes.
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include "common/messages.hpp"
 #include "common/topics.hpp"
 #include "device/panel_protocol.hpp"
@@ -79,6 +81,41 @@ TEST_F(Handshake, NoTransmissionBeforeDeviceAnswers) {
               true);
     EXPECT_TRUE(state_is(campaign, dev, "completed"));
     EXPECT_EQ(booted_version(fleet, dev), "2.0");
+}
+
+// R11 with a device that vanished: frozen (SIGSTOP) when the offer comes, so
+// it never answers and the job is postponed "no response" by the gateway's
+// hour-long period; then killed (its will: offline) and started again. Back
+// online it is offered again at once: the campaign completes in seconds,
+// which the hour-long period alone could not do.
+TEST(HandshakeDeviceBack, ADeviceGoneWhenOfferedIsUpdatedAsSoonAsItIsBackNotAPeriodLater) {
+    Fleet fleet;
+    fleet.start_manager();
+    fleet.start_gateway("gw1", "", {"--defer-period", "1h", "--answer-timeout", "3s", "--ready-timeout", "1s"});
+    const std::string dev = serial_id("A123", 1);
+    auto index = fleet.start_devices("gw1", "A123", 1, 1, {"main=1.0"});
+    auto image = fleet.make_image("A123", "main", "2.0", 200 * 1024 + 5);
+    fleet.add_firmware(image);
+    ASSERT_TRUE(fleet.wait_registered(1, 60s));
+    fleet.device_processes()[index].signal(SIGSTOP);
+    auto created = fleet.cli({"campaign", "create", "--all"});
+    ASSERT_EQ(created.exit_code, 0) << created.output;
+    auto campaign = campaign_of(created);
+    ASSERT_TRUE(eventually(
+        [&] {
+            auto row = gateway_row(fleet, "gw1", dev);
+            return row.state == "waiting" && row.comment.rfind("no response", 0) == 0;
+        },
+        60s))
+        << gateway_row(fleet, "gw1", dev).comment;
+    fleet.device_processes()[index].signal(SIGKILL);
+    ASSERT_NE(fleet.device_processes()[index].wait_exit(10s), -1);
+    fleet.restart_devices(index);
+    EXPECT_TRUE(eventually([&] { return result_row(fleet, campaign, dev).state == "completed"; }, 90s))
+        << result_row(fleet, campaign, dev).state << " " << gateway_row(fleet, "gw1", dev).comment;
+    EXPECT_EQ(booted_version(fleet, dev), "2.0");
+    EXPECT_NE(fleet.gateway("gw1").log_tail(200000).find("update_due_again"), std::string::npos);
+    if (HasFailure()) fleet.dump_logs_on_failure();
 }
 
 TEST_F(Handshake, AnswerComesOnlyAfterDefermentPeriod) {
