@@ -220,12 +220,15 @@ TEST(Failover, CliAndDashboardFollowTheManagerAcrossNodes) {
     EXPECT_EQ(completed_devices(fleet, campaign), 2u);
 
 #if defined(FLEETCAST_NODE) && defined(FLEETCAST_DASHBOARD_WWW)
-    // The page moved to node 1 (the next in its list) and shows the campaign at 100 % there.
+    // The page moved to node 1, the next in its list (node 2 would do too, should
+    // an attempt at node 1 fail), and shows the campaign at 100 % there.
     const int status = page.wait_exit(150s);
     const auto out = page.log_tail(1 << 20);
     std::fprintf(stderr, "---- the dashboard (tests/dashboard/follow_brokers.mjs):\n%s\n", out.c_str());
     if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 77) GTEST_SKIP() << out;
     EXPECT_TRUE(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
-    EXPECT_NE(out.find("moved to " + cluster->ws_url(1)), std::string::npos) << out;
+    EXPECT_TRUE(out.find("moved to " + cluster->ws_url(1)) != std::string::npos ||
+                out.find("moved to " + cluster->ws_url(2)) != std::string::npos)
+        << out;
 #endif
 }
