@@ -1,5 +1,9 @@
-// The dashboard's one MQTT connection (over WebSockets, to the broker that
-// served the page) and the manager's request/response protocol on top of it.
+// The dashboard's one MQTT connection (over WebSockets) and the manager's
+// request/response protocol on top of it. Given several broker URLs (the
+// nodes of a cluster), it connects to the first and, whenever the connection
+// closes or an attempt fails, retries with the next one (and a new client id):
+// requests still waiting for an answer fail at once, and on connecting it
+// subscribes again (the page then asks the manager for its views again).
 import mqtt from 'mqtt';
 import { parseTopic, subscriptions, topics } from './topics.js';
 
@@ -13,11 +17,19 @@ function randomId() {
 }
 
 export class Link {
-  // onStatus({state: 'connecting'|'connected'|'disconnected'|'unauthorized', detail}),
+  // urls: the brokers' WebSocket URLs, tried in turn;
+  // onStatus({state: 'connecting'|'connected'|'disconnected'|'unauthorized', detail, at}),
+  //   at: the index in urls of the broker it is connected or connecting to;
   // onMessage(parsedTopic, payloadText, retained)
-  constructor({ url, username, password, onStatus, onMessage }) {
-    this.clientId = `dash-${randomId()}`;
-    this.url = url;
+  constructor({ urls, username, password, onStatus, onMessage }) {
+    // The page's id (its identity on an open broker), and a client id of its own
+    // for each connection: a RabbitMQ cluster keeps a client's subscription
+    // queue on the node it connected to, and while that node is down a new
+    // connection with the same client id is refused on every other node.
+    this.pageId = `dash-${randomId()}`;
+    this.connections = 0;
+    this.urls = urls;
+    this.at = 0;
     this.credentials = { username, password };
     this.onStatus = onStatus;
     this.onMessage = onMessage;
@@ -26,9 +38,19 @@ export class Link {
     this.client = null;
   }
 
-  // The broker identity requests carry (topics.md): the user name, else the client id.
+  // The broker identity requests carry (topics.md): the user name, else the page's id.
   get identity() {
-    return this.credentials.username || this.clientId;
+    return this.credentials.username || this.pageId;
+  }
+
+  // This connection's client id: dash-{hex}-{n}.
+  get clientId() {
+    return `${this.pageId}-${this.connections}`;
+  }
+
+  // The broker it is connected to, or tries next.
+  get url() {
+    return this.urls[this.at];
   }
 
   get connected() {
@@ -37,11 +59,15 @@ export class Link {
 
   connect() {
     if (this.client) this.client.end(true);
-    this.onStatus({ state: 'connecting' });
+    this.connections++;
+    this.onStatus({ state: 'connecting', at: this.at });
     const c = mqtt.connect(this.url, {
+      // Asked on every (re)connection: the broker whose turn it is.
+      transformWsUrl: () => this.url,
       clientId: this.clientId,
       protocolVersion: 4,
       clean: true,
+      resubscribe: false, // 'connect' subscribes, with this connection's response topic
       keepalive: 10,
       reconnectPeriod: RETRY_MS,
       connectTimeout: 4000,
@@ -51,8 +77,8 @@ export class Link {
     this.client = c;
     c.on('connect', () => {
       c.subscribe([...subscriptions, topics.response(this.clientId)], { qos: 1 }, (err) => {
-        if (err) this.onStatus({ state: 'disconnected', detail: `subscribe failed: ${err.message}` });
-        else this.onStatus({ state: 'connected' });
+        if (err) this.onStatus({ state: 'disconnected', detail: `subscribe failed: ${err.message}`, at: this.at });
+        else this.onStatus({ state: 'connected', at: this.at });
       });
     });
     c.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet.retain));
@@ -63,14 +89,17 @@ export class Link {
         this.onStatus({ state: 'unauthorized', detail: err.message });
       }
     });
-    const lost = () => {
+    // Every lost connection and every failed attempt ('offline' only ever comes with it).
+    c.on('close', () => {
       if (this.client !== c || c.disconnecting) return;
-      this.failPending('connection lost');
-      this.onStatus({ state: 'disconnected' });
-    };
-    c.on('close', lost);
-    c.on('offline', lost);
-    c.on('reconnect', () => this.onStatus({ state: 'disconnected', detail: 'retrying' }));
+      this.failPending(`connection to ${this.url} lost before the manager answered (it may have acted: check before repeating)`);
+      this.onStatus({ state: 'disconnected', at: this.at });
+      // The next attempt goes to the next broker, with a new client id.
+      this.at = (this.at + 1) % this.urls.length;
+      this.connections++;
+      c.options.clientId = this.clientId;
+    });
+    c.on('reconnect', () => this.onStatus({ state: 'disconnected', detail: `retrying with ${this.url}`, at: this.at }));
   }
 
   setCredentials(username, password) {

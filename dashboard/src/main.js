@@ -1,7 +1,9 @@
-// The dashboard: one MQTT connection to the broker that served this page,
+// The dashboard: one MQTT connection to the broker that served this page (or
+// to the first of the brokers given with ?broker=, then the next, README),
 // the manager's views asked for on connect, on every gateway report (debounced)
 // and every few seconds; live topics merged in between.
 import { Link } from './link.js';
+import { brokerLabel, brokerUrls } from './brokers.js';
 import { FleetModel } from './model.js';
 import { $ } from './dom.js';
 import { OverviewView } from './views/overview.js';
@@ -18,12 +20,11 @@ const REPORT_DEBOUNCE_MS = 1000;
 const RENDER_MS = 250;
 
 const model = new FleetModel();
-// The broker that served the page, unless ?broker=wss://host:port/ names another.
-const wsUrl = new URLSearchParams(location.search).get('broker') || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/mqtt`;
+const wsUrls = brokerUrls(location);
 const saved = JSON.parse(sessionStorage.getItem('fleetcast-credentials') || '{}');
 
 const link = new Link({
-  url: wsUrl,
+  urls: wsUrls,
   username: saved.username,
   password: saved.password,
   onStatus: showStatus,
@@ -54,18 +55,22 @@ const gateways = new GatewaysView(model, {
 });
 
 // ---- connection state -------------------------------------------------------
-function showStatus({ state, detail: why }) {
+// The status line names the broker the page is on (host:port, and which of
+// the ?broker= list); data-broker holds its URL.
+function showStatus({ state, detail: why, at }) {
   const el = $('#conn');
   const text = {
     connecting: 'connecting…',
-    connected: 'connected',
+    connected: `connected to ${brokerLabel(wsUrls, at)}`,
     disconnected: 'disconnected — retrying',
     unauthorized: 'not authorised — sign in',
   }[state];
   el.textContent = text;
   el.className = `conn ${state}`;
   el.dataset.state = state;
-  el.title = why || '';
+  if (at === undefined) delete el.dataset.broker;
+  else el.dataset.broker = wsUrls[at];
+  el.title = why || (at === undefined ? '' : wsUrls[at]);
   document.body.classList.toggle('stale', state !== 'connected');
   if (state === 'connected') {
     refresh(true);
@@ -125,12 +130,13 @@ function onMessage(t, text) {
 
 // ---- manager views ----------------------------------------------------------
 let refreshing = false;
-let again = false;
+let again = null; // asked for during a refresh: null, or {full}
 let rounds = 0;
 async function refresh(full) {
   if (!link.connected) return;
   if (refreshing) {
-    again = true;
+    // e.g. connected to the next broker while the last round's requests failed: a full round follows.
+    again = { full: full || (again && again.full) };
     return;
   }
   refreshing = true;
@@ -154,8 +160,9 @@ async function refresh(full) {
     refreshing = false;
     scheduleRender();
     if (again) {
-      again = false;
-      setTimeout(() => refresh(false), 0);
+      const { full: next } = again;
+      again = null;
+      setTimeout(() => refresh(next), 0);
     }
   }
 }

@@ -23,18 +23,11 @@
 //                yet), then created as planned; the audit log page and
 //                `fleetcast audit` name the page's identity for both.
 // Exit 77 = skipped (ctest SKIP_RETURN_CODE), with the reason on stdout.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Fleet, eventually } from './fleet_processes.mjs';
-
-const SKIP = 77;
-const CHROMIUM = process.env.FLEETCAST_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic',
-];
+import { SKIP, check, elapsed, launchChromium, openDashboard, text } from './browser.mjs';
 
 function options() {
   const o = {};
@@ -43,23 +36,6 @@ function options() {
   for (const k of ['case', 'source', 'www', 'artifacts', 'manager', 'cli', 'gateway', 'device'])
     if (!o[k]) throw new Error(`missing --${k}`);
   return o;
-}
-
-const started = Date.now();
-const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
-function check(cond, what) {
-  if (!cond) throw new Error(`check failed: ${what}`);
-  console.log(`ok (${elapsed()}): ${what}`);
-}
-
-const text = (page, sel) => page.locator(sel).first().innerText();
-
-async function openDashboard(browser, fleet) {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
-  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
-  await page.goto(fleet.url);
-  await page.waitForSelector('#conn[data-state="connected"]', { timeout: 15000 });
-  return page;
 }
 
 // ---- cases ------------------------------------------------------------------
@@ -75,7 +51,7 @@ async function campaignCase(fleet, browser, o) {
   await fleet.waitRegistered(2 * perGateway, 60000);
   console.log(`${2 * perGateway} devices registered (${elapsed()})`);
 
-  const page = await openDashboard(browser, fleet);
+  const page = await openDashboard(browser, fleet.url);
   check((await page.title()) === 'fleetcast dashboard', 'the page loads from the broker and connects over WebSockets');
 
   const campaign = fleet.cli(['campaign', 'create', '--all']).split('\n')[0].trim();
@@ -137,7 +113,7 @@ async function deferCase(fleet, browser, o) {
   await fleet.waitRegistered(4, 30000);
   fleet.cli(['campaign', 'create', '--all', '--update-at', '+2h']);
 
-  const page = await openDashboard(browser, fleet);
+  const page = await openDashboard(browser, fleet.url);
   const device = 'A123-000002';
   const cell = `#gateway-table tbody tr[data-device="${device}"] td.update-at`;
   await page.waitForSelector(cell, { timeout: 15000 });
@@ -204,7 +180,7 @@ async function campaignControlCase(fleet, browser, o) {
   await fleet.waitRegistered(3, 30000);
   fleet.cli(['campaign', 'create', '--all', '--update-at', '+2h', '--campaign', 'c-dash']);
   mkdirSync(o.artifacts, { recursive: true });
-  const page = await openDashboard(browser, fleet);
+  const page = await openDashboard(browser, fleet.url);
   const button = (op) => `#campaign-actions [data-campaign-action="${op}"]`;
   const enabled = async () => {
     const out = {};
@@ -259,7 +235,7 @@ async function consoleCase(fleet, browser, o) {
   fleet.startDevices('gw1', ['A123'], 3, 1);
   await fleet.waitRegistered(3, 30000);
   mkdirSync(o.artifacts, { recursive: true });
-  const page = await openDashboard(browser, fleet);
+  const page = await openDashboard(browser, fleet.url);
 
   // Upload: 600 KiB, three pieces of at most 256 KiB.
   const image = randomBytes(600 * 1024);
@@ -322,12 +298,6 @@ async function consoleCase(fleet, browser, o) {
 
 // ---- main -------------------------------------------------------------------
 const o = options();
-if (!existsSync(CHROMIUM)) {
-  console.log(`SKIP: ${CHROMIUM} is not installed (scripts/bootstrap installs Debian's chromium)`);
-  process.exit(SKIP);
-}
-const require = createRequire(join(o.source, 'dashboard', 'package.json'));
-const { chromium } = require('playwright-core');
 const fleet = new Fleet({
   bins: { manager: o.manager, cli: o.cli, gateway: o.gateway, device: o.device, mosquitto: o.mosquitto || 'mosquitto' },
   sourceDir: o.source,
@@ -336,12 +306,15 @@ const fleet = new Fleet({
 let browser;
 let rc = 1;
 try {
-  await fleet.startBroker();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const cases = { campaign: campaignCase, defer: deferCase, control: campaignControlCase, console: consoleCase };
   if (!cases[o.case]) throw new Error(`unknown case ${o.case}`);
-  rc = (await cases[o.case](fleet, browser, o)) || 0;
-  if (rc === 0) console.log(`PASS: dashboard ${o.case}`);
+  browser = await launchChromium(o.source);
+  if (!browser) rc = SKIP;
+  else {
+    await fleet.startBroker();
+    rc = (await cases[o.case](fleet, browser, o)) || 0;
+    if (rc === 0) console.log(`PASS: dashboard ${o.case}`);
+  }
 } catch (e) {
   console.log(`FAIL: ${e.stack || e}`);
   console.log(fleet.logs());

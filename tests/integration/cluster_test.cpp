@@ -4,12 +4,16 @@
 // campaign must complete with the same traffic as on one broker: each image
 // crosses the manager->gateway link once and is fanned out once per model.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <thread>
 
 #include "common/chunk_codec.hpp"
 #include "common/messages.hpp"
 #include "common/topics.hpp"
 #include "tests/integration/fleet.hpp"
 #include "tests/support/broker_cluster.hpp"
+#include "tests/support/child_process.hpp"
 #include "tests/support/observer.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -155,19 +159,50 @@ TEST(Failover, BrokerNodeKilledMidCampaignTheFleetMovesAndCompletes) {
     if (::testing::Test::HasFailure()) std::fprintf(stderr, "%s\n", cluster->status().c_str());
 }
 
-// The operator's CLI is given the cluster's node list; when the node the
-// manager and the CLI connect to first dies, both move to the next one and
-// the CLI's requests are answered there. (The dashboard, MQTT over
-// WebSockets to one URL, has no node list yet: only the CLI is covered.)
+namespace {
+
+// Polls the program's log until it contains `text`; false when the deadline
+// passes or the program ended without printing it.
+bool wait_for_output(ChildProcess& program, const std::string& text, std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const bool ended = !program.running();
+        if (program.log_tail(1 << 20).find(text) != std::string::npos) return true;
+        if (ended || std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(100ms);
+    }
+}
+
+}  // namespace
+
+// The operator's CLI and the web dashboard are given the cluster's node list
+// (the CLI its MQTT URIs, the page its WebSocket URLs: rabbitmq_web_mqtt on
+// every node); when the node the manager, the CLI and the page connect to
+// first dies (kill -9), all three move to the next one: the CLI's requests
+// are answered there, and the page, its status line naming node 1, shows a
+// campaign created after the kill reach 100 %.
 TEST(Failover, CliAndDashboardFollowTheManagerAcrossNodes) {
     TempDir dir;
-    auto cluster = BrokerCluster::start(BrokerCluster::Kind::RabbitMq, dir.path / "rabbitmq", 3);
+    auto cluster = BrokerCluster::start(BrokerCluster::Kind::RabbitMq, dir.path / "rabbitmq", 3, /*websockets=*/true);
     ASSERT_TRUE(cluster) << cluster.error().str();
     Fleet fleet(CentralBrokerUris{cluster->uris(0)});
     fleet.start_manager();
     fleet.start_gateway("site1", cluster->uris(1));
     fleet.start_devices("site1", "A123", 2, 1, {"main=1.0"}, cluster->uris(1));
     ASSERT_TRUE(fleet.wait_registered(2, 60s));
+
+    const std::string campaign = "c-after-failover";
+#if defined(FLEETCAST_NODE) && defined(FLEETCAST_DASHBOARD_WWW)
+    ChildProcess page({FLEETCAST_NODE, std::string(FLEETCAST_SOURCE_DIR) + "/tests/dashboard/follow_brokers.mjs",
+                       "--source", FLEETCAST_SOURCE_DIR, "--www", FLEETCAST_DASHBOARD_WWW, "--brokers",
+                       cluster->ws_urls(0), "--gateway", "site1", "--campaign", campaign, "--timeout-s", "150"},
+                      dir.path / "dashboard.log");
+    // The page is on node 0 and shows the manager's views before the kill.
+    ASSERT_TRUE(wait_for_output(page, "on " + cluster->ws_url(0) + ": the page shows gateway site1", 60s))
+        << page.log_tail();
+#else
+    std::fprintf(stderr, "---- the dashboard is not built (no node or dashboard/node_modules): CLI only\n");
+#endif
 
     ASSERT_TRUE(cluster->kill(0));
     // Same --broker list: node 0 refuses, the CLI connects to node 1, where the manager moved too.
@@ -178,10 +213,22 @@ TEST(Failover, CliAndDashboardFollowTheManagerAcrossNodes) {
     // Still in charge: a campaign created through node 1 completes.
     auto img = fleet.make_image("A123", "main", "2.0", 128 * 1024 + 1);
     ASSERT_NO_FATAL_FAILURE(fleet.add_firmware(img));
-    auto created = fleet.cli({"campaign", "create", "--all"});
+    auto created = fleet.cli({"campaign", "create", "--all", "--campaign", campaign});
     ASSERT_EQ(created.exit_code, 0) << created.output;
-    auto campaign = created.output.substr(0, created.output.find('\n'));
     auto done = fleet.cli({"results", campaign, "--wait-complete", "90"}, 110s);
     EXPECT_EQ(done.exit_code, 0) << done.output;
     EXPECT_EQ(completed_devices(fleet, campaign), 2u);
+
+#if defined(FLEETCAST_NODE) && defined(FLEETCAST_DASHBOARD_WWW)
+    // The page moved to node 1, the next in its list (node 2 would do too, should
+    // an attempt at node 1 fail), and shows the campaign at 100 % there.
+    const int status = page.wait_exit(150s);
+    const auto out = page.log_tail(1 << 20);
+    std::fprintf(stderr, "---- the dashboard (tests/dashboard/follow_brokers.mjs):\n%s\n", out.c_str());
+    if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 77) GTEST_SKIP() << out;
+    EXPECT_TRUE(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+    EXPECT_TRUE(out.find("moved to " + cluster->ws_url(1)) != std::string::npos ||
+                out.find("moved to " + cluster->ws_url(2)) != std::string::npos)
+        << out;
+#endif
 }

@@ -27,12 +27,19 @@ std::string BrokerCluster::script() const {
     return std::string(FLEETCAST_BROKER_CONFIG_DIR) + "/../scripts/cluster-" + name(kind_);
 }
 
-Expected<BrokerCluster> BrokerCluster::start(Kind kind, const std::filesystem::path& work_dir, int nodes) {
+Expected<BrokerCluster> BrokerCluster::start(Kind kind, const std::filesystem::path& work_dir, int nodes,
+                                             bool websockets) {
+    if (websockets && kind != Kind::RabbitMq)
+        return make_error("cluster", std::string(name(kind)) + " cluster: no WebSocket listeners scripted");
     BrokerCluster c;
     c.kind_ = kind;
     c.dir_ = work_dir;
-    c.ports_ = free_ports(nodes);
+    // Every port of one cluster distinct: MQTT, WebSockets, then the RabbitMQ distribution ports and epmd.
+    auto ports = free_ports(websockets ? 2 * nodes : nodes);
+    c.ports_.assign(ports.begin(), ports.begin() + nodes);
+    c.ws_ports_.assign(ports.begin() + nodes, ports.end());
     std::vector<std::string> argv{c.script(), "start", "--dir", work_dir.string(), "--mqtt-ports", join(c.ports_)};
+    if (websockets) argv.insert(argv.end(), {"--ws-ports", join(c.ws_ports_)});
     if (kind == Kind::RabbitMq) {
         auto aux = free_ports(nodes + 1);
         argv.insert(argv.end(), {"--epmd-port", std::to_string(aux.back())});
@@ -48,7 +55,11 @@ Expected<BrokerCluster> BrokerCluster::start(Kind kind, const std::filesystem::p
 }
 
 BrokerCluster::BrokerCluster(BrokerCluster&& other) noexcept
-    : kind_(other.kind_), dir_(std::move(other.dir_)), ports_(std::move(other.ports_)), running_(other.running_) {
+    : kind_(other.kind_),
+      dir_(std::move(other.dir_)),
+      ports_(std::move(other.ports_)),
+      ws_ports_(std::move(other.ws_ports_)),
+      running_(other.running_) {
     other.running_ = false;
 }
 
@@ -60,6 +71,12 @@ BrokerCluster::~BrokerCluster() {
 std::string BrokerCluster::uris(int first) const {
     std::string out;
     for (int i = 0; i < nodes(); ++i) out += (i ? "," : "") + uri((first + i) % nodes());
+    return out;
+}
+
+std::string BrokerCluster::ws_urls(int first) const {
+    std::string out;
+    for (int i = 0; i < nodes(); ++i) out += (i ? "," : "") + ws_url((first + i) % nodes());
     return out;
 }
 
