@@ -50,7 +50,7 @@ export class Link {
     });
     this.client = c;
     c.on('connect', () => {
-      c.subscribe([...subscriptions, topics.response(this.clientId)], { qos: 1 }, (err) => {
+      c.subscribe([...subscriptions, topics.response(this.identity, this.clientId)], { qos: 1 }, (err) => {
         if (err) this.onStatus({ state: 'disconnected', detail: `subscribe failed: ${err.message}` });
         else this.onStatus({ state: 'connected' });
       });
