@@ -114,6 +114,24 @@ export class Link {
     });
   }
 
+  // Every page of a paged view (`results`): the first answer with the rows of
+  // all pages in `devices`. A page holds at most 5,000 rows (fewer with the
+  // manager's --page-limit); the first alone missed the rest of a large campaign.
+  async requestAllPages(op, args = {}) {
+    const first = await this.request(op, args);
+    if (!first.ok) return first;
+    const rows = first.data.devices || [];
+    while (rows.length < (first.data.total || 0)) {
+      const next = await this.request(op, { ...args, offset: rows.length });
+      if (!next.ok) return next;
+      const more = next.data.devices || [];
+      if (!more.length) break; // the campaign shrank meanwhile
+      rows.push(...more);
+    }
+    first.data.devices = rows;
+    return first;
+  }
+
   failPending(reason) {
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
