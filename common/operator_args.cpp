@@ -85,6 +85,7 @@ void to_json(cJSON* o, const ResultsArgs& a) {
     json::put(o, "campaign", a.campaign);
     put_page(o, a.page);
     if (a.by_gateway) json::put(o, "by_gateway", true);
+    if (a.device) json::put(o, "device", *a.device);
 }
 void to_json(cJSON* o, const TargetsArgs& a) {
     json::put(o, "campaign", a.campaign);
@@ -150,10 +151,14 @@ Expected<PageArgs> page_args_from_json(const cJSON* o) {
 Expected<ResultsArgs> results_args_from_json(const cJSON* o) {
     FC_TRY(campaign, campaign_id(o));
     FC_TRY(page, page_args_from_json(o));
-    ResultsArgs a{*campaign, *page, false};
+    ResultsArgs a{*campaign, *page, false, std::nullopt};
     if (has(o, "by_gateway")) {
         FC_TRY(by, json::get_bool(o, "by_gateway"));
         a.by_gateway = *by;
+    }
+    if (has(o, "device")) {
+        FC_TRY(device, device_id(o));
+        a.device = *device;
     }
     return a;
 }

@@ -73,6 +73,9 @@ struct ResultsArgs {
     std::string campaign;
     PageArgs page;
     bool by_gateway = false;  // adds per-gateway progress (`campaign watch`)
+    // Only this target's row, wherever it stands in the campaign's pages (the
+    // CLI's defer/cancel/suspend/resume follow their device with it).
+    std::optional<std::string> device;
 };
 struct TargetsArgs {
     std::string campaign;

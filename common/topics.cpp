@@ -72,7 +72,9 @@ Expected<std::string> manager_request(std::string_view identity, std::string_vie
     return build({"mgr", "req", id(identity, "identity"), id(c, "client")});
 }
 std::string manager_request_filter() { return join({"mgr", "req", "+", "+"}); }
-Expected<std::string> manager_response(std::string_view c) { return build({"mgr", "resp", id(c, "client")}); }
+Expected<std::string> manager_response(std::string_view identity, std::string_view c) {
+    return build({"mgr", "resp", id(identity, "identity"), id(c, "client")});
+}
 Expected<std::string> fw_manifest(std::string_view fw) { return build({"fw", id(fw, "firmware"), "manifest"}); }
 Expected<std::string> gw_state(std::string_view gw) { return build({"gw", id(gw, "gateway"), "state"}); }
 std::string gw_state_filter() { return join({"gw", "+", "state"}); }
@@ -163,9 +165,10 @@ Expected<Parsed> parse_topic(std::string_view topic) {
             out.kind = Kind::ManagerRequest;
             st = id(p[2], "identity", out.identity);
             if (st) st = id(p[3], "client", out.client);
-        } else if (n == 3 && p[1] == "resp") {
+        } else if (n == 4 && p[1] == "resp") {
             out.kind = Kind::ManagerResponse;
-            st = id(p[2], "client", out.client);
+            st = id(p[2], "identity", out.identity);
+            if (st) st = id(p[3], "client", out.client);
         } else return bad("unknown manager topic");
     } else if (p[0] == "fw") {
         if (n == 3 && p[2] == "manifest") {

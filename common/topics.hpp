@@ -21,8 +21,10 @@ std::string manager_state();  // retained, LWT
 // operator's broker identity (certificate CN or user name; the client id on an
 // open dev broker), pinned by the ACL (broker-config/acl, scripts/operator-acl).
 Expected<std::string> manager_request(std::string_view identity, std::string_view client);
-std::string manager_request_filter();                             // fleetcast/v1/mgr/req/+/+
-Expected<std::string> manager_response(std::string_view client);  // manager -> operator
+std::string manager_request_filter();  // fleetcast/v1/mgr/req/+/+
+// manager -> operator: mgr/resp/{identity}/{client}, the identity and client of
+// the request's topic, so the ACL lets an operator read only its own answers.
+Expected<std::string> manager_response(std::string_view identity, std::string_view client);
 // firmware
 Expected<std::string> fw_manifest(std::string_view fw_id);  // retained manifest
 // gateway <-> manager
@@ -89,7 +91,7 @@ enum class Kind {
 
 struct Parsed {
     Kind kind{};
-    std::string identity;  // ManagerRequest: the operator's broker identity
+    std::string identity;  // ManagerRequest/Response: the operator's broker identity
     std::string client;    // ManagerRequest/Response
     std::string gateway;   // all gw/site topics
     std::string campaign;  // GwSchedule

@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
         "largest image, in bytes, an operator may upload over MQTT (fleetcast firmware add)")(
         "upload-expiry", po::value(&upload_expiry)->default_value(upload_expiry),
         "an upload nobody continued for this long is removed with what it received (0: never)")(
+        "page-limit", po::value(&config.page_limit)->default_value(config.page_limit),
+        "most rows per page of results and targets, 1-5000 (clients ask page after page)")(
         "metrics-listen", po::value(&metrics_listen),
         "serve Prometheus metrics at http://HOST:PORT/metrics (HOST:PORT, [v6]:PORT or :PORT; off when not given)");
     add_log_level_option(opts, log_level);
@@ -81,6 +83,11 @@ int main(int argc, char** argv) {
             return 2;
         }
         metrics_at = *at;
+    }
+    if (config.page_limit == 0 || config.page_limit > kResultsPageMax) {
+        std::cerr << "fleetcast-manager: "
+                  << sources.explain("--page-limit must be 1-" + std::to_string(kResultsPageMax)) << '\n';
+        return 2;
     }
     config.signing_key = std::make_shared<const SigningKey>(std::move(*key));
     config.manifest_validity = *valid_for;

@@ -58,7 +58,7 @@ Manager::Manager(Transport& transport, Clock& clock, ManagerConfig config, std::
       guard_(*store_, control_, clock_),
       waves_(*store_, schedules_, clock_),
       reports_(*store_, schedules_, reconciler_, control_, guard_, waves_, clock_),
-      api_(*store_, repo_, uploads_, schedules_, control_, transport_, clock_),
+      api_(*store_, repo_, uploads_, schedules_, control_, transport_, clock_, config_.page_limit),
       pushes_(*store_, repo_, chunks_, clock_) {
     for (const char* name : {"bad_input", "requests", "fetches", "reports"}) counters_.add(name, 0);
 }
@@ -317,8 +317,14 @@ void Manager::on_request(const std::string& identity, const std::string& client,
             reject("bad_request", topic, data.error().with_context("op " + req->op + " req " + req->req_id));
         }
     }
-    auto st = ops().publish(topics::manager_response(client), encode(resp));
-    if (!st) log_error("manager", "response_publish_failed").kv("client", client).kv("error", st.error().str());
+    // Under the identity the broker pinned in the request's topic: the ACL lets
+    // each operator read only mgr/resp/{its identity}/+, not another's answers.
+    auto st = ops().publish(topics::manager_response(identity, client), encode(resp));
+    if (!st)
+        log_error("manager", "response_publish_failed")
+            .kv("identity", identity)
+            .kv("client", client)
+            .kv("error", st.error().str());
 }
 
 }  // namespace fleetcast::manager

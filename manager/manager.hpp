@@ -40,6 +40,9 @@ struct ManagerConfig {
     std::uint64_t max_upload_size = 4ULL << 30;
     // An upload nobody continued for this long is removed (0: never).
     Millis upload_expiry{24LL * 3600 * 1000};
+    // The most rows one page of `results`/`targets` carries (1-5000): lower
+    // it for a broker with a small message_size_limit (~300 bytes a row).
+    std::uint64_t page_limit = kResultsPageMax;
 };
 
 class Manager {
@@ -50,7 +53,7 @@ class Manager {
     // Subscribes, publishes the retained online state and re-publishes what
     // the broker must retain (manifests, running schedules).
     Status start();
-    // Issue 13 item 7: operator requests and responses (mgr/req/+/+, mgr/resp/+)
+    // Issue 13 item 7: operator requests and responses (mgr/req/+/+, mgr/resp/+/+)
     // on a connection of their own, so an answer never waits behind the chunks
     // queued on the main one. Its events carry kOpsTag (and take the urgent
     // lane of the program's queue). Set before start(); without it, requests

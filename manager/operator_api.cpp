@@ -50,7 +50,8 @@ std::string skipped_summary(const std::vector<SkippedDevice>& skipped) {
 }  // namespace
 
 OperatorApi::OperatorApi(ManagerStore& store, FirmwareRepository& repo, FirmwareUploads& uploads,
-                         SchedulePublisher& schedules, CampaignControl& control, Transport& transport, Clock& clock)
+                         SchedulePublisher& schedules, CampaignControl& control, Transport& transport, Clock& clock,
+                         std::uint64_t page_limit)
     : store_(store),
       repo_(repo),
       uploads_(uploads),
@@ -58,6 +59,7 @@ OperatorApi::OperatorApi(ManagerStore& store, FirmwareRepository& repo, Firmware
       control_(control),
       transport_(transport),
       clock_(clock),
+      page_limit_(std::clamp<std::uint64_t>(page_limit, 1, kResultsPageMax)),
       windows_(store, transport, clock),
       random_(std::random_device{}()) {}
 
@@ -108,12 +110,18 @@ Expected<Json> OperatorApi::dispatch(OperatorOp op, const OperatorRequest& req) 
         case OperatorOp::CampaignCreate:
             return with_args(campaign_create_args_from_json, args, [&](const auto& a) { return campaign_create(a); });
         case OperatorOp::Results:
-            return with_args(results_args_from_json, args, [&](const auto& a) { return results(a); });
+            return with_args(results_args_from_json, args, [&](ResultsArgs a) {
+                a.page.limit = std::min(a.page.limit, page_limit_);
+                return results(a);
+            });
         case OperatorOp::DeviceStatus:
             return with_args(device_args_from_json, args,
                              [&](const auto& a) { return device_status_view(store_, a, clock_.now()); });
         case OperatorOp::Targets:
-            return with_args(targets_args_from_json, args, [&](const auto& a) { return targets_view(store_, a); });
+            return with_args(targets_args_from_json, args, [&](TargetsArgs a) {
+                a.page.limit = std::min(a.page.limit, page_limit_);
+                return targets_view(store_, a);
+            });
         case OperatorOp::Unregistered:
             return with_args(campaign_args_from_json, args,
                              [&](const auto& a) { return unregistered_view(store_, a); });
@@ -448,7 +456,14 @@ Expected<Json> OperatorApi::results(const ResultsArgs& args) {
     auto counts = store_.target_state_counts(*id);
     if (!counts) return counts.error();
     std::vector<TargetRecord> page;
-    if (limit > 0) {
+    if (args.device) {
+        // One target's row by its key, not by position: wherever it stands in
+        // the pages, and whatever moved between two pages.
+        auto t = store_.find_target(*id, *args.device);
+        if (!t) return t.error();
+        if (!*t) return make_error("not_found", "device " + *args.device + " is not a target of campaign " + *id);
+        if (limit > 0) page.push_back(std::move(**t));
+    } else if (limit > 0) {
         auto rows = store_.targets_page(*id, offset, limit);
         if (!rows) return rows.error();
         page = std::move(*rows);
@@ -470,7 +485,7 @@ Expected<Json> OperatorApi::results(const ResultsArgs& args) {
         if (!waves) return waves.error();
         answer.wave = std::move(*waves);
     }
-    if (offset == 0 && limit > 0) {
+    if (offset == 0 && limit > 0 && !args.device) {
         // Issue 17 item 7: bytes per link, on the first page of rows only (the
         // CLI keeps the first page's fields; a summary poll and later pages
         // skip the scan of every target's images).

@@ -24,8 +24,11 @@ namespace fleetcast::manager {
 
 class OperatorApi {
    public:
+    // page_limit: the most rows one page of `results` or `targets` carries
+    // (1-5000; a request asking more gets this many, the client asks on).
     OperatorApi(ManagerStore& store, FirmwareRepository& repo, FirmwareUploads& uploads, SchedulePublisher& schedules,
-                CampaignControl& control, Transport& transport, Clock& clock);
+                CampaignControl& control, Transport& transport, Clock& clock,
+                std::uint64_t page_limit = kResultsPageMax);
 
     // The response data, or a clear error for an unknown op, bad args or a
     // failure. A request that changes something (changes_fleet) is recorded
@@ -69,6 +72,7 @@ class OperatorApi {
     CampaignControl& control_;  // campaign_pause, campaign_resume, campaign_cancel (issue 16)
     Transport& transport_;
     Clock& clock_;
+    std::uint64_t page_limit_;
     GatewayWindows windows_;  // gateway_set_window, gateway_clear_window (issue 16 item 5)
     std::mt19937 random_;
 };

@@ -76,7 +76,7 @@ export class Link {
     });
     this.client = c;
     c.on('connect', () => {
-      c.subscribe([...subscriptions, topics.response(this.clientId)], { qos: 1 }, (err) => {
+      c.subscribe([...subscriptions, topics.response(this.identity, this.clientId)], { qos: 1 }, (err) => {
         if (err) this.onStatus({ state: 'disconnected', detail: `subscribe failed: ${err.message}`, at: this.at });
         else this.onStatus({ state: 'connected', at: this.at });
       });
@@ -141,6 +141,24 @@ export class Link {
       const body = JSON.stringify({ type: 'request', req_id, op, args });
       this.client.publish(topics.request(this.identity, this.clientId), body, { qos: 1 });
     });
+  }
+
+  // Every page of a paged view (`results`): the first answer with the rows of
+  // all pages in `devices`. A page holds at most 5,000 rows (fewer with the
+  // manager's --page-limit); the first alone missed the rest of a large campaign.
+  async requestAllPages(op, args = {}) {
+    const first = await this.request(op, args);
+    if (!first.ok) return first;
+    const rows = first.data.devices || [];
+    while (rows.length < (first.data.total || 0)) {
+      const next = await this.request(op, { ...args, offset: rows.length });
+      if (!next.ok) return next;
+      const more = next.data.devices || [];
+      if (!more.length) break; // the campaign shrank meanwhile
+      rows.push(...more);
+    }
+    first.data.devices = rows;
+    return first;
   }
 
   failPending(reason) {

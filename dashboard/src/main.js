@@ -151,7 +151,7 @@ async function refresh(full) {
     if (gws && gws.ok) model.setGatewayList(gws.data.gateways);
     if (campaigns.ok) model.setCampaigns(campaigns.data.campaigns);
     if (model.campaignId) {
-      const r = await link.request('results', { campaign: model.campaignId });
+      const r = await link.requestAllPages('results', { campaign: model.campaignId });
       if (r.ok) model.setResults(r.data);
     }
     if (!gateways.gateway && model.gateways.size) gateways.select([...model.gateways.keys()].sort()[0]);

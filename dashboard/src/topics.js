@@ -6,7 +6,9 @@ export const topics = {
   // mgr/req/{identity}/{client}: identity = the broker user name the page
   // signed in with (the ACL pins it), or its client id on an open dev broker.
   request: (identity, client) => `${ROOT}/mgr/req/${identity}/${client}`,
-  response: (client) => `${ROOT}/mgr/resp/${client}`,
+  // The manager answers under the request's identity and client; the ACL lets
+  // an operator read only mgr/resp/{its identity}/+.
+  response: (identity, client) => `${ROOT}/mgr/resp/${identity}/${client}`,
   gatewayStates: `${ROOT}/gw/+/state`,
   schedules: `${ROOT}/gw/+/schedule/+`,
   reports: `${ROOT}/gw/+/report`,
@@ -31,7 +33,8 @@ export function parseTopic(topic) {
   const p = topic.slice(ROOT.length + 1).split('/');
   const ok = (...ids) => ids.every((id) => ID.test(id));
   if (p.length === 2 && p[0] === 'mgr' && p[1] === 'state') return { kind: 'manager_state' };
-  if (p.length === 3 && p[0] === 'mgr' && p[1] === 'resp' && ok(p[2])) return { kind: 'response', client: p[2] };
+  if (p.length === 4 && p[0] === 'mgr' && p[1] === 'resp' && ok(p[2], p[3]))
+    return { kind: 'response', identity: p[2], client: p[3] };
   if (p.length === 3 && p[0] === 'gw' && ok(p[1]) && p[2] === 'state') return { kind: 'gateway_state', gw: p[1] };
   if (p.length === 3 && p[0] === 'gw' && ok(p[1]) && p[2] === 'report') return { kind: 'report', gw: p[1] };
   if (p.length === 4 && p[0] === 'gw' && p[2] === 'schedule' && ok(p[1], p[3]))

@@ -408,7 +408,7 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
     parse(args, desc, pos);
     auto st = validate_id(campaign, "campaign");
     if (!st) throw UsageError(st.error().message);
-    auto a = json_object(ResultsArgs{campaign, PageArgs{}, false});
+    auto a = json_object(ResultsArgs{campaign, PageArgs{}, false, std::nullopt});
 
     auto client = connect(g);
     if (!client) return 1;
@@ -416,7 +416,7 @@ int results(const GlobalOptions& g, const std::vector<std::string>& args) {
                           std::chrono::milliseconds(static_cast<std::int64_t>(std::max(0.0, wait_s) * 1000));
     if (wait_s >= 0) {
         // Poll the summary only (no rows) until nothing is pending.
-        auto poll = json_object(ResultsArgs{campaign, PageArgs{0, 0}, false});
+        auto poll = json_object(ResultsArgs{campaign, PageArgs{0, 0}, false, std::nullopt});
         auto summary = call_typed(*client, "results", poll, results_answer_from_json);
         while (summary && summary->pending > 0 && std::chrono::steady_clock::now() < deadline) {
             std::this_thread::sleep_for(kPollInterval);

@@ -27,9 +27,11 @@ std::optional<ResultsRow> device_row(const ResultsAnswer& results, const std::st
     return std::nullopt;
 }
 
-// The campaign's first page of results; nullopt (error printed) when it fails or does not decode.
-std::optional<ResultsAnswer> results_of(RequestClient& client, const std::string& campaign) {
-    return call_typed(client, "results", json_object(ResultsArgs{campaign, PageArgs{}, false}),
+// The campaign's results with the row of `device` only, wherever it stands in
+// the campaign's pages (a first page of 5,000 rows missed the rest of a large
+// campaign); nullopt (error printed) when it fails or does not decode.
+std::optional<ResultsAnswer> results_of(RequestClient& client, const std::string& campaign, const std::string& device) {
+    return call_typed(client, "results", json_object(ResultsArgs{campaign, PageArgs{}, false, device}),
                       results_answer_from_json);
 }
 
@@ -40,7 +42,7 @@ std::optional<ResultsAnswer> poll_row(RequestClient& client, const std::string& 
     auto deadline = std::chrono::steady_clock::now() + timeout;
     std::optional<ResultsAnswer> data;
     while (true) {
-        data = results_of(client, campaign);
+        data = results_of(client, campaign, device);
         if (!data) return data;
         auto row = device_row(*data, device);
         if ((row && done(*row)) || std::chrono::steady_clock::now() >= deadline) return data;
@@ -87,7 +89,7 @@ int defer_command(const GlobalOptions& g, const std::vector<std::string>& args) 
     auto answer = control_answer(*sent);
     if (!answer) return 1;
     const std::string campaign = answer->campaign;
-    auto before = results_of(*client, campaign);
+    auto before = results_of(*client, campaign, device);
     auto row0 = before ? device_row(*before, device) : std::nullopt;
     std::string old_at = time_text(row0);
     std::string old_detail = row0 ? row0->job.detail : "";

@@ -1,8 +1,9 @@
 #pragma once
 // The operator's actions on one device's update (R12, R14, R15, R19): defer,
 // cancel, suspend, resume, and its deferment parameter. Each sends one request
-// and then follows the device's row in the campaign's results until the
-// gateway's report shows the effect (or the timeout).
+// and then follows the device's row in the campaign's results (`results` with
+// `device`: that row alone, at any campaign size) until the gateway's report
+// shows the effect (or the timeout).
 #include <string>
 #include <vector>
 

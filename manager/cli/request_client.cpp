@@ -39,7 +39,8 @@ Expected<std::unique_ptr<RequestClient>> RequestClient::connect(MqttOptions opti
     std::unique_ptr<RequestClient> c(new RequestClient(std::move(options), timeout));
     c->identity_ = std::move(*identity);
     // Subscribed before connecting: the session subscribes on connect, ahead of any request.
-    auto st = c->session_.subscribe(topics::manager_response(c->client_id_));
+    // Answers come back under the same identity: the ACL lets us read only those.
+    auto st = c->session_.subscribe(topics::manager_response(c->identity_, c->client_id_));
     if (st) st = c->session_.subscribe(topics::manager_state());
     if (st) st = c->session_.start();
     if (st) st = c->session_.wait_connected(timeout);
@@ -84,7 +85,7 @@ Expected<OperatorResponse> RequestClient::request(const std::string& op, const J
     req.req_id = "r-" + std::to_string(::getpid()) + "-" + std::to_string(next_request_++);
     req.op = op;
     req.args = args.empty() ? Json::object() : Json(cJSON_Duplicate(args.get(), 1));
-    const auto reply_topic = topics::manager_response(client_id_);
+    const auto reply_topic = topics::manager_response(identity_, client_id_);
     if (!reply_topic) return reply_topic.error();
     auto st = out_.publish(topics::manager_request(identity_, client_id_), encode(req));
     if (!st) return st.error();

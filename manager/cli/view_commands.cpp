@@ -293,7 +293,7 @@ int campaign_watch_command(const GlobalOptions& g, const std::vector<std::string
     std::size_t drawn = 0;  // lines of the last frame, redrawn in place on a terminal
     // The summary and one aggregate per gateway over every target, no rows:
     // the same small answer for 10 devices or 100,000.
-    const auto a = json_object(ResultsArgs{campaign, PageArgs{0, 0}, true});
+    const auto a = json_object(ResultsArgs{campaign, PageArgs{0, 0}, true, std::nullopt});
     while (true) {
         std::optional<Json> raw;
         auto r = call_typed(*client, "results", a, results_answer_from_json, &raw);

@@ -213,7 +213,7 @@ TEST_F(Chaos, CampaignHoldsItsInvariantsUnderKillsAndHostileInput) {
     LinkCounter counter(fleet.uri(), digests);
     ReportRecorder reports(fleet.uri());
     std::vector<std::string> known{topics::manager_state(), *topics::manager_request("chaos-hostile", "chaos-hostile"),
-                                   *topics::manager_response("chaos-cli")};
+                                   *topics::manager_response("chaos-cli", "chaos-cli")};
     for (const auto& [model, img] : images) known.push_back(*topics::fw_manifest(img.fw_id));
     for (const auto* gw : {"gw1", "gw2"}) {
         for (auto t : {*topics::gw_state(gw), *topics::gw_fetch(gw), *topics::gw_report(gw), *topics::gw_cmd(gw),

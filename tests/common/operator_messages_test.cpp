@@ -54,6 +54,12 @@ TEST(OperatorMessages, ArgsAreValidated) {
     ASSERT_TRUE(again);
     EXPECT_EQ(again->page.offset, 10u);
     EXPECT_EQ(again->page.limit, 0u);
+    EXPECT_FALSE(again->device);
+    auto one = results_args_from_json(parse_json(R"({"campaign":"c1","device":"A123-000007"})").get());
+    ASSERT_TRUE(one);
+    EXPECT_EQ(one->device.value_or(""), "A123-000007");
+    EXPECT_EQ(results_args_from_json(json_object(*one).get())->device.value_or(""), "A123-000007");
+    EXPECT_FALSE(results_args_from_json(parse_json(R"({"campaign":"c1","device":"A123+"})").get()));
     auto list = campaign_list_args_from_json(parse_json("{}").get());
     ASSERT_TRUE(list);
     EXPECT_EQ(list->limit, kDefaultCampaignListLimit);

@@ -37,11 +37,17 @@ TEST(Topics, BuildersAndParserAgree) {
     EXPECT_EQ(s->kind, topics::Kind::GwSchedule);
     EXPECT_EQ(s->campaign, "c-1");
 
-    const Expected<std::string> all[] = {topics::manager_state(),    topics::manager_request("alice", "cli-1"),
-                                         topics::fw_manifest("ab"),  topics::gw_state("g"),
-                                         topics::gw_fetch("g"),      topics::gw_report("g"),
-                                         topics::gw_cmd("g"),        topics::gw_chunk("g", "ab"),
-                                         topics::dev_cmd("g", "d"),  topics::dev_event("g", "d"),
+    const Expected<std::string> all[] = {topics::manager_state(),
+                                         topics::manager_request("alice", "cli-1"),
+                                         topics::manager_response("alice", "cli-1"),
+                                         topics::fw_manifest("ab"),
+                                         topics::gw_state("g"),
+                                         topics::gw_fetch("g"),
+                                         topics::gw_report("g"),
+                                         topics::gw_cmd("g"),
+                                         topics::gw_chunk("g", "ab"),
+                                         topics::dev_cmd("g", "d"),
+                                         topics::dev_event("g", "d"),
                                          topics::dev_state("g", "d")};
     for (const auto& topic : all) {
         ASSERT_TRUE(topic) << topic.error().str();
@@ -88,7 +94,10 @@ TEST(Topics, BuilderReturnsAnErrorNamingTheBadIdNeverThrows) {
                        "site/{gateway}/dev/A123-000001/cmd");
         expect_refused([&] { return topics::gw_state(bad); }, bad, "gateway", "gw/{gateway}/state");
         expect_refused([&] { return topics::gw_schedule("gw1", bad); }, bad, "campaign", "gw/gw1/schedule/{campaign}");
-        expect_refused([&] { return topics::manager_response(bad); }, bad, "client", "mgr/resp/{client}");
+        expect_refused([&] { return topics::manager_response("alice", bad); }, bad, "client",
+                       "mgr/resp/alice/{client}");
+        expect_refused([&] { return topics::manager_response(bad, "cli-1"); }, bad, "identity",
+                       "mgr/resp/{identity}/cli-1");
         expect_refused([&] { return topics::fw_manifest(bad); }, bad, "firmware", "fw/{firmware}/manifest");
         expect_refused([&] { return topics::site_model_chunk("gw1", bad, "ab"); }, bad, "model",
                        "site/gw1/model/{model}/fw/ab/chunk");
@@ -103,7 +112,8 @@ TEST(Topics, EveryIdOfEveryBuilderIsChecked) {
     const std::vector<std::function<Expected<std::string>()>> builders = {
         [&] { return topics::manager_request(b, "c"); },
         [&] { return topics::manager_request("alice", b); },
-        [&] { return topics::manager_response(b); },
+        [&] { return topics::manager_response(b, "c"); },
+        [&] { return topics::manager_response("alice", b); },
         [&] { return topics::fw_manifest(b); },
         [&] { return topics::gw_state(b); },
         [&] { return topics::gw_schedule(b, "c"); },
@@ -221,4 +231,18 @@ TEST(Topics, ARequestTopicCarriesTheOperatorsIdentityAndClient) {
     // The topic without an identity (before issue 19 item 3) is no request any more.
     EXPECT_FALSE(topics::parse_topic("fleetcast/v1/mgr/req/cli-42-ab"));
     EXPECT_FALSE(topics::parse_topic("fleetcast/v1/mgr/req/al+ce/cli-42-ab"));
+}
+
+TEST(Topics, AnAnswerGoesUnderTheIdentityAndClientOfItsRequest) {
+    auto t = topics::manager_response("alice", "cli-42-ab");
+    ASSERT_TRUE(t);
+    EXPECT_EQ(*t, "fleetcast/v1/mgr/resp/alice/cli-42-ab");
+    auto p = topics::parse_topic(*t);
+    ASSERT_TRUE(p) << p.error().str();
+    EXPECT_EQ(p->kind, topics::Kind::ManagerResponse);
+    EXPECT_EQ(p->identity, "alice");
+    EXPECT_EQ(p->client, "cli-42-ab");
+    // The topic without an identity (before it, every operator could read every answer) is none any more.
+    EXPECT_FALSE(topics::parse_topic("fleetcast/v1/mgr/resp/cli-42-ab"));
+    EXPECT_FALSE(topics::parse_topic("fleetcast/v1/mgr/resp/alice/cli+42"));
 }

@@ -6,7 +6,8 @@
 //        --manager BIN --cli BIN --gateway BIN --device BIN
 // Cases:
 //   campaign     the page loads, follows a campaign of 1,000 devices on two
-//                gateways to 100 %, its counts match `fleetcast results`, the
+//                gateways (results in pages of 300 rows: the manager's
+//                --page-limit) to 100 %, its counts match `fleetcast results`, the
 //                table pages and filters; then the broker is killed and the
 //                page says "disconnected — retrying", and comes back with it.
 //   defer        a defer click (with its confirmation) moves that device's
@@ -41,7 +42,9 @@ function options() {
 // ---- cases ------------------------------------------------------------------
 async function campaignCase(fleet, browser, o) {
   const perGateway = 500;
-  fleet.startManager();
+  // Pages of 300 rows: the page gathers the campaign's 1,000 rows from 4 pages
+  // (the first page alone left the gateway cards short of 500/500).
+  fleet.startManager(['--page-limit', '300']);
   fleet.startGateway('gw1');
   fleet.startGateway('gw2');
   fleet.startDevices('gw1', ['A123', 'B456'], perGateway, 1);

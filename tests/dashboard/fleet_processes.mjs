@@ -105,9 +105,10 @@ export class Fleet {
     return { signing: join(this.keysDir, 'manager.key'), trust: join(this.keysDir, 'manager.pub') };
   }
 
-  startManager() {
+  // extra: more manager options (e.g. --page-limit).
+  startManager(extra = []) {
     this.start('manager', this.bins.manager, ['--broker', this.uri, '--state-dir', join(this.dir, 'manager'),
-      '--signing-key', this.keys.signing]);
+      '--signing-key', this.keys.signing, ...extra]);
   }
 
   startGateway(id) {

@@ -16,6 +16,9 @@ const source = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dashbo
 const copy = join(mkdtempSync(join(tmpdir(), 'fleetcast-model-')), 'model.mjs');
 copyFileSync(source, copy);
 const { FleetModel, RESULT, TERMINAL, isTerminal, resultOf } = await import(pathToFileURL(copy).href);
+const topicsCopy = join(dirname(copy), 'topics.mjs');
+copyFileSync(join(dirname(source), 'topics.js'), topicsCopy);
+const { parseTopic, topics } = await import(pathToFileURL(topicsCopy).href);
 
 const dump = process.env.FLEETCAST_JOB_RULES_DUMP;
 const rules = dump ? JSON.parse(execFileSync(dump, { encoding: 'utf8' })) : null;
@@ -62,3 +65,15 @@ for (const [state, label] of [
     assert.equal(m.rows.get('A123-000001').state, state);
   });
 }
+
+test('answers come on mgr/resp/{identity}/{client}, the identity and client of the request', () => {
+  assert.equal(topics.request('alice', 'dash-01'), 'fleetcast/v1/mgr/req/alice/dash-01');
+  assert.equal(topics.response('alice', 'dash-01'), 'fleetcast/v1/mgr/resp/alice/dash-01');
+  assert.deepEqual(parseTopic(topics.response('alice', 'dash-01')), {
+    kind: 'response',
+    identity: 'alice',
+    client: 'dash-01',
+  });
+  assert.equal(parseTopic('fleetcast/v1/mgr/resp/dash-01'), null, 'the topic without an identity is gone');
+  assert.equal(parseTopic('fleetcast/v1/mgr/resp/al+ce/dash-01'), null);
+});

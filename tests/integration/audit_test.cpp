@@ -3,13 +3,14 @@
 // certificates from scripts/make-certs. Two operators (alice, bob) send every
 // kind of changing request with the real CLI; `fleetcast audit` names who sent
 // each one. A device's certificate gets no request through, neither under its
-// own identity nor under an operator's.
+// own identity nor under an operator's; an operator reads only its own answers.
 #include <gtest/gtest.h>
 
 #include <csignal>
 #include <map>
 #include <set>
 
+#include "common/messages.hpp"
 #include "common/operator_audit.hpp"
 #include "common/topics.hpp"
 #include "tests/integration/prod_broker.hpp"
@@ -160,6 +161,60 @@ TEST_F(Audit, EveryChangingRequestIsRecordedWithTheOperatorIdentity) {
     EXPECT_EQ(table.exit_code, 0) << table.output;
     EXPECT_NE(table.output.find("alice"), std::string::npos);
     EXPECT_NE(table.output.find("gateway_clear_window"), std::string::npos);
+}
+
+TEST_F(Audit, AnOperatorCannotReadAnotherOperatorsAnswers) {
+    // Listening means the manager's retained state says online: the CLI waits for it.
+    ASSERT_EQ(as("alice", {"firmware", "list"}).exit_code, 0);
+    const std::string alice_answers = *topics::manager_response("alice", "alice-cli");
+    const std::string bob_answers = *topics::manager_response("bob", "bob-spy");
+    auto request = [](const std::string& req_id) {
+        return encode(OperatorRequest{req_id, "firmware_list", Json::object()});
+    };
+    auto answered = [](const Observer& o, const std::string& topic, const std::string& req_id) {
+        return o.wait_for(
+            [&](const auto& stats) {
+                auto it = stats.find(topic);
+                return it != stats.end() && it->second.last_payload.find(req_id) != std::string::npos;
+            },
+            30s);
+    };
+    // Bob, with his own certificate, listens on alice's answer topic, on any
+    // operator's, and on his own (where his pings come back).
+    Observer bob(prod->as("bob", "bob-spy"));
+    for (const auto& filter :
+         {alice_answers, std::string("fleetcast/v1/mgr/resp/alice/+"), std::string("fleetcast/v1/mgr/resp/+/+"),
+          std::string("fleetcast/v1/mgr/resp/#"), bob_answers})
+        bob.subscribe(filter);
+    // Ping 1: the broker handles his SUBSCRIBEs before his request, so they
+    // are in place (granted or refused) before alice asks anything.
+    bob.publish(*topics::manager_request("bob", "bob-spy"), request("r-bob-1"));
+    ASSERT_TRUE(answered(bob, bob_answers, "r-bob-1"));
+
+    // Alice asks; she and an independent subscriber (her identity, another
+    // client) see the answer published.
+    Observer alice(prod->as("alice", "alice-cli"));
+    alice.subscribe(alice_answers);
+    Observer alice_watch(prod->as("alice", "alice-watch"));
+    alice_watch.subscribe("fleetcast/v1/mgr/resp/alice/+");
+    // Its subscription is in place once the answer to its own request came back.
+    alice_watch.publish(*topics::manager_request("alice", "alice-watch"), request("r-watch-1"));
+    ASSERT_TRUE(answered(alice_watch, *topics::manager_response("alice", "alice-watch"), "r-watch-1"));
+    alice.publish(*topics::manager_request("alice", "alice-cli"), request("r-alice-1"));
+    ASSERT_TRUE(answered(alice, alice_answers, "r-alice-1"));
+    ASSERT_TRUE(answered(alice_watch, alice_answers, "r-alice-1"));
+    auto firmware_answer = decode_operator_response(*alice.last_payload(alice_answers));
+    ASSERT_TRUE(firmware_answer) << firmware_answer.error().str();
+    EXPECT_TRUE(firmware_answer->ok);
+
+    // Ping 2: the manager answers bob after alice (one connection, in order),
+    // so by the time it reaches bob any copy of alice's answer would have too.
+    bob.publish(*topics::manager_request("bob", "bob-spy"), request("r-bob-2"));
+    ASSERT_TRUE(answered(bob, bob_answers, "r-bob-2"));
+    for (const auto& [topic, stats] : bob.stats())
+        EXPECT_EQ(topic, bob_answers) << "bob read " << stats.messages << " message(s) on " << topic << ": "
+                                      << stats.last_payload;
+    EXPECT_EQ(bob.stats().count(alice_answers), 0u);
 }
 
 }  // namespace

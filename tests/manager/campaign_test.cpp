@@ -194,5 +194,35 @@ TEST_F(ManagerTest, ResultsArePagedAndTheSummaryCountsEveryTarget) {
     EXPECT_FALSE(request("results", R"({"campaign":"c-paged","limit":5001})").ok);
 }
 
+// --page-limit caps every page (the client asks on); `device` finds that
+// target's row on any page, by its key (the CLI's defer/cancel/suspend/resume).
+TEST_F(ManagerTest, PagesStopAtThePageLimitAndOneDevicesRowIsFoundOnAnyPage) {
+    page_limit = 3;
+    open_manager();
+    add_firmware("A123", "main", "2.0");
+    for (int i = 1; i <= 7; ++i) {
+        char id[32];
+        std::snprintf(id, sizeof id, "A123-%06d", i);
+        device_seen("gw1", id, "A123", {{"main", "1.0"}});
+    }
+    create_campaign(R"({"all":true,"campaign":"c-paged"})");
+    auto first = request("results", R"({"campaign":"c-paged"})");
+    ASSERT_TRUE(first.ok) << first.error;
+    EXPECT_EQ(rows(first).size(), 3u);
+    EXPECT_EQ(*json::get_uint(first.data.get(), "total", 100), 7u);
+    auto targets = request("targets", R"({"campaign":"c-paged","offset":3})");
+    ASSERT_TRUE(targets.ok) << targets.error;
+    EXPECT_EQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(targets.data.get(), "devices")), 3);
+
+    auto one = request("results", R"({"campaign":"c-paged","device":"A123-000007"})");
+    ASSERT_TRUE(one.ok) << one.error;
+    ASSERT_EQ(rows(one).size(), 1u);
+    EXPECT_TRUE(rows(one).count("A123-000007"));
+    EXPECT_EQ(*json::get_uint(one.data.get(), "total", 100), 7u);  // the summary still counts every target
+    auto stranger = request("results", R"({"campaign":"c-paged","device":"A123-000099"})");
+    EXPECT_FALSE(stranger.ok);
+    EXPECT_EQ(stranger.code, "not_found");
+}
+
 }  // namespace
 }  // namespace fleetcast::manager::testing

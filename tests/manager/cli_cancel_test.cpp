@@ -77,8 +77,10 @@ class StandInManager {
             } else {
                 resp = OperatorResponse{req->req_id, false, "not in this test", "bad_args", Json::object()};
             }
-            auto client = e->topic.substr(e->topic.rfind('/') + 1);
-            auto topic = topics::manager_response(client);
+            // Answered as the manager does: under the request's identity and client.
+            auto p = topics::parse_topic(e->topic);
+            if (!p) continue;
+            auto topic = topics::manager_response(p->identity, p->client);
             if (topic) session_->publish(*topic, encode(resp));
         }
     }

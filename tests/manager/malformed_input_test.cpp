@@ -4,7 +4,7 @@ namespace fleetcast::manager::testing {
 namespace {
 
 TEST_F(ManagerTest, MalformedRequestsAreCountedAndAnswered) {
-    const auto reply = *topics::manager_response("op1");
+    const auto reply = *topics::manager_response("op1", "op1");
     deliver(*topics::manager_request("op1", "op1"), "this is not JSON");
     auto r1 = last_response();
     EXPECT_FALSE(r1.ok);

@@ -37,6 +37,7 @@ class ManagerTest : public ::testing::Test {
         ManagerConfig config;
         config.state_dir = dir / "state";
         config.signing_key = fleetcast::testing::test_signing_key();
+        config.page_limit = page_limit;
         auto m = Manager::open(transport, clock, config);
         ASSERT_TRUE(m) << m.error().str();
         mgr = std::move(*m);
@@ -62,10 +63,11 @@ class ManagerTest : public ::testing::Test {
         EXPECT_TRUE(args) << args_json;
         if (args) req.args = std::move(*args);
         deliver(*topics::manager_request(identity, client), encode(req));
-        return last_response(client);
+        return last_response(identity, client);
     }
-    OperatorResponse last_response(const std::string& client = "op1") {
-        auto sent = transport.on_topic(*topics::manager_response(client));
+    // The last answer on mgr/resp/{identity}/{client}.
+    OperatorResponse last_response(const std::string& identity = "op1", const std::string& client = "op1") {
+        auto sent = transport.on_topic(*topics::manager_response(identity, client));
         EXPECT_FALSE(sent.empty());
         if (sent.empty()) return {};
         auto resp = decode_operator_response(sent.back().payload);
@@ -136,6 +138,7 @@ class ManagerTest : public ::testing::Test {
     std::uint64_t counter(const std::string& name) const { return mgr->counters().get(name); }
 
     std::filesystem::path dir;
+    std::uint64_t page_limit = kResultsPageMax;  // ManagerConfig::page_limit at the next open_manager()
     ManualClock clock{std::chrono::system_clock::time_point(std::chrono::seconds(1795642200))};
     fleetcast::testing::RecordingTransport transport;
     std::unique_ptr<Manager> mgr;

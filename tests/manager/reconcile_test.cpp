@@ -202,8 +202,8 @@ TEST_F(ReconcileTest, OperatorRequestsUseTheirOwnConnectionWhenGiven) {
     OperatorRequest req{"r-ops-1", "firmware_list", Json::object()};
     mgr->handle(MqttEvent{MqttEvent::Kind::Message, Manager::kOpsTag, *topics::manager_request("op1", "op1"),
                           encode(req), false});
-    EXPECT_TRUE(transport.on_topic(*topics::manager_response("op1")).empty());
-    auto resp = ops.on_topic(*topics::manager_response("op1"));
+    EXPECT_TRUE(transport.on_topic(*topics::manager_response("op1", "op1")).empty());
+    auto resp = ops.on_topic(*topics::manager_response("op1", "op1"));
     ASSERT_EQ(resp.size(), 1u);
     auto r = decode_operator_response(resp[0].payload);
     ASSERT_TRUE(r);
