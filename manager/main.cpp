@@ -15,6 +15,7 @@
 #include "common/program_start.hpp"
 #include "common/topics.hpp"
 #include "common/wire_counts.hpp"
+#include "common/worker_thread.hpp"
 #include "manager/manager.hpp"
 #include "manager/manager_metrics.hpp"
 
@@ -78,6 +79,11 @@ int main(int argc, char** argv) {
     config.manifest_validity = *valid_for;
     config.state_interval =
         Millis{static_cast<Millis::rep>(static_cast<double>(config.state_interval.count()) * time_scale)};
+
+    // Issue 17 follow-up: deltas are made on this thread, never on the loop
+    // (one thread: each delta takes a core for seconds; bounded queue).
+    WorkerThread delta_worker(2 * manager::CampaignPreparer::kMaxSubmitted, "fc-deltas");
+    config.delta_executor = &delta_worker;
 
     BlockingQueue<MqttEvent> queue(10000);
     mqtt.client_id = config.id;

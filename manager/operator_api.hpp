@@ -13,6 +13,7 @@
 #include "common/transport.hpp"
 #include "manager/campaign_control.hpp"
 #include "manager/campaign_planner.hpp"
+#include "manager/campaign_preparer.hpp"
 #include "manager/firmware_repository.hpp"
 #include "manager/firmware_uploads.hpp"
 #include "manager/gateway_windows.hpp"
@@ -25,7 +26,7 @@ namespace fleetcast::manager {
 class OperatorApi {
    public:
     OperatorApi(ManagerStore& store, FirmwareRepository& repo, FirmwareUploads& uploads, SchedulePublisher& schedules,
-                CampaignControl& control, Transport& transport, Clock& clock);
+                CampaignControl& control, CampaignPreparer& preparer, Transport& transport, Clock& clock);
 
     // The response data, or a clear error for an unknown op, bad args or a
     // failure. A request that changes something (changes_fleet) is recorded
@@ -66,7 +67,8 @@ class OperatorApi {
     FirmwareRepository& repo_;
     FirmwareUploads& uploads_;
     SchedulePublisher& schedules_;
-    CampaignControl& control_;  // campaign_pause, campaign_resume, campaign_cancel (issue 16)
+    CampaignControl& control_;    // campaign_pause, campaign_resume, campaign_cancel (issue 16)
+    CampaignPreparer& preparer_;  // a campaign's deltas, made off the loop (issue 17 follow-up)
     Transport& transport_;
     Clock& clock_;
     GatewayWindows windows_;  // gateway_set_window, gateway_clear_window (issue 16 item 5)

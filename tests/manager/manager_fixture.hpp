@@ -37,6 +37,7 @@ class ManagerTest : public ::testing::Test {
         ManagerConfig config;
         config.state_dir = dir / "state";
         config.signing_key = fleetcast::testing::test_signing_key();
+        config.delta_executor = delta_executor;
         auto m = Manager::open(transport, clock, config);
         ASSERT_TRUE(m) << m.error().str();
         mgr = std::move(*m);
@@ -139,6 +140,7 @@ class ManagerTest : public ::testing::Test {
     ManualClock clock{std::chrono::system_clock::time_point(std::chrono::seconds(1795642200))};
     fleetcast::testing::RecordingTransport transport;
     std::unique_ptr<Manager> mgr;
+    Executor* delta_executor = nullptr;  // set before open_manager(); none: deltas made inline
     int request_count = 0;
 };
 
