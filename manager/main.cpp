@@ -5,6 +5,7 @@
 #include "common/blocking_queue.hpp"
 #include "common/clock.hpp"
 #include "common/connection_options.hpp"
+#include "common/held_executor.hpp"
 #include "common/log.hpp"
 #include "common/manifest_signing.hpp"
 #include "common/metrics_server.hpp"
@@ -25,7 +26,7 @@ using namespace fleetcast;
 int main(int argc, char** argv) {
     MqttOptions mqtt;
     manager::ManagerConfig config;
-    std::string state_dir, log_level, signing_key, validity = "30d", metrics_listen;
+    std::string state_dir, log_level, signing_key, validity = "30d", metrics_listen, delta_hold_file;
     double time_scale = 1.0;
     std::string time_origin;
     po::options_description opts("fleetcast-manager options");
@@ -41,7 +42,9 @@ int main(int argc, char** argv) {
         "max-upload-size", po::value(&config.max_upload_size)->default_value(config.max_upload_size),
         "largest image, in bytes, an operator may upload over MQTT (fleetcast firmware add)")(
         "metrics-listen", po::value(&metrics_listen),
-        "serve Prometheus metrics at http://HOST:PORT/metrics (HOST:PORT, [v6]:PORT or :PORT; off when not given)");
+        "serve Prometheus metrics at http://HOST:PORT/metrics (HOST:PORT, [v6]:PORT or :PORT; off when not given)")(
+        "delta-hold-file", po::value(&delta_hold_file),
+        "for tests: the delta worker waits before each delta while this file exists (the loop does not)");
     add_log_level_option(opts, log_level);
     add_time_options(opts, time_scale, time_origin);
     add_connection_options(opts, mqtt);
@@ -83,7 +86,8 @@ int main(int argc, char** argv) {
     // Issue 17 follow-up: deltas are made on this thread, never on the loop
     // (one thread: each delta takes a core for seconds; bounded queue).
     WorkerThread delta_worker(2 * manager::CampaignPreparer::kMaxSubmitted, "fc-deltas");
-    config.delta_executor = &delta_worker;
+    HeldExecutor held_worker(delta_worker, delta_hold_file);
+    config.delta_executor = delta_hold_file.empty() ? static_cast<Executor*>(&delta_worker) : &held_worker;
 
     BlockingQueue<MqttEvent> queue(10000);
     mqtt.client_id = config.id;

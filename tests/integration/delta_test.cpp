@@ -36,11 +36,12 @@ struct DeltaSite {
     Observer wire{fleet.uri(), "wire-observer"};
     std::size_t devices_process = 0;
 
-    explicit DeltaSite(int devices, const std::vector<std::string>& device_args = {}) {
+    explicit DeltaSite(int devices, const std::vector<std::string>& device_args = {},
+                       const std::vector<std::string>& manager_args = {}) {
         for (auto f : {"fleetcast/v1/gw/+/fw/+/chunk", "fleetcast/v1/site/+/model/+/fw/+/chunk",
                        "fleetcast/v1/site/+/dev/+/fw/+/chunk"})
             wire.subscribe(f);
-        fleet.start_manager();
+        fleet.start_manager(manager_args);
         fleet.start_gateway("gw1");
         devices_process = fleet.start_devices("gw1", "A123", devices, 1, {"main=1.0"}, "", device_args);
     }
@@ -247,7 +248,19 @@ TEST(Delta, DevicesOnDifferentVersionsEachGetTheirOwnDelta) {
 // device running the release before it (installed as a full image).
 struct BigDeltaSite : DeltaSite {
     ImageFile v1, v2;
-    BigDeltaSite() : DeltaSite(1) {}
+    // While this file exists the manager's delta worker holds each job before starting it.
+    std::filesystem::path hold;
+    BigDeltaSite()
+        : BigDeltaSite(std::filesystem::temp_directory_path() /
+                       ("fleetcast-hold-" + std::to_string(std::random_device{}()))) {}
+    explicit BigDeltaSite(const std::filesystem::path& h)
+        : DeltaSite(1, {}, {"--delta-hold-file", h.string()}), hold(h) {}
+    ~BigDeltaSite() { release_worker(); }
+    void hold_worker() { std::ofstream(hold) << "held"; }
+    void release_worker() {
+        std::error_code ec;
+        std::filesystem::remove(hold, ec);
+    }
     void prepare() {
         ASSERT_TRUE(fleet.wait_registered(1, 60s));
         v1 = fleet.make_image("A123", "main", "1.1", 24 * 1024 * 1024 + 77);
@@ -284,11 +297,12 @@ struct BigDeltaSite : DeltaSite {
 
 // While the worker makes the delta of a 24 MiB image, the manager's loop
 // answers operators and stores device reports: asserted by the order of
-// events (the answers say `preparing`, so they were given before the delta
-// was stored), not by timing.
+// events (the worker is held by --delta-hold-file until the answers and the
+// report are in; they say `preparing`), not by timing.
 TEST(DeltaWorker, ManagerAnswersAndStoresReportsWhileABigDeltaIsMadeThenTheCampaignCompletesWithIt) {
     BigDeltaSite site;
     ASSERT_NO_FATAL_FAILURE(site.prepare());
+    site.hold_worker();
     auto created = site.fleet.cli({"campaign", "create", "--all"});
     ASSERT_EQ(created.exit_code, 0) << created.output;
     const auto c = created.output.substr(0, created.output.find('\n'));
@@ -307,6 +321,7 @@ TEST(DeltaWorker, ManagerAnswersAndStoresReportsWhileABigDeltaIsMadeThenTheCampa
     ASSERT_NE(submitted, std::string::npos);
     const auto seen = site.at("device_seen gateway=gw1 device=A123-000050", submitted);
     EXPECT_NE(seen, std::string::npos) << "the report was handled after the delta was submitted";
+    site.release_worker();
     ASSERT_TRUE(site.completed(c));
     const auto made = site.at("delta_made");
     ASSERT_NE(made, std::string::npos);
@@ -321,6 +336,7 @@ TEST(DeltaWorker, ManagerAnswersAndStoresReportsWhileABigDeltaIsMadeThenTheCampa
 TEST(DeltaWorker, ManagerKilledWhilePreparingFinishesTheCampaignAfterARestart) {
     BigDeltaSite site;
     ASSERT_NO_FATAL_FAILURE(site.prepare());
+    site.hold_worker();
     auto created = site.fleet.cli({"campaign", "create", "--all"});
     ASSERT_EQ(created.exit_code, 0) << created.output;
     const auto c = created.output.substr(0, created.output.find('\n'));
@@ -328,6 +344,7 @@ TEST(DeltaWorker, ManagerKilledWhilePreparingFinishesTheCampaignAfterARestart) {
     site.fleet.manager().signal(SIGKILL);
     site.fleet.manager().wait_exit(10s);
     EXPECT_EQ(site.at("delta_made"), std::string::npos) << "killed before the delta was made: it proves nothing";
+    site.release_worker();
     site.fleet.restart_manager();
     ASSERT_TRUE(site.completed(c));
     const auto first = site.at("delta_submitted campaign=" + c);
