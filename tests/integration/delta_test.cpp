@@ -99,6 +99,12 @@ struct DeltaSite {
                 return r.manifest;
         return std::nullopt;
     }
+    // The same, waiting for it: a campaign's deltas are made after `campaign create` answered.
+    std::optional<FirmwareManifest> made_delta(const ImageFile& target, const std::string& source_version) {
+        std::optional<FirmwareManifest> d;
+        eventually([&] { return (d = delta(target, source_version)).has_value(); }, 60s);
+        return d;
+    }
     Observer::TopicStats stat(const std::string& topic) const {
         auto all = wire.stats();
         auto it = all.find(topic);
@@ -376,7 +382,7 @@ TEST(Delta, KillAtHalfResumesWithoutStartingOver) {
     site.fleet.gateway("gw1").wait_exit(5s);
     site.fleet.start_gateway("gw1", "", {"--fetch-window", "1"});
     auto c = site.campaign({"--all"});
-    auto delta = site.delta(v2, "1.1");
+    auto delta = site.made_delta(v2, "1.1");
     ASSERT_TRUE(delta);
     const auto chunks = delta->chunk_count;
     ASSERT_GT(chunks, 60u);
@@ -434,7 +440,7 @@ TEST(Delta, TamperedDeltaIsRefusedBeforeTheFlip) {
     auto c = site.campaign(
         {"--all", "--mode", "push", "--transmit-at", "now", "--update-at", "+12s", "--campaign", "c-tamper"});
     const auto update_at = std::chrono::system_clock::now() + 12s;
-    auto delta = site.delta(v2, "1.1");
+    auto delta = site.made_delta(v2, "1.1");
     ASSERT_TRUE(delta);
     ASSERT_GE(delta->chunk_count, 3u);
     const auto cache = site.fleet.dir() / "gateway-gw1" / "cache" / (delta->fw_id + ".img");
