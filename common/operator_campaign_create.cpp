@@ -179,6 +179,7 @@ void to_json(cJSON* o, const CampaignCreated& c) {
         for (auto n : c.wave_counts) cJSON_AddItemToArray(counts, cJSON_CreateNumber(static_cast<double>(n)));
     }
     if (c.dry_run) json::put(o, "dry_run", true);
+    if (c.preparing) json::put(o, "preparing", *c.preparing);
 }
 
 Expected<CampaignCreated> campaign_created_from_json(const cJSON* o) {
@@ -236,6 +237,10 @@ Expected<CampaignCreated> campaign_created_from_json(const cJSON* o) {
     if (has(o, "dry_run")) {
         FC_TRY(dry, json::get_bool(o, "dry_run"));
         c.dry_run = *dry;
+    }
+    if (has(o, "preparing")) {
+        FC_TRY(n, json::get_uint(o, "preparing", kMaxDevicesPerSchedule));
+        c.preparing = *n;
     }
     return c;
 }

@@ -75,6 +75,9 @@ struct CampaignCreated {
     std::optional<WavePlan> waves;                      // as given
     std::vector<std::uint64_t> wave_counts;             // with waves: the cumulative targets of each wave
     bool dry_run = false;                               // the plan only: nothing was stored or sent
+    // Issue 17 follow-up: the campaign is preparing: this many deltas (or
+    // compressed images) are being made; its schedules go out when they are.
+    std::optional<std::uint64_t> preparing = std::nullopt;
 };
 void to_json(cJSON* o, const CampaignCreated& c);
 Expected<CampaignCreated> campaign_created_from_json(const cJSON* o);

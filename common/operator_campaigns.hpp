@@ -14,8 +14,10 @@
 
 namespace fleetcast {
 
-// What an operator sees of a campaign: scheduled (its update time has not
+// What an operator sees of a campaign: preparing (its deltas are being made:
+// no gateway has its schedule yet), scheduled (its update time has not
 // come), running, paused (with the reason), canceled, ended (every target ended).
+inline constexpr std::string_view kCampaignPreparingState = "preparing";
 inline constexpr std::string_view kCampaignScheduled = "scheduled";
 inline constexpr std::string_view kCampaignRunning = "running";
 inline constexpr std::string_view kCampaignPausedState = "paused";
@@ -42,7 +44,7 @@ struct CampaignGatewayAck {
 // its last campaign-level command and which gateways confirmed it.
 struct CampaignControlView {
     std::string campaign;
-    std::string state;                     // scheduled | running | paused | canceled | ended
+    std::string state;                     // preparing | scheduled | running | paused | canceled | ended
     std::string reason;                    // paused, canceled: why (empty otherwise)
     std::optional<CampaignAction> action;  // the last command; none yet: absent
     std::string request_id;

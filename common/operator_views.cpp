@@ -33,6 +33,15 @@ void to_json(cJSON* o, const FirmwareListAnswer& a) {
         json::put(item, "added_at", r.added_at);
         json::put(item, "campaigns", r.campaigns);
     });
+    rows_to_json(o, "given_up", a.given_up, [](cJSON* item, const GivenUpArtifact& g) {
+        json::put(item, "source_fw", g.source_fw);
+        json::put(item, "source_version", g.source_version);
+        json::put(item, "target_fw", g.target_fw);
+        json::put(item, "reason", g.reason);
+        json::put(item, "bytes", g.bytes);
+        json::put(item, "image_bytes", g.image_bytes);
+        json::put(item, "at", g.at);
+    });
 }
 
 Expected<FirmwareListAnswer> firmware_list_answer_from_json(const cJSON* o) {
@@ -47,6 +56,17 @@ Expected<FirmwareListAnswer> firmware_list_answer_from_json(const cJSON* o) {
         return r;
     };
     FC_TRY(rows, rows_from_json(o, "firmware", row, a.firmware));
+    if (!cJSON_HasObjectItem(o, "given_up")) return a;
+    auto given_up = [](const cJSON* item) -> Expected<GivenUpArtifact> {
+        GivenUpArtifact g;
+        FieldReader f(item);
+        f.text("source_fw", 64, g.source_fw).text("source_version", 64, g.source_version);
+        f.text("target_fw", 64, g.target_fw).text("reason", 1024, g.reason);
+        f.uint("bytes", kMaxImageSize * 2, g.bytes).uint("image_bytes", kMaxImageSize, g.image_bytes).time("at", g.at);
+        if (!f.ok()) return f.error();
+        return g;
+    };
+    FC_TRY(gone, rows_from_json(o, "given_up", given_up, a.given_up));
     return a;
 }
 

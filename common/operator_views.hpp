@@ -24,8 +24,20 @@ struct FirmwareListRow {
     TimePoint added_at{};
     std::vector<std::string> campaigns;  // every campaign that targets devices with it, oldest first
 };
+// Issue 17 follow-up: a delta (source_fw empty: the compressed image) the
+// manager gave up, larger than its limit or failed; not made again.
+struct GivenUpArtifact {
+    std::string source_fw;  // empty: the compressed image
+    std::string source_version;
+    std::string target_fw;
+    std::string reason;
+    std::uint64_t bytes = 0;  // the artifact's size when it was made
+    std::uint64_t image_bytes = 0;
+    TimePoint at{};
+};
 struct FirmwareListAnswer {
     std::vector<FirmwareListRow> firmware;
+    std::vector<GivenUpArtifact> given_up = {};  // absent from older managers' answers: empty
 };
 void to_json(cJSON* o, const FirmwareListAnswer& a);
 Expected<FirmwareListAnswer> firmware_list_answer_from_json(const cJSON* o);

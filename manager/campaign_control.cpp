@@ -9,36 +9,70 @@ namespace fleetcast::manager {
 
 std::string campaign_status(const CampaignRecord& c, TimePoint now) {
     if (c.state == kCampaignActive) return std::string(c.update_at > now ? kCampaignScheduled : kCampaignRunning);
-    if (c.state == kCampaignPaused) return std::string(kCampaignPausedState);
+    if (c.state == kCampaignPreparing) return std::string(kCampaignPreparingState);
+    if (c.state == kCampaignPaused || c.state == kCampaignPreparingPaused) return std::string(kCampaignPausedState);
     if (c.state == kCampaignCanceled) return std::string(kCampaignCanceledState);
     return std::string(kCampaignEndedState);
 }
 
+bool schedules_sent(std::string_view state) { return state != kCampaignPreparing && state != kCampaignPreparingPaused; }
+
 namespace {
-// The stored state a command moves the campaign to, or why it does not apply.
-// nullopt with no error: the campaign is already so (the answer is its view).
-Expected<std::optional<std::string_view>> next_state(const CampaignRecord& c, CampaignAction action, TimePoint now) {
-    const std::string status = campaign_status(c, now);
-    const std::string what = "campaign " + c.id + " is " + status;
-    switch (action) {
-        case CampaignAction::Pause:
-            if (c.state == kCampaignPaused) return std::optional<std::string_view>{};
-            if (c.state != kCampaignActive)
-                return make_error("not_running", what + ": only a scheduled or running campaign can be paused");
-            return std::optional<std::string_view>{kCampaignPaused};
-        case CampaignAction::Resume:
-            if (c.state != kCampaignPaused)
-                return make_error("not_paused", what + ": only a paused one can be resumed");
-            return std::optional<std::string_view>{kCampaignActive};
-        case CampaignAction::Cancel:
-            if (c.state == kCampaignCanceled) return std::optional<std::string_view>{};
-            if (c.state == kCampaignEnded)
-                return make_error("too_late", what + ": every target ended, there is nothing left to cancel");
-            return std::optional<std::string_view>{kCampaignCanceled};
+// The campaign state machine, one row per (state, event) that applies: the
+// state it moves to; an empty `to`: already so (the answer is its view).
+// Every pair not listed is refused (refusal() says why).
+struct Transition {
+    std::string_view from;
+    CampaignEvent event;
+    std::string_view to;
+};
+constexpr Transition kTransitions[] = {
+    {kCampaignActive, CampaignEvent::Pause, kCampaignPaused},
+    {kCampaignPaused, CampaignEvent::Pause, {}},
+    {kCampaignPreparing, CampaignEvent::Pause, kCampaignPreparingPaused},
+    {kCampaignPreparingPaused, CampaignEvent::Pause, {}},
+    {kCampaignPaused, CampaignEvent::Resume, kCampaignActive},
+    {kCampaignPreparingPaused, CampaignEvent::Resume, kCampaignPreparing},  // prepares again (often: done at once)
+    {kCampaignActive, CampaignEvent::Cancel, kCampaignCanceled},
+    {kCampaignPaused, CampaignEvent::Cancel, kCampaignCanceled},
+    {kCampaignPreparing, CampaignEvent::Cancel, kCampaignCanceled},
+    {kCampaignPreparingPaused, CampaignEvent::Cancel, kCampaignCanceled},
+    {kCampaignCanceled, CampaignEvent::Cancel, {}},
+    {kCampaignPreparing, CampaignEvent::Prepared, kCampaignActive},  // its schedules go out
+};
+
+Error refusal(const CampaignRecord& c, CampaignEvent event, TimePoint now) {
+    const std::string what = "campaign " + c.id + " is " + campaign_status(c, now);
+    switch (event) {
+        case CampaignEvent::Pause:
+            return make_error("not_running", what + ": only a preparing, scheduled or running campaign can be paused");
+        case CampaignEvent::Resume: return make_error("not_paused", what + ": only a paused one can be resumed");
+        case CampaignEvent::Cancel:
+            return make_error("too_late", what + ": every target ended, there is nothing left to cancel");
+        case CampaignEvent::Prepared: return make_error("not_preparing", what + ": it is not preparing");
     }
-    return make_error("bad_args", "unknown campaign action");
+    return make_error("bad_args", "unknown campaign event");
 }
 
+CampaignEvent event_of(CampaignAction action) {
+    switch (action) {
+        case CampaignAction::Pause: return CampaignEvent::Pause;
+        case CampaignAction::Resume: return CampaignEvent::Resume;
+        case CampaignAction::Cancel: return CampaignEvent::Cancel;
+    }
+    return CampaignEvent::Cancel;
+}
+}  // namespace
+
+Expected<std::optional<std::string_view>> campaign_transition(const CampaignRecord& c, CampaignEvent event,
+                                                              TimePoint now) {
+    for (const auto& t : kTransitions)
+        if (t.from == c.state && t.event == event)
+            return t.to.empty() ? std::optional<std::string_view>{} : std::optional<std::string_view>{t.to};
+    return refusal(c, event, now);
+}
+
+namespace {
 std::string default_reason(CampaignAction action, const std::string& given) {
     if (!given.empty()) return given;
     return action == CampaignAction::Pause    ? "paused by operator"
@@ -65,10 +99,13 @@ Expected<Json> CampaignControl::command(const std::string& req_id, CampaignActio
     if (!found) return found.error();
     if (!*found) return make_error("not_found", "unknown campaign " + args.campaign);
     const auto now = clock_.now();
-    auto to = next_state(**found, action, now);
+    auto to = campaign_transition(**found, event_of(action), now);
     if (!to) return to.error();
     if (*to) {
-        auto gateways = store_.campaign_gateways(args.campaign);
+        // A campaign still preparing (issue 17 follow-up) is on no gateway yet: nothing to send or clear.
+        const bool sent = schedules_sent((*found)->state);
+        auto gateways = sent ? store_.campaign_gateways(args.campaign)
+                             : Expected<std::vector<std::string>>(std::vector<std::string>{});
         if (!gateways) return gateways.error();
         if (action == CampaignAction::Resume && (*found)->failure_threshold) {
             // Issue 16 item 3: the failures counted so far do not stop the campaign again. Stored before
@@ -97,8 +134,13 @@ Expected<Json> CampaignControl::command(const std::string& req_id, CampaignActio
                 st = schedules_.clear(args.campaign, gw, "canceled");
                 if (!st) return st.error();
             }
-            // Issue 16 item 2: no gateway knows the targets of waves not opened: they end here.
-            if ((*found)->waves) {
+            if (!sent) {
+                // No gateway knows its targets: they end here.
+                auto n = store_.end_waiting_targets(args.campaign, JobState::Canceled, kCanceledWhilePreparing, now);
+                if (!n) return n.error();
+                log_info("manager", "preparing_targets_canceled").kv("campaign", args.campaign).kv("targets", *n);
+            } else if ((*found)->waves) {
+                // Issue 16 item 2: no gateway knows the targets of waves not opened: they end here.
                 auto n = store_.end_unreleased(args.campaign, JobState::Canceled, kCanceledBeforeItsWave, now);
                 if (!n) return n.error();
                 if (*n > 0)
@@ -126,7 +168,8 @@ Expected<CampaignControlView> CampaignControl::view(const CampaignRecord& c) {
     v.action = (*cmd)->action;
     v.request_id = (*cmd)->request_id;
     v.at = (*cmd)->at;
-    if (c.state == kCampaignPaused || c.state == kCampaignCanceled) v.reason = (*cmd)->reason;
+    if (c.state == kCampaignPaused || c.state == kCampaignPreparingPaused || c.state == kCampaignCanceled)
+        v.reason = (*cmd)->reason;
     auto rows = store_.command_gateways(c.id);
     if (!rows) return rows.error();
     auto known = store_.list_gateways();

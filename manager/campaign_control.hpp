@@ -19,8 +19,20 @@
 namespace fleetcast::manager {
 
 // What an operator sees of a stored campaign (common/operator_campaigns.hpp):
-// active is scheduled before its update time and running after it.
+// active is scheduled before its update time and running after it;
+// preparing_paused is paused.
 std::string campaign_status(const CampaignRecord& c, TimePoint now);
+
+// What moves a campaign: the operator's commands, and (issue 17 follow-up)
+// the end of its preparation: every delta it wants made or given up.
+enum class CampaignEvent { Pause, Resume, Cancel, Prepared };
+// The stored state `event` moves `c` to (the transition table in
+// campaign_control.cpp); nullopt with no error: it is already so; an error:
+// the event does not apply in c's state.
+Expected<std::optional<std::string_view>> campaign_transition(const CampaignRecord& c, CampaignEvent event,
+                                                              TimePoint now);
+// Whether the gateways were sent the campaign's schedules (not while it is preparing).
+bool schedules_sent(std::string_view state);
 
 class CampaignControl {
    public:

@@ -10,7 +10,8 @@
 namespace fleetcast::manager {
 
 Expected<std::vector<CampaignRecord>> all_campaigns(ManagerStore& store) {
-    auto all = store.campaigns_in_states({kCampaignActive, kCampaignPaused, kCampaignCanceled, kCampaignEnded});
+    auto all = store.campaigns_in_states({kCampaignPreparing, kCampaignPreparingPaused, kCampaignActive,
+                                          kCampaignPaused, kCampaignCanceled, kCampaignEnded});
     if (!all) return all.error();
     std::vector<CampaignRecord> out = std::move(*all);
     std::sort(out.begin(), out.end(), [](const CampaignRecord& a, const CampaignRecord& b) {

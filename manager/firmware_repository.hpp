@@ -2,6 +2,7 @@
 // The manager's "first storage" (R1): images content-addressed on disk under
 // images/{sha256}, their manifests in the database.
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "manager/encode_job.hpp"
 #include "manager/manager_store.hpp"
 #include "manager/manifest_signer.hpp"
 
@@ -35,22 +37,26 @@ class FirmwareRepository {
     Expected<std::optional<FirmwareManifest>> find(const std::string& fw_id);
     std::filesystem::path image_path(const FirmwareManifest& m) const { return images_dir_ / m.sha256; }
 
-    // Issue 17 (firmware_deltas.cpp): the signed zstd delta from `source` to
-    // `target` (same model and component), made once and stored like an
-    // image (images/{sha256}, a firmware row whose manifest has `encoding`);
-    // nullopt when it would be larger than max_delta_ratio of the target
-    // (remembered: not made again by this process).
-    Expected<std::optional<FirmwareManifest>> ensure_delta(const FirmwareManifest& source,
-                                                           const FirmwareManifest& target);
-    // What both make: the zstd artifact of `target` (with `source` as prefix
-    // unless null), stored and signed, or nullopt above `max_ratio` of the target.
-    Expected<std::optional<FirmwareManifest>> ensure_encoded(const FirmwareManifest* source,
-                                                             const FirmwareManifest& target, double max_ratio,
-                                                             int level);
-    // Issue 17 item 2: the signed zstd-compressed copy of `image` (an
-    // `encoding` without a source), made once; nullopt when it would be
-    // larger than max_compressed_ratio of the image (random data).
-    Expected<std::optional<FirmwareManifest>> ensure_compressed(const FirmwareManifest& image);
+    // Issue 17 (firmware_deltas.cpp): deltas and compressed images, made by
+    // a worker (encode_job.hpp) and recorded here on the loop. A delta from
+    // `source` to `target` (same model and component) and the compressed
+    // copy of an image are stored like images (images/{sha256}, a firmware
+    // row whose manifest has `encoding`); one larger than max_delta_ratio
+    // (max_compressed_ratio) of the image, or that failed, is given up:
+    // stored too (schema 12), so it is not tried again after a restart.
+    EncodeJob delta_job(const FirmwareManifest& source, const FirmwareManifest& target) const;
+    EncodeJob compress_job(const FirmwareManifest& image) const;
+    // What is made or given up, by (source SHA-256, target SHA-256).
+    struct Encodings {
+        std::map<EncodingKey, FirmwareManifest> made;
+        std::set<EncodingKey> given_up;
+    };
+    Expected<Encodings> encodings();
+    // Stores the worker's outcome: the signed manifest of a made artifact (in
+    // the database after its file is in place), or the pair given up.
+    Expected<std::optional<FirmwareManifest>> record(const EncodeOutcome& o);
+    // Temp files of artifacts a killed manager left half made (at start).
+    void remove_stale_temps();
     double max_compressed_ratio = 0.9;
     int compress_level = 9;
     double max_delta_ratio = 0.6;
@@ -74,16 +80,7 @@ class FirmwareRepository {
     Clock& clock_;
     std::filesystem::path images_dir_;
     const ManifestSigner& signer_;
-    std::set<std::pair<std::string, std::string>> skipped_deltas_;  // (source, target) sha256 too big
 };
-
-// Issue 17: makes (or finds) the delta each target of a campaign can use:
-// from the image of the version the device runs (old_versions) to the
-// image it gets, when the repository holds that version's image; and the
-// compressed image for the others, when compression saves. What cannot be
-// made is logged; the device then gets the full image.
-void make_campaign_deltas(FirmwareRepository& repo, const std::string& campaign,
-                          const std::vector<TargetRecord>& targets, const std::vector<FirmwareManifest>& firmware);
 
 // Checks ids, version and chunk size of a request (not the file).
 Status validate(const FirmwareAddRequest& req);

@@ -5,6 +5,7 @@
 #include "common/blocking_queue.hpp"
 #include "common/clock.hpp"
 #include "common/connection_options.hpp"
+#include "common/held_executor.hpp"
 #include "common/log.hpp"
 #include "common/manifest_signing.hpp"
 #include "common/metrics_server.hpp"
@@ -15,6 +16,7 @@
 #include "common/program_start.hpp"
 #include "common/topics.hpp"
 #include "common/wire_counts.hpp"
+#include "common/worker_thread.hpp"
 #include "manager/manager.hpp"
 #include "manager/manager_metrics.hpp"
 
@@ -24,7 +26,8 @@ using namespace fleetcast;
 int main(int argc, char** argv) {
     MqttOptions mqtt;
     manager::ManagerConfig config;
-    std::string state_dir, log_level, signing_key, validity = "30d", metrics_listen, upload_expiry = "24h";
+    std::string state_dir, log_level, signing_key, validity = "30d", metrics_listen, upload_expiry = "24h",
+                                                   delta_hold_file;
     double time_scale = 1.0;
     std::string time_origin;
     po::options_description opts("fleetcast-manager options");
@@ -44,7 +47,9 @@ int main(int argc, char** argv) {
         "page-limit", po::value(&config.page_limit)->default_value(config.page_limit),
         "most rows per page of results and targets, 1-5000 (clients ask page after page)")(
         "metrics-listen", po::value(&metrics_listen),
-        "serve Prometheus metrics at http://HOST:PORT/metrics (HOST:PORT, [v6]:PORT or :PORT; off when not given)");
+        "serve Prometheus metrics at http://HOST:PORT/metrics (HOST:PORT, [v6]:PORT or :PORT; off when not given)")(
+        "delta-hold-file", po::value(&delta_hold_file),
+        "for tests: the delta worker waits before each delta while this file exists (the loop does not)");
     add_log_level_option(opts, log_level);
     add_time_options(opts, time_scale, time_origin);
     add_connection_options(opts, mqtt);
@@ -93,6 +98,12 @@ int main(int argc, char** argv) {
     config.manifest_validity = *valid_for;
     config.state_interval =
         Millis{static_cast<Millis::rep>(static_cast<double>(config.state_interval.count()) * time_scale)};
+
+    // Issue 17 follow-up: deltas are made on this thread, never on the loop
+    // (one thread: each delta takes a core for seconds; bounded queue).
+    WorkerThread delta_worker(2 * manager::CampaignPreparer::kMaxSubmitted, "fc-deltas");
+    HeldExecutor held_worker(delta_worker, delta_hold_file);
+    config.delta_executor = delta_hold_file.empty() ? static_cast<Executor*>(&delta_worker) : &held_worker;
 
     BlockingQueue<MqttEvent> queue(10000);
     mqtt.client_id = config.id;

@@ -55,10 +55,12 @@ Manager::Manager(Transport& transport, Clock& clock, ManagerConfig config, std::
       reconciler_(*store_, schedules_, transport_, clock_, counters_),
       chunks_(transport_, repo_, *store_, counters_),
       control_(*store_, schedules_, transport_, clock_),
+      preparer_(*store_, repo_, config_.delta_executor ? *config_.delta_executor : inline_executor_, schedules_,
+                clock_),
       guard_(*store_, control_, clock_),
       waves_(*store_, schedules_, clock_),
       reports_(*store_, schedules_, reconciler_, control_, guard_, waves_, clock_),
-      api_(*store_, repo_, uploads_, schedules_, control_, transport_, clock_, config_.page_limit),
+      api_(*store_, repo_, uploads_, schedules_, control_, preparer_, transport_, clock_, config_.page_limit),
       pushes_(*store_, repo_, chunks_, clock_) {
     for (const char* name : {"bad_input", "requests", "fetches", "reports"}) counters_.add(name, 0);
 }
@@ -91,6 +93,10 @@ Status Manager::start() {
     st = waves_.end_canceled_waves();
     if (!st) return st;
     st = waves_.check_all();
+    if (!st) return st;
+    // Issue 17 follow-up: campaigns that were preparing when the manager stopped go on (half-made files go).
+    repo_.remove_stale_temps();
+    st = preparer_.poll();
     if (!st) return st;
     log_info("manager", "started").kv("id", config_.id).kv("state_dir", config_.state_dir.string());
     return ok_status();
@@ -204,6 +210,16 @@ void Manager::tick() {
         }
     }
     if (now - uploads_swept_at_ >= kUploadSweepInterval) expire_uploads();
+    // Deltas the worker handed back (issue 17 follow-up), and once a second
+    // the preparing campaigns (one resumed by the operator prepares again).
+    if (preparer_.has_outcomes() || now - prepared_checked_at_ >= kStateInterval) {
+        prepared_checked_at_ = now;
+        auto st = preparer_.poll();
+        if (!st) {
+            counters_.add("internal_error");
+            log_error("manager", "prepare_failed").kv("error", st.error().str());
+        }
+    }
     chunks_.pump();
     // Not before Connected: gateways answer our online state with their devices.
     if (transport_.connected() && now - state_published_at_ >= config_.state_interval &&

@@ -10,9 +10,11 @@
 
 #include "common/clock.hpp"
 #include "common/counters.hpp"
+#include "common/executor.hpp"
 #include "common/held_transport.hpp"
 #include "common/own_retained.hpp"
 #include "common/transport.hpp"
+#include "manager/campaign_preparer.hpp"
 #include "manager/chunk_server.hpp"
 #include "manager/failure_guard.hpp"
 #include "manager/firmware_repository.hpp"
@@ -43,6 +45,10 @@ struct ManagerConfig {
     // The most rows one page of `results`/`targets` carries (1-5000): lower
     // it for a broker with a small message_size_limit (~300 bytes a row).
     std::uint64_t page_limit = kResultsPageMax;
+    // Issue 17 follow-up: where deltas and compressed images are made (the
+    // daemon: a WorkerThread). None: made inline, inside the request that
+    // wants them (unit tests that do not look at preparation).
+    Executor* delta_executor = nullptr;
 };
 
 class Manager {
@@ -100,6 +106,9 @@ class Manager {
     Reconciler reconciler_;
     ChunkServer chunks_;
     CampaignControl control_;
+    InlineExecutor inline_executor_;  // without config_.delta_executor
+    CampaignPreparer preparer_;
+    TimePoint prepared_checked_at_{};
     FailureGuard guard_;
     WaveGuard waves_;
     ReportHandler reports_;

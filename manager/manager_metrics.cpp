@@ -56,12 +56,12 @@ std::vector<MetricFamily> ManagerMetrics::families() {
     if (totals) {
         const auto now = clock_.now();
         MetricFamily campaigns{"fleetcast_manager_campaigns",
-                               "Campaigns by status (scheduled, running, paused, canceled, ended)",
+                               "Campaigns by status (preparing, scheduled, running, paused, canceled, ended)",
                                Type::Gauge,
                                {}};
         std::map<std::string, std::uint64_t> by_campaign_status;
-        for (auto s :
-             {kCampaignScheduled, kCampaignRunning, kCampaignPausedState, kCampaignCanceledState, kCampaignEndedState})
+        for (auto s : {kCampaignPreparingState, kCampaignScheduled, kCampaignRunning, kCampaignPausedState,
+                       kCampaignCanceledState, kCampaignEndedState})
             by_campaign_status[std::string(s)] = 0;
         MetricFamily campaign_jobs{"fleetcast_manager_campaign_jobs",
                                    "Jobs of each campaign not over (some job has not ended) by state",

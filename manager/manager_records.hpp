@@ -44,7 +44,12 @@ struct GatewayRecord {
 // The stored campaign state: active (scheduled or running, by its update
 // time), paused and canceled (issue 16: by a campaign-level command), ended
 // (every target ended). A canceled campaign stays canceled when its last
-// target ends.
+// target ends. Issue 17 follow-up: preparing (stored, its schedules held
+// until every delta it wants is made or given up) and preparing_paused
+// (paused by the operator while preparing: resumed, it prepares again).
+// campaign_control.cpp holds the transitions, as one table.
+inline constexpr std::string_view kCampaignPreparing = "preparing";
+inline constexpr std::string_view kCampaignPreparingPaused = "preparing_paused";
 inline constexpr std::string_view kCampaignActive = "active";
 inline constexpr std::string_view kCampaignPaused = "paused";
 inline constexpr std::string_view kCampaignCanceled = "canceled";
@@ -62,7 +67,23 @@ struct CampaignWaves {
 };
 
 // The detail of a target whose wave never opened because its campaign was canceled.
+// The detail of a target whose campaign was canceled before its schedules went out.
+inline constexpr const char* kCanceledWhilePreparing = "canceled with the campaign while its deltas were made";
 inline constexpr const char* kCanceledBeforeItsWave = "canceled with the campaign before its wave opened";
+
+// Issue 17 follow-up (schema 12): a delta (or, with no source, a compressed
+// image) given up: larger than its limit, or its making failed. Not tried again.
+struct GivenUpEncoding {
+    std::string source_sha256;  // empty: the compressed image
+    std::string target_sha256;
+    std::string source_fw;  // empty: the compressed image
+    std::string source_version;
+    std::string target_fw;
+    std::string reason;
+    std::uint64_t bytes = 0;        // the artifact's size when it was made (0 when it failed)
+    std::uint64_t image_bytes = 0;  // the target image's
+    TimePoint at{};
+};
 
 struct CampaignRecord {
     std::string id;

@@ -180,18 +180,21 @@ CREATE INDEX IF NOT EXISTS targets_by_gateway_device ON targets(campaign, gatewa
 CREATE INDEX IF NOT EXISTS targets_by_state ON targets(campaign, state);
 )sql";
 
+// Schema 12 (issue 17 follow-up): deltas and compressed images given up
+// (larger than their limit, or failed), by (source, target) image SHA-256
+// (source '' for a compressed image), so a restarted manager does not make
+// them again. New table only.
+const char* kSchemaV12 = R"sql(
+CREATE TABLE IF NOT EXISTS encodings_given_up (
+  source_sha256 TEXT NOT NULL, target_sha256 TEXT NOT NULL, source_fw TEXT NOT NULL, source_version TEXT NOT NULL,
+  target_fw TEXT NOT NULL, reason TEXT NOT NULL, bytes INTEGER NOT NULL, image_bytes INTEGER NOT NULL,
+  at TEXT NOT NULL, PRIMARY KEY (source_sha256, target_sha256));
+)sql";
+
 // Every schema step, oldest first (kSchemaVersion is the last one's).
-const std::vector<Migration> kMigrations{{1, kSchema},
-                                         {2, kSchemaV2},
-                                         {3, kSchemaV3},
-                                         {4, kSchemaV4},
-                                         {5, kSchemaV5},
-                                         {6, kSchemaV6},
-                                         {7, kSchemaV7},
-                                         {8, kSchemaV8},
-                                         {9, kSchemaV9},
-                                         {10, kSchemaV10},
-                                         {kSchemaVersion, kSchemaV11}};
+const std::vector<Migration> kMigrations{
+    {1, kSchema},   {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4},   {5, kSchemaV5},   {6, kSchemaV6},
+    {7, kSchemaV7}, {8, kSchemaV8}, {9, kSchemaV9}, {10, kSchemaV10}, {11, kSchemaV11}, {kSchemaVersion, kSchemaV12}};
 
 const char* kFirmwareCols =
     "fw_id, model, component, version, size, sha256, chunk_size, allow_downgrade, added_at, signed_manifest";

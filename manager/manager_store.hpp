@@ -19,7 +19,7 @@
 
 namespace fleetcast::manager {
 
-inline constexpr int kSchemaVersion = 11;
+inline constexpr int kSchemaVersion = 12;
 
 // What the metrics endpoint reads from the database (manager_store_metrics.cpp):
 // small tables whole, large ones only as GROUP BY counts.
@@ -190,6 +190,15 @@ class ManagerStore {
     // Targets of waves not opened yet, still waiting, end in `state` with `detail` (a canceled campaign).
     Expected<std::uint64_t> end_unreleased(const std::string& campaign, JobState state, const std::string& detail,
                                            TimePoint at);
+
+    // manager_store_encodings.cpp (issue 17 follow-up, schema 12): deltas and
+    // compressed images given up (kept: never tried again).
+    Status insert_given_up(const GivenUpEncoding& g);
+    Expected<std::vector<GivenUpEncoding>> given_up_encodings();
+    // Every target of `campaign` still waiting ends in `state` with `detail`
+    // (a campaign canceled before its schedules went out); how many.
+    Expected<std::uint64_t> end_waiting_targets(const std::string& campaign, JobState state, const std::string& detail,
+                                                TimePoint at);
 
     // manager_store_metrics.cpp: the totals the metrics endpoint serves.
     Expected<StoreTotals> metrics_totals();

@@ -50,13 +50,14 @@ std::string skipped_summary(const std::vector<SkippedDevice>& skipped) {
 }  // namespace
 
 OperatorApi::OperatorApi(ManagerStore& store, FirmwareRepository& repo, FirmwareUploads& uploads,
-                         SchedulePublisher& schedules, CampaignControl& control, Transport& transport, Clock& clock,
-                         std::uint64_t page_limit)
+                         SchedulePublisher& schedules, CampaignControl& control, CampaignPreparer& preparer,
+                         Transport& transport, Clock& clock, std::uint64_t page_limit)
     : store_(store),
       repo_(repo),
       uploads_(uploads),
       schedules_(schedules),
       control_(control),
+      preparer_(preparer),
       transport_(transport),
       clock_(clock),
       page_limit_(std::clamp<std::uint64_t>(page_limit, 1, kResultsPageMax)),
@@ -212,6 +213,11 @@ Expected<Json> OperatorApi::firmware_list() {
             for (const auto& u : it->second) row.campaigns.push_back(u.campaign);
         a.firmware.push_back(std::move(row));
     }
+    auto given_up = store_.given_up_encodings();  // issue 17 follow-up
+    if (!given_up) return given_up.error();
+    for (const auto& g : *given_up)
+        a.given_up.push_back(
+            GivenUpArtifact{g.source_fw, g.source_version, g.target_fw, g.reason, g.bytes, g.image_bytes, g.at});
     return json_object(a);
 }
 
@@ -221,10 +227,10 @@ Expected<Json> OperatorApi::firmware_delete(const FirmwareArgs& args) {
     if (!*m) return make_error("not_found", "unknown firmware " + args.fw);
     auto uses = store_.firmware_uses();
     if (!uses) return uses.error();
-    // Refused while a campaign that can still send it (active or paused) uses it.
+    // Refused while a campaign that can still send it (preparing, active or paused) uses it.
     std::string using_it;
     for (const auto& u : (*uses)[args.fw])
-        if (u.state == kCampaignActive || u.state == kCampaignPaused)
+        if (u.state == kCampaignActive || u.state == kCampaignPaused || !schedules_sent(u.state))
             using_it += (using_it.empty() ? "" : ", ") + u.campaign + " (" + u.state + ")";
     if (!using_it.empty())
         return make_error("in_use", "firmware " + args.fw + " is used by campaign " + using_it +
@@ -404,8 +410,12 @@ Expected<Json> OperatorApi::campaign_create(CampaignCreateArgs spec) {
         return json_object(created);
     }
     // Issue 17: the deltas from the versions the targets run, made once each,
-    // before the schedules list them.
-    make_campaign_deltas(repo_, plan->campaign.id, plan->targets, manifests);
+    // before the schedules list them. Made off the loop (follow-up): a
+    // campaign that wants any not made yet is stored preparing, its schedules
+    // held until the worker has made or given up each (CampaignPreparer).
+    auto wanted = preparer_.wanted(plan->targets, manifests);
+    if (!wanted) return wanted.error();
+    if (*wanted > 0) plan->campaign.state = std::string(kCampaignPreparing);
     std::vector<std::pair<std::string, std::string>> skipped_rows;
     for (const auto& s : plan->skipped) skipped_rows.emplace_back(s.device, s.reason);
     auto st = store_.insert_campaign(plan->campaign, plan->targets, skipped_rows);
@@ -420,6 +430,8 @@ Expected<Json> OperatorApi::campaign_create(CampaignCreateArgs spec) {
         .kv("delivery_ms", times->delivery.count())
         .kv("targets", plan->targets.size())
         .kv("skipped", plan->skipped.size())
+        .kv("state", plan->campaign.state)
+        .kv("deltas_to_make", *wanted)
         .kv("max_per_minute", plan->campaign.limits.max_per_minute.value_or(0))
         .kv("max_concurrent_per_gateway", plan->campaign.limits.max_concurrent_per_gateway.value_or(0))
         .kv("waves", plan->campaign.waves ? plan->campaign.waves->plan.sizes_text() : std::string("-"))
@@ -429,8 +441,20 @@ Expected<Json> OperatorApi::campaign_create(CampaignCreateArgs spec) {
             .kv("campaign", plan->campaign.id)
             .kv("device", s.device)
             .kv("reason", s.reason);
-    st = schedules_.publish(plan->campaign, plan->targets);
-    if (!st) return st.error();
+    if (*wanted == 0) {
+        st = schedules_.publish(plan->campaign, plan->targets);
+        if (!st) return st.error();
+    } else {
+        // Submits the work; an inline executor (unit tests) makes it all now and the schedules go out here.
+        st = preparer_.poll();
+        if (!st) {
+            // Stored: the next tick's poll tries again.
+            log_error("manager", "prepare_failed").kv("campaign", plan->campaign.id).kv("error", st.error().str());
+        }
+        auto now_stored = store_.find_campaign(plan->campaign.id);
+        if (!now_stored) return now_stored.error();
+        if (*now_stored && (*now_stored)->state == kCampaignPreparing) created.preparing = *wanted;
+    }
 
     if (const auto& w = plan->campaign.waves) {
         created.waves = w->plan;

@@ -13,6 +13,7 @@
 #include "common/transport.hpp"
 #include "manager/campaign_control.hpp"
 #include "manager/campaign_planner.hpp"
+#include "manager/campaign_preparer.hpp"
 #include "manager/firmware_repository.hpp"
 #include "manager/firmware_uploads.hpp"
 #include "manager/gateway_windows.hpp"
@@ -27,7 +28,7 @@ class OperatorApi {
     // page_limit: the most rows one page of `results` or `targets` carries
     // (1-5000; a request asking more gets this many, the client asks on).
     OperatorApi(ManagerStore& store, FirmwareRepository& repo, FirmwareUploads& uploads, SchedulePublisher& schedules,
-                CampaignControl& control, Transport& transport, Clock& clock,
+                CampaignControl& control, CampaignPreparer& preparer, Transport& transport, Clock& clock,
                 std::uint64_t page_limit = kResultsPageMax);
 
     // The response data, or a clear error for an unknown op, bad args or a
@@ -69,7 +70,8 @@ class OperatorApi {
     FirmwareRepository& repo_;
     FirmwareUploads& uploads_;
     SchedulePublisher& schedules_;
-    CampaignControl& control_;  // campaign_pause, campaign_resume, campaign_cancel (issue 16)
+    CampaignControl& control_;    // campaign_pause, campaign_resume, campaign_cancel (issue 16)
+    CampaignPreparer& preparer_;  // a campaign's deltas, made off the loop (issue 17 follow-up)
     Transport& transport_;
     Clock& clock_;
     std::uint64_t page_limit_;

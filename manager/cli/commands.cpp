@@ -137,6 +137,15 @@ int firmware_list(const GlobalOptions& g) {
                short_time(format_time(r.added_at)), campaigns.empty() ? "-" : campaigns});
     }
     t.print(std::cout);
+    // Issue 17 follow-up: deltas and compressed images given up (not made again).
+    if (!a->given_up.empty()) {
+        std::cout << "\nnot used (given up, not made again):\n";
+        Table u({"  TARGET", "FROM", "BYTES", "IMAGE", "AT", "WHY"});
+        for (const auto& x : a->given_up)
+            u.add({"  " + x.target_fw, x.source_fw.empty() ? "(compressed)" : x.source_version + " " + x.source_fw,
+                   std::to_string(x.bytes), std::to_string(x.image_bytes), short_time(format_time(x.at)), x.reason});
+        u.print(std::cout);
+    }
     return 0;
 }
 
@@ -369,6 +378,10 @@ int campaign_create(const GlobalOptions& g, const std::vector<std::string>& args
     std::cout << c->campaign << (c->dry_run ? " (dry run: nothing was created)" : "") << '\n'
               << "targets: " << c->targets << '\n'
               << "mode: " << to_string(c->mode) << '\n';
+    if (c->preparing)
+        std::cout << "preparing: " << *c->preparing
+                  << " delta(s) or compressed image(s) being made; the schedules go out when they are "
+                     "(campaign list shows the state)\n";
     if (c->transmit_at) std::cout << "transmit at: " << format_time(*c->transmit_at) << '\n';
     std::cout << "update at: " << format_time(c->update_at) << '\n';
     if (c->expires_at) std::cout << "expires at: " << format_time(*c->expires_at) << '\n';

@@ -36,11 +36,12 @@ struct DeltaSite {
     Observer wire{fleet.uri(), "wire-observer"};
     std::size_t devices_process = 0;
 
-    explicit DeltaSite(int devices, const std::vector<std::string>& device_args = {}) {
+    explicit DeltaSite(int devices, const std::vector<std::string>& device_args = {},
+                       const std::vector<std::string>& manager_args = {}) {
         for (auto f : {"fleetcast/v1/gw/+/fw/+/chunk", "fleetcast/v1/site/+/model/+/fw/+/chunk",
                        "fleetcast/v1/site/+/dev/+/fw/+/chunk"})
             wire.subscribe(f);
-        fleet.start_manager();
+        fleet.start_manager(manager_args);
         fleet.start_gateway("gw1");
         devices_process = fleet.start_devices("gw1", "A123", devices, 1, {"main=1.0"}, "", device_args);
     }
@@ -97,6 +98,12 @@ struct DeltaSite {
                 r.manifest.encoding->source_version == source_version)
                 return r.manifest;
         return std::nullopt;
+    }
+    // The same, waiting for it: a campaign's deltas are made after `campaign create` answered.
+    std::optional<FirmwareManifest> made_delta(const ImageFile& target, const std::string& source_version) {
+        std::optional<FirmwareManifest> d;
+        eventually([&] { return (d = delta(target, source_version)).has_value(); }, 60s);
+        return d;
     }
     Observer::TopicStats stat(const std::string& topic) const {
         auto all = wire.stats();
@@ -242,6 +249,118 @@ TEST(Delta, DevicesOnDifferentVersionsEachGetTheirOwnDelta) {
     EXPECT_EQ(site.fanout(v13.fw_id), chunks_of(v13.size));
 }
 
+// Issue 17 follow-up: a big image's next release, changed a little in every
+// 256 bytes (zstd finds ~100,000 matches: seconds of work at level 12), and a
+// device running the release before it (installed as a full image).
+struct BigDeltaSite : DeltaSite {
+    ImageFile v1, v2;
+    // While this file exists the manager's delta worker holds each job before starting it.
+    std::filesystem::path hold;
+    BigDeltaSite()
+        : BigDeltaSite(std::filesystem::temp_directory_path() /
+                       ("fleetcast-hold-" + std::to_string(std::random_device{}()))) {}
+    explicit BigDeltaSite(const std::filesystem::path& h)
+        : DeltaSite(1, {}, {"--delta-hold-file", h.string()}), hold(h) {}
+    ~BigDeltaSite() { release_worker(); }
+    void hold_worker() { std::ofstream(hold) << "held"; }
+    void release_worker() {
+        std::error_code ec;
+        std::filesystem::remove(hold, ec);
+    }
+    void prepare() {
+        ASSERT_TRUE(fleet.wait_registered(1, 60s));
+        v1 = fleet.make_image("A123", "main", "1.1", 24 * 1024 * 1024 + 77);
+        ASSERT_NO_FATAL_FAILURE(install(v1, {device_id(1)}));
+        auto bytes = read_file(v1.path, 1ULL << 30);
+        ASSERT_TRUE(bytes);
+        std::mt19937 rng(11);
+        for (std::size_t i = 100; i < bytes->size(); i += 256) (*bytes)[i] = static_cast<char>(rng());
+        v2 = v1;
+        v2.version = "1.2";
+        v2.path = fleet.dir() / "image-1.2.bin";
+        ASSERT_TRUE(write_file_atomic(v2.path, *bytes));
+        v2.sha256 = to_hex(sha256(*bytes));
+        fleet.add_firmware(v2);
+    }
+    std::string state(const std::string& campaign) {
+        auto j = fleet.cli_json({"results", campaign});
+        auto r =
+            j.empty() ? Expected<ResultsAnswer>(make_error("none", "no answer")) : results_answer_from_json(j.get());
+        return r ? r->control.state : "<" + r.error().str() + ">";
+    }
+    // The manager log's lines, in order, from `from`.
+    std::size_t at(const std::string& text, std::size_t from = 0) { return log_of(fleet.manager()).find(text, from); }
+    // The device booted the exact target, and the delta (not the image) crossed both links.
+    void check_delta_used() {
+        auto delta = this->delta(v2, "1.1");
+        ASSERT_TRUE(delta) << "no delta 1.1 -> 1.2 was made";
+        EXPECT_EQ(booted_sha256(device_id(1)), v2.sha256);
+        EXPECT_EQ(up(delta->fw_id), delta->chunk_count);
+        EXPECT_EQ(fanout(delta->fw_id), delta->chunk_count);
+        EXPECT_EQ(up(v2.fw_id), 0u) << "the full image never crossed the manager link";
+    }
+};
+
+// While the worker makes the delta of a 24 MiB image, the manager's loop
+// answers operators and stores device reports: asserted by the order of
+// events (the worker is held by --delta-hold-file until the answers and the
+// report are in; they say `preparing`), not by timing.
+TEST(DeltaWorker, ManagerAnswersAndStoresReportsWhileABigDeltaIsMadeThenTheCampaignCompletesWithIt) {
+    BigDeltaSite site;
+    ASSERT_NO_FATAL_FAILURE(site.prepare());
+    site.hold_worker();
+    auto created = site.fleet.cli({"campaign", "create", "--all"});
+    ASSERT_EQ(created.exit_code, 0) << created.output;
+    const auto c = created.output.substr(0, created.output.find('\n'));
+    EXPECT_NE(created.output.find("preparing: 1 delta"), std::string::npos) << created.output;
+
+    // An operator request while the delta is being made.
+    EXPECT_EQ(site.state(c), "preparing");
+    auto list = site.fleet.cli({"campaign", "list"});
+    EXPECT_NE(list.output.find("preparing"), std::string::npos) << list.output;
+    // A device report: a new device registers (the gateway reports it) while the delta is being made.
+    site.fleet.start_devices("gw1", "A123", 1, 50, {"main=1.0"});
+    ASSERT_TRUE(site.fleet.wait_registered(2, 60s));
+    EXPECT_EQ(site.state(c), "preparing") << "the device was stored before the delta was done";
+
+    const auto submitted = site.at("delta_submitted campaign=" + c);
+    ASSERT_NE(submitted, std::string::npos);
+    const auto seen = site.at("device_seen gateway=gw1 device=A123-000050", submitted);
+    EXPECT_NE(seen, std::string::npos) << "the report was handled after the delta was submitted";
+    site.release_worker();
+    ASSERT_TRUE(site.completed(c));
+    const auto made = site.at("delta_made");
+    ASSERT_NE(made, std::string::npos);
+    EXPECT_LT(seen, made) << "and before it was made";
+    EXPECT_LT(site.at("campaign_prepared campaign=" + c), site.at("schedule_published campaign=" + c))
+        << "the schedule went out after the preparation";
+    site.check_delta_used();
+}
+
+// State written before acting: a manager killed while preparing resumes the
+// preparation from its database after a restart.
+TEST(DeltaWorker, ManagerKilledWhilePreparingFinishesTheCampaignAfterARestart) {
+    BigDeltaSite site;
+    ASSERT_NO_FATAL_FAILURE(site.prepare());
+    site.hold_worker();
+    auto created = site.fleet.cli({"campaign", "create", "--all"});
+    ASSERT_EQ(created.exit_code, 0) << created.output;
+    const auto c = created.output.substr(0, created.output.find('\n'));
+    ASSERT_EQ(site.state(c), "preparing");
+    site.fleet.manager().signal(SIGKILL);
+    site.fleet.manager().wait_exit(10s);
+    EXPECT_EQ(site.at("delta_made"), std::string::npos) << "killed before the delta was made: it proves nothing";
+    site.release_worker();
+    site.fleet.restart_manager();
+    ASSERT_TRUE(site.completed(c));
+    const auto first = site.at("delta_submitted campaign=" + c);
+    ASSERT_NE(first, std::string::npos);
+    EXPECT_NE(site.at("delta_submitted campaign=" + c, first + 1), std::string::npos) << "submitted again at start";
+    site.check_delta_used();
+    for (const auto& entry : std::filesystem::directory_iterator(site.fleet.dir() / "manager" / "images"))
+        EXPECT_NE(entry.path().filename().string().rfind(".delta-", 0), 0u) << "no half-made file left";
+}
+
 // R23 for deltas: the gateway killed with half the delta cached asks only for
 // the rest; the device killed with half the delta staged asks only for the rest.
 TEST(Delta, KillAtHalfResumesWithoutStartingOver) {
@@ -263,7 +382,7 @@ TEST(Delta, KillAtHalfResumesWithoutStartingOver) {
     site.fleet.gateway("gw1").wait_exit(5s);
     site.fleet.start_gateway("gw1", "", {"--fetch-window", "1"});
     auto c = site.campaign({"--all"});
-    auto delta = site.delta(v2, "1.1");
+    auto delta = site.made_delta(v2, "1.1");
     ASSERT_TRUE(delta);
     const auto chunks = delta->chunk_count;
     ASSERT_GT(chunks, 60u);
@@ -321,7 +440,7 @@ TEST(Delta, TamperedDeltaIsRefusedBeforeTheFlip) {
     auto c = site.campaign(
         {"--all", "--mode", "push", "--transmit-at", "now", "--update-at", "+12s", "--campaign", "c-tamper"});
     const auto update_at = std::chrono::system_clock::now() + 12s;
-    auto delta = site.delta(v2, "1.1");
+    auto delta = site.made_delta(v2, "1.1");
     ASSERT_TRUE(delta);
     ASSERT_GE(delta->chunk_count, 3u);
     const auto cache = site.fleet.dir() / "gateway-gw1" / "cache" / (delta->fw_id + ".img");

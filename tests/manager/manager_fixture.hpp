@@ -38,6 +38,7 @@ class ManagerTest : public ::testing::Test {
         config.state_dir = dir / "state";
         config.signing_key = fleetcast::testing::test_signing_key();
         config.page_limit = page_limit;
+        config.delta_executor = delta_executor;
         auto m = Manager::open(transport, clock, config);
         ASSERT_TRUE(m) << m.error().str();
         mgr = std::move(*m);
@@ -142,6 +143,7 @@ class ManagerTest : public ::testing::Test {
     ManualClock clock{std::chrono::system_clock::time_point(std::chrono::seconds(1795642200))};
     fleetcast::testing::RecordingTransport transport;
     std::unique_ptr<Manager> mgr;
+    Executor* delta_executor = nullptr;  // set before open_manager(); none: deltas made inline
     int request_count = 0;
 };
 
