@@ -204,6 +204,11 @@ class ManagerStore {
     Expected<StoreTotals> metrics_totals();
 
    private:
+    // The waiting targets of `campaign` (and `and_where`, an SQL condition, when
+    // not empty) end in `state` with `detail`, in one transaction; how many.
+    Expected<std::uint64_t> end_waiting_where(const std::string& campaign, std::string_view and_where, JobState state,
+                                              const std::string& detail, TimePoint at);
+
     // manager_store_limits.cpp (issue 16 item 4, schema 9): written with the
     // campaign, read into CampaignRecord::limits and gateway_limits.
     Status write_rate_limits(const CampaignRecord& c);

@@ -34,8 +34,14 @@ Expected<std::vector<GivenUpEncoding>> ManagerStore::given_up_encodings() {
 
 Expected<std::uint64_t> ManagerStore::end_waiting_targets(const std::string& campaign, JobState state,
                                                           const std::string& detail, TimePoint at) {
-    const std::string where =
+    return end_waiting_where(campaign, "", state, detail, at);
+}
+
+Expected<std::uint64_t> ManagerStore::end_waiting_where(const std::string& campaign, std::string_view and_where,
+                                                        JobState state, const std::string& detail, TimePoint at) {
+    std::string where =
         std::string(" WHERE campaign = ?1 AND state = '") + std::string(to_string(JobState::Waiting)) + "'";
+    if (!and_where.empty()) where += " AND " + std::string(and_where);
     std::uint64_t n = 0;
     auto st = db_->transaction([&]() -> Status {
         auto count = db_->prepare("SELECT COUNT(*) FROM targets" + where);

@@ -183,23 +183,7 @@ Status ManagerStore::open_wave(const std::string& campaign, std::uint32_t wave) 
 
 Expected<std::uint64_t> ManagerStore::end_unreleased(const std::string& campaign, JobState state,
                                                      const std::string& detail, TimePoint at) {
-    const std::string where = std::string(" WHERE campaign = ?1 AND state = '") +
-                              std::string(to_string(JobState::Waiting)) + "' AND " + kUnreleasedDevices;
-    std::uint64_t n = 0;
-    auto st = db_->transaction([&]() -> Status {
-        auto count = db_->prepare("SELECT COUNT(*) FROM targets" + where);
-        if (!count) return count.error();
-        count->bind(1, campaign);
-        auto row = count->step();
-        if (!row) return row.error();
-        n = *row ? static_cast<std::uint64_t>(count->int64(0)) : 0;
-        if (n == 0) return ok_status();
-        auto s = db_->prepare("UPDATE targets SET state = ?2, detail = ?3, ended_at = ?4" + where);
-        if (!s) return s.error();
-        return s->bind(1, campaign).bind(2, to_string(state)).bind(3, detail).bind(4, format_time(at)).run();
-    });
-    if (!st) return st.error();
-    return n;
+    return end_waiting_where(campaign, kUnreleasedDevices, state, detail, at);
 }
 
 }  // namespace fleetcast::manager
