@@ -164,13 +164,15 @@ namespace {
 // Polls the program's log until it contains `text`; false when the deadline
 // passes or the program ended without printing it.
 bool wait_for_output(ChildProcess& program, const std::string& text, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        const bool ended = !program.running();
-        if (program.log_tail(1 << 20).find(text) != std::string::npos) return true;
-        if (ended || std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(100ms);
-    }
+    bool found = false;
+    eventually(
+        [&] {
+            const bool ended = !program.running();
+            found = program.log_tail(1 << 20).find(text) != std::string::npos;
+            return found || ended;
+        },
+        timeout);
+    return found;
 }
 
 }  // namespace

@@ -263,6 +263,14 @@ struct BigDeltaSite : DeltaSite {
         : DeltaSite(1, {}, {"--delta-hold-file", h.string()}), hold(h) {}
     ~BigDeltaSite() { release_worker(); }
     void hold_worker() { std::ofstream(hold) << "held"; }
+    // `campaign create --all` while the worker is held: the answer comes at
+    // once and says one delta is being prepared. Returns the campaign id.
+    std::string create_preparing() {
+        auto created = fleet.cli({"campaign", "create", "--all"});
+        EXPECT_EQ(created.exit_code, 0) << created.output;
+        EXPECT_NE(created.output.find("preparing: 1 delta"), std::string::npos) << created.output;
+        return created.output.substr(0, created.output.find('\n'));
+    }
     void release_worker() {
         std::error_code ec;
         std::filesystem::remove(hold, ec);
@@ -309,10 +317,7 @@ TEST(DeltaWorker, ManagerAnswersAndStoresReportsWhileABigDeltaIsMadeThenTheCampa
     BigDeltaSite site;
     ASSERT_NO_FATAL_FAILURE(site.prepare());
     site.hold_worker();
-    auto created = site.fleet.cli({"campaign", "create", "--all"});
-    ASSERT_EQ(created.exit_code, 0) << created.output;
-    const auto c = created.output.substr(0, created.output.find('\n'));
-    EXPECT_NE(created.output.find("preparing: 1 delta"), std::string::npos) << created.output;
+    const auto c = site.create_preparing();
 
     // An operator request while the delta is being made.
     EXPECT_EQ(site.state(c), "preparing");
@@ -343,9 +348,7 @@ TEST(DeltaWorker, ManagerKilledWhilePreparingFinishesTheCampaignAfterARestart) {
     BigDeltaSite site;
     ASSERT_NO_FATAL_FAILURE(site.prepare());
     site.hold_worker();
-    auto created = site.fleet.cli({"campaign", "create", "--all"});
-    ASSERT_EQ(created.exit_code, 0) << created.output;
-    const auto c = created.output.substr(0, created.output.find('\n'));
+    const auto c = site.create_preparing();
     ASSERT_EQ(site.state(c), "preparing");
     site.fleet.manager().signal(SIGKILL);
     site.fleet.manager().wait_exit(10s);
